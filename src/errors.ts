@@ -1,0 +1,53 @@
+// The one catalogue of error codes sift can raise, and the error class that carries them.
+//
+// Callers (the CLI, the HTTP service, tests) branch on `code`, never on message text.
+// The message names where the problem is: `corpus.jsonl:212: field "text" missing [E_BAD_JSONL]`.
+
+export const errorCatalogue = {
+  E_FILE_NOT_FOUND: 'a file or folder that was asked for does not exist',
+  E_BAD_JSONL: 'a JSON Lines file has a line that is not a valid record',
+  E_BAD_CSV: 'a CSV file has a row that is not a valid record',
+  E_BAD_TSV: 'a qrels or run file has a malformed line',
+  E_DUPLICATE_ID: 'two records share one id',
+  E_BAD_ARGUMENT: 'an option or argument has an invalid value',
+  E_BAD_FILTER: 'a metadata filter is malformed',
+  E_INDEX_NOT_FOUND: 'no index exists at the given location',
+  E_INDEX_VERSION: 'an index file was written by an incompatible format version',
+  E_INDEX_CORRUPT: 'an index file is truncated or fails its checksum',
+  E_UNKNOWN_DOC: 'a document id is not in the index',
+  E_IO: 'reading or writing a file failed',
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** Where in the input the problem is; every field is optional but `file` and `line` are used when known. */
+export interface ErrorContext {
+  file?: string;
+  line?: number;
+  field?: string;
+  [key: string]: unknown;
+}
+
+export class SiftError extends Error {
+  readonly code: ErrorCode;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, detail: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(formatMessage(code, detail, context), options);
+    this.name = 'SiftError';
+    this.code = code;
+    this.context = context;
+  }
+}
+
+function formatMessage(code: ErrorCode, detail: string, context: ErrorContext): string {
+  let where = '';
+  if (context.file !== undefined) {
+    where = context.line !== undefined ? `${context.file}:${context.line}: ` : `${context.file}: `;
+  }
+  return `${where}${detail} [${code}]`;
+}
+
+export function isSiftError(error: unknown, code?: ErrorCode): error is SiftError {
+  return error instanceof SiftError && (code === undefined || error.code === code);
+}
