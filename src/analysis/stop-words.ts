@@ -1,0 +1,40 @@
+// English stop words: Lucene's EnglishAnalyzer default set (EnglishAnalyzer.ENGLISH_STOP_WORDS_SET).
+//
+// A short list on purpose: BM25's idf already discounts frequent words, and a long list
+// removes words that matter in entity and job queries ("it" in "IT support", "will").
+
+export const LUCENE_ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
+  'a',
+  'an',
+  'and',
+  'are',
+  'as',
+  'at',
+  'be',
+  'but',
+  'by',
+  'for',
+  'if',
+  'in',
+  'into',
+  'is',
+  'it',
+  'no',
+  'not',
+  'of',
+  'on',
+  'or',
+  'such',
+  'that',
+  'the',
+  'their',
+  'then',
+  'there',
+  'these',
+  'they',
+  'this',
+  'to',
+  'was',
+  'will',
+  'with',
+]);

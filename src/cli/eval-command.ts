@@ -1,0 +1,121 @@
+// `sift eval`: score TREC runs against qrels, or evaluate a retrieval mode on a BEIR collection.
+//
+// Contract forms (used by tools outside the project; keep them exactly):
+//   sift eval --run <run-file> --qrels <qrels.tsv>
+//   sift eval --collection <beir-folder> --mode bm25 [--json FILE]
+
+import type { Command } from 'commander';
+import { SiftError } from '../errors.js';
+import {
+  type EvalResult,
+  evaluateCollection,
+  evaluateRun,
+  formatMetricsTable,
+  readQrels,
+  readTrecRun,
+  toJsonReport,
+  writeTrecRun,
+} from '../eval/index.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { siftPaths } from '../util/paths.js';
+import { parseNonNegativeNumber, parsePositiveInt } from './options.js';
+
+const MODES = ['bm25'] as const;
+
+export function registerEvalCommand(program: Command): void {
+  program
+    .command('eval')
+    .description('measure retrieval quality (NDCG@10, Recall@100, MRR@10, MAP)')
+    .option(
+      '--run <file>',
+      'TREC run file to score (repeat to compare runs side by side; the first is the baseline)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--qrels <file>',
+      'qrels for --run: BEIR TSV (query-id corpus-id score) or TREC (qid 0 docid grade)',
+    )
+    .option('--collection <folder>', 'BEIR collection to index (cached in $SIFT_HOME) and evaluate')
+    .option('--mode <mode>', `retrieval mode with --collection: ${MODES.join('|')}`, 'bm25')
+    .option('--depth <n>', 'results retrieved per query', parsePositiveInt, 1000)
+    .option('--k1 <x>', 'BM25 k1 (default 1.2)', parseNonNegativeNumber)
+    .option('--b <x>', 'BM25 b (default 0.75)', parseNonNegativeNumber)
+    .option('--title-weight <x>', 'BM25F weight of the title field (default 1)', parseNonNegativeNumber)
+    .option('--json <file>', 'write {"metrics", "queries", "perQuery"} to this file')
+    .option('--save-run <file>', 'with --collection: also write the run in TREC format')
+    .option('--quiet', 'no progress bars', false)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sift eval --collection ../shared/data/cranfield --mode bm25 --json cranfield.json
+  $ sift eval --run bm25.run --qrels qrels/test.tsv
+  $ sift eval --run bm25.run --run dense.run --qrels qrels/test.tsv   (paired randomisation test vs the first)`,
+    )
+    .action(async (opts: EvalOptions) => {
+      if (opts.collection !== undefined) {
+        if (opts.run.length > 0) throw argumentError('use either --collection or --run, not both');
+        await evalCollection(opts);
+      } else if (opts.run.length > 0) {
+        if (opts.qrels === undefined) throw argumentError('--run needs --qrels <file>');
+        await evalRuns(opts.run, opts.qrels, opts.json);
+      } else {
+        throw argumentError('give --collection <beir-folder>, or --run <file> with --qrels <file>');
+      }
+    });
+}
+
+async function evalCollection(opts: EvalOptions): Promise<void> {
+  if (!(MODES as readonly string[]).includes(opts.mode)) {
+    throw new SiftError('E_BAD_ARGUMENT', `unknown mode "${opts.mode}" (available: ${MODES.join(', ')})`, {
+      field: 'mode',
+    });
+  }
+  const outcome = await evaluateCollection(opts.collection!, {
+    mode: opts.mode as (typeof MODES)[number],
+    indexesRoot: siftPaths().indexes,
+    depth: opts.depth,
+    quiet: opts.quiet,
+    bm25: {
+      ...(opts.k1 !== undefined ? { k1: opts.k1 } : {}),
+      ...(opts.b !== undefined ? { b: opts.b } : {}),
+      ...(opts.titleWeight !== undefined ? { fieldWeights: { title: opts.titleWeight, text: 1 } } : {}),
+    },
+  });
+  console.log(`${outcome.collection.name}: ${outcome.result.queries} judged queries, mode ${opts.mode}`);
+  console.log(formatMetricsTable([{ name: opts.mode, result: outcome.result }]));
+  if (opts.saveRun) await writeTrecRun(opts.saveRun, outcome.run, `sift-${opts.mode}`);
+  if (opts.json) await writeJson(opts.json, outcome.result);
+}
+
+async function evalRuns(runFiles: string[], qrelsFile: string, jsonFile: string | undefined): Promise<void> {
+  const qrels = await readQrels(qrelsFile);
+  const rows = [];
+  for (const file of runFiles) rows.push({ name: file, result: evaluateRun(await readTrecRun(file), qrels) });
+  console.log(formatMetricsTable(rows));
+  if (jsonFile) await writeJson(jsonFile, rows[0]!.result);
+}
+
+async function writeJson(file: string, result: EvalResult): Promise<void> {
+  await writeFileAtomic(file, `${toJsonReport(result)}\n`);
+  console.log(`wrote ${file}`);
+}
+
+function argumentError(detail: string): SiftError {
+  return new SiftError('E_BAD_ARGUMENT', detail);
+}
+
+interface EvalOptions {
+  run: string[];
+  qrels?: string;
+  collection?: string;
+  mode: string;
+  depth: number;
+  k1?: number;
+  b?: number;
+  titleWeight?: number;
+  json?: string;
+  saveRun?: string;
+  quiet: boolean;
+}

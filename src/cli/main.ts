@@ -1,0 +1,44 @@
+// The `sift` command line: one file per command; this file wires them and turns errors into messages.
+
+import { Command } from 'commander';
+import { isSiftError } from '../errors.js';
+import { registerDemoCommand } from './demo-command.js';
+import { registerEvalCommand } from './eval-command.js';
+import { registerIndexCommand } from './index-command.js';
+import { registerSearchCommand } from './search-command.js';
+
+export function createProgram(): Command {
+  const program = new Command('sift')
+    .description('semantic search that learns what "relevant" means from an LLM judge')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `
+Start here:
+  $ sift demo                                   build the synthetic job corpus and search it
+  $ sift index ../shared/data/cranfield         index a BEIR collection (or a .jsonl/.csv file)
+  $ sift search cranfield "boundary layer heat transfer"
+  $ sift eval --collection ../shared/data/cranfield --mode bm25 --json out.json
+
+State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
+    );
+  registerDemoCommand(program);
+  registerIndexCommand(program);
+  registerSearchCommand(program);
+  registerEvalCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (isSiftError(error)) {
+      console.error(`sift: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+// `sift search <index> "<query>"`: the top results of one query, with snippets and scores.
+
+import type { Command } from 'commander';
+import { Bm25Retriever } from '../retrieve/bm25.js';
+import { parseFilterArgs } from '../retrieve/filters.js';
+import { makeSnippet } from '../retrieve/snippet.js';
+import { parsePositiveInt } from './options.js';
+import { openIndexArgument } from './sources.js';
+
+export function registerSearchCommand(program: Command): void {
+  program
+    .command('search')
+    .description('search an index and print the top results')
+    .argument('<index>', 'index folder, or the name of an index in $SIFT_HOME/indexes')
+    .argument('<query>', 'the query text')
+    .option('-k, --k <n>', 'number of results', parsePositiveInt, 10)
+    .option('--mode <mode>', 'retrieval mode: bm25', 'bm25')
+    .option(
+      '--filter <condition>',
+      'metadata filter, repeatable: field=value, field>=n, field<n, "field in a,b"',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--json', 'print results as JSON', false)
+    .action(async (indexArg: string, query: string, opts: SearchOptions) => {
+      const index = await openIndexArgument(indexArg);
+      const retriever = new Bm25Retriever(index);
+      const filter = parseFilterArgs(opts.filter);
+      const started = performance.now();
+      const hits = await retriever.search({ query, k: opts.k, filter });
+      const ms = performance.now() - started;
+      const results = hits.map((hit) => {
+        const doc = index.docs.get(hit.ord);
+        return {
+          id: hit.id,
+          score: hit.score,
+          title: doc.title,
+          snippet: makeSnippet(index.analyzer, query, doc.text),
+          metadata: doc.metadata,
+        };
+      });
+      if (opts.json) {
+        console.log(
+          JSON.stringify({ query, mode: opts.mode, results, timings: { retrieveMs: ms } }, null, 2),
+        );
+        return;
+      }
+      console.log(`${results.length} results for "${query}" (${opts.mode}, ${ms.toFixed(1)} ms)\n`);
+      results.forEach((result, i) => {
+        console.log(
+          `${String(i + 1).padStart(2)}. ${result.title || '(untitled)'}  [${result.id}]  ${result.score.toFixed(3)}`,
+        );
+        console.log(`    ${highlight(result.snippet.text, result.snippet.highlights)}`);
+      });
+    });
+}
+
+/** Bold on a terminal, plain text when piped. */
+function highlight(text: string, ranges: Array<[number, number]>): string {
+  if (!process.stdout.isTTY) return text;
+  let out = '';
+  let at = 0;
+  for (const [start, end] of ranges) {
+    out += `${text.slice(at, start)}\u001b[1m${text.slice(start, end)}\u001b[22m`;
+    at = end;
+  }
+  return out + text.slice(at);
+}
+
+interface SearchOptions {
+  k: number;
+  mode: string;
+  filter: string[];
+  json: boolean;
+}

@@ -1,0 +1,13 @@
+// First-stage retrieval: the one public face of src/retrieve.
+export { type Bm25Params, Bm25Retriever, DEFAULT_BM25_PARAMS, validateBm25Params } from './bm25.js';
+export {
+  compileFilter,
+  type FilterCondition,
+  type FilterScalar,
+  type FilterSpec,
+  type MetadataPredicate,
+  parseFilterArgs,
+} from './filters.js';
+export type { Hit, Retriever, SearchRequest } from './retriever.js';
+export { makeSnippet, type Snippet } from './snippet.js';
+export { type ScoredOrdinal, TopKCollector } from './top-k.js';
