@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createAnalyzer } from '../analysis/index.js';
+import { isSiftError } from '../errors.js';
+import { SiftIndex } from '../index/sift-index.js';
+import { Bm25Retriever } from './bm25.js';
+
+const DOCS = [
+  { id: 'a', title: '', text: 'nurse nurse clinic', metadata: { city: 'Oslo', salary: 50 } },
+  { id: 'b', title: '', text: 'nurse hospital night shift work', metadata: { city: 'Lima', salary: 70 } },
+  { id: 'c', title: '', text: 'welder', metadata: { city: 'Oslo', salary: 60 } },
+];
+
+async function indexOf(docs: typeof DOCS): Promise<SiftIndex> {
+  const index = SiftIndex.create(await mkdtemp(join(tmpdir(), 'sift-bm25-')), {
+    analyzer: createAnalyzer({ stem: false }),
+  });
+  for (const doc of docs) index.add(doc);
+  return index;
+}
+
+test('scores follow Lucene BM25 on a single field, computed by hand', async () => {
+  // Only the text field counts (title weight 0). N = 3, df(nurse) = 2, avgdl = (3 + 5 + 1) / 3 = 3.
+  // idf = ln(1 + (3 - 2 + 0.5) / (2 + 0.5)) = ln(1.6)
+  // doc a: tf 2, dl 3 → tf̃ = 2 / (0.25 + 0.75 · 3/3) = 2;        score = idf · 2 / (1.2 + 2)
+  // doc b: tf 1, dl 5 → tf̃ = 1 / (0.25 + 0.75 · 5/3) = 1 / 1.5; score = idf · tf̃ / (1.2 + tf̃)
+  const index = await indexOf(DOCS);
+  const retriever = new Bm25Retriever(index, { fieldWeights: { title: 0, text: 1 } });
+  const hits = await retriever.search({ query: 'nurse', k: 10 });
+  const idf = Math.log(1.6);
+  const tfB = 1 / 1.5;
+  assert.deepEqual(
+    hits.map((hit) => hit.id),
+    ['a', 'b'],
+  );
+  assert.ok(Math.abs(hits[0]!.score - (idf * 2) / 3.2) < 1e-6);
+  assert.ok(Math.abs(hits[1]!.score - (idf * tfB) / (1.2 + tfB)) < 1e-6);
+});
+
+test('BM25F counts a term once across fields: a title match adds within the same saturation', async () => {
+  const index = SiftIndex.create(await mkdtemp(join(tmpdir(), 'sift-bm25f-')));
+  index.add({ id: 'titled', title: 'nurse', text: 'clinic work', metadata: {} });
+  index.add({ id: 'plain', title: 'clinic', text: 'nurse work', metadata: {} });
+  index.add({ id: 'other', title: 'welder', text: 'metal work', metadata: {} });
+  const equal = await new Bm25Retriever(index).search({ query: 'nurse', k: 3 });
+  assert.equal(equal.length, 2);
+  const boosted = await new Bm25Retriever(index, { fieldWeights: { title: 3, text: 1 } }).search({ query: 'nurse', k: 3 });
+  assert.equal(boosted[0]!.id, 'titled');
+  assert.ok(boosted[0]!.score > boosted[1]!.score);
+});
+
+test('filters apply during the scan, so k results still come back when the best matches are filtered out', async () => {
+  const index = await indexOf(DOCS);
+  const retriever = new Bm25Retriever(index);
+  const hits = await retriever.search({ query: 'nurse welder', k: 1, filter: { city: 'oslo', salary: { gte: 55 } } });
+  assert.deepEqual(
+    hits.map((hit) => hit.id),
+    ['c'],
+  );
+});
+
+test('deleted documents never come back and stop counting in statistics', async () => {
+  const index = await indexOf(DOCS);
+  index.delete('a');
+  const hits = await new Bm25Retriever(index).search({ query: 'nurse', k: 10 });
+  assert.deepEqual(
+    hits.map((hit) => hit.id),
+    ['b'],
+  );
+  const fresh = await indexOf(DOCS.filter((doc) => doc.id !== 'a'));
+  const expected = await new Bm25Retriever(fresh).search({ query: 'nurse', k: 10 });
+  assert.equal(hits[0]!.score, expected[0]!.score);
+});
+
+test('queries with no known terms return nothing; invalid parameters are refused', async () => {
+  const index = await indexOf(DOCS);
+  assert.deepEqual(await new Bm25Retriever(index).search({ query: 'the of', k: 10 }), []);
+  assert.throws(() => new Bm25Retriever(index, { b: 2 }), (error) => isSiftError(error, 'E_BAD_ARGUMENT'));
+  assert.throws(() => new Bm25Retriever(index, { k1: -1 }), (error) => isSiftError(error, 'E_BAD_ARGUMENT'));
+});
