@@ -16,6 +16,7 @@ import {
   toJsonReport,
   writeTrecRun,
 } from '../eval/index.js';
+import type { FieldCombination } from '../retrieve/bm25.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { siftPaths } from '../util/paths.js';
 import { parseNonNegativeNumber, parsePositiveInt } from './options.js';
@@ -41,7 +42,8 @@ export function registerEvalCommand(program: Command): void {
     .option('--depth <n>', 'results retrieved per query', parsePositiveInt, 1000)
     .option('--k1 <x>', 'BM25 k1 (default 1.2)', parseNonNegativeNumber)
     .option('--b <x>', 'BM25 b (default 0.75)', parseNonNegativeNumber)
-    .option('--title-weight <x>', 'BM25F weight of the title field (default 1)', parseNonNegativeNumber)
+    .option('--title-weight <x>', 'BM25 weight of the title field (default 1)', parseNonNegativeNumber)
+    .option('--fields <how>', 'BM25 field combination: best-fields (default) | most-fields | bm25f')
     .option('--json <file>', 'write {"metrics", "queries", "perQuery"} to this file')
     .option('--save-run <file>', 'with --collection: also write the run in TREC format')
     .option('--quiet', 'no progress bars', false)
@@ -81,6 +83,7 @@ async function evalCollection(opts: EvalOptions): Promise<void> {
       ...(opts.k1 !== undefined ? { k1: opts.k1 } : {}),
       ...(opts.b !== undefined ? { b: opts.b } : {}),
       ...(opts.titleWeight !== undefined ? { fieldWeights: { title: opts.titleWeight, text: 1 } } : {}),
+      ...(opts.fields !== undefined ? { combination: opts.fields as FieldCombination } : {}),
     },
   });
   console.log(`${outcome.collection.name}: ${outcome.result.queries} judged queries, mode ${opts.mode}`);
@@ -115,6 +118,7 @@ interface EvalOptions {
   k1?: number;
   b?: number;
   titleWeight?: number;
+  fields?: string;
   json?: string;
   saveRun?: string;
   quiet: boolean;

@@ -6,7 +6,6 @@
 // documents are exactly what a fresh index of them would give; the dead postings are dropped at
 // the next commit.
 
-import type { Analyzer } from '../analysis/index.js';
 import { SiftError } from '../errors.js';
 import { asUint32Array, bytesOf, type OpenedContainer, type Sections } from './container.js';
 
@@ -16,8 +15,10 @@ export interface PostingList {
   /** tfs[fieldIndex][i] is the frequency in that field of the i-th posting. */
   tfs: Uint32Array[];
   length: number;
-  /** Live documents containing the term (deleted ones excluded). */
+  /** Live documents containing the term in any field (deleted ones excluded). */
   docFreq: number;
+  /** Live documents containing the term, per field. */
+  fieldDocFreq: number[];
 }
 
 export class InvertedIndex {
@@ -28,9 +29,15 @@ export class InvertedIndex {
   private fieldLengths: Uint32Array[];
   /** Sum of live documents' field lengths, per field. */
   private readonly fieldLengthSums: number[];
+  /** Live documents with a non-empty field, per field (Lucene's CollectionStatistics.docCount). */
+  private readonly fieldDocCounts: number[];
   private docCapacity: number;
   private liveDocs = 0;
   private mutations = 0;
+  /** Scratch space for `add`: per term id, the document stamp that last touched it and per-field counts. */
+  private addStamp = 0;
+  private scratchStamp = new Uint32Array(0);
+  private scratchCounts: Uint32Array[];
 
   constructor(fields: readonly string[], initialCapacity = 1024) {
     if (fields.length === 0)
@@ -39,6 +46,8 @@ export class InvertedIndex {
     this.docCapacity = initialCapacity;
     this.fieldLengths = fields.map(() => new Uint32Array(initialCapacity));
     this.fieldLengthSums = fields.map(() => 0);
+    this.fieldDocCounts = fields.map(() => 0);
+    this.scratchCounts = fields.map(() => new Uint32Array(0));
   }
 
   /** Changes whenever the statistics change; lets scorers cache values derived from them. */
@@ -54,9 +63,20 @@ export class InvertedIndex {
     return this.liveDocs;
   }
 
-  /** Mean field length over live documents (BM25's avgdl), per field. */
+  /** Mean length of a field over the live documents (BM25F's avglen). */
   averageFieldLength(field: number): number {
     return this.liveDocs === 0 ? 0 : this.fieldLengthSums[field]! / this.liveDocs;
+  }
+
+  /** Live documents that have the field (non-empty), as Lucene counts them for idf and avgdl. */
+  fieldDocCount(field: number): number {
+    return this.fieldDocCounts[field]!;
+  }
+
+  /** Mean length of a field over the live documents that have it (Lucene's avgdl). */
+  averageLengthWhenPresent(field: number): number {
+    const count = this.fieldDocCounts[field]!;
+    return count === 0 ? 0 : this.fieldLengthSums[field]! / count;
   }
 
   fieldLength(field: number, ord: number): number {
@@ -71,20 +91,26 @@ export class InvertedIndex {
   /** Indexes one document's analysed fields (terms in order, one array per field) at ordinal `ord`. */
   add(ord: number, fieldTerms: readonly (readonly string[])[]): void {
     this.ensureDocCapacity(ord + 1);
-    const counts = new Map<string, Uint32Array>();
+    // Count each term per field in scratch arrays indexed by term id: no per-document maps or
+    // per-term allocations, which dominate indexing time otherwise.
+    if (this.scratchStamp.length < this.postings.length) this.growScratch(this.postings.length);
+    const stamp = ++this.addStamp;
+    const touched: number[] = [];
     fieldTerms.forEach((terms, field) => {
       this.fieldLengths[field]![ord] = terms.length;
       this.fieldLengthSums[field]! += terms.length;
+      if (terms.length > 0) this.fieldDocCounts[field]!++;
       for (const term of terms) {
-        let perField = counts.get(term);
-        if (!perField) {
-          perField = new Uint32Array(this.fields.length);
-          counts.set(term, perField);
+        const id = this.termIdFor(term);
+        if (this.scratchStamp[id] !== stamp) {
+          this.scratchStamp[id] = stamp;
+          touched.push(id);
+          for (let f = 0; f < this.fields.length; f++) this.scratchCounts[f]![id] = 0;
         }
-        perField[field]!++;
+        this.scratchCounts[field]![id]!++;
       }
     });
-    for (const [term, perField] of counts) this.append(term, ord, perField);
+    for (const id of touched) this.append(id, ord);
     this.liveDocs++;
     this.mutations++;
   }
@@ -94,7 +120,13 @@ export class InvertedIndex {
     const seen = new Set<string>();
     fieldTerms.forEach((terms, field) => {
       this.fieldLengthSums[field]! -= this.fieldLengths[field]![ord]!;
-      for (const term of terms) seen.add(term);
+      if (this.fieldLengths[field]![ord]! > 0) this.fieldDocCounts[field]!--;
+      const seenInField = new Set(terms);
+      for (const term of seenInField) {
+        seen.add(term);
+        const list = this.postingList(term);
+        if (list) list.fieldDocFreq[field]!--;
+      }
     });
     for (const term of seen) {
       const list = this.postingList(term);
@@ -104,18 +136,33 @@ export class InvertedIndex {
     this.mutations++;
   }
 
-  private append(term: string, ord: number, perField: Uint32Array): void {
+  /** The id of a term, creating its (empty) posting list on first sight. */
+  private termIdFor(term: string): number {
     let id = this.termIds.get(term);
-    if (id === undefined) {
-      id = this.postings.length;
-      this.termIds.set(term, id);
-      this.postings.push({
-        docs: new Uint32Array(4),
-        tfs: this.fields.map(() => new Uint32Array(4)),
-        length: 0,
-        docFreq: 0,
-      });
-    }
+    if (id !== undefined) return id;
+    id = this.postings.length;
+    this.termIds.set(term, id);
+    this.postings.push({
+      docs: new Uint32Array(4),
+      tfs: this.fields.map(() => new Uint32Array(4)),
+      length: 0,
+      docFreq: 0,
+      fieldDocFreq: this.fields.map(() => 0),
+    });
+    if (id >= this.scratchStamp.length) this.growScratch(id + 1);
+    return id;
+  }
+
+  private growScratch(needed: number): void {
+    const capacity = Math.max(1024, needed, this.scratchStamp.length * 2);
+    const stamps = new Uint32Array(capacity);
+    stamps.set(this.scratchStamp);
+    this.scratchStamp = stamps;
+    this.scratchCounts = this.scratchCounts.map((counts) => grow(counts, capacity));
+  }
+
+  /** Appends `ord` to a term's postings with the frequencies counted in the scratch arrays. */
+  private append(id: number, ord: number): void {
     const list = this.postings[id]!;
     if (list.length === list.docs.length) {
       const capacity = list.length * 2;
@@ -123,9 +170,11 @@ export class InvertedIndex {
       list.tfs = list.tfs.map((tf) => grow(tf, capacity));
     }
     list.docs[list.length] = ord;
-    perField.forEach((tf, field) => {
-      list.tfs[field]![list.length] = tf;
-    });
+    for (let f = 0; f < this.fields.length; f++) {
+      const tf = this.scratchCounts[f]![id]!;
+      list.tfs[f]![list.length] = tf;
+      if (tf > 0) list.fieldDocFreq[f]!++;
+    }
     list.length++;
     list.docFreq++;
   }
@@ -200,17 +249,20 @@ export class InvertedIndex {
       }
       index.fieldLengths[f]!.set(lengths);
       index.fieldLengthSums[f] = lengths.reduce((sum, n) => sum + n, 0);
+      index.fieldDocCounts[f] = lengths.reduce((count, n) => count + (n > 0 ? 1 : 0), 0);
     });
     terms.forEach((term, id) => {
       const start = offsets[id]!;
       const end = offsets[id + 1]!;
       index.termIds.set(term, id);
       // Views into the file's buffer: no copy until a posting list grows.
+      const termTfs = tfs.map((tf) => tf.subarray(start, end));
       index.postings.push({
         docs: docs.subarray(start, end),
-        tfs: tfs.map((tf) => tf.subarray(start, end)),
+        tfs: termTfs,
         length: end - start,
         docFreq: end - start,
+        fieldDocFreq: termTfs.map((tf) => tf.reduce((count, n) => count + (n > 0 ? 1 : 0), 0)),
       });
     });
     index.liveDocs = docCount;

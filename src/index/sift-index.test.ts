@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -23,7 +23,8 @@ async function scoresOf(index: SiftIndex): Promise<string> {
   const retriever = new Bm25Retriever(index);
   const out: string[] = [];
   for (const query of QUERIES) {
-    for (const hit of await retriever.search({ query, k: 20 })) out.push(`${query}|${hit.id}|${hit.score.toFixed(10)}`);
+    for (const hit of await retriever.search({ query, k: 20 }))
+      out.push(`${query}|${hit.id}|${hit.score.toFixed(10)}`);
   }
   return out.join('\n');
 }
@@ -69,7 +70,10 @@ test('adding an id that is already indexed is refused; upsert replaces it', asyn
   const index = SiftIndex.create(await mkdtemp(join(tmpdir(), 'sift-dup-')));
   const [doc] = await cranfieldDocs(1);
   index.add(doc!);
-  assert.throws(() => index.add(doc!), (error) => isSiftError(error, 'E_DUPLICATE_ID'));
+  assert.throws(
+    () => index.add(doc!),
+    (error) => isSiftError(error, 'E_DUPLICATE_ID'),
+  );
   index.upsert({ ...doc!, title: 'replaced title' });
   assert.equal(index.docs.liveCount, 1);
   assert.equal(index.docs.getById(doc!.id)?.title, 'replaced title');
@@ -91,7 +95,10 @@ test('a flipped byte, a truncated file or an unknown version is refused on open'
   const flipped = Buffer.from(original);
   flipped[flipped.length - 10]! ^= 0xff;
   await writeFile(file, flipped);
-  await assert.rejects(SiftIndex.open(dir), (error) => isSiftError(error, 'E_INDEX_CORRUPT') && error.context.file === file);
+  await assert.rejects(
+    SiftIndex.open(dir),
+    (error) => isSiftError(error, 'E_INDEX_CORRUPT') && error.context.file === file,
+  );
 
   await writeFile(file, original.subarray(0, original.length - 100));
   await assert.rejects(SiftIndex.open(dir), (error) => isSiftError(error, 'E_INDEX_CORRUPT'));
@@ -103,5 +110,8 @@ test('a flipped byte, a truncated file or an unknown version is refused on open'
 
 test('opening a folder without an index names it', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sift-empty-'));
-  await assert.rejects(SiftIndex.open(dir), (error) => isSiftError(error, 'E_INDEX_NOT_FOUND') && error.context.file === dir);
+  await assert.rejects(
+    SiftIndex.open(dir),
+    (error) => isSiftError(error, 'E_INDEX_NOT_FOUND') && error.context.file === dir,
+  );
 });

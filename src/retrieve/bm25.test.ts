@@ -45,9 +45,12 @@ test('BM25F counts a term once across fields: a title match adds within the same
   index.add({ id: 'titled', title: 'nurse', text: 'clinic work', metadata: {} });
   index.add({ id: 'plain', title: 'clinic', text: 'nurse work', metadata: {} });
   index.add({ id: 'other', title: 'welder', text: 'metal work', metadata: {} });
-  const equal = await new Bm25Retriever(index).search({ query: 'nurse', k: 3 });
+  const equal = await new Bm25Retriever(index, { combination: 'bm25f' }).search({ query: 'nurse', k: 3 });
   assert.equal(equal.length, 2);
-  const boosted = await new Bm25Retriever(index, { fieldWeights: { title: 3, text: 1 } }).search({ query: 'nurse', k: 3 });
+  const boosted = await new Bm25Retriever(index, {
+    combination: 'bm25f',
+    fieldWeights: { title: 3, text: 1 },
+  }).search({ query: 'nurse', k: 3 });
   assert.equal(boosted[0]!.id, 'titled');
   assert.ok(boosted[0]!.score > boosted[1]!.score);
 });
@@ -55,7 +58,11 @@ test('BM25F counts a term once across fields: a title match adds within the same
 test('filters apply during the scan, so k results still come back when the best matches are filtered out', async () => {
   const index = await indexOf(DOCS);
   const retriever = new Bm25Retriever(index);
-  const hits = await retriever.search({ query: 'nurse welder', k: 1, filter: { city: 'oslo', salary: { gte: 55 } } });
+  const hits = await retriever.search({
+    query: 'nurse welder',
+    k: 1,
+    filter: { city: 'oslo', salary: { gte: 55 } },
+  });
   assert.deepEqual(
     hits.map((hit) => hit.id),
     ['c'],
@@ -78,6 +85,33 @@ test('deleted documents never come back and stop counting in statistics', async 
 test('queries with no known terms return nothing; invalid parameters are refused', async () => {
   const index = await indexOf(DOCS);
   assert.deepEqual(await new Bm25Retriever(index).search({ query: 'the of', k: 10 }), []);
-  assert.throws(() => new Bm25Retriever(index, { b: 2 }), (error) => isSiftError(error, 'E_BAD_ARGUMENT'));
-  assert.throws(() => new Bm25Retriever(index, { k1: -1 }), (error) => isSiftError(error, 'E_BAD_ARGUMENT'));
+  assert.throws(
+    () => new Bm25Retriever(index, { b: 2 }),
+    (error) => isSiftError(error, 'E_BAD_ARGUMENT'),
+  );
+  assert.throws(
+    () => new Bm25Retriever(index, { k1: -1 }),
+    (error) => isSiftError(error, 'E_BAD_ARGUMENT'),
+  );
+});
+
+test('best-fields takes the best field plus tieBreaker times the others; most-fields sums them', async () => {
+  const index = SiftIndex.create(await mkdtemp(join(tmpdir(), 'sift-fields-')), {
+    analyzer: createAnalyzer({ stem: false }),
+  });
+  index.add({ id: 'both', title: 'nurse', text: 'nurse clinic', metadata: {} });
+  index.add({ id: 'x', title: 'welder', text: 'metal shop', metadata: {} });
+  index.add({ id: 'y', title: 'cook', text: 'kitchen', metadata: {} });
+  // Per field (Lucene): N_f = 3 documents have each field, df_f(nurse) = 1 in both.
+  const idf = Math.log(1 + (3 - 1 + 0.5) / (1 + 0.5));
+  // title: len 1, avglen 1 → tf / (tf + k1) = 1 / 2.2; text: len 2, avglen 5/3 → norm 0.25 + 0.75 · 1.2.
+  const title = idf / 2.2;
+  const text = idf / (1 + 1.2 * (0.25 + 0.75 * (2 / (5 / 3))));
+  const best = await new Bm25Retriever(index).search({ query: 'nurse', k: 1 });
+  assert.ok(Math.abs(best[0]!.score - (Math.max(title, text) + 0.5 * Math.min(title, text))) < 1e-6);
+  const most = await new Bm25Retriever(index, { combination: 'most-fields' }).search({
+    query: 'nurse',
+    k: 1,
+  });
+  assert.ok(Math.abs(most[0]!.score - (title + text)) < 1e-6);
 });

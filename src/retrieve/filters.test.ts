@@ -13,7 +13,10 @@ test('equality is case-insensitive and matches inside list fields', () => {
 });
 
 test('ranges and set membership combine with AND', () => {
-  const match = compileFilter({ salaryMin: { gte: 50000, lt: 100000 }, seniority: { in: ['senior', 'staff'] } })!;
+  const match = compileFilter({
+    salaryMin: { gte: 50000, lt: 100000 },
+    seniority: { in: ['senior', 'staff'] },
+  })!;
   assert.equal(match(berlinSenior), true);
   assert.equal(match({ ...berlinSenior, salaryMin: 100000 }), false);
   assert.equal(match(parisJunior), false);
@@ -26,7 +29,11 @@ test('a missing field fails every condition; no filter compiles to undefined', (
 });
 
 test('malformed filters name the field', () => {
-  for (const spec of [{ salaryMin: { gte: 'a lot' } }, { location: { near: 'x' } }, { seniority: { in: [] } }]) {
+  for (const spec of [
+    { salaryMin: { gte: 'a lot' } },
+    { location: { near: 'x' } },
+    { seniority: { in: [] } },
+  ]) {
     assert.throws(
       () => compileFilter(spec as never),
       (error) => isSiftError(error, 'E_BAD_FILTER') && typeof error.context.field === 'string',
@@ -35,12 +42,20 @@ test('malformed filters name the field', () => {
 });
 
 test('command-line filters parse to the same spec', () => {
-  const spec = parseFilterArgs(['location=Berlin', 'salaryMin>=90000', 'salaryMin<200000', 'seniority in senior,staff']);
+  const spec = parseFilterArgs([
+    'location=Berlin',
+    'salaryMin>=90000',
+    'salaryMin<200000',
+    'seniority in senior,staff',
+  ]);
   assert.deepEqual(spec, {
     location: { eq: 'Berlin' },
     salaryMin: { gte: 90000, lt: 200000 },
     seniority: { in: ['senior', 'staff'] },
   });
   assert.equal(compileFilter(spec)!(berlinSenior), true);
-  assert.throws(() => parseFilterArgs(['nonsense']), (error) => isSiftError(error, 'E_BAD_FILTER'));
+  assert.throws(
+    () => parseFilterArgs(['nonsense']),
+    (error) => isSiftError(error, 'E_BAD_FILTER'),
+  );
 });

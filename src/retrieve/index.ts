@@ -1,5 +1,11 @@
 // First-stage retrieval: the one public face of src/retrieve.
-export { type Bm25Params, Bm25Retriever, DEFAULT_BM25_PARAMS, validateBm25Params } from './bm25.js';
+export {
+  type Bm25Params,
+  Bm25Retriever,
+  DEFAULT_BM25_PARAMS,
+  type FieldCombination,
+  validateBm25Params,
+} from './bm25.js';
 export {
   compileFilter,
   type FilterCondition,

@@ -11,7 +11,9 @@ export interface Snippet {
 
 const WORD = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}\p{N}]+)*/gu;
 
-export function makeSnippet(analyzer: Analyzer, query: string, text: string, maxWords = 32): Snippet {
+export function makeSnippet(analyzer: Analyzer, query: string, rawText: string, maxWords = 32): Snippet {
+  // One line of text: line breaks and runs of spaces in the source would break a result list's layout.
+  const text = rawText.replace(/\s+/g, ' ').trim();
   const queryTerms = new Set(analyzer.analyze(query));
   const words = [...text.matchAll(WORD)].map((match) => ({
     start: match.index,

@@ -5,7 +5,7 @@ import { TopKCollector } from './top-k.js';
 test('keeps the k best of a stream, best first, ties to the lower ordinal', () => {
   const scores = [0.5, 0.9, 0.1, 0.9, 0.7, 0.3, 0.8];
   const collector = new TopKCollector(3);
-  scores.forEach((score, ord) => collector.offer(ord, score));
+  for (const [ord, score] of scores.entries()) collector.offer(ord, score);
   assert.deepEqual(collector.results(), [
     { ord: 1, score: 0.9 },
     { ord: 3, score: 0.9 },
@@ -21,7 +21,7 @@ test('matches a full sort on random input', () => {
   };
   const scores = Array.from({ length: 5000 }, () => Math.round(random() * 100) / 100);
   const collector = new TopKCollector(50);
-  scores.forEach((score, ord) => collector.offer(ord, score));
+  for (const [ord, score] of scores.entries()) collector.offer(ord, score);
   const expected = scores
     .map((score, ord) => ({ ord, score }))
     .sort((a, b) => b.score - a.score || a.ord - b.ord)

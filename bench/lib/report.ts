@@ -1,0 +1,77 @@
+// Shared by every benchmark: machine facts, percentiles, a printed table and a JSON result file.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  commit: string;
+  date: string;
+}
+
+export function machineInfo(): MachineInfo {
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      encoding: 'utf8',
+    }).trim();
+    if (dirty) commit += '+dirty';
+  } catch {
+    // Not a git checkout: the commit stays unknown.
+  }
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    commit,
+    date: new Date().toISOString(),
+  };
+}
+
+export function percentile(sortedOrUnsorted: readonly number[], p: number): number {
+  if (sortedOrUnsorted.length === 0) return Number.NaN;
+  const sorted = [...sortedOrUnsorted].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** Prints rows of objects as an aligned table (numbers to `decimals` places). */
+export function printTable(rows: ReadonlyArray<Record<string, string | number>>, decimals = 4): void {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  const cell = (value: string | number | undefined) =>
+    typeof value === 'number'
+      ? Number.isInteger(value)
+        ? String(value)
+        : value.toFixed(decimals)
+      : (value ?? '');
+  const widths = columns.map((column) =>
+    Math.max(column.length, ...rows.map((row) => cell(row[column]).length)),
+  );
+  const line = (values: string[]) => values.map((value, i) => value.padEnd(widths[i]!)).join('  ');
+  console.log(line(columns));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) console.log(line(columns.map((column) => cell(row[column]))));
+}
+
+/** Writes bench/results/<name>.json (in the source tree, beside the scripts) and says where. */
+export function writeResult(name: string, result: Record<string, unknown>): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // Compiled scripts live in dist/bench/lib; results belong in the source tree's bench/results.
+  const root = here.includes(`${join('dist', 'bench')}`)
+    ? join(here, '..', '..', '..')
+    : join(here, '..', '..');
+  const file = join(root, 'bench', 'results', `${name}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ machine: machineInfo(), ...result }, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
+  return file;
+}
