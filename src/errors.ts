@@ -16,6 +16,14 @@ export const errorCatalogue = {
   E_INDEX_CORRUPT: 'an index file is truncated or fails its checksum',
   E_UNKNOWN_DOC: 'a document id is not in the index',
   E_IO: 'reading or writing a file failed',
+  E_MODEL_UNKNOWN: 'no model with this id is known to sift',
+  E_MODEL_MISSING: 'a model is not in SIFT_HOME and cannot be fetched here',
+  E_MODEL_FILE: 'a model folder lacks a file it needs',
+  E_MODEL_HASH: "a model file's sha256 does not match the pinned value",
+  E_MODEL_LOAD: 'a model file cannot be loaded (corrupt or unsupported)',
+  E_MODEL_CONFIG: "a model's config.json is missing a field or describes an unsupported architecture",
+  E_PULL_FAILED: 'downloading a model package failed',
+  E_VECTOR_DIMENSION: 'a vector has the wrong dimension for its store or model',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

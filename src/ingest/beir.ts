@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { SiftError } from '../errors.js';
 import { checkReadOptions, countRead, skipOrThrow } from './bad-records.js';
 import { DuplicateIds } from './duplicate-ids.js';
-import { docFromJson } from './json-doc.js';
+import { readJsonDocs } from './json-doc.js';
 import { parseJsonLines } from './jsonl.js';
 import {
   asRecordObject,
@@ -25,20 +25,7 @@ import type { Doc, Qrels, Query, ReadOptions } from './types.js';
  * A repeated `_id` is E_DUPLICATE_ID naming both lines.
  */
 export async function* readBeirCorpus(path: string, options: ReadOptions = {}): AsyncGenerator<Doc> {
-  checkReadOptions(options);
-  const seen = new DuplicateIds(path, '_id');
-  for await (const { value, line } of parseJsonLines(path, options)) {
-    let doc: Doc;
-    try {
-      doc = docFromJson(value, { file: path, line, code: 'E_BAD_JSONL' }, ['_id']);
-      seen.claim(doc.id, line);
-    } catch (error) {
-      skipOrThrow(error, options);
-      continue;
-    }
-    countRead(options);
-    yield doc;
-  }
+  yield* readJsonDocs(path, options, ['_id']);
 }
 
 /**

@@ -1,5 +1,8 @@
 // Turns one parsed JSON record (a BEIR corpus line or a user's JSONL line) into a Doc.
 
+import { checkReadOptions, countRead, skipOrThrow } from './bad-records.js';
+import { DuplicateIds } from './duplicate-ids.js';
+import { parseJsonLines } from './jsonl.js';
 import {
   asRecordObject,
   badField,
@@ -11,7 +14,7 @@ import {
   setOwn,
   toMetadataValue,
 } from './record-fields.js';
-import type { Doc, MetadataValue } from './types.js';
+import type { Doc, MetadataValue, ReadOptions } from './types.js';
 
 /**
  * Builds a Doc from a JSON object.
@@ -59,4 +62,29 @@ function readId(record: Record<string, unknown>, source: RecordSource, idFields:
   // With no id field present, name the canonical one in the "missing" error.
   const field = first ?? idFields[0] ?? 'id';
   return requireId(record[field], field, source);
+}
+
+/**
+ * Streams the Docs of a JSON Lines file under the bad-record policy of `options`; the id is read from
+ * `idFields` (the first is the name duplicate-id errors use). A repeated id is E_DUPLICATE_ID naming both lines.
+ */
+export async function* readJsonDocs(
+  path: string,
+  options: ReadOptions,
+  idFields: readonly string[],
+): AsyncGenerator<Doc> {
+  checkReadOptions(options);
+  const seen = new DuplicateIds(path, idFields[0]!);
+  for await (const { value, line } of parseJsonLines(path, options)) {
+    let doc: Doc;
+    try {
+      doc = docFromJson(value, { file: path, line, code: 'E_BAD_JSONL' }, idFields);
+      seen.claim(doc.id, line);
+    } catch (error) {
+      skipOrThrow(error, options);
+      continue;
+    }
+    countRead(options);
+    yield doc;
+  }
 }

@@ -5,7 +5,7 @@ import { SiftError } from '../errors.js';
 import { checkReadOptions, countRead, skipOrThrow } from './bad-records.js';
 import { readCsvRecords } from './csv.js';
 import { DuplicateIds } from './duplicate-ids.js';
-import { docFromJson } from './json-doc.js';
+import { readJsonDocs } from './json-doc.js';
 import { parseJsonLines } from './jsonl.js';
 import { type RecordSource, requireId, setOwn } from './record-fields.js';
 import type { Doc, MetadataValue, ReadOptions } from './types.js';
@@ -59,20 +59,7 @@ export function readDocuments(path: string, options: DocumentReadOptions = {}): 
  * Null values are dropped; nested objects are errors naming the field. Repeated ids are E_DUPLICATE_ID.
  */
 export async function* readJsonlDocuments(path: string, options: ReadOptions = {}): AsyncGenerator<Doc> {
-  checkReadOptions(options);
-  const seen = new DuplicateIds(path, 'id');
-  for await (const { value, line } of parseJsonLines(path, options)) {
-    let doc: Doc;
-    try {
-      doc = docFromJson(value, { file: path, line, code: 'E_BAD_JSONL' }, ['id', '_id']);
-      seen.claim(doc.id, line);
-    } catch (error) {
-      skipOrThrow(error, options);
-      continue;
-    }
-    countRead(options);
-    yield doc;
-  }
+  yield* readJsonDocs(path, options, ['id', '_id']);
 }
 
 /**
