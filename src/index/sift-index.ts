@@ -2,12 +2,14 @@
 // by generation so that every commit is atomic.
 //
 // Layout of an index folder:
-//   CURRENT               the live generation's folder name, replaced atomically on commit
-//   gen-000007/lexical.sidx   doc store + inverted index (one checksummed container)
+//   CURRENT                        the live generation's folder name, replaced atomically on commit
+//   gen-000007/lexical.sidx        doc store + inverted index (one checksummed container)
+//   gen-000007/vectors-<model>.sidx   a component: per-document rows kept beside the lexical index
 // A commit writes a complete new generation, then flips CURRENT; readers never see a mix, and a
-// crash mid-commit leaves the previous generation intact. Old generations are removed afterwards.
+// crash mid-commit leaves the previous generation intact. Files that did not change are hard-linked
+// from the previous generation instead of rewritten. Old generations are removed afterwards.
 
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Analyzer, type AnalyzerConfig, analyzerFromConfig, createAnalyzer } from '../analysis/index.js';
 import { SiftError } from '../errors.js';
@@ -16,6 +18,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { readContainer, writeContainer } from './container.js';
 import { DocStore } from './doc-store.js';
 import { InvertedIndex } from './inverted-index.js';
+import { VectorStore } from './vector-store.js';
 
 export const LEXICAL_FORMAT = 'sift-lexical';
 export const LEXICAL_FORMAT_VERSION = 1;
@@ -33,6 +36,23 @@ export interface IndexInfo {
   analyzer: AnalyzerConfig;
 }
 
+/**
+ * A per-document structure stored in each generation beside the lexical index (e.g. one model's
+ * vectors). It holds rows for ordinals 0..rows-1, which may be fewer than the documents while it is
+ * still being filled (an embedding job that was interrupted resumes at `rows`).
+ */
+export interface IndexComponent {
+  /** File name inside a generation folder, e.g. "vectors-all-minilm-l6-v2.sidx". */
+  readonly fileName: string;
+  readonly rows: number;
+  /** True when it changed since it was last written. */
+  readonly dirty: boolean;
+  /** A document was deleted: its row must never be returned again. */
+  markDeleted(ord: number): void;
+  /** Writes the rows of the live ordinals below `rows`, renumbered in `live`'s order, to `path`. */
+  write(path: string, live: Uint32Array): Promise<void>;
+}
+
 export interface CreateIndexOptions {
   name?: string;
   analyzer?: Analyzer;
@@ -40,12 +60,20 @@ export interface CreateIndexOptions {
 }
 
 export class SiftIndex {
+  private readonly components = new Map<string, IndexComponent>();
+  /** Set by add and delete: the lexical file must be rewritten at the next commit. */
+  private lexicalDirty = false;
+  /** Set by delete: every file must be rewritten (compacted) at the next commit. */
+  private compactionPending = false;
+
   private constructor(
     readonly dir: string,
     readonly docs: DocStore,
     readonly inverted: InvertedIndex,
     readonly analyzer: Analyzer,
     private info: IndexInfo,
+    /** Component files present in the generation this index was opened from. */
+    readonly componentFiles: readonly string[] = [],
   ) {}
 
   /** An empty in-memory index that will live in `dir` once committed. */
@@ -103,7 +131,41 @@ export class SiftIndex {
     }
     const inverted = InvertedIndex.fromContainer(container, INDEXED_FIELDS, info.docCount);
     const { docCount: _docCount, fields: _fields, ...rest } = info;
-    return new SiftIndex(root, docs, inverted, analyzerFromConfig(info.analyzer), rest);
+    const files = (await readdir(join(root, generationDir))).filter((name) => name !== 'lexical.sidx');
+    const index = new SiftIndex(root, docs, inverted, analyzerFromConfig(info.analyzer), rest, files);
+    // Vector stores are loaded with the index so that deletions always reach them.
+    for (const name of files.filter((file) => file.startsWith('vectors-') && file.endsWith('.sidx'))) {
+      const store = await VectorStore.open(join(root, generationDir, name));
+      if (store.rows > docs.size) {
+        throw new SiftError('E_INDEX_CORRUPT', `${store.rows} vectors for ${docs.size} documents`, {
+          file: name,
+        });
+      }
+      index.attach(store);
+    }
+    return index;
+  }
+
+  /** The vectors of one embedding model, if this index has them (possibly fewer rows than documents). */
+  vectors(modelId: string): VectorStore | undefined {
+    for (const component of this.components.values()) {
+      if (component instanceof VectorStore && component.modelId === modelId) return component;
+    }
+    return undefined;
+  }
+
+  /** Path of a component file in the current generation (it may not exist). */
+  componentPath(fileName: string): string {
+    return join(this.dir, generationName(this.info.generation), fileName);
+  }
+
+  /** Adds (or replaces) a component; it is written with the index from the next commit on. */
+  attach(component: IndexComponent): void {
+    this.components.set(component.fileName, component);
+  }
+
+  component(fileName: string): IndexComponent | undefined {
+    return this.components.get(fileName);
   }
 
   get name(): string {
@@ -131,6 +193,7 @@ export class SiftIndex {
   add(doc: Doc): number {
     const ord = this.docs.add(doc);
     this.inverted.add(ord, this.analyzeFields(doc));
+    this.lexicalDirty = true;
     return ord;
   }
 
@@ -146,32 +209,63 @@ export class SiftIndex {
     if (ord === undefined) return false;
     this.inverted.remove(ord, this.analyzeFields(this.docs.get(ord)));
     this.docs.delete(id);
+    for (const component of this.components.values()) if (ord < component.rows) component.markDeleted(ord);
+    this.lexicalDirty = true;
+    this.compactionPending = true;
     return true;
   }
 
   /** Writes a new generation with the live documents and makes it current, atomically. */
   async commit(): Promise<void> {
     const live = this.docs.liveOrdinals();
+    const previousDir = join(this.dir, generationName(this.info.generation));
     const generation = this.info.generation + 1;
-    const generationName = `gen-${String(generation).padStart(6, '0')}`;
-    const generationDir = join(this.dir, generationName);
-    await mkdir(generationDir, { recursive: true });
+    const nextName = generationName(generation);
+    const nextDir = join(this.dir, nextName);
+    await rm(nextDir, { recursive: true, force: true });
+    await mkdir(nextDir, { recursive: true });
     const info: IndexInfo = { ...this.info, generation, updatedAt: new Date().toISOString() };
-    const sections = new Map([
-      ...this.docs.toSections(live),
-      ...this.inverted.toSections(live, (ord) => this.docs.isLive(ord)),
-    ]);
-    const meta = { ...info, docCount: live.length, fields: INDEXED_FIELDS };
-    await writeContainer(
-      join(generationDir, 'lexical.sidx'),
-      LEXICAL_FORMAT,
-      LEXICAL_FORMAT_VERSION,
-      meta,
-      sections,
-    );
-    await writeFileAtomic(join(this.dir, 'CURRENT'), `${generationName}\n`);
+
+    // An unchanged file is hard-linked from the previous generation (only possible while no
+    // deletion forces every file to be compacted).
+    const reuse = async (fileName: string, dirty: boolean): Promise<boolean> => {
+      if (dirty || this.compactionPending || this.info.generation === 0) return false;
+      try {
+        await link(join(previousDir, fileName), join(nextDir, fileName));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (!(await reuse('lexical.sidx', this.lexicalDirty))) {
+      const sections = new Map([
+        ...this.docs.toSections(live),
+        ...this.inverted.toSections(live, (ord) => this.docs.isLive(ord)),
+      ]);
+      const meta = { ...info, docCount: live.length, fields: INDEXED_FIELDS };
+      await writeContainer(
+        join(nextDir, 'lexical.sidx'),
+        LEXICAL_FORMAT,
+        LEXICAL_FORMAT_VERSION,
+        meta,
+        sections,
+      );
+    }
+    for (const component of this.components.values()) {
+      if (!(await reuse(component.fileName, component.dirty))) {
+        await component.write(join(nextDir, component.fileName), live);
+      }
+    }
+    // Component files of the old generation that nobody attached are carried over untouched.
+    for (const fileName of this.componentFiles) {
+      if (!this.components.has(fileName) && !this.compactionPending) await reuse(fileName, false);
+    }
+    await writeFileAtomic(join(this.dir, 'CURRENT'), `${nextName}\n`);
     this.info = info;
-    await this.removeOldGenerations(generationName);
+    this.lexicalDirty = false;
+    // The files just written are compacted exactly as the next commit would compact them again.
+    this.compactionPending = false;
+    await this.removeOldGenerations(nextName);
   }
 
   private async removeOldGenerations(keep: string): Promise<void> {
@@ -180,4 +274,8 @@ export class SiftIndex {
         await rm(join(this.dir, entry), { recursive: true, force: true });
     }
   }
+}
+
+function generationName(generation: number): string {
+  return `gen-${String(generation).padStart(6, '0')}`;
 }
