@@ -2,7 +2,7 @@
 //
 // Contract forms (used by tools outside the project; keep them exactly):
 //   sift eval --run <run-file> --qrels <qrels.tsv>
-//   sift eval --collection <beir-folder> --mode bm25 [--json FILE]
+//   sift eval --collection <beir-folder> --mode bm25|dense|hybrid [--json FILE]
 
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
@@ -17,11 +17,10 @@ import {
   writeTrecRun,
 } from '../eval/index.js';
 import type { FieldCombination } from '../retrieve/bm25.js';
+import { parseMode, RETRIEVAL_MODES } from '../search/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { siftPaths } from '../util/paths.js';
 import { parseNonNegativeNumber, parsePositiveInt } from './options.js';
-
-const MODES = ['bm25'] as const;
 
 export function registerEvalCommand(program: Command): void {
   program
@@ -38,7 +37,11 @@ export function registerEvalCommand(program: Command): void {
       'qrels for --run: BEIR TSV (query-id corpus-id score) or TREC (qid 0 docid grade)',
     )
     .option('--collection <folder>', 'BEIR collection to index (cached in $SIFT_HOME) and evaluate')
-    .option('--mode <mode>', `retrieval mode with --collection: ${MODES.join('|')}`, 'bm25')
+    .option('--mode <mode>', `retrieval mode with --collection: ${RETRIEVAL_MODES.join('|')}`, 'bm25')
+    .option(
+      '--embedder <id>',
+      'embedder for dense and hybrid modes (see `sift models list`; ":int8" quantises)',
+    )
     .option('--depth <n>', 'results retrieved per query', parsePositiveInt, 1000)
     .option('--k1 <x>', 'BM25 k1 (default 1.2)', parseNonNegativeNumber)
     .option('--b <x>', 'BM25 b (default 0.75)', parseNonNegativeNumber)
@@ -69,13 +72,10 @@ Examples:
 }
 
 async function evalCollection(opts: EvalOptions): Promise<void> {
-  if (!(MODES as readonly string[]).includes(opts.mode)) {
-    throw new SiftError('E_BAD_ARGUMENT', `unknown mode "${opts.mode}" (available: ${MODES.join(', ')})`, {
-      field: 'mode',
-    });
-  }
+  const mode = parseMode(opts.mode);
   const outcome = await evaluateCollection(opts.collection!, {
-    mode: opts.mode as (typeof MODES)[number],
+    mode,
+    ...(opts.embedder ? { embedder: opts.embedder } : {}),
     indexesRoot: siftPaths().indexes,
     depth: opts.depth,
     quiet: opts.quiet,
@@ -114,6 +114,7 @@ interface EvalOptions {
   qrels?: string;
   collection?: string;
   mode: string;
+  embedder?: string;
   depth: number;
   k1?: number;
   b?: number;

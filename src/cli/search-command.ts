@@ -1,9 +1,10 @@
 // `sift search <index> "<query>"`: the top results of one query, with snippets and scores.
 
 import type { Command } from 'commander';
-import { Bm25Retriever } from '../retrieve/bm25.js';
 import { parseFilterArgs } from '../retrieve/filters.js';
+import type { FusedHit } from '../retrieve/fusion.js';
 import { makeSnippet } from '../retrieve/snippet.js';
+import { openRetriever, parseMode, RETRIEVAL_MODES } from '../search/index.js';
 import { parsePositiveInt } from './options.js';
 import { openIndexArgument } from './sources.js';
 
@@ -14,7 +15,8 @@ export function registerSearchCommand(program: Command): void {
     .argument('<index>', 'index folder, or the name of an index in $SIFT_HOME/indexes')
     .argument('<query>', 'the query text')
     .option('-k, --k <n>', 'number of results', parsePositiveInt, 10)
-    .option('--mode <mode>', 'retrieval mode: bm25', 'bm25')
+    .option('--mode <mode>', `retrieval mode: ${RETRIEVAL_MODES.join('|')}`, 'bm25')
+    .option('--embedder <id>', 'embedder for dense and hybrid modes (default all-minilm-l6-v2)')
     .option(
       '--filter <condition>',
       'metadata filter, repeatable: field=value, field>=n, field<n, "field in a,b"',
@@ -24,11 +26,16 @@ export function registerSearchCommand(program: Command): void {
     .option('--json', 'print results as JSON', false)
     .action(async (indexArg: string, query: string, opts: SearchOptions) => {
       const index = await openIndexArgument(indexArg);
-      const retriever = new Bm25Retriever(index);
+      const mode = parseMode(opts.mode);
+      const opened = await openRetriever(index, {
+        mode,
+        ...(opts.embedder ? { embedder: opts.embedder } : {}),
+      });
       const filter = parseFilterArgs(opts.filter);
       const started = performance.now();
-      const hits = await retriever.search({ query, k: opts.k, filter });
+      const hits = await opened.retriever.search({ query, k: opts.k, filter });
       const ms = performance.now() - started;
+      await opened.release();
       const results = hits.map((hit) => {
         const doc = index.docs.get(hit.ord);
         return {
@@ -36,6 +43,7 @@ export function registerSearchCommand(program: Command): void {
           score: hit.score,
           title: doc.title,
           snippet: makeSnippet(index.analyzer, query, doc.text),
+          stages: (hit as Partial<FusedHit>).stages ?? { [mode]: hit.score },
           metadata: doc.metadata,
         };
       });
@@ -47,8 +55,11 @@ export function registerSearchCommand(program: Command): void {
       }
       console.log(`${results.length} results for "${query}" (${opts.mode}, ${ms.toFixed(1)} ms)\n`);
       results.forEach((result, i) => {
+        const stages = Object.entries(result.stages)
+          .map(([stage, score]) => `${stage} ${score.toFixed(3)}`)
+          .join(', ');
         console.log(
-          `${String(i + 1).padStart(2)}. ${result.title || '(untitled)'}  [${result.id}]  ${result.score.toFixed(3)}`,
+          `${String(i + 1).padStart(2)}. ${result.title || '(untitled)'}  [${result.id}]  ${result.score.toFixed(3)} (${stages})`,
         );
         console.log(`    ${highlight(result.snippet.text, result.snippet.highlights)}`);
       });
@@ -70,6 +81,7 @@ function highlight(text: string, ranges: Array<[number, number]>): string {
 interface SearchOptions {
   k: number;
   mode: string;
+  embedder?: string;
   filter: string[];
   json: boolean;
 }

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { buildIndex, countLines } from '../index/build.js';
 import type { SiftIndex } from '../index/sift-index.js';
 import { type BeirCollection, loadBeirCollection, readBeirCorpus } from '../ingest/index.js';
-import { type Bm25Params, Bm25Retriever } from '../retrieve/bm25.js';
+import type { Bm25Params } from '../retrieve/bm25.js';
+import type { FusionMethod } from '../retrieve/fusion.js';
 import type { Retriever } from '../retrieve/retriever.js';
+import { openRetriever, type RetrievalMode } from '../search/index.js';
 import { ProgressBar } from '../util/progress.js';
 import { type EvalResult, evaluateRun } from './metrics.js';
 import type { Run } from './run.js';
-
-export type RetrievalMode = 'bm25';
 
 export interface CollectionEvalOptions {
   mode: RetrievalMode;
@@ -20,6 +20,9 @@ export interface CollectionEvalOptions {
   /** Ranked list depth per query; 1,000 as in TREC runs, so Recall@100 and MAP are well defined. */
   depth?: number;
   bm25?: Partial<Bm25Params>;
+  /** Embedder for dense and hybrid modes (default: sift's default embedder). */
+  embedder?: string;
+  fusion?: FusionMethod;
   quiet?: boolean;
 }
 
@@ -28,7 +31,7 @@ export interface CollectionEvalOutcome {
   index: SiftIndex;
   run: Run;
   result: EvalResult;
-  timings: { indexSeconds: number; indexBuilt: boolean; searchSeconds: number };
+  timings: { indexSeconds: number; indexBuilt: boolean; embedSeconds: number; searchSeconds: number };
 }
 
 /** Loads a collection and opens (or builds) its cached index. */
@@ -82,15 +85,25 @@ export async function evaluateCollection(
 ): Promise<CollectionEvalOutcome> {
   const quiet = options.quiet ?? false;
   const opened = await openCollection(folder, options.indexesRoot, quiet);
-  const retriever = new Bm25Retriever(opened.index, options.bm25);
-  const started = performance.now();
-  const run = await runJudgedQueries(opened.collection, retriever, options.depth ?? 1000, quiet);
-  const searchSeconds = (performance.now() - started) / 1000;
-  return {
-    collection: opened.collection,
-    index: opened.index,
-    run,
-    result: evaluateRun(run, opened.collection.qrels),
-    timings: { indexSeconds: opened.seconds, indexBuilt: opened.built, searchSeconds },
-  };
+  const { retriever, embedSeconds, release } = await openRetriever(opened.index, {
+    mode: options.mode,
+    quiet,
+    ...(options.bm25 ? { bm25: options.bm25 } : {}),
+    ...(options.embedder ? { embedder: options.embedder } : {}),
+    ...(options.fusion ? { fusion: options.fusion } : {}),
+  });
+  try {
+    const started = performance.now();
+    const run = await runJudgedQueries(opened.collection, retriever, options.depth ?? 1000, quiet);
+    const searchSeconds = (performance.now() - started) / 1000;
+    return {
+      collection: opened.collection,
+      index: opened.index,
+      run,
+      result: evaluateRun(run, opened.collection.qrels),
+      timings: { indexSeconds: opened.seconds, indexBuilt: opened.built, embedSeconds, searchSeconds },
+    };
+  } finally {
+    await release();
+  }
 }

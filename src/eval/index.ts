@@ -5,7 +5,6 @@ export {
   type CollectionEvalOutcome,
   evaluateCollection,
   openCollection,
-  type RetrievalMode,
   runJudgedQueries,
 } from './collection-eval.js';
 export {

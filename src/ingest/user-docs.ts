@@ -6,7 +6,6 @@ import { checkReadOptions, countRead, skipOrThrow } from './bad-records.js';
 import { readCsvRecords } from './csv.js';
 import { DuplicateIds } from './duplicate-ids.js';
 import { readJsonDocs } from './json-doc.js';
-import { parseJsonLines } from './jsonl.js';
 import { type RecordSource, requireId, setOwn } from './record-fields.js';
 import type { Doc, MetadataValue, ReadOptions } from './types.js';
 

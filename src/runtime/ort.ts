@@ -26,7 +26,10 @@ export interface Session {
 }
 
 /** Opens a session from a model file path or from the bytes of a serialised ModelProto. */
-export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<Session> {
+export async function createSession(
+  model: string | Uint8Array,
+  options: SessionOptions = {},
+): Promise<Session> {
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.optimization ?? 'all',
@@ -42,7 +45,12 @@ export async function createSession(model: string | Uint8Array, options: Session
         : await ort.InferenceSession.create(model, sessionOptions);
   } catch (error) {
     const file = typeof model === 'string' ? model : (options.name ?? '<in-memory graph>');
-    throw new SiftError('E_MODEL_LOAD', `ONNX Runtime cannot load the model: ${(error as Error).message}`, { file }, { cause: error });
+    throw new SiftError(
+      'E_MODEL_LOAD',
+      `ONNX Runtime cannot load the model: ${(error as Error).message}`,
+      { file },
+      { cause: error },
+    );
   }
   return {
     inputNames: session.inputNames,

@@ -1,0 +1,333 @@
+// Question: how close does sift's exact kNN come to this machine's limits, and to the exact search a
+// TypeScript user would otherwise pick (usearch exactSearch, hnswlib-node BruteforceSearch)?
+//
+// Corpus: N seeded random unit vectors of dimension 384 (shape and speed only: random vectors say nothing
+// about retrieval quality). For each N it measures sift (float32, int8 + exact rescoring, float16) at
+// batch 1 (one query per call: a memory-bound GEMV) and batch 32 (a compute-bound GEMM), as QPS, achieved
+// GFLOP/s (2·N·d·queries / s) and GB/s (corpus bytes scanned / s), each as a fraction of the machine limits
+// measured in this same run (see lib/machine-limits.ts), then the baselines, with recall@10 against sift
+// float32 (itself checked against a brute-force reference in the unit tests) and speed ratios.
+//
+//   npm run build && node dist/bench/knn.js [--sizes 100000,1000000] [--queries 64] [--skip-hnswlib]
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import hnswlib from 'hnswlib-node';
+import usearch from 'usearch';
+import { type VectorDtype, VectorStore } from '../src/index/vector-store.js';
+import { ExactKnn } from '../src/retrieve/exact-knn.js';
+import { randomUnitVectors } from '../src/retrieve/knn/random-vectors.js';
+import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
+import { machineInfo, percentile, printTable, writeResult } from './lib/report.js';
+
+const D = 384;
+const K = 10;
+const THREADS = 2;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+interface Engine {
+  name: string;
+  dtype: string;
+  /** Bytes of corpus one pass over all rows reads. */
+  bytesPerPass: number;
+  search(queries: Float32Array, count: number): Promise<number[][]>;
+  close(): Promise<void>;
+}
+
+interface Measurement {
+  n: number;
+  engine: string;
+  dtype: string;
+  batch: number;
+  queries: number;
+  qps: number;
+  p50Ms: number;
+  p99Ms: number;
+  gflops: number;
+  gbps: number;
+  recallAt10: number;
+  buildSeconds: number;
+}
+
+function siftEngine(corpus: Float32Array, n: number, dtype: VectorDtype): { engine: Engine; build: number } {
+  const t0 = performance.now();
+  const store = VectorStore.create(D, { modelId: 'bench-random', dtype });
+  store.addBatch(corpus, n);
+  store.ensureQuantized();
+  const build = (performance.now() - t0) / 1000;
+  let knn: ExactKnn | undefined = new ExactKnn(store, { intraOpThreads: THREADS });
+  const bytes = { float32: 4 * D, float16: 2 * D, int8: D + 4 }[dtype] * n;
+  return {
+    build,
+    engine: {
+      name: 'sift',
+      dtype,
+      bytesPerPass: bytes,
+      async search(queries, count) {
+        const results = await knn!.search(queries, count, K);
+        return results.map((hits) => hits.map((hit) => hit.ord));
+      },
+      async close() {
+        await knn!.release();
+        knn = undefined;
+      },
+    },
+  };
+}
+
+function usearchEngine(
+  corpus: Float32Array,
+  n: number,
+  dtype: 'float32' | 'int8',
+): { engine: Engine; build: number } {
+  const t0 = performance.now();
+  // int8: the whole corpus on one symmetric scale (unit vectors: |x| ≤ 1), as usearch's i8 kernels expect.
+  let maxAbs = 0;
+  if (dtype === 'int8')
+    for (let i = 0; i < corpus.length; i++) maxAbs = Math.max(maxAbs, Math.abs(corpus[i]!));
+  const toInt8 = (values: Float32Array) => Int8Array.from(values, (v) => Math.round((v / maxAbs) * 127));
+  const data = dtype === 'int8' ? toInt8(corpus) : corpus;
+  const build = (performance.now() - t0) / 1000;
+  return {
+    build,
+    engine: {
+      name: 'usearch exactSearch',
+      dtype,
+      bytesPerPass: n * D * (dtype === 'int8' ? 1 : 4),
+      async search(queries, count) {
+        // usearch reads a typed array from its buffer's start: pass a copy, never a subarray view.
+        const q = dtype === 'int8' ? toInt8(queries) : queries.slice();
+        const result = usearch.exactSearch(data, q, D, K, usearch.MetricKind.IP, THREADS);
+        const keys = result.keys;
+        return Array.from({ length: count }, (_, i) => Array.from(keys.subarray(i * K, i * K + K), Number));
+      },
+      async close() {},
+    },
+  };
+}
+
+function hnswlibEngine(corpus: Float32Array, n: number): { engine: Engine; build: number } {
+  const t0 = performance.now();
+  const index = new hnswlib.BruteforceSearch('ip', D);
+  index.initIndex(n);
+  for (let i = 0; i < n; i++) index.addPoint(Array.from(corpus.subarray(i * D, i * D + D)), i);
+  const build = (performance.now() - t0) / 1000;
+  return {
+    build,
+    engine: {
+      name: 'hnswlib-node BruteforceSearch',
+      dtype: 'float32',
+      bytesPerPass: n * D * 4,
+      async search(queries, count) {
+        // No batch API: one call per query.
+        return Array.from({ length: count }, (_, i) => {
+          const result = index.searchKnn(Array.from(queries.subarray(i * D, i * D + D)), K);
+          return result.neighbors
+            .map((ord, j) => ({ ord, distance: result.distances[j]! }))
+            .sort((a, b) => a.distance - b.distance || a.ord - b.ord)
+            .map((hit) => hit.ord);
+        });
+      },
+      async close() {},
+    },
+  };
+}
+
+/** Times batch-1 calls (latency percentiles) and batch-32 calls; throughput is the best of `rounds`. */
+async function measure(
+  engine: Engine,
+  queries: Float32Array,
+  numQueries: number,
+  budget: { batch1: number; batch32: number; rounds: number },
+): Promise<{
+  batch1: { qps: number; latencies: number[] };
+  batch32: { qps: number; latencies: number[] };
+  results: number[][];
+}> {
+  // Warm-up (sessions, JIT, page faults): one call of each shape.
+  await engine.search(queries.subarray(0, D), 1);
+  await engine.search(queries.subarray(0, 32 * D), 32);
+  const latencies1: number[] = [];
+  let best1 = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < budget.rounds; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < budget.batch1; i++) {
+      const q = (round * budget.batch1 + i) % numQueries;
+      const t = performance.now();
+      await engine.search(queries.subarray(q * D, q * D + D), 1);
+      latencies1.push(performance.now() - t);
+    }
+    best1 = Math.min(best1, (performance.now() - t0) / budget.batch1);
+  }
+  const latencies32: number[] = [];
+  let best32 = Number.POSITIVE_INFINITY;
+  const batches = Math.floor(numQueries / 32);
+  for (let round = 0; round < budget.rounds; round++) {
+    const t0 = performance.now();
+    for (let b = 0; b < budget.batch32; b++) {
+      const first = ((round * budget.batch32 + b) % batches) * 32;
+      const t = performance.now();
+      await engine.search(queries.subarray(first * D, (first + 32) * D), 32);
+      latencies32.push(performance.now() - t);
+    }
+    best32 = Math.min(best32, (performance.now() - t0) / budget.batch32);
+  }
+  // Results for every query, for recall (not timed).
+  const results: number[][] = [];
+  for (let first = 0; first + 32 <= numQueries; first += 32) {
+    results.push(...(await engine.search(queries.subarray(first * D, (first + 32) * D), 32)));
+  }
+  return {
+    batch1: { qps: 1000 / best1, latencies: latencies1 },
+    batch32: { qps: (32 * 1000) / best32, latencies: latencies32 },
+    results,
+  };
+}
+
+function recall(results: number[][], truth: number[][]): number {
+  let found = 0;
+  let total = 0;
+  results.forEach((hits, q) => {
+    const expected = new Set(truth[q]!.slice(0, K));
+    total += expected.size;
+    for (const ord of hits.slice(0, K)) if (expected.has(ord)) found++;
+  });
+  return total === 0 ? Number.NaN : found / total;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const option = (name: string, fallback: string) => {
+    const at = args.indexOf(name);
+    return at >= 0 && args[at + 1] !== undefined ? args[at + 1]! : fallback;
+  };
+  const sizes = option('--sizes', '100000,1000000').split(',').map(Number);
+  const numQueries = Math.max(64, Number(option('--queries', '64')));
+  const skipHnswlib = args.includes('--skip-hnswlib');
+  const started = performance.now();
+
+  const probe = new LimitProbe(THREADS);
+  await probe.start();
+  const limitsSeen: MachineLimits[] = [await probe.measure(5)];
+  console.error(`limits at start: ${JSON.stringify(limitsSeen[0])}`);
+
+  const measurements: Measurement[] = [];
+  for (const n of sizes) {
+    const t0 = performance.now();
+    const corpus = randomUnitVectors(n, D, 1);
+    const queries = randomUnitVectors(numQueries, D, 2);
+    console.error(`N=${n}: corpus generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const big = n >= 500_000;
+    const siftBudget = { batch1: big ? 16 : 32, batch32: big ? 2 : 4, rounds: 3 };
+    const baselineBudget = { batch1: big ? 4 : 16, batch32: 1, rounds: big ? 1 : 2 };
+    let truth: number[][] | undefined;
+    const makers: Array<() => { engine: Engine; build: number }> = [
+      () => siftEngine(corpus, n, 'float32'),
+      () => siftEngine(corpus, n, 'int8'),
+      () => siftEngine(corpus, n, 'float16'),
+      () => usearchEngine(corpus, n, 'float32'),
+      () => usearchEngine(corpus, n, 'int8'),
+    ];
+    if (!skipHnswlib) makers.push(() => hnswlibEngine(corpus, n));
+    for (const make of makers) {
+      const { engine, build } = make();
+      console.error(`  ${engine.name} ${engine.dtype} (built in ${build.toFixed(1)} s) …`);
+      const isSift = engine.name === 'sift';
+      const result = await measure(engine, queries, numQueries, isSift ? siftBudget : baselineBudget);
+      await engine.close();
+      if (isSift) limitsSeen.push(await probe.measure(3));
+      truth ??= result.results;
+      const r = recall(result.results, truth);
+      for (const [batch, timing] of [
+        [1, result.batch1],
+        [32, result.batch32],
+      ] as const) {
+        measurements.push({
+          n,
+          engine: engine.name,
+          dtype: engine.dtype,
+          batch,
+          queries: timing.latencies.length * batch,
+          qps: timing.qps,
+          p50Ms: percentile(timing.latencies, 50),
+          p99Ms: percentile(timing.latencies, 99),
+          gflops: (2 * n * D * timing.qps) / 1e9,
+          gbps: (engine.bytesPerPass * timing.qps) / batch / 1e9,
+          recallAt10: r,
+          buildSeconds: build,
+        });
+      }
+      gc();
+    }
+    gc();
+  }
+  limitsSeen.push(await probe.measure(5));
+  await probe.stop();
+  const limits = bestLimits(limitsSeen);
+
+  const rows = measurements.map((m) => {
+    const siftF32 = measurements.find(
+      (o) => o.n === m.n && o.engine === 'sift' && o.dtype === 'float32' && o.batch === m.batch,
+    )!;
+    return {
+      N: m.n,
+      engine: m.engine,
+      dtype: m.dtype,
+      batch: m.batch,
+      QPS: m.qps,
+      'p50 ms': m.p50Ms,
+      'GFLOP/s': m.gflops,
+      '% peak': (100 * m.gflops) / limits.sgemmGflops,
+      'GB/s': m.gbps,
+      '% BW': (100 * m.gbps) / limits.readGBps,
+      'recall@10': m.recallAt10,
+      'QPS vs sift f32': m.qps / siftF32.qps,
+    };
+  });
+  const speedups = sizes.flatMap((n) =>
+    [1, 32].map((batch) => {
+      const of = (dtype: string) =>
+        measurements.find((m) => m.n === n && m.engine === 'sift' && m.dtype === dtype && m.batch === batch)!;
+      return {
+        N: n,
+        batch,
+        'int8 / float32': of('int8').qps / of('float32').qps,
+        'float16 / float32': of('float16').qps / of('float32').qps,
+        'int8 recall@10': of('int8').recallAt10,
+        'float16 recall@10': of('float16').recallAt10,
+      };
+    }),
+  );
+
+  const info = machineInfo();
+  console.log(`\nExact kNN, d = ${D}, k = ${K}, ${THREADS} threads (${info.cpu}, Node ${process.version})`);
+  console.log(
+    `machine limits (best seen in this run): sgemm ${limits.sgemmGflops.toFixed(1)} GFLOP/s (ORT MatMul 2048³); ` +
+      `read ${limits.readGBps.toFixed(1)} GB/s (memchr, ${THREADS} threads; 1 thread ${limits.readGBpsOneThread.toFixed(1)}; ` +
+      `ORT ReduceSum ${limits.ortReduceSumGBps.toFixed(1)})`,
+  );
+  console.log('GFLOP/s for int8 rows counts integer multiply-adds as 2 ops, against the fp32 sgemm peak.\n');
+  printTable(rows, 2);
+  console.log('');
+  printTable(speedups, 3);
+  writeResult('knn', {
+    question: 'sift exact kNN vs machine limits, and vs usearch exactSearch / hnswlib-node BruteforceSearch',
+    dimension: D,
+    k: K,
+    threads: THREADS,
+    limits,
+    limitsSeen,
+    notInstallable: {
+      'faiss-node': 'npm install fails here (its build clones from GitHub)',
+      lancedb: 'its lockfile is broken; not installed',
+    },
+    seconds: (performance.now() - started) / 1000,
+    rows,
+    speedups,
+    measurements,
+  });
+}
+
+await main();

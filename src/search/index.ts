@@ -1,0 +1,9 @@
+// Composes retrieval stages over an index: the one public face of src/search.
+export {
+  type OpenedRetriever,
+  type OpenRetrieverOptions,
+  openRetriever,
+  parseMode,
+  RETRIEVAL_MODES,
+  type RetrievalMode,
+} from './open-retriever.js';
