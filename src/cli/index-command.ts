@@ -2,7 +2,9 @@
 
 import type { Command } from 'commander';
 import { buildIndex } from '../index/build.js';
+import { embedDocuments } from '../index/embed.js';
 import { createReadStats } from '../ingest/index.js';
+import { openEmbedder } from '../models/open-embedder.js';
 import { defaultIndexDir, resolveCollection } from './sources.js';
 
 export function registerIndexCommand(program: Command): void {
@@ -17,6 +19,10 @@ export function registerIndexCommand(program: Command): void {
       '--skip-bad-lines',
       'skip malformed records (they are counted and reported) instead of failing',
       false,
+    )
+    .option(
+      '--embedder <id>',
+      'also embed every document with this model (e.g. all-minilm-l6-v2) for dense search',
     )
     .option('--quiet', 'no progress bar', false)
     .action(async (collectionPath: string, opts: IndexOptions) => {
@@ -41,6 +47,21 @@ export function registerIndexCommand(program: Command): void {
       } else {
         console.log(`index is current: ${docs} documents → ${dir}`);
       }
+      if (opts.embedder) {
+        const encoder = await openEmbedder(opts.embedder, { quiet: opts.quiet });
+        try {
+          // Resumable: a job interrupted earlier continues at the first document without a vector.
+          const embedded = await embedDocuments(index, encoder, { quiet: opts.quiet });
+          console.log(
+            embedded.embedded === 0
+              ? `vectors are current (${encoder.id})`
+              : `embedded ${embedded.embedded} documents with ${encoder.id} in ${embedded.seconds.toFixed(1)} s, ` +
+                  `${Math.round(embedded.embedded / Math.max(embedded.seconds, 1e-9))} docs/s`,
+          );
+        } finally {
+          await encoder.release();
+        }
+      }
       if (stats.skipped > 0) {
         console.warn(`skipped ${stats.skipped} malformed records:`);
         for (const example of stats.skippedExamples) console.warn(`  ${example}`);
@@ -49,6 +70,7 @@ export function registerIndexCommand(program: Command): void {
 }
 
 interface IndexOptions {
+  embedder?: string;
   name?: string;
   out?: string;
   force: boolean;
