@@ -3,19 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSession, tensor } from '../runtime/ort.js';
+import { mulberry32 as random } from '../util/mulberry32.js';
 import { GraphBuilder } from './onnx/graph-builder.js';
 import { dequantize, preferredWeightType, quantizedMatMul, quantizePerChannel } from './quantize.js';
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const M = 6;
 const K = 48;

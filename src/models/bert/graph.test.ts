@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSiftError } from '../../errors.js';
 import { createSession, tensor } from '../../runtime/ort.js';
+import { mulberry32 as random } from '../../util/mulberry32.js';
 import { preferredWeightType } from '../quantize.js';
 import { encodeSafetensors, type FloatTensor, parseSafetensors } from '../safetensors.js';
 import { type BertConfig, parseBertConfig } from './config.js';
@@ -41,18 +42,6 @@ const config: BertConfig = parseBertConfig(
   },
   'config.json',
 );
-
-/** mulberry32: a small deterministic PRNG, so failures reproduce. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Weights = Map<string, { shape: number[]; data: Float32Array }>;
 
