@@ -1,14 +1,19 @@
 // Exact (exhaustive) k-nearest-neighbour search over a VectorStore: every live row is scored.
 //
-// The scan runs as ONNX Runtime graphs (see knn/knn-graphs.ts), one run per block of rows: a matrix
-// product of the query batch against the block (MLAS sgemm, or u8×s8 MatMulInteger for int8 codes) and a
-// TopK, on intraOpThreads threads. Corpus tensors are zero-copy views of the store's arrays, made once per
-// block and remade only when the block changed (appends to the last block, deletions). Each block yields
-// its best candidates per query; a heap merges them across blocks (ties to the lower ordinal).
+// The scan runs as ONNX Runtime graphs (see knn/knn-graphs.ts), one run per block of rows (float32: per
+// chunk of `float32Chunk` rows, float16: per `float16Chunk` rows): a matrix product of the query batch
+// against the rows (MLAS sgemm, or u8×s8 MatMulInteger for int8 codes) and a TopK, on intraOpThreads
+// threads. Corpus tensors are zero-copy views of the store's arrays, made once per block and remade only
+// when the block changed (appends to the last block, deletions), so full blocks stay resident and rows
+// appended since the last search are picked up by re-wrapping the last block. Each run yields its best
+// candidates per query; a heap merges them across runs (ties to the lower ordinal). Note that
+// onnxruntime-node runs a session on the calling (main) thread: a search holds the event loop for one run
+// at a time, yielding between runs.
 //
-// Deleted rows, padding and the `allowed` filter are applied inside the scan as an additive mask (0 or −∞)
-// before TopK, so they never take a candidate slot. A filter that leaves only a few rows is instead
-// answered by scoring exactly those rows in JavaScript.
+// Deleted rows, tile padding and the `allowed` filter are applied inside the scan as an additive mask
+// (0 or −∞) before TopK, so they never take a candidate slot (for int8 the mask rides on the offset that
+// undoes the +128 query shift). A filter that leaves only a few rows is instead answered by scoring exactly
+// those rows in JavaScript, as are tiny stores.
 //
 // Final scores are always exact dot products recomputed from the store's master rows (float32, or the
 // half values of a float16 store). For int8 the scan ranks by the quantised scores and the best `rescore`
@@ -36,6 +41,8 @@ export interface ExactKnnOptions {
   intraOpThreads?: number;
   /** Queries scored together in one run (bounds memory: batch × block rows scores). Default 64. */
   queryBatch?: number;
+  /** float32 stores: rows per run (row-major rows split freely). Default 65,536. */
+  float32Chunk?: number;
   /** float16 stores: rows per run, small enough for the float32 cast to stay in cache. Default 4,096. */
   float16Chunk?: number;
   /** At most this many candidate rows (after filtering) are scored in JavaScript instead. Default 2,048. */
@@ -45,7 +52,7 @@ export interface ExactKnnOptions {
 interface BlockTensors {
   version: number;
   rows: number;
-  /** float32/int8: one corpus tensor; float16: one per chunk. */
+  /** int8: one corpus tensor; float32/float16: one per chunk of rows. */
   corpus: OrtTensor[];
   rowScales?: OrtTensor;
   /** float: deleted rows as 0/−∞, or undefined when nothing is masked. int8: the offset input O (the
@@ -58,7 +65,7 @@ export class ExactKnn {
   private readonly cache = new WeakMap<VectorBlock, BlockTensors>();
   private readonly threads: number;
   private readonly queryBatch: number;
-  private readonly float16Chunk: number;
+  private readonly rowChunk: number;
   private readonly scanInJsBelow: number;
 
   constructor(
@@ -67,7 +74,8 @@ export class ExactKnn {
   ) {
     this.threads = options.intraOpThreads ?? availableParallelism();
     this.queryBatch = options.queryBatch ?? 64;
-    this.float16Chunk = options.float16Chunk ?? 4096;
+    this.rowChunk =
+      store.dtype === 'float16' ? (options.float16Chunk ?? 4096) : (options.float32Chunk ?? 65_536);
     this.scanInJsBelow = options.scanInJsBelow ?? 2048;
   }
 
@@ -175,8 +183,8 @@ export class ExactKnn {
         if (mask === undefined) continue; // nothing allowed in this block
       }
       const session = await this.session(!int8 && mask !== undefined);
-      if (this.store.dtype === 'float16') {
-        const chunk = this.float16Chunk;
+      if (!int8) {
+        const chunk = this.rowChunk;
         for (let c = 0; c < tensors.corpus.length; c++) {
           const rows = Math.min(chunk, block.rows - c * chunk);
           const feeds: OrtFeeds = { Q: queryTensor, C: tensors.corpus[c]! };
@@ -193,15 +201,10 @@ export class ExactKnn {
       }
       const feeds: OrtFeeds = { Q: queryTensor, C: tensors.corpus[0]! };
       if (tensors.rowScales) feeds['R'] = tensors.rowScales;
-      let width = block.rows;
-      if (int8) {
-        const tile = this.store.tileRows;
-        const tiles = Math.ceil(block.rows / tile);
-        width = tiles * tile;
-        feeds['O'] = tensor('float32', mask!.subarray(0, width), [tiles, 1, tile]);
-      } else if (mask) {
-        feeds['B'] = tensor('float32', mask.subarray(0, block.rows), [block.rows]);
-      }
+      const tile = this.store.tileRows;
+      const tiles = Math.ceil(block.rows / tile);
+      const width = tiles * tile;
+      feeds['O'] = tensor('float32', mask!.subarray(0, width), [tiles, 1, tile]);
       await this.runAndCollect(session, feeds, Math.min(candidates, width), block.start, collectors);
     }
   }
@@ -236,11 +239,15 @@ export class ExactKnn {
     const rows = block.rows;
     const entry: BlockTensors = { version: block.version, rows, corpus: [] };
     if (this.store.dtype === 'float32') {
-      entry.corpus.push(tensor('float32', (block.data as Float32Array).subarray(0, rows * d), [rows, d]));
+      const data = block.data as Float32Array;
+      for (let from = 0; from < rows; from += this.rowChunk) {
+        const n = Math.min(this.rowChunk, rows - from);
+        entry.corpus.push(tensor('float32', data.subarray(from * d, (from + n) * d), [n, d]));
+      }
     } else if (this.store.dtype === 'float16') {
       const data = block.data as Uint16Array;
-      for (let from = 0; from < rows; from += this.float16Chunk) {
-        const n = Math.min(this.float16Chunk, rows - from);
+      for (let from = 0; from < rows; from += this.rowChunk) {
+        const n = Math.min(this.rowChunk, rows - from);
         entry.corpus.push(tensor('float16', data.subarray(from * d, (from + n) * d), [n, d]));
       }
     } else {
