@@ -7,5 +7,13 @@ export {
   sha256File,
 } from './build.js';
 export { DocStore } from './doc-store.js';
+export { type EmbedOptions, type EmbedResult, embedDocuments, embeddingText } from './embed.js';
 export { InvertedIndex, type PostingList } from './inverted-index.js';
-export { type CreateIndexOptions, INDEXED_FIELDS, type IndexInfo, SiftIndex } from './sift-index.js';
+export {
+  type CreateIndexOptions,
+  INDEXED_FIELDS,
+  type IndexComponent,
+  type IndexInfo,
+  SiftIndex,
+} from './sift-index.js';
+export { type VectorDtype, VectorStore, type VectorStoreOptions } from './vector-store.js';

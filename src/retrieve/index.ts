@@ -6,6 +6,8 @@ export {
   type FieldCombination,
   validateBm25Params,
 } from './bm25.js';
+export { DenseRetriever, filterBitmap, type VectorSearcher } from './dense.js';
+export { ExactKnn, type ExactKnnOptions, type KnnSearchOptions } from './exact-knn.js';
 export {
   compileFilter,
   type FilterCondition,
@@ -14,6 +16,8 @@ export {
   type MetadataPredicate,
   parseFilterArgs,
 } from './filters.js';
+export { DEFAULT_RRF_K, type FusedHit, type FusionMethod, fuse, type RankedList } from './fusion.js';
+export { type HybridOptions, HybridRetriever } from './hybrid.js';
 export type { Hit, Retriever, SearchRequest } from './retriever.js';
 export { makeSnippet, type Snippet } from './snippet.js';
 export { type ScoredOrdinal, TopKCollector } from './top-k.js';

@@ -1,0 +1,8 @@
+// Models: the one public face of src/models (registry, pulling, tokenizers, embedders).
+export { type Embedder, type EmbedderDtype, type EmbedderOptions, loadEmbedder } from './embedder.js';
+export { modelDir, verifyModelDir } from './model-files.js';
+export { type OpenEmbedderOptions, openEmbedder, parseEmbedderRef } from './open-embedder.js';
+export { ensureModel, pullModel } from './pull.js';
+export { DEFAULT_EMBEDDER, type EmbedderSpec, type ModelSpec, modelIds, modelSpec } from './registry.js';
+export { loadTokenizer } from './tokenizer.js';
+export type { Encoder, TextRole } from './types.js';
