@@ -3,12 +3,12 @@
 // An index remembers the sha256 of the file it was built from; asking for the same source again
 // opens the cached index instead of rebuilding it, and a changed file triggers a rebuild.
 
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
 import type { Doc, ReadOptions } from '../ingest/types.js';
+import { sha256File } from '../util/file-hash.js';
 import { ProgressBar } from '../util/progress.js';
 import { SiftIndex } from './sift-index.js';
 
@@ -70,17 +70,6 @@ export async function buildIndex(source: DocumentSource, options: BuildIndexOpti
   await index.commit();
   progress.finish(`→ ${options.dir}`);
   return { index, built: true, seconds: (performance.now() - started) / 1000 };
-}
-
-export async function sha256File(path: string): Promise<string> {
-  try {
-    await stat(path);
-  } catch (error) {
-    throw new SiftError('E_FILE_NOT_FOUND', 'file does not exist', { file: path }, { cause: error });
-  }
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** Counts lines cheaply, for progress totals of JSONL files. */

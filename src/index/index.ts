@@ -4,7 +4,6 @@ export {
   type BuildResult,
   buildIndex,
   type DocumentSource,
-  sha256File,
 } from './build.js';
 export { DocStore } from './doc-store.js';
 export { type EmbedOptions, type EmbedResult, embedDocuments, embeddingText } from './embed.js';

@@ -1,14 +1,8 @@
-// Model folders in SIFT_HOME: where each one lives, and checking its files against the pinned sha256s.
-//
-// Hashing a 100 MB weights file takes a noticeable fraction of a second, so a verified folder records
-// each file's size and mtime in `.verified.json`; later loads rehash only files whose size or mtime moved.
-
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { sha256File } from '../util/file-hash.js';
 import { siftPaths } from '../util/paths.js';
 import type { ModelSpec } from './registry.js';
 
@@ -33,13 +27,6 @@ interface Marker {
 /** The folder of a model: `<SIFT_HOME>/models/<id>`. */
 export function modelDir(id: string, home: string = siftPaths().home): string {
   return join(home, 'models', id);
-}
-
-/** The sha256 of a file as lowercase hex, read as a stream (weights files are up to ~250 MB). */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export interface VerifyOptions {
@@ -150,3 +137,6 @@ async function writeMarker(dir: string, marker: Marker): Promise<void> {
     // A read-only SIFT_HOME still holds a valid model; it is just rehashed on each load.
   }
 }
+
+/** Re-exported for callers that verify model files by hand. */
+export { sha256File };
