@@ -1,0 +1,19 @@
+// The contract every second-stage ranker (cross-encoder, decoder-only yes/no scorer) fulfils.
+
+/** One candidate as the ranker sees it: the fields it may lay out in its prompt. */
+export interface RankCandidate {
+  id: string;
+  title: string;
+  text: string;
+}
+
+export interface Ranker {
+  /** The ranker id in the registry, e.g. "smollm2-135m-yesno". */
+  readonly id: string;
+  /**
+   * Scores each candidate against the query; higher is more relevant. Scores of one call are comparable
+   * with each other (a probability for yes/no scorers, a logit for cross-encoders).
+   */
+  score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array>;
+  release(): Promise<void>;
+}
