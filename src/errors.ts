@@ -24,6 +24,7 @@ export const errorCatalogue = {
   E_MODEL_CONFIG: "a model's config.json is missing a field or describes an unsupported architecture",
   E_PULL_FAILED: 'downloading a model package failed',
   E_VECTOR_DIMENSION: 'a vector has the wrong dimension for its store or model',
+  E_RANKER_UNKNOWN: 'no ranker with this id is known to sift',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -6,5 +6,6 @@ export * from './eval/index.js';
 export * from './index/index.js';
 export * from './ingest/index.js';
 export * from './models/index.js';
+export * from './rank/index.js';
 export * from './retrieve/index.js';
 export * from './search/index.js';
