@@ -1,0 +1,108 @@
+// Tests for the GGUF reader and dequantisers: parity with gguf-py on real model files, and clear errors.
+//
+// The reference values (test/fixtures/gguf-dequant-reference.json) were made with llama.cpp's gguf-py
+// (see the fixture's `made_with`) by /tmp scripts described in test/fixtures/README.md: for the first
+// tensor of each ggml type in each model, the first and last 16 values, the sum and the sum of |x|.
+// Models come from SIFT_HOME (sift models pull smollm2-135m-instruct-q4 gemma3-270m-q4); absent, those tests skip.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { isSiftError } from '../../errors.js';
+import { siftPaths } from '../../util/paths.js';
+import { dequantize, halfToFloat } from './dequantize.js';
+import type { GgmlTypeName } from './ggml-types.js';
+import { parseGguf, readGguf, tensorBytes } from './gguf-file.js';
+
+interface ReferenceTensor {
+  tensor: string;
+  type: GgmlTypeName;
+  elements: number;
+  first: number[];
+  last: number[];
+  sum: number;
+  sum_abs: number;
+}
+
+const reference = JSON.parse(
+  readFileSync(new URL('../../../../test/fixtures/gguf-dequant-reference.json', import.meta.url), 'utf8'),
+) as { models: Record<string, ReferenceTensor[]> };
+
+const files: Record<string, string> = {
+  'smollm2-135m-instruct-q4': 'SmolLM2-135M-Instruct.Q4_1.gguf',
+  'gemma3-270m-q4': 'gemma-3-270m-q4_k_m.gguf',
+};
+
+describe('GGUF dequantisation matches gguf-py', () => {
+  for (const [model, tensors] of Object.entries(reference.models)) {
+    const path = join(siftPaths().models, model, files[model] ?? '');
+    const skip = !existsSync(path) && `no model at ${path} (sift models pull ${model})`;
+    it(`${model}: ${tensors.map((t) => t.type).join(', ')}`, { skip }, async () => {
+      const gguf = await readGguf(path);
+      for (const expected of tensors) {
+        const info = gguf.tensors.get(expected.tensor);
+        assert.ok(info, `tensor ${expected.tensor}`);
+        assert.equal(info.type, expected.type);
+        assert.equal(info.elements, expected.elements);
+        const values = dequantize(info.type, tensorBytes(gguf, info), info.elements);
+        const close = (a: number, b: number, what: string) =>
+          assert.ok(
+            Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)),
+            `${expected.tensor} ${what}: ${a} vs ${b}`,
+          );
+        expected.first.forEach((v, i) => close(values[i] ?? Number.NaN, v, `value ${i}`));
+        expected.last.forEach((v, i) =>
+          close(values[values.length - 16 + i] ?? Number.NaN, v, `value −${16 - i}`),
+        );
+        let sum = 0;
+        let sumAbs = 0;
+        for (const v of values) {
+          sum += v;
+          sumAbs += Math.abs(v);
+        }
+        assert.ok(Math.abs(sumAbs - expected.sum_abs) <= 1e-6 * expected.sum_abs, `${expected.tensor} Σ|x|`);
+        assert.ok(Math.abs(sum - expected.sum) <= 1e-6 * expected.sum_abs, `${expected.tensor} Σx`);
+      }
+    });
+  }
+});
+
+describe('halfToFloat', () => {
+  it('decodes normals, subnormals, zero and infinity', () => {
+    assert.equal(halfToFloat(0x3c00), 1);
+    assert.equal(halfToFloat(0xc000), -2);
+    assert.equal(halfToFloat(0x0001), 2 ** -24);
+    assert.equal(halfToFloat(0x7c00), Number.POSITIVE_INFINITY);
+    assert.equal(halfToFloat(0x3555), 0.333251953125);
+  });
+});
+
+describe('GGUF reader errors', () => {
+  it('refuses a file that is not GGUF, and a truncated one, naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sift-gguf-'));
+    try {
+      const notGguf = join(dir, 'model.gguf');
+      await writeFile(notGguf, Buffer.from('PK\u0003\u0004 this is a zip, not a gguf file'));
+      await assert.rejects(
+        readGguf(notGguf),
+        (e) => isSiftError(e, 'E_MODEL_LOAD') && e.message.includes(notGguf),
+      );
+      // A valid header that promises one metadata entry and then ends.
+      const header = Buffer.alloc(24);
+      header.writeUInt32LE(0x46554747, 0);
+      header.writeUInt32LE(3, 4);
+      header.writeBigUInt64LE(0n, 8);
+      header.writeBigUInt64LE(1n, 16);
+      assert.throws(
+        () => parseGguf(header, 'cut.gguf'),
+        (e) => isSiftError(e, 'E_MODEL_LOAD') && /truncated/.test(e.message),
+      );
+      await assert.rejects(readGguf(join(dir, 'absent.gguf')), (e) => isSiftError(e, 'E_MODEL_FILE'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
