@@ -12,7 +12,7 @@ import { SiftError } from '../errors.js';
 import { createSession, type OrtTensor, type Session, tensor } from '../runtime/ort.js';
 import { readBertConfig } from './bert/config.js';
 import { BERT_GRAPH_VERSION, type BertGraphOptions, buildBertEncoderGraph } from './bert/graph.js';
-import { cachedGraph } from './onnx/graph-cache.js';
+import { openCachedGraph } from './onnx/graph-cache.js';
 import { normalizeRows, poolTokens } from './onnx/row-pooling.js';
 import { preferredWeightType } from './quantize.js';
 import { readSafetensors } from './safetensors.js';
@@ -139,7 +139,7 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
       weights: { bytes: weightsStat.size, mtimeMs: weightsStat.mtimeMs },
     };
     const build = async () => buildBertEncoderGraph(config, await readSafetensors(weightsFile), graphOptions);
-    const built = await loadBuiltGraph(dir, key, build, options.cacheGraph ?? true, sessionOptions);
+    const built = await openCachedGraph(dir, key, build, options.cacheGraph ?? true, sessionOptions);
     session = built.session;
     graphPath = built.path;
     readOutput = (outputs) => matrix(outputs, 'sentence_embedding');
@@ -198,27 +198,6 @@ type OutputReader = (
   batch: number,
   sequence: number,
 ) => PooledBatch;
-
-/** Opens the cached graph, or builds, caches and opens it; a cached file ORT cannot load is rebuilt. */
-async function loadBuiltGraph(
-  dir: string,
-  key: unknown,
-  build: () => Promise<Uint8Array>,
-  cache: boolean,
-  sessionOptions: { name: string; intraOpThreads?: number },
-): Promise<{ session: Session; path: string | undefined }> {
-  if (!cache) return { session: await createSession(await build(), sessionOptions), path: undefined };
-  const cached = await cachedGraph(dir, key, build);
-  try {
-    return { session: await createSession(cached.model, sessionOptions), path: cached.path };
-  } catch (error) {
-    // A cached file that does not load (truncated by a full disk, say) is rebuilt once.
-    if (cached.built || cached.path === undefined) throw error;
-    await rm(cached.path, { force: true });
-    const rebuilt = await cachedGraph(dir, key, build);
-    return { session: await createSession(rebuilt.model, sessionOptions), path: rebuilt.path };
-  }
-}
 
 /** Pads rows to the batch's longest and returns the feeds the session declares. */
 function inputFeeder(session: Session) {

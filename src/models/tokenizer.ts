@@ -70,8 +70,21 @@ export async function loadTokenizer(dir: string, options: LoadTokenizerOptions =
   });
   const configPath = join(dir, 'tokenizer_config.json');
   const configText = await readFile(configPath, 'utf8').catch(() => '{}');
-  const tokenizerJson = parseJson(text, tokenizerPath);
-  const config = parseJson(configText, configPath);
+  return tokenizerFromJson(parseJson(text, tokenizerPath), parseJson(configText, configPath), {
+    ...options,
+    file: tokenizerPath,
+  });
+}
+
+/**
+ * A tokenizer from the parsed contents of tokenizer.json and tokenizer_config.json (for tokenizers sift
+ * assembles itself, e.g. from a GGUF file's vocabulary); `file` names the source in errors.
+ */
+export function tokenizerFromJson(
+  tokenizerJson: Record<string, unknown>,
+  config: Record<string, unknown>,
+  options: LoadTokenizerOptions & { file: string },
+): TextTokenizer {
   let hf: Tokenizer;
   try {
     hf = new Tokenizer(tokenizerJson, config);
@@ -79,7 +92,7 @@ export async function loadTokenizer(dir: string, options: LoadTokenizerOptions =
     throw new SiftError(
       'E_MODEL_LOAD',
       `unsupported tokenizer: ${error instanceof Error ? error.message : String(error)}`,
-      { file: tokenizerPath },
+      { file: options.file },
       { cause: error },
     );
   }

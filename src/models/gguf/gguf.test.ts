@@ -48,15 +48,16 @@ describe('GGUF dequantisation matches gguf-py', () => {
         assert.equal(info.type, expected.type);
         assert.equal(info.elements, expected.elements);
         const values = dequantize(info.type, tensorBytes(gguf, info), info.elements);
-        const close = (a: number, b: number, what: string) =>
+        const close = (a: number, b: number, what: string): void => {
           assert.ok(
             Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)),
             `${expected.tensor} ${what}: ${a} vs ${b}`,
           );
-        expected.first.forEach((v, i) => close(values[i] ?? Number.NaN, v, `value ${i}`));
-        expected.last.forEach((v, i) =>
-          close(values[values.length - 16 + i] ?? Number.NaN, v, `value −${16 - i}`),
-        );
+        };
+        for (const [i, v] of expected.first.entries()) close(values[i] ?? Number.NaN, v, `value ${i}`);
+        for (const [i, v] of expected.last.entries()) {
+          close(values[values.length - 16 + i] ?? Number.NaN, v, `value −${16 - i}`);
+        }
         let sum = 0;
         let sumAbs = 0;
         for (const v of values) {

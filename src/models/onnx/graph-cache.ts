@@ -5,8 +5,9 @@
 // until someone deletes it. Writes are atomic, and a read-only model folder just means no cache.
 
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createSession, type Session, type SessionOptions } from '../../runtime/ort.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 
 export interface CachedGraph {
@@ -43,5 +44,26 @@ export async function cachedGraph(
     return { model: bytes, path, built: true };
   } catch {
     return { model: bytes, path: undefined, built: true };
+  }
+}
+
+/** Opens the cached graph, or builds, caches and opens it; a cached file ORT cannot load is rebuilt once. */
+export async function openCachedGraph(
+  dir: string,
+  key: unknown,
+  build: () => Uint8Array | Promise<Uint8Array>,
+  cache: boolean,
+  sessionOptions: SessionOptions,
+): Promise<{ session: Session; path: string | undefined }> {
+  if (!cache) return { session: await createSession(await build(), sessionOptions), path: undefined };
+  const cached = await cachedGraph(dir, key, build);
+  try {
+    return { session: await createSession(cached.model, sessionOptions), path: cached.path };
+  } catch (error) {
+    // A cached file that does not load (truncated by a full disk, say) is rebuilt once.
+    if (cached.built || cached.path === undefined) throw error;
+    await rm(cached.path, { force: true });
+    const rebuilt = await cachedGraph(dir, key, build);
+    return { session: await createSession(rebuilt.model, sessionOptions), path: rebuilt.path };
   }
 }

@@ -224,3 +224,31 @@ export function l2Normalize(g: GraphBuilder, x: string): string {
     return g.node('Div', [x, g.node('Max', [norm, g.scalar(1e-12)])]);
   });
 }
+
+/**
+ * RMSNorm (Zhang & Sennrich 2019): x / √(mean(x²) + ε) · w over the last axis, in the node order ORT's
+ * SimplifiedLayerNormFusion turns into one kernel (Pow → ReduceMean → Add → Sqrt → Div → Mul).
+ */
+export function rmsNorm(
+  g: GraphBuilder,
+  x: string,
+  weight: Float32Array,
+  epsilon: number,
+  name: string,
+): string {
+  return g.scoped(name, () => {
+    const squares = g.node('Pow', [x, g.scalar(2)]);
+    const mean =
+      g.opset >= 18
+        ? g.node('ReduceMean', [squares, g.int64s([-1])], 1, { keepdims: attr.int(1) })
+        : g.node('ReduceMean', [squares], 1, { axes: attr.ints([-1]), keepdims: attr.int(1) });
+    const rms = g.node('Sqrt', [g.node('Add', [mean, g.scalar(epsilon)])]);
+    const normed = g.node('Div', [x, rms]);
+    return g.node('Mul', [normed, g.initializer(`${name}.weight`, weight, [weight.length])]);
+  });
+}
+
+/** SiLU (swish), x·σ(x), the gate activation of SwiGLU MLPs. */
+export function silu(g: GraphBuilder, x: string): string {
+  return g.node('Mul', [x, g.node('Sigmoid', [x])]);
+}

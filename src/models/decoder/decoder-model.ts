@@ -1,0 +1,246 @@
+// A decoder-only language model running as one ONNX Runtime session: a prefill over new tokens that may
+// attend to a key/value cache, returning next-token logits for chosen vocabulary rows at one position per row.
+//
+// The graph is built from the GGUF file (graph.ts) and cached beside it; its cache key holds the builder
+// version, the options and the file's size and mtime, so a replaced file or a new builder rebuilds it.
+
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { SiftError } from '../../errors.js';
+import { type OrtTensor, type Session, tensor } from '../../runtime/ort.js';
+import { readGguf } from '../gguf/gguf-file.js';
+import { type GgufTokenizerInfo, ggufTokenizer } from '../gguf/gguf-tokenizer.js';
+import { openCachedGraph } from '../onnx/graph-cache.js';
+import { preferredWeightType } from '../quantize.js';
+import { type DecoderConfig, decoderConfigFromGguf } from './config.js';
+import { buildDecoderGraph, DECODER_GRAPH_VERSION, type DecoderGraphOptions } from './graph.js';
+import { decoderWeightsFromGguf } from './weights.js';
+
+export type DecoderDtype = 'fp32' | 'int8';
+
+export interface LoadDecoderOptions {
+  /** The registry id, for messages. */
+  id: string;
+  dtype?: DecoderDtype;
+  /** Threads for one operator; default every core. */
+  threads?: number;
+  /** Write the built graph beside the weights (default true). */
+  cacheGraph?: boolean;
+}
+
+/** Per-layer keys and values of `length` cached tokens for `batch` rows (1 = shared by every row). */
+export interface KvCache {
+  batch: number;
+  length: number;
+  keys: OrtTensor[];
+  values: OrtTensor[];
+}
+
+export interface PrefillRequest {
+  /** Rows of token ids; shorter rows are padded (their padding is masked and never read). */
+  rows: readonly (ArrayLike<number> & { length: number })[];
+  /** Position of each row's first token; default the cache length. A row's positions then count up by 1. */
+  startPositions?: readonly number[];
+  /** Explicit positions per token (packed items restart them), overriding `startPositions`. */
+  positionIds?: readonly (readonly number[])[];
+  /** Cached tokens every row attends to, all of them (a shared prefix, or this row's own history). */
+  past?: KvCache;
+  /**
+   * Which earlier tokens of its own row a token may see; default causal (all earlier ones). Packed
+   * items pass `(row, query, key) => …` to keep items from seeing each other.
+   */
+  visible?: (row: number, query: number, key: number) => boolean;
+  /** Position in each row whose next-token logits are wanted; default each row's last token. */
+  logitIndex?: readonly number[];
+  /** Vocabulary rows to score. */
+  logitIds: readonly number[];
+  /** Return the cache extended by these tokens (a shared one-row cache is repeated for each row). */
+  wantCache?: boolean;
+}
+
+export interface PrefillResult {
+  /** Row-major [rows, logitIds.length]. */
+  logits: Float32Array;
+  cache?: KvCache;
+}
+
+export interface DecoderModel {
+  readonly id: string;
+  readonly config: DecoderConfig;
+  readonly dtype: DecoderDtype;
+  readonly tokenizer: GgufTokenizerInfo;
+  readonly graphPath: string | undefined;
+  /** An empty cache (length 0) to start from. */
+  emptyCache(): KvCache;
+  prefill(request: PrefillRequest): Promise<PrefillResult>;
+  release(): Promise<void>;
+}
+
+/**
+ * [rows, kv, P, d] ⊕ [batch, kv, S, d] along the token axis; a one-row cache is repeated for every row.
+ * Padding tokens of shorter rows are appended too (callers extending a cache use rows of equal length).
+ */
+function appendCache(
+  cached: OrtTensor | undefined,
+  added: OrtTensor,
+  pastLength: number,
+  batch: number,
+  config: DecoderConfig,
+): OrtTensor {
+  if (pastLength === 0 || cached === undefined) return added;
+  const { kvHeads, headDim } = config;
+  const newLength = (added.dims[2] as number) ?? 0;
+  const total = pastLength + newLength;
+  const old = cached.data as Float32Array;
+  const fresh = added.data as Float32Array;
+  const out = new Float32Array(batch * kvHeads * total * headDim);
+  const shared = (cached.dims[0] as number) === 1;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < kvHeads; h++) {
+      const to = (b * kvHeads + h) * total * headDim;
+      const fromOld = ((shared ? 0 : b) * kvHeads + h) * pastLength * headDim;
+      out.set(old.subarray(fromOld, fromOld + pastLength * headDim), to);
+      const fromNew = (b * kvHeads + h) * newLength * headDim;
+      out.set(fresh.subarray(fromNew, fromNew + newLength * headDim), to + pastLength * headDim);
+    }
+  }
+  return tensor('float32', out, [batch, kvHeads, total, headDim]);
+}
+
+/** Additive attention bias for a blocked key: large enough that exp() underflows to 0 in float32. */
+const BLOCKED = -1e9;
+
+/** Loads a decoder from a GGUF file: reads the shape and vocabulary, builds (or reuses) the graph, opens it. */
+export async function loadDecoder(file: string, options: LoadDecoderOptions): Promise<DecoderModel> {
+  const gguf = await readGguf(file);
+  const config = decoderConfigFromGguf(gguf);
+  const tokenizer = ggufTokenizer(gguf);
+  const dtype = options.dtype ?? 'fp32';
+  const graphOptions: DecoderGraphOptions =
+    dtype === 'int8' ? { quantize: 'int8', weightType: preferredWeightType() } : {};
+  const fileStat = await stat(file);
+  const key = {
+    builder: DECODER_GRAPH_VERSION,
+    config,
+    graphOptions,
+    weights: { bytes: fileStat.size, mtimeMs: fileStat.mtimeMs },
+  };
+  const build = () => buildDecoderGraph(config, decoderWeightsFromGguf(gguf, config), graphOptions);
+  const { session, path } = await openCachedGraph(dirname(file), key, build, options.cacheGraph ?? true, {
+    name: options.id,
+    ...(options.threads ? { intraOpThreads: options.threads } : {}),
+  });
+  return new OrtDecoderModel(options.id, config, dtype, tokenizer, session, path);
+}
+
+class OrtDecoderModel implements DecoderModel {
+  constructor(
+    readonly id: string,
+    readonly config: DecoderConfig,
+    readonly dtype: DecoderDtype,
+    readonly tokenizer: GgufTokenizerInfo,
+    private readonly session: Session,
+    readonly graphPath: string | undefined,
+  ) {}
+
+  emptyCache(): KvCache {
+    const { layers, kvHeads, headDim } = this.config;
+    const empty = () => tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
+    return {
+      batch: 1,
+      length: 0,
+      keys: Array.from({ length: layers }, empty),
+      values: Array.from({ length: layers }, empty),
+    };
+  }
+
+  async prefill(request: PrefillRequest): Promise<PrefillResult> {
+    const { rows, logitIds } = request;
+    const batch = rows.length;
+    if (batch === 0) return { logits: new Float32Array(0) };
+    const past = request.past ?? this.emptyCache();
+    if (past.batch !== 1 && past.batch !== batch) {
+      throw new SiftError('E_BAD_ARGUMENT', `a cache of ${past.batch} rows cannot serve ${batch} rows`);
+    }
+    const sequence = Math.max(...rows.map((r) => r.length));
+    if (sequence === 0) throw new SiftError('E_BAD_ARGUMENT', 'prefill rows must not be empty');
+    const total = past.length + sequence;
+    const ids = new BigInt64Array(batch * sequence);
+    const positions = new BigInt64Array(batch * sequence);
+    const bias = new Float32Array(batch * sequence * total);
+    const logitIndex = new BigInt64Array(batch);
+    const visible = request.visible ?? ((_row: number, query: number, key: number) => key <= query);
+    const limit = this.config.contextLength;
+    rows.forEach((row, b) => {
+      const start = request.startPositions?.[b] ?? past.length;
+      const explicit = request.positionIds?.[b];
+      if (explicit && explicit.length !== row.length) {
+        throw new SiftError(
+          'E_BAD_ARGUMENT',
+          `row ${b} has ${row.length} tokens but ${explicit.length} positions`,
+        );
+      }
+      if (start + row.length > limit) {
+        throw new SiftError(
+          'E_BAD_ARGUMENT',
+          `position ${start + row.length} exceeds the context length ${limit}`,
+        );
+      }
+      for (let t = 0; t < sequence; t++) {
+        const at = b * sequence + t;
+        ids[at] = BigInt(t < row.length ? (row[t] ?? 0) : 0);
+        positions[at] = BigInt(t < row.length ? (explicit?.[t] ?? start + t) : start);
+        const biasRow = at * total;
+        // Cached tokens are visible to every real token; padding rows see only the cache (never read).
+        for (let k = 0; k < sequence; k++) {
+          if (!(t < row.length && k < row.length && visible(b, t, k)))
+            bias[biasRow + past.length + k] = BLOCKED;
+        }
+      }
+      const index = request.logitIndex?.[b] ?? row.length - 1;
+      if (index < 0 || index >= row.length)
+        throw new SiftError('E_BAD_ARGUMENT', `logit index ${index} is outside row ${b}`);
+      logitIndex[b] = BigInt(index);
+    });
+    const feeds: Record<string, OrtTensor> = {
+      input_ids: tensor('int64', ids, [batch, sequence]),
+      position_ids: tensor('int64', positions, [batch, sequence]),
+      attention_bias: tensor('float32', bias, [batch, sequence, total]),
+      logit_index: tensor('int64', logitIndex, [batch]),
+      logit_ids: tensor(
+        'int64',
+        BigInt64Array.from(logitIds, (v) => BigInt(v)),
+        [logitIds.length],
+      ),
+    };
+    for (let i = 0; i < this.config.layers; i++) {
+      feeds[`past.${i}.key`] = past.keys[i] as OrtTensor;
+      feeds[`past.${i}.value`] = past.values[i] as OrtTensor;
+    }
+    const wantCache = request.wantCache ?? false;
+    const outputNames = ['logits'];
+    if (wantCache) {
+      for (let i = 0; i < this.config.layers; i++) outputNames.push(`new.${i}.key`, `new.${i}.value`);
+    }
+    const out = await this.session.run(feeds, outputNames);
+    const logits = out.logits?.data as Float32Array;
+    if (!wantCache) return { logits };
+    const extend = (cached: OrtTensor | undefined, name: string) =>
+      appendCache(cached, out[name] as OrtTensor, past.length, batch, this.config);
+    return {
+      logits,
+      cache: {
+        batch,
+        length: total,
+        keys: Array.from({ length: this.config.layers }, (_, i) => extend(past.keys[i], `new.${i}.key`)),
+        values: Array.from({ length: this.config.layers }, (_, i) =>
+          extend(past.values[i], `new.${i}.value`),
+        ),
+      },
+    };
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}

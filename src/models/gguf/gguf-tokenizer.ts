@@ -1,0 +1,120 @@
+// Builds a Hugging Face tokenizer from the vocabulary a GGUF file carries, so a GGUF model needs no other file.
+//
+// GGUF stores a byte-level BPE ("gpt2") tokenizer as its tokens, merges, token types and the name of its
+// pre-tokenizer (`tokenizer.ggml.pre`); we write the equivalent tokenizer.json and hand it to the same
+// tokenizer library the other models use. Control and user-defined tokens become special added tokens,
+// so chat markers such as <|im_start|> in a prompt are matched whole, as transformers does.
+
+import { SiftError } from '../../errors.js';
+import { type TextTokenizer, tokenizerFromJson } from '../tokenizer.js';
+import { type GgufFile, metaArray, metaNumber, metaString } from './gguf-file.js';
+
+/** llama.cpp's token types. */
+const CONTROL = 3;
+const USER_DEFINED = 4;
+
+const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+
+/** Pre-tokenizers by `tokenizer.ggml.pre`, as the upstream tokenizer.json files define them. */
+const PRE_TOKENIZERS: Record<string, unknown> = {
+  // SmolLM / SmolLM2: single digits, then GPT-2's byte-level regex.
+  smollm: { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, BYTE_LEVEL] },
+  gpt2: BYTE_LEVEL,
+  default: BYTE_LEVEL,
+};
+
+export interface GgufTokenizerInfo {
+  tokenizer: TextTokenizer;
+  bosId: number | undefined;
+  eosId: number | undefined;
+  /** The Jinja chat template, when the file has one. */
+  chatTemplate: string | undefined;
+}
+
+/** The tokenizer of a GGUF file; E_MODEL_CONFIG when its kind or pre-tokenizer is one sift cannot rebuild. */
+export function ggufTokenizer(gguf: GgufFile): GgufTokenizerInfo {
+  const kind = metaString(gguf, 'tokenizer.ggml.model');
+  if (kind !== 'gpt2') {
+    throw new SiftError(
+      'E_MODEL_CONFIG',
+      `GGUF tokenizer "${kind}" is not supported (supported: gpt2 byte-level BPE)`,
+      {
+        file: gguf.file,
+        field: 'tokenizer.ggml.model',
+      },
+    );
+  }
+  const pre = metaString(gguf, 'tokenizer.ggml.pre', 'default');
+  const preTokenizer = PRE_TOKENIZERS[pre];
+  if (!preTokenizer) {
+    throw new SiftError(
+      'E_MODEL_CONFIG',
+      `GGUF pre-tokenizer "${pre}" is not supported (supported: ${Object.keys(PRE_TOKENIZERS).join(', ')})`,
+      { file: gguf.file, field: 'tokenizer.ggml.pre' },
+    );
+  }
+  const tokens = stringArray(gguf, 'tokenizer.ggml.tokens');
+  const merges = stringArray(gguf, 'tokenizer.ggml.merges');
+  const types = metaArray(gguf, 'tokenizer.ggml.token_type') ?? [];
+  const vocab: Record<string, number> = {};
+  const added: Record<string, unknown>[] = [];
+  tokens.forEach((token, id) => {
+    vocab[token] = id;
+    const type = types[id];
+    if (type === CONTROL || type === USER_DEFINED) {
+      added.push({
+        id,
+        content: token,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      });
+    }
+  });
+  const json = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: null,
+    pre_tokenizer: preTokenizer,
+    post_processor: null,
+    decoder: { ...BYTE_LEVEL, add_prefix_space: true },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges,
+    },
+  };
+  const template = gguf.metadata.get('tokenizer.chat_template');
+  return {
+    tokenizer: tokenizerFromJson(json, {}, { file: gguf.file }),
+    bosId: optionalId(gguf, 'tokenizer.ggml.bos_token_id'),
+    eosId: optionalId(gguf, 'tokenizer.ggml.eos_token_id'),
+    chatTemplate: typeof template === 'string' ? template : undefined,
+  };
+}
+
+function stringArray(gguf: GgufFile, key: string): string[] {
+  const values = metaArray(gguf, key);
+  if (!values || !values.every((v): v is string => typeof v === 'string')) {
+    throw new SiftError('E_MODEL_CONFIG', `GGUF metadata "${key}" is missing or not a list of strings`, {
+      file: gguf.file,
+      field: key,
+    });
+  }
+  return values;
+}
+
+function optionalId(gguf: GgufFile, key: string): number | undefined {
+  return gguf.metadata.has(key) ? metaNumber(gguf, key) : undefined;
+}
