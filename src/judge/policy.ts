@@ -56,7 +56,7 @@ export const DEFAULT_POLICY = 'web-search';
 const FRONT_MATTER_KEYS = new Set(['name', 'title', 'version', 'relevant_from']);
 const MAX_LEVELS = 11;
 // `### 3 — Highly relevant`, also with an en dash, hyphen, colon or full stop as the separator.
-const LEVEL_HEADING = /^###\s+(\S+)\s*(?:[—–:.-]\s*)?(.*)$/;
+const LEVEL_HEADING = /^###\s+([^\s:.—–-]+)\s*(?:[—–:.-]\s*)?(.*)$/;
 
 /** Path of a shipped policy file (assets/ sits beside dist/ in the package). */
 export function builtinPolicyPath(name: string): string {
@@ -170,7 +170,12 @@ function readFrontMatter(
     if (line === '---') return { fields, bodyStart: i + 1 };
     if (line === '' || line.startsWith('#')) continue;
     const match = /^([A-Za-z_][\w-]*)\s*:\s*(.*)$/.exec(line);
-    if (match === null) throw fail(i + 1, `front matter lines are "key: value", not ${JSON.stringify(line)}`);
+    if (match === null) {
+      throw fail(
+        i + 1,
+        `front matter lines are "key: value", not ${JSON.stringify(line)} (is it closed by a "---" line?)`,
+      );
+    }
     const key = match[1]!;
     if (!FRONT_MATTER_KEYS.has(key)) {
       throw fail(
