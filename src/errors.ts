@@ -25,6 +25,11 @@ export const errorCatalogue = {
   E_PULL_FAILED: 'downloading a model package failed',
   E_VECTOR_DIMENSION: 'a vector has the wrong dimension for its store or model',
   E_RANKER_UNKNOWN: 'no ranker with this id is known to sift',
+  E_POLICY_INVALID: 'a grading policy file is malformed or incomplete',
+  E_JUDGE_HTTP: 'a chat-completions endpoint refused the request or kept failing after retries',
+  E_JUDGE_TIMEOUT: 'a judge did not answer within its timeout, after retries',
+  E_JUDGE_OUTPUT: 'a judge kept answering with no valid grade (unparseable or out of range)',
+  E_STORE: 'a label store cannot be opened, is of an unknown version, or lacks what was asked for',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

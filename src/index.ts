@@ -5,6 +5,7 @@ export { type ErrorCode, type ErrorContext, errorCatalogue, isSiftError, SiftErr
 export * from './eval/index.js';
 export * from './index/index.js';
 export * from './ingest/index.js';
+export * from './judge/index.js';
 export * from './models/index.js';
 export * from './rank/index.js';
 export * from './retrieve/index.js';

@@ -5,6 +5,7 @@ import { isSiftError } from '../errors.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEvalCommand } from './eval-command.js';
 import { registerIndexCommand } from './index-command.js';
+import { registerJudgeCommand } from './judge-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerSearchCommand } from './search-command.js';
 
@@ -21,6 +22,7 @@ Start here:
   $ sift index ../shared/data/cranfield         index a BEIR collection (or a .jsonl/.csv file)
   $ sift search cranfield "boundary layer heat transfer"
   $ sift eval --collection ../shared/data/cranfield --mode bm25 --json out.json
+  $ sift judge sample --collection ../shared/data/cranfield --queries 20 --per-query 10 --store labels.sqlite
 
 State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
     );
@@ -29,6 +31,7 @@ State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
   registerSearchCommand(program);
   registerEvalCommand(program);
   registerModelsCommand(program);
+  registerJudgeCommand(program);
   return program;
 }
 

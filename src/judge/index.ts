@@ -1,0 +1,74 @@
+// The judge stage's public face: policies, judges (HTTP and local), the chat server, pair sampling,
+// the label store and jobs, audit and export.
+
+export {
+  type ConfusionMatrix,
+  cohensKappa,
+  confusionMatrix,
+  type KappaWeights,
+  kendallTauB,
+  spearman,
+} from './agreement.js';
+export {
+  type AuditOptions,
+  type AuditReport,
+  auditAgreement,
+  compareSystemOrdering,
+  type JudgeLabel,
+  parseGradeMap,
+  type SystemOrdering,
+  type SystemScore,
+} from './audit.js';
+export { type ChatJudgeOptions, createChatJudge, type TokenPrices } from './chat-judge.js';
+export { type ChatServer, type ChatServerOptions, startChatServer } from './chat-server.js';
+export { type ExportFormat, exportLabels } from './export.js';
+export { apiBase, type HttpBackendOptions, openHttpChatBackend } from './http-backend.js';
+export { type ParsedAnswer, parseJudgeAnswer, softLabelFromLogprobs } from './judge-output.js';
+export { type LabelJobOptions, type LabelJobSummary, labelCacheKey, runLabelJob } from './label-job.js';
+export {
+  type LabelSet,
+  LabelStore,
+  type PairToJudge,
+  STORE_SCHEMA_VERSION,
+  type StoredLabel,
+} from './label-store.js';
+export { DEFAULT_LOCAL_JUDGE, openLocalJudge } from './local-judge.js';
+export { isUrlJudge, type OpenJudgeOptions, openJudge } from './open-judge.js';
+export {
+  chooseQueries,
+  DEFAULT_STRATA,
+  type SampledPairs,
+  type SampleOptions,
+  samplePairs,
+} from './pair-sampler.js';
+export {
+  BUILTIN_POLICIES,
+  builtinPolicyPath,
+  DEFAULT_POLICY,
+  type GradeLevel,
+  loadPolicy,
+  type Policy,
+  parsePolicy,
+} from './policy.js';
+export {
+  buildJudgeMessages,
+  gradeSchema,
+  PROMPT_TEMPLATE_VERSION,
+  type PromptOptions,
+  promptHash,
+} from './prompt.js';
+export { AUDIT_SYSTEMS, DEFAULT_AUDIT_SYSTEMS, systemRuns } from './system-runs.js';
+export type {
+  ChatBackend,
+  ChatMessage,
+  Completion,
+  CompletionOptions,
+  Judge,
+  JudgeDocument,
+  JudgeFailureCode,
+  Judgement,
+  JudgeRequest,
+  TokenLogprob,
+  TokenUsage,
+} from './types.js';
+export { JudgeFailure } from './types.js';

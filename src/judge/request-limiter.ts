@@ -1,0 +1,80 @@
+// Limits on calls to a remote judge: at most `maxConcurrency` in flight, starts spaced to at most
+// `requestsPerSecond`, and a shared pause when the server says to back off (429 with Retry-After),
+// so that every worker waits rather than each discovering the limit on its own.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface RequestLimits {
+  /** Calls in flight at once. Default unlimited. */
+  maxConcurrency?: number;
+  /** Call starts per second, spread evenly. Default unlimited. */
+  requestsPerSecond?: number;
+}
+
+export class RequestLimiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  private nextStartAt = 0;
+  private pausedUntil = 0;
+
+  constructor(private readonly limits: RequestLimits = {}) {}
+
+  /** Waits for a slot; call the returned function when the request is done. */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    const max = this.limits.maxConcurrency ?? Number.POSITIVE_INFINITY;
+    while (this.active >= max) {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          const at = this.waiting.indexOf(wake);
+          if (at >= 0) this.waiting.splice(at, 1);
+          reject(signal?.reason);
+        };
+        const wake = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        if (signal?.aborted) return reject(signal.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiting.push(wake);
+      });
+    }
+    this.active++;
+    try {
+      await this.waitForStart(signal);
+    } catch (error) {
+      this.release();
+      throw error;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.release();
+    };
+  }
+
+  /** Holds every start until `Date.now() + ms` (a server's Retry-After). */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+  }
+
+  private async waitForStart(signal?: AbortSignal): Promise<void> {
+    const rate = this.limits.requestsPerSecond;
+    // Reserve a start time synchronously so concurrent callers get distinct, evenly spaced slots.
+    let at = Date.now();
+    if (rate !== undefined && rate > 0) {
+      at = Math.max(at, this.nextStartAt);
+      this.nextStartAt = at + 1000 / rate;
+    }
+    for (;;) {
+      const wait = Math.max(at, this.pausedUntil) - Date.now();
+      if (wait <= 0) return;
+      await sleep(wait, undefined, signal ? { signal } : {});
+    }
+  }
+
+  private release(): void {
+    this.active--;
+    this.waiting.shift()?.();
+  }
+}

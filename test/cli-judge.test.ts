@@ -1,0 +1,164 @@
+// End to end through the `sift judge` contract forms on the shared collections.
+//
+// SCRIPTED BACKEND: the judge here is sift's chat server on loopback over the test-only scripted backend
+// (src/judge/scripted-backend.ts, grading by word overlap), reached through `--judge <url>` exactly as
+// a real OpenAI-compatible server would be. The lead switches this to sift's local model when it lands.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { readQrels } from '../src/eval/index.js';
+import { type ChatServer, startChatServer } from '../src/judge/chat-server.js';
+import { createScriptedBackend } from '../src/judge/scripted-backend.js';
+
+const run = promisify(execFile);
+const SIFT = resolve('bin/sift');
+const SHARED = resolve(process.env.SIFT_SHARED ?? '../shared');
+
+let server: ChatServer;
+let env: Record<string, string>;
+before(async () => {
+  server = await startChatServer(createScriptedBackend());
+  env = { ...process.env, SIFT_HOME: await mkdtemp(join(tmpdir(), 'sift-home-')) } as Record<string, string>;
+});
+after(async () => {
+  await server.close();
+});
+
+for (const [name, gradeMap] of [
+  ['cranfield', '0:0,1:1,2:2,3:4'],
+  ['dbpedia-entity-subset', '0:0,1:1,2:1,3:2'],
+] as const) {
+  test(`SCRIPTED BACKEND: sample → run → audit → export on ${name}`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sift-judge-'));
+    const store = join(dir, 'labels.sqlite');
+    const folder = join(SHARED, 'data', name);
+    const sample = [
+      'judge',
+      'sample',
+      '--collection',
+      folder,
+      '--queries',
+      '4',
+      '--per-query',
+      '8',
+      '--store',
+      store,
+    ];
+    const sampled = await run(SIFT, [...sample, '--judged-share', '0.5', '--quiet'], { env });
+    assert.match(sampled.stdout, /sampled 32 pairs over 4 queries/);
+
+    const judged = await run(SIFT, ['judge', 'run', '--store', store, '--judge', server.url, '--quiet'], {
+      env,
+    });
+    assert.match(judged.stdout, /32 labelled, 0 from cache, 0 failed of 32 pending/);
+    const again = await run(SIFT, ['judge', 'run', '--store', store, '--judge', server.url, '--quiet'], {
+      env,
+    });
+    assert.match(again.stdout, /0 labelled, 0 from cache, 0 failed of 0 pending/);
+
+    const json = join(dir, 'audit.json');
+    const audit = [
+      'judge',
+      'audit',
+      '--store',
+      store,
+      '--qrels',
+      join(folder, 'qrels', 'test.tsv'),
+      '--json',
+      json,
+    ];
+    await run(SIFT, [...audit, '--map-grades', gradeMap, '--quiet'], { env });
+    const report = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>;
+    assert.ok((report['pairs'] as number) >= 10, 'judged-share puts human-graded pairs in the sample');
+    for (const key of ['kappa_linear', 'kappa_quadratic', 'spearman']) {
+      const value = report[key] as number;
+      assert.ok(typeof value === 'number' && value >= -1 && value <= 1, `${key} = ${value}`);
+    }
+    const ordering = report['system_ordering'] as { systems: unknown[]; kendall_tau: number | null };
+    assert.equal(ordering.systems.length, 5);
+    assert.equal(report['judge_id'], 'chat:scripted-overlap');
+    assert.equal(report['policy'], 'web-search');
+
+    const qrelsOut = join(dir, 'judge.qrels.tsv');
+    await run(SIFT, ['judge', 'export', '--store', store, '--format', 'qrels', '--out', qrelsOut], { env });
+    const exported = await readQrels(qrelsOut);
+    assert.equal(
+      [...exported.values()].reduce((n, docs) => n + docs.size, 0),
+      32,
+    );
+    const jsonlOut = join(dir, 'judge.jsonl');
+    await run(SIFT, ['judge', 'export', '--store', store, '--format', 'jsonl', '--out', jsonlOut], { env });
+    const lines = (await readFile(jsonlOut, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(lines.length, 32);
+    for (const line of lines) {
+      assert.equal(typeof line['query'], 'string');
+      assert.equal(typeof line['text'], 'string');
+      assert.ok((line['grade_normalized'] as number) >= 0 && (line['grade_normalized'] as number) <= 1);
+      assert.match(line['policy_hash'] as string, /^[0-9a-f]{64}$/);
+    }
+
+    const db = new Database(store, { readonly: true });
+    const rows = db.prepare('SELECT stratum, count(*) AS n FROM pairs GROUP BY stratum').all() as Array<{
+      stratum: string;
+      n: number;
+    }>;
+    assert.ok(rows.some((r) => r.stratum === 'random'));
+    assert.ok(rows.some((r) => r.stratum === '1-10'));
+    db.close();
+  });
+}
+
+test('until the local model lands, --judge default fails clearly and writes no labels', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sift-judge-'));
+  const store = join(dir, 'labels.sqlite');
+  const folder = join(SHARED, 'data', 'cranfield');
+  await run(
+    SIFT,
+    [
+      'judge',
+      'sample',
+      '--collection',
+      folder,
+      '--queries',
+      '1',
+      '--per-query',
+      '3',
+      '--store',
+      store,
+      '--quiet',
+    ],
+    { env },
+  );
+  await assert.rejects(
+    run(SIFT, ['judge', 'run', '--store', store, '--quiet'], { env }),
+    (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 1);
+      assert.match(
+        error.stderr,
+        /local judge "smollm2-135m-instruct" is not available yet.*\[E_MODEL_UNKNOWN\]/,
+      );
+      return true;
+    },
+  );
+  await assert.rejects(
+    run(
+      SIFT,
+      ['judge', 'run', '--store', store, '--judge', server.url, '--policy', join(dir, 'missing.md')],
+      { env },
+    ),
+    (error: { stderr: string }) => /E_FILE_NOT_FOUND/.test(error.stderr),
+  );
+  await assert.rejects(
+    run(SIFT, ['judge', 'audit', '--store', store, '--qrels', join(folder, 'qrels', 'test.tsv')], { env }),
+    (error: { stderr: string }) => /no labels yet.*\[E_STORE\]/.test(error.stderr),
+  );
+});
