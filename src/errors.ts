@@ -25,6 +25,8 @@ export const errorCatalogue = {
   E_PULL_FAILED: 'downloading a model package failed',
   E_VECTOR_DIMENSION: 'a vector has the wrong dimension for its store or model',
   E_RANKER_UNKNOWN: 'no ranker with this id is known to sift',
+  E_PROMPT_TEMPLATE: 'a prompt template lacks a slot it needs or has an unknown one',
+  E_RANKER_LABEL: "a ranker's answer label is not exactly one token of the model's vocabulary",
   E_POLICY_INVALID: 'a grading policy file is malformed or incomplete',
   E_JUDGE_HTTP: 'a chat-completions endpoint refused the request or kept failing after retries',
   E_JUDGE_TIMEOUT: 'a judge did not answer within its timeout, after retries',

@@ -2,7 +2,7 @@
 //
 // Contract forms (used by tools outside the project; keep them exactly):
 //   sift eval --run <run-file> --qrels <qrels.tsv>
-//   sift eval --collection <beir-folder> --mode bm25|dense|hybrid [--json FILE]
+//   sift eval --collection <beir-folder> --mode bm25|dense|hybrid [--rerank <ranker-id>|default] [--json FILE]
 
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
@@ -42,6 +42,16 @@ export function registerEvalCommand(program: Command): void {
       '--embedder <id>',
       'embedder for dense and hybrid modes (see `sift models list`; ":int8" quantises)',
     )
+    .option(
+      '--rerank <ranker>',
+      "rerank each query's top 100 with this ranker (default, or an id from `sift models list`)",
+    )
+    .option('--rerank-depth <n>', 'first-stage hits the ranker re-scores', parsePositiveInt, 100)
+    .option(
+      '--max-queries <n>',
+      'evaluate a fixed random sample of this many judged queries',
+      parsePositiveInt,
+    )
     .option('--depth <n>', 'results retrieved per query', parsePositiveInt, 1000)
     .option('--k1 <x>', 'BM25 k1 (default 1.2)', parseNonNegativeNumber)
     .option('--b <x>', 'BM25 b (default 0.75)', parseNonNegativeNumber)
@@ -79,6 +89,8 @@ async function evalCollection(opts: EvalOptions): Promise<void> {
     indexesRoot: siftPaths().indexes,
     depth: opts.depth,
     quiet: opts.quiet,
+    ...(opts.rerank ? { rerank: opts.rerank, rerankDepth: opts.rerankDepth } : {}),
+    ...(opts.maxQueries !== undefined ? { maxQueries: opts.maxQueries } : {}),
     bm25: {
       ...(opts.k1 !== undefined ? { k1: opts.k1 } : {}),
       ...(opts.b !== undefined ? { b: opts.b } : {}),
@@ -86,8 +98,15 @@ async function evalCollection(opts: EvalOptions): Promise<void> {
       ...(opts.fields !== undefined ? { combination: opts.fields as FieldCombination } : {}),
     },
   });
-  console.log(`${outcome.collection.name}: ${outcome.result.queries} judged queries, mode ${opts.mode}`);
-  console.log(formatMetricsTable([{ name: opts.mode, result: outcome.result }]));
+  const name = opts.rerank ? `${opts.mode} → ${opts.rerank}@${opts.rerankDepth}` : opts.mode;
+  console.log(`${outcome.collection.name}: ${outcome.result.queries} judged queries, ${name}`);
+  console.log(formatMetricsTable([{ name, result: outcome.result }]));
+  const { rankSeconds, rankedItems } = outcome.timings;
+  if (rankSeconds !== undefined && rankedItems) {
+    console.log(
+      `ranker: ${rankedItems} items in ${rankSeconds.toFixed(1)} s (${(rankedItems / rankSeconds).toFixed(1)} items/s)`,
+    );
+  }
   if (opts.saveRun) await writeTrecRun(opts.saveRun, outcome.run, `sift-${opts.mode}`);
   if (opts.json) await writeJson(opts.json, outcome.result);
 }
@@ -116,6 +135,9 @@ interface EvalOptions {
   mode: string;
   embedder?: string;
   depth: number;
+  rerank?: string;
+  rerankDepth: number;
+  maxQueries?: number;
   k1?: number;
   b?: number;
   titleWeight?: number;

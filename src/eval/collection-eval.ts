@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { buildIndex, countLines } from '../index/build.js';
 import type { SiftIndex } from '../index/sift-index.js';
 import { type BeirCollection, loadBeirCollection, readBeirCorpus } from '../ingest/index.js';
+import { openRanker, type RankCandidate, type Ranker, rerank } from '../rank/index.js';
 import type { Bm25Params } from '../retrieve/bm25.js';
 import type { FusionMethod } from '../retrieve/fusion.js';
-import type { Retriever } from '../retrieve/retriever.js';
+import type { Hit, Retriever } from '../retrieve/retriever.js';
 import { openRetriever, type RetrievalMode } from '../search/index.js';
+import { mulberry32 } from '../util/mulberry32.js';
 import { ProgressBar } from '../util/progress.js';
 import { type EvalResult, evaluateRun } from './metrics.js';
 import type { Run } from './run.js';
@@ -23,6 +25,12 @@ export interface CollectionEvalOptions {
   /** Embedder for dense and hybrid modes (default: sift's default embedder). */
   embedder?: string;
   fusion?: FusionMethod;
+  /** Rerank each query's top `rerankDepth` with this ranker ("default", "<id>", "<id>:int8"). */
+  rerank?: string;
+  /** First-stage hits the ranker re-scores. Default 100. */
+  rerankDepth?: number;
+  /** Evaluate a seeded random sample of this many judged queries (for slow rankers); default all. */
+  maxQueries?: number;
   quiet?: boolean;
 }
 
@@ -31,7 +39,15 @@ export interface CollectionEvalOutcome {
   index: SiftIndex;
   run: Run;
   result: EvalResult;
-  timings: { indexSeconds: number; indexBuilt: boolean; embedSeconds: number; searchSeconds: number };
+  timings: {
+    indexSeconds: number;
+    indexBuilt: boolean;
+    embedSeconds: number;
+    searchSeconds: number;
+    /** Seconds in the ranker, and items it scored (when reranking). */
+    rankSeconds?: number;
+    rankedItems?: number;
+  };
 }
 
 /** Loads a collection and opens (or builds) its cached index. */
@@ -58,17 +74,28 @@ export async function runJudgedQueries(
   retriever: Retriever,
   depth: number,
   quiet = false,
+  second?: SecondStage,
+  maxQueries?: number,
 ): Promise<Run> {
-  const judged = collection.queries.filter((query) => collection.qrels.has(query.id));
+  let judged = collection.queries.filter((query) => collection.qrels.has(query.id));
+  if (maxQueries !== undefined) judged = sampleQueries(judged, maxQueries);
   const progress = new ProgressBar({
-    label: `searching (${retriever.name})`,
+    label: `searching (${retriever.name}${second ? ` → ${second.ranker.id}` : ''})`,
     total: judged.length,
     unit: 'queries',
     quiet,
   });
   const run: Run = new Map();
   for (const query of judged) {
-    const hits = await retriever.search({ query: query.text, k: depth });
+    let hits: Hit[] = await retriever.search({ query: query.text, k: depth });
+    if (second) {
+      const outcome = await rerank(query.text, hits, second.ranker, second.candidateOf, {
+        topN: second.depth,
+      });
+      hits = outcome.hits;
+      second.rankMs += outcome.rankMs;
+      second.items += Math.min(second.depth, outcome.hits.length);
+    }
     run.set(
       query.id,
       hits.map((hit) => ({ docId: hit.id, score: hit.score })),
@@ -77,6 +104,25 @@ export async function runJudgedQueries(
   }
   progress.finish();
   return run;
+}
+
+/** What reranks a first stage's hits during a collection run, and what it cost. */
+export interface SecondStage {
+  ranker: Ranker;
+  depth: number;
+  candidateOf: (hit: Hit) => RankCandidate;
+  rankMs: number;
+  items: number;
+}
+
+/** A seeded sample of `n` queries, in their original order (the same sample on every run). */
+function sampleQueries<T>(queries: readonly T[], n: number): T[] {
+  if (n >= queries.length) return [...queries];
+  const random = mulberry32(0x5eed);
+  const order = queries.map((q, i) => ({ i, key: random() }));
+  order.sort((a, b) => a.key - b.key);
+  const keep = new Set(order.slice(0, n).map((o) => o.i));
+  return queries.filter((_, i) => keep.has(i));
 }
 
 export async function evaluateCollection(
@@ -92,18 +138,48 @@ export async function evaluateCollection(
     ...(options.embedder ? { embedder: options.embedder } : {}),
     ...(options.fusion ? { fusion: options.fusion } : {}),
   });
+  const ranker = options.rerank ? await openRanker(options.rerank, { quiet }) : undefined;
+  const docs = opened.index.docs;
+  const second: SecondStage | undefined = ranker
+    ? {
+        ranker,
+        depth: options.rerankDepth ?? 100,
+        candidateOf: (hit) => {
+          const doc = docs.get(hit.ord);
+          return { id: doc.id, title: doc.title, text: doc.text };
+        },
+        rankMs: 0,
+        items: 0,
+      }
+    : undefined;
   try {
     const started = performance.now();
-    const run = await runJudgedQueries(opened.collection, retriever, options.depth ?? 1000, quiet);
+    const run = await runJudgedQueries(
+      opened.collection,
+      retriever,
+      options.depth ?? 1000,
+      quiet,
+      second,
+      options.maxQueries,
+    );
     const searchSeconds = (performance.now() - started) / 1000;
+    // Only the queries that were run count (a sample when maxQueries is set).
+    const qrels = new Map([...opened.collection.qrels].filter(([id]) => run.has(id)));
     return {
       collection: opened.collection,
       index: opened.index,
       run,
-      result: evaluateRun(run, opened.collection.qrels),
-      timings: { indexSeconds: opened.seconds, indexBuilt: opened.built, embedSeconds, searchSeconds },
+      result: evaluateRun(run, qrels),
+      timings: {
+        indexSeconds: opened.seconds,
+        indexBuilt: opened.built,
+        embedSeconds,
+        searchSeconds,
+        ...(second ? { rankSeconds: second.rankMs / 1000, rankedItems: second.items } : {}),
+      },
     };
   } finally {
     await release();
+    await ranker?.release();
   }
 }

@@ -1,0 +1,62 @@
+// The rankers sift knows: which model, prompt template and answer labels each uses.
+//
+// The default is the decoder-only yes/no scorer on SmolLM2-135M-Instruct, the one instruction-tuned
+// language model obtainable here: an instruct model asked "is this relevant? Yes or No" in its own chat
+// format is the design of SYSTEM.md §1, and it needs no training on the collection it ranks. The labels
+// are the model's own first answer tokens after the assistant marker ("Yes"/"No", no leading space).
+
+import { fileURLToPath } from 'node:url';
+import { SiftError } from '../errors.js';
+
+export interface DecoderRankerSpec {
+  id: string;
+  kind: 'decoder-yes-no';
+  description: string;
+  /** Registry model id of the decoder. */
+  model: string;
+  /** Prompt template file in assets/prompts. */
+  template: string;
+  labels: { yes: string; no: string };
+}
+
+export type RankerSpec = DecoderRankerSpec;
+
+const RANKERS: readonly RankerSpec[] = [
+  {
+    id: 'smollm2-135m-yesno',
+    kind: 'decoder-yes-no',
+    description: 'SmolLM2-135M-Instruct asked whether the document is relevant; score = p(Yes) vs No',
+    model: 'smollm2-135m-instruct-q4',
+    template: 'relevance-chatml.txt',
+    labels: { yes: 'Yes', no: 'No' },
+  },
+];
+
+export const DEFAULT_RANKER = 'smollm2-135m-yesno';
+
+/** Ranker ids, each also available as "<id>:int8" (int8 weights). */
+export function rankerIds(): string[] {
+  return RANKERS.map((r) => r.id);
+}
+
+/** Resolves "default", "<id>" or "<id>:int8" to a spec and a dtype. */
+export function rankerSpec(ref: string): { spec: RankerSpec; dtype: 'fp32' | 'int8' } {
+  const [name = '', variant] = ref.split(':');
+  const id = name === 'default' ? DEFAULT_RANKER : name;
+  const spec = RANKERS.find((r) => r.id === id);
+  if (!spec || (variant !== undefined && variant !== 'int8' && variant !== 'fp32')) {
+    throw new SiftError(
+      'E_RANKER_UNKNOWN',
+      `unknown ranker "${ref}" (available: default, ${rankerIds()
+        .flatMap((r) => [r, `${r}:int8`])
+        .join(', ')})`,
+      { field: 'rerank' },
+    );
+  }
+  return { spec, dtype: variant === 'int8' ? 'int8' : 'fp32' };
+}
+
+/** Path of a prompt template shipped in assets/prompts (assets/ sits beside dist/ in the package). */
+export function promptTemplatePath(name: string): string {
+  return fileURLToPath(new URL(`../../../assets/prompts/${name}`, import.meta.url));
+}
