@@ -1,21 +1,36 @@
-// The in-process judge on sift's own decoder runtime (SmolLM2-135M-Instruct and kin). SEAM: the body is
-// filled in with the decoder runtime; until then it says plainly that the local judge is not available.
+// The in-process judge on sift's own decoder runtime: the policy's chat prompt runs through a local
+// instruct model (SmolLM2-135M-Instruct by default), whose answer is constrained to the grade schema and
+// whose grade-token probabilities are kept as the soft label. No server, no network.
 
-import { SiftError } from '../errors.js';
+import { openDecoder } from '../models/open-decoder.js';
+import { createChatJudge } from './chat-judge.js';
+import { LocalChatBackend } from './local-chat-backend.js';
 import type { Policy } from './policy.js';
 import type { Judge } from './types.js';
 
-/** What `--judge default` resolves to. */
-export const DEFAULT_LOCAL_JUDGE = 'smollm2-135m-instruct';
+/** What `--judge default` resolves to (a decoder id in the model registry, ":int8" for int8 weights). */
+export const DEFAULT_LOCAL_JUDGE = 'smollm2-135m-instruct-q4';
+
+/**
+ * Characters of document text the local judge reads: a 135M model gains little from long inputs and
+ * every 4 characters cost a token of prefill. Recorded in the prompt hash of every label.
+ */
+export const LOCAL_MAX_DOC_CHARS = 1200;
 
 export async function openLocalJudge(
-  modelId: string,
-  _options: { policy: Policy; quiet?: boolean },
+  modelRef: string,
+  options: { policy: Policy; quiet?: boolean },
 ): Promise<Judge> {
-  throw new SiftError(
-    'E_MODEL_UNKNOWN',
-    `the local judge "${modelId}" is not available yet (sift's decoder runtime is not in this build); ` +
-      'use --judge <http(s) URL of an OpenAI-compatible server> meanwhile',
-    { field: 'judge' },
-  );
+  const [id = DEFAULT_LOCAL_JUDGE, variant] = modelRef.split(':');
+  const decoder = await openDecoder(id, {
+    dtype: variant === 'int8' ? 'int8' : 'fp32',
+    quiet: options.quiet ?? false,
+  });
+  const backend = new LocalChatBackend(decoder);
+  return createChatJudge(backend, {
+    id: `local:${decoder.id}`,
+    softLabels: true,
+    maxTokens: 48,
+    prompt: { maxDocChars: LOCAL_MAX_DOC_CHARS },
+  });
 }

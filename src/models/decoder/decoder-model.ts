@@ -76,6 +76,22 @@ export interface DecoderModel {
   release(): Promise<void>;
 }
 
+/** The first `length` cached tokens of a cache (e.g. a system prompt's part of a longer prompt). */
+export function truncateCache(cache: KvCache, length: number): KvCache {
+  if (length > cache.length)
+    throw new SiftError('E_BAD_ARGUMENT', `a cache of ${cache.length} tokens has no first ${length}`);
+  const cut = (t: OrtTensor): OrtTensor => {
+    const [batch = 1, heads = 1, total = 0, dim = 1] = t.dims as number[];
+    const data = t.data as Float32Array;
+    const out = new Float32Array(batch * heads * length * dim);
+    for (let bh = 0; bh < batch * heads; bh++) {
+      out.set(data.subarray(bh * total * dim, bh * total * dim + length * dim), bh * length * dim);
+    }
+    return tensor('float32', out, [batch, heads, length, dim]);
+  };
+  return { batch: cache.batch, length, keys: cache.keys.map(cut), values: cache.values.map(cut) };
+}
+
 /**
  * [rows, kv, P, d] ⊕ [batch, kv, S, d] along the token axis; a one-row cache is repeated for every row.
  * Padding tokens of shorter rows are appended too (callers extending a cache use rows of equal length).
