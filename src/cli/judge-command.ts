@@ -108,7 +108,11 @@ export function registerJudgeCommand(program: Command): void {
       parsePositiveInt,
       3,
     )
-    .option('--max-doc-chars <n>', 'document characters shown to the judge', parsePositiveInt, 2000)
+    .option(
+      '--max-doc-chars <n>',
+      'document characters shown to the judge (default 2000 for a URL judge, 1200 for a local one)',
+      parsePositiveInt,
+    )
     .option('--soft-labels', 'ask a URL judge for token log probabilities and store a soft label', false)
     .option('--price-in <usd>', 'USD per million prompt tokens, for cost accounting', parseNonNegativeNumber)
     .option('--price-out <usd>', 'USD per million completion tokens', parseNonNegativeNumber)
@@ -286,7 +290,7 @@ interface RunCommandOptions {
   timeout: number;
   retries: number;
   outputAttempts: number;
-  maxDocChars: number;
+  maxDocChars?: number;
   softLabels: boolean;
   priceIn?: number;
   priceOut?: number;
@@ -315,7 +319,7 @@ async function runAction(opts: RunCommandOptions): Promise<void> {
       maxConcurrency: opts.concurrency ?? 4,
     },
     chat: {
-      prompt: { maxDocChars: opts.maxDocChars },
+      ...(opts.maxDocChars !== undefined ? { prompt: { maxDocChars: opts.maxDocChars } } : {}),
       outputAttempts: opts.outputAttempts,
       softLabels: opts.softLabels,
       ...(prices ? { prices } : {}),
@@ -345,7 +349,7 @@ async function runAction(opts: RunCommandOptions): Promise<void> {
         judge: opts.judge,
         ...(opts.model ? { model: opts.model } : {}),
         policy: policy.source,
-        maxDocChars: opts.maxDocChars,
+        ...(opts.maxDocChars !== undefined ? { maxDocChars: opts.maxDocChars } : {}),
         concurrency: opts.concurrency ?? (url ? 4 : 1),
         outputAttempts: opts.outputAttempts,
         softLabels: opts.softLabels,

@@ -1,20 +1,24 @@
 // The HTTP judge (chat judge over the OpenAI-compatible HTTP backend) against servers on loopback.
 //
-// Happy path: SCRIPTED BACKEND behind sift's own chat server (scripted-backend.ts grades by word overlap;
-// the lead switches this test to sift's local model once its ChatBackend exists).
+// Happy path: sift's own chat server on loopback serving its local model (SmolLM2-135M-Instruct through
+// LocalChatBackend), skipped when the model is not in SIFT_HOME.
 // Error cases: a DELIBERATELY MISBEHAVING raw HTTP server (timeouts, 429 with Retry-After, 5xx, 400,
 // malformed output), which is what these cases need and no real model would do on demand.
 
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isSiftError } from '../errors.js';
+import { openDecoder } from '../models/open-decoder.js';
+import { siftPaths } from '../util/paths.js';
 import { createChatJudge } from './chat-judge.js';
 import { startChatServer } from './chat-server.js';
 import { openHttpChatBackend } from './http-backend.js';
+import { LocalChatBackend } from './local-chat-backend.js';
 import { loadPolicy } from './policy.js';
-import { createScriptedBackend } from './scripted-backend.js';
 import { JudgeFailure } from './types.js';
 
 const policy = await loadPolicy('web-search');
@@ -78,30 +82,48 @@ after(async () => {
   for (const server of servers) await server.close();
 });
 
-test('SCRIPTED BACKEND: the HTTP judge grades through sift chat server on loopback, with usage, cost and soft label', async () => {
-  const backend = createScriptedBackend();
+const localModel = join(siftPaths().models, 'smollm2-135m-instruct-q4');
+const noModel =
+  !existsSync(localModel) && `no model at ${localModel} (sift models pull smollm2-135m-instruct-q4)`;
+
+test('the HTTP judge grades through sift chat server serving its local model, with usage, cost and soft label', {
+  skip: noModel,
+}, async () => {
+  const backend = new LocalChatBackend(await openDecoder('smollm2-135m-instruct-q4', { quiet: true }));
   const server = await startChatServer(backend);
   servers.push(server);
   const http = await openHttpChatBackend({ url: server.url });
-  assert.equal(http.model, 'scripted-overlap', 'model discovered from /v1/models');
+  assert.equal(http.model, 'smollm2-135m-instruct-q4', 'model discovered from /v1/models');
   const judge = createChatJudge(http, {
     softLabels: true,
     prices: { inputPerMillion: 1, outputPerMillion: 2 },
   });
-  assert.equal(judge.id, 'chat:scripted-overlap');
+  assert.equal(judge.id, 'chat:smollm2-135m-instruct-q4');
   const judgement = await judge.judge(request);
-  assert.equal(judgement.grade, 3);
-  assert.equal(judgement.rationale, 'scripted: word overlap');
-  assert.equal(judgement.attempts, 1);
-  assert.ok(judgement.usage.promptTokens > 0 && judgement.usage.completionTokens > 0);
+  assert.ok(Number.isInteger(judgement.grade) && judgement.grade >= 0 && judgement.grade <= policy.maxGrade);
+  assert.equal(typeof judgement.rationale, 'string');
+  assert.equal(judgement.attempts, 1, 'constrained decoding never returns an invalid answer');
+  assert.ok(judgement.usage.promptTokens > 100 && judgement.usage.completionTokens > 0);
   assert.equal(
     judgement.usage.costUsd,
     (judgement.usage.promptTokens * 1 + judgement.usage.completionTokens * 2) / 1e6,
   );
-  assert.equal(judgement.softLabel?.length, 4);
-  assert.ok(judgement.softLabel![3]! > 0.5);
+  const soft = judgement.softLabel ?? [];
+  assert.equal(soft.length, policy.maxGrade + 1);
+  assert.ok(Math.abs(soft.reduce((a, b) => a + b, 0) - 1) < 1e-6);
+  assert.equal(soft.indexOf(Math.max(...soft)), judgement.grade, 'the grade is the most probable level');
   assert.match(judgement.promptHash, /^[0-9a-f]{64}$/);
-  assert.equal(backend.calls, 1);
+
+  // Free-form chat (no schema) through the same server: greedy decoding that stops at <|im_end|>.
+  const chat = await http.complete(
+    [{ role: 'user', content: 'What is the capital of France? Answer in one sentence.' }],
+    {
+      maxTokens: 24,
+      temperature: 0,
+    },
+  );
+  assert.match(chat.content, /Paris/);
+  assert.equal(chat.finishReason, 'stop');
 });
 
 test('the request carries the policy, the pair and a JSON schema of valid grades', async () => {

@@ -3,7 +3,7 @@
 // whose grade-token probabilities are kept as the soft label. No server, no network.
 
 import { openDecoder } from '../models/open-decoder.js';
-import { createChatJudge } from './chat-judge.js';
+import { type ChatJudgeOptions, createChatJudge } from './chat-judge.js';
 import { LocalChatBackend } from './local-chat-backend.js';
 import type { Policy } from './policy.js';
 import type { Judge } from './types.js';
@@ -19,7 +19,7 @@ export const LOCAL_MAX_DOC_CHARS = 1200;
 
 export async function openLocalJudge(
   modelRef: string,
-  options: { policy: Policy; quiet?: boolean },
+  options: { policy: Policy; quiet?: boolean; chat?: ChatJudgeOptions },
 ): Promise<Judge> {
   const [id = DEFAULT_LOCAL_JUDGE, variant] = modelRef.split(':');
   const decoder = await openDecoder(id, {
@@ -28,9 +28,11 @@ export async function openLocalJudge(
   });
   const backend = new LocalChatBackend(decoder);
   return createChatJudge(backend, {
-    id: `local:${decoder.id}`,
-    softLabels: true,
     maxTokens: 48,
-    prompt: { maxDocChars: LOCAL_MAX_DOC_CHARS },
+    ...options.chat,
+    id: `local:${decoder.id}`,
+    // The local backend always has the grade logits, so soft labels cost nothing.
+    softLabels: true,
+    prompt: { maxDocChars: LOCAL_MAX_DOC_CHARS, ...options.chat?.prompt },
   });
 }

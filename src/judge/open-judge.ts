@@ -29,5 +29,6 @@ export async function openJudge(spec: string, options: OpenJudgeOptions): Promis
   return openLocalJudge(modelId, {
     policy: options.policy,
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
+    ...(options.chat ? { chat: options.chat } : {}),
   });
 }

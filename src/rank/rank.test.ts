@@ -199,7 +199,8 @@ describe('int8 yes/no ranker', { skip: noModel }, () => {
     try {
       const a = await int8.score('boundary layer heat transfer', candidates);
       const b = await fp32.score('boundary layer heat transfer', candidates);
-      for (let i = 0; i < candidates.length; i++) assert.ok(Math.abs((a[i] ?? 0) - (b[i] ?? 0)) < 0.1, `${a[i]} vs ${b[i]}`);
+      for (let i = 0; i < candidates.length; i++)
+        assert.ok(Math.abs((a[i] ?? 0) - (b[i] ?? 0)) < 0.1, `${a[i]} vs ${b[i]}`);
     } finally {
       await int8.release();
       await fp32.release();
