@@ -70,6 +70,8 @@ export interface DecoderModel {
   readonly dtype: DecoderDtype;
   readonly tokenizer: GgufTokenizerInfo;
   readonly graphPath: string | undefined;
+  /** Weights of the transformer blocks' matrices (what one token's forward pass multiplies by, ×2 FLOPs). */
+  readonly blockParameters: number;
   /** An empty cache (length 0) to start from. */
   emptyCache(): KvCache;
   prefill(request: PrefillRequest): Promise<PrefillResult>;
@@ -146,7 +148,11 @@ export async function loadDecoder(file: string, options: LoadDecoderOptions): Pr
     name: options.id,
     ...(options.threads ? { intraOpThreads: options.threads } : {}),
   });
-  return new OrtDecoderModel(options.id, config, dtype, tokenizer, session, path);
+  let blockParameters = 0;
+  for (const info of gguf.tensors.values()) {
+    if (info.name.startsWith('blk.') && info.dims.length === 2) blockParameters += info.elements;
+  }
+  return new OrtDecoderModel(options.id, config, dtype, tokenizer, session, path, blockParameters);
 }
 
 class OrtDecoderModel implements DecoderModel {
@@ -157,6 +163,7 @@ class OrtDecoderModel implements DecoderModel {
     readonly tokenizer: GgufTokenizerInfo,
     private readonly session: Session,
     readonly graphPath: string | undefined,
+    readonly blockParameters: number,
   ) {}
 
   emptyCache(): KvCache {
