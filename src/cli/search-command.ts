@@ -1,10 +1,10 @@
 // `sift search <index> "<query>"`: the top results of one query, with snippets and scores.
 
 import type { Command } from 'commander';
+import { openRanker } from '../rank/index.js';
 import { parseFilterArgs } from '../retrieve/filters.js';
-import type { FusedHit } from '../retrieve/fusion.js';
 import { makeSnippet } from '../retrieve/snippet.js';
-import { openRetriever, parseMode, RETRIEVAL_MODES } from '../search/index.js';
+import { openRetriever, parseMode, RETRIEVAL_MODES, rankedSearch } from '../search/index.js';
 import { parsePositiveInt } from './options.js';
 import { openIndexArgument } from './sources.js';
 
@@ -23,6 +23,11 @@ export function registerSearchCommand(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      '--rerank <ranker>',
+      "rerank the first stage's top results with this ranker (default, or a ranker id)",
+    )
+    .option('--rerank-depth <n>', 'first-stage hits the ranker re-scores', parsePositiveInt, 100)
     .option('--json', 'print results as JSON', false)
     .action(async (indexArg: string, query: string, opts: SearchOptions) => {
       const index = await openIndexArgument(indexArg);
@@ -32,10 +37,20 @@ export function registerSearchCommand(program: Command): void {
         ...(opts.embedder ? { embedder: opts.embedder } : {}),
       });
       const filter = parseFilterArgs(opts.filter);
-      const started = performance.now();
-      const hits = await opened.retriever.search({ query, k: opts.k, filter });
-      const ms = performance.now() - started;
-      await opened.release();
+      const ranker = opts.rerank ? await openRanker(opts.rerank) : undefined;
+      let outcome: Awaited<ReturnType<typeof rankedSearch>>;
+      try {
+        outcome = await rankedSearch(index, opened.retriever, ranker, {
+          query,
+          k: opts.k,
+          filter,
+          rerankDepth: opts.rerankDepth,
+        });
+      } finally {
+        await opened.release();
+        await ranker?.release();
+      }
+      const { hits, timings } = outcome;
       const results = hits.map((hit) => {
         const doc = index.docs.get(hit.ord);
         return {
@@ -43,17 +58,21 @@ export function registerSearchCommand(program: Command): void {
           score: hit.score,
           title: doc.title,
           snippet: makeSnippet(index.analyzer, query, doc.text),
-          stages: (hit as Partial<FusedHit>).stages ?? { [mode]: hit.score },
+          stages: hit.stages,
           metadata: doc.metadata,
         };
       });
       if (opts.json) {
         console.log(
-          JSON.stringify({ query, mode: opts.mode, results, timings: { retrieveMs: ms } }, null, 2),
+          JSON.stringify({ query, mode: opts.mode, rerank: opts.rerank ?? null, results, timings }, null, 2),
         );
         return;
       }
-      console.log(`${results.length} results for "${query}" (${opts.mode}, ${ms.toFixed(1)} ms)\n`);
+      const took = Object.entries(timings)
+        .map(([stage, ms]) => `${stage.replace(/Ms$/, '')} ${(ms as number).toFixed(1)} ms`)
+        .join(', ');
+      const pipeline = opts.rerank ? `${opts.mode} → ${ranker?.id}` : opts.mode;
+      console.log(`${results.length} results for "${query}" (${pipeline}; ${took})\n`);
       results.forEach((result, i) => {
         const stages = Object.entries(result.stages)
           .map(([stage, score]) => `${stage} ${score.toFixed(3)}`)
@@ -83,5 +102,7 @@ interface SearchOptions {
   mode: string;
   embedder?: string;
   filter: string[];
+  rerank?: string;
+  rerankDepth: number;
   json: boolean;
 }

@@ -7,3 +7,9 @@ export {
   RETRIEVAL_MODES,
   type RetrievalMode,
 } from './open-retriever.js';
+export {
+  type RankedHit,
+  type RankedSearchRequest,
+  type RankedSearchResult,
+  rankedSearch,
+} from './ranked-search.js';
