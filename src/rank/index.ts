@@ -1,9 +1,13 @@
 // The ranking stage's public face: second-stage scorers over a first stage's candidates.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCrossEncoder } from './cross-encoder-ranker.js';
 import { type OpenRankerOptions, openDecoderRanker } from './open-ranker.js';
 import { rankerIds } from './registry.js';
 import type { Ranker } from './types.js';
 
+export { type CrossEncoderOptions, CrossEncoderRanker, loadCrossEncoder } from './cross-encoder-ranker.js';
 export { DecoderRanker, type DecoderRankerOptions, type RankerStats } from './decoder-ranker.js';
 export type { OpenRankerOptions } from './open-ranker.js';
 export {
@@ -22,7 +26,13 @@ export function listRankers(): string[] {
   return rankerIds();
 }
 
-/** Opens a ranker by id ("default" names the one sift recommends); E_RANKER_UNKNOWN for unknown ids. */
+/**
+ * Opens a ranker by id ("default" names the one sift recommends), or a cross-encoder from a Hugging Face
+ * folder path (config.json + model.safetensors + tokenizer.json); E_RANKER_UNKNOWN for unknown ids.
+ */
 export async function openRanker(id: string, options: OpenRankerOptions = {}): Promise<Ranker> {
+  if (existsSync(join(id, 'config.json')) && existsSync(join(id, 'model.safetensors'))) {
+    return loadCrossEncoder(id, { id, ...(options.threads ? { threads: options.threads } : {}) });
+  }
   return openDecoderRanker(id, options);
 }

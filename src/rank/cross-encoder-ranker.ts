@@ -1,0 +1,133 @@
+// The cross-encoder ranker: a BERT sequence-pair classifier reads "[CLS] query [SEP] document [SEP]" and
+// its logit is the score. Built by the same graph builder as the embedders (the 'classifier' head), from
+// a Hugging Face folder (config.json, model.safetensors, tokenizer.json).
+//
+// Pairs are tokenized with the query kept whole and the document cut to fit (`only_second`), sorted by
+// length and batched, so padding stays small. One label: the score is that logit (ms-marco style); two
+// labels: the logit margin of "relevant" (label 1) over label 0.
+
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SiftError } from '../errors.js';
+import { readBertConfig } from '../models/bert/config.js';
+import { BERT_GRAPH_VERSION, buildBertEncoderGraph } from '../models/bert/graph.js';
+import { openCachedGraph } from '../models/onnx/graph-cache.js';
+import { readSafetensors } from '../models/safetensors.js';
+import { loadTokenizer, type TextTokenizer } from '../models/tokenizer.js';
+import { type Session, tensor } from '../runtime/ort.js';
+import { ScoreCache } from './score-cache.js';
+import type { RankCandidate, Ranker } from './types.js';
+
+export interface CrossEncoderOptions {
+  id: string;
+  /** Longest pair in tokens, special tokens included. Default 512 (or the model's positions). */
+  maxLength?: number;
+  batchSize?: number;
+  threads?: number;
+  cacheGraph?: boolean;
+  cacheSize?: number;
+}
+
+export async function loadCrossEncoder(
+  dir: string,
+  options: CrossEncoderOptions,
+): Promise<CrossEncoderRanker> {
+  const { config, text } = await readBertConfig(dir);
+  const weightsFile = join(dir, 'model.safetensors');
+  const weightsStat = await stat(weightsFile).catch((error: unknown) => {
+    throw new SiftError(
+      'E_MODEL_FILE',
+      'the weights file does not exist',
+      { file: weightsFile },
+      { cause: error },
+    );
+  });
+  const maxLength = Math.min(options.maxLength ?? 512, config.maxPositionEmbeddings);
+  const tokenizer = await loadTokenizer(dir, { maxLength });
+  const graphOptions = { pooling: 'none' as const, normalize: false, head: 'classifier' as const };
+  const key = {
+    builder: BERT_GRAPH_VERSION,
+    config: text,
+    options: graphOptions,
+    weights: { bytes: weightsStat.size, mtimeMs: weightsStat.mtimeMs },
+  };
+  const build = async () => buildBertEncoderGraph(config, await readSafetensors(weightsFile), graphOptions);
+  const { session } = await openCachedGraph(dir, key, build, options.cacheGraph ?? true, {
+    name: options.id,
+    ...(options.threads ? { intraOpThreads: options.threads } : {}),
+  });
+  return new CrossEncoderRanker(options.id, tokenizer, session, maxLength, options);
+}
+
+export class CrossEncoderRanker implements Ranker {
+  readonly cache: ScoreCache;
+
+  constructor(
+    readonly id: string,
+    private readonly tokenizer: TextTokenizer,
+    private readonly session: Session,
+    private readonly maxLength: number,
+    private readonly options: CrossEncoderOptions,
+  ) {
+    this.cache = new ScoreCache(options.cacheSize ?? 100_000);
+  }
+
+  async score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array> {
+    const scores = new Float32Array(candidates.length);
+    const todo: { index: number; key: string; text: string }[] = [];
+    candidates.forEach((c, index) => {
+      const key = ScoreCache.key(this.id, query, c.title, c.text);
+      const hit = this.cache.get(key);
+      if (hit !== undefined) scores[index] = hit;
+      else todo.push({ index, key, text: c.title.trim() === '' ? c.text : `${c.title}\n${c.text}` });
+    });
+    if (todo.length === 0) return scores;
+    const encoded = this.tokenizer.encodePairs(
+      todo.map(() => query),
+      todo.map((t) => t.text),
+      { maxLength: this.maxLength, truncation: 'only_second' },
+    );
+    const order = todo
+      .map((_, i) => i)
+      .sort((a, b) => (encoded.ids[b]?.length ?? 0) - (encoded.ids[a]?.length ?? 0));
+    const batchSize = this.options.batchSize ?? 16;
+    for (let start = 0; start < order.length; start += batchSize) {
+      const rows = order.slice(start, start + batchSize);
+      const sequence = Math.max(...rows.map((r) => encoded.ids[r]?.length ?? 0));
+      const ids = new BigInt64Array(rows.length * sequence);
+      const mask = new BigInt64Array(rows.length * sequence);
+      const types = new BigInt64Array(rows.length * sequence);
+      rows.forEach((r, b) => {
+        const rowIds = encoded.ids[r] ?? new Int32Array(0);
+        const rowTypes = encoded.typeIds[r] ?? new Int32Array(0);
+        for (let t = 0; t < rowIds.length; t++) {
+          ids[b * sequence + t] = BigInt(rowIds[t] ?? 0);
+          mask[b * sequence + t] = 1n;
+          types[b * sequence + t] = BigInt(rowTypes[t] ?? 0);
+        }
+      });
+      const dims = [rows.length, sequence];
+      const out = await this.session.run({
+        input_ids: tensor('int64', ids, dims),
+        attention_mask: tensor('int64', mask, dims),
+        token_type_ids: tensor('int64', types, dims),
+      });
+      const logits = out.logits;
+      if (!logits) throw new SiftError('E_MODEL_LOAD', `${this.id}: the graph returned no logits`);
+      const labels = Number(logits.dims[1]);
+      const data = logits.data as Float32Array;
+      rows.forEach((r, b) => {
+        const item = todo[r];
+        if (!item) return;
+        const score = labels === 1 ? (data[b] ?? 0) : (data[b * labels + 1] ?? 0) - (data[b * labels] ?? 0);
+        scores[item.index] = score;
+        this.cache.set(item.key, score);
+      });
+    }
+    return scores;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
