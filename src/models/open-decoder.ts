@@ -9,6 +9,7 @@ import { modelSpec } from './registry.js';
 export interface OpenDecoderOptions {
   home?: string;
   dtype?: DecoderDtype;
+  head?: 'next-token' | 'sequence';
   threads?: number;
   quiet?: boolean;
 }
@@ -28,6 +29,7 @@ export async function openDecoder(id: string, options: OpenDecoderOptions = {}):
   return loadDecoder(join(dir, spec.architecture.weights), {
     id: dtype === 'int8' ? `${id}:int8` : id,
     dtype,
+    ...(options.head ? { head: options.head } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
   });
 }

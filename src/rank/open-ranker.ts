@@ -4,6 +4,7 @@
 import { openDecoder } from '../models/open-decoder.js';
 import { DecoderRanker, type DecoderRankerOptions } from './decoder-ranker.js';
 import { readPromptTemplate } from './prompt-template.js';
+import { QueryLikelihoodRanker, readQueryLikelihoodTemplate } from './query-likelihood-ranker.js';
 import { promptTemplatePath, rankerSpec } from './registry.js';
 
 export interface OpenRankerOptions {
@@ -17,22 +18,24 @@ export interface OpenRankerOptions {
 export async function openDecoderRanker(
   ref: string,
   options: OpenRankerOptions = {},
-): Promise<DecoderRanker> {
+): Promise<DecoderRanker | QueryLikelihoodRanker> {
   const { spec, dtype } = rankerSpec(ref);
-  const template = await readPromptTemplate(promptTemplatePath(spec.template));
+  const id = dtype === 'int8' ? `${spec.id}:int8` : spec.id;
   const model = await openDecoder(spec.model, {
     dtype,
+    ...(spec.kind === 'decoder-query-likelihood' ? { head: 'sequence' as const } : {}),
     ...(options.home ? { home: options.home } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
     quiet: options.quiet ?? false,
   });
   try {
-    return new DecoderRanker(model, {
-      id: dtype === 'int8' ? `${spec.id}:int8` : spec.id,
-      template,
-      labels: spec.labels,
-      ...options.tuning,
-    });
+    if (spec.kind === 'decoder-query-likelihood') {
+      const { prefix: _notShared, ...tuning } = options.tuning ?? {};
+      const template = await readQueryLikelihoodTemplate(promptTemplatePath(spec.template));
+      return new QueryLikelihoodRanker(model, { id, template, ...tuning });
+    }
+    const template = await readPromptTemplate(promptTemplatePath(spec.template));
+    return new DecoderRanker(model, { id, template, labels: spec.labels, ...options.tuning });
   } catch (error) {
     await model.release();
     throw error;

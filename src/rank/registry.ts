@@ -19,7 +19,16 @@ export interface DecoderRankerSpec {
   labels: { yes: string; no: string };
 }
 
-export type RankerSpec = DecoderRankerSpec;
+export interface QueryLikelihoodRankerSpec {
+  id: string;
+  kind: 'decoder-query-likelihood';
+  description: string;
+  model: string;
+  /** Template with {document} before {query}. */
+  template: string;
+}
+
+export type RankerSpec = DecoderRankerSpec | QueryLikelihoodRankerSpec;
 
 const RANKERS: readonly RankerSpec[] = [
   {
@@ -29,6 +38,13 @@ const RANKERS: readonly RankerSpec[] = [
     model: 'smollm2-135m-instruct-q4',
     template: 'relevance-chatml.txt',
     labels: { yes: 'Yes', no: 'No' },
+  },
+  {
+    id: 'smollm2-135m-qlik',
+    kind: 'decoder-query-likelihood',
+    description: 'SmolLM2-135M-Instruct query likelihood (UPR): mean log p(query | document)',
+    model: 'smollm2-135m-instruct-q4',
+    template: 'query-likelihood-chatml.txt',
   },
 ];
 

@@ -26,6 +26,8 @@ export interface LoadDecoderOptions {
   threads?: number;
   /** Write the built graph beside the weights (default true). */
   cacheGraph?: boolean;
+  /** 'next-token' (default): `logitIds` at `logitIndex`; 'sequence': `scoreTokens` log probabilities. */
+  head?: 'next-token' | 'sequence';
 }
 
 /** Per-layer keys and values of `length` cached tokens for `batch` rows (1 = shared by every row). */
@@ -52,15 +54,22 @@ export interface PrefillRequest {
   visible?: (row: number, query: number, key: number) => boolean;
   /** Position in each row whose next-token logits are wanted; default each row's last token. */
   logitIndex?: readonly number[];
-  /** Vocabulary rows to score. */
-  logitIds: readonly number[];
+  /** Vocabulary rows to score (next-token head). */
+  logitIds?: readonly number[];
+  /**
+   * Sequence head: per row, positions and the token expected right after each; the result's
+   * `tokenLogprobs` holds log p(token | everything up to its position). Rows may list different counts.
+   */
+  scoreTokens?: readonly { positions: readonly number[]; ids: readonly number[] }[];
   /** Return the cache extended by these tokens (a shared one-row cache is repeated for each row). */
   wantCache?: boolean;
 }
 
 export interface PrefillResult {
-  /** Row-major [rows, logitIds.length]. */
+  /** Row-major [rows, logitIds.length] (next-token head; empty for the sequence head). */
   logits: Float32Array;
+  /** Sequence head: row-major [rows, longest scoreTokens list]; entries past a row's own list are padding. */
+  tokenLogprobs?: Float32Array;
   cache?: KvCache;
 }
 
@@ -136,6 +145,7 @@ export async function loadDecoder(file: string, options: LoadDecoderOptions): Pr
   const dtype = options.dtype ?? 'fp32';
   const graphOptions: DecoderGraphOptions =
     dtype === 'int8' ? { quantize: 'int8', weightType: preferredWeightType() } : {};
+  if (options.head === 'sequence') graphOptions.head = 'sequence';
   const fileStat = await stat(file);
   const key = {
     builder: DECODER_GRAPH_VERSION,
@@ -178,7 +188,8 @@ class OrtDecoderModel implements DecoderModel {
   }
 
   async prefill(request: PrefillRequest): Promise<PrefillResult> {
-    const { rows, logitIds } = request;
+    const { rows } = request;
+    const logitIds = request.logitIds ?? [];
     const batch = rows.length;
     if (batch === 0) return { logits: new Float32Array(0) };
     const past = request.past ?? this.emptyCache();
@@ -229,23 +240,47 @@ class OrtDecoderModel implements DecoderModel {
       input_ids: tensor('int64', ids, [batch, sequence]),
       position_ids: tensor('int64', positions, [batch, sequence]),
       attention_bias: tensor('float32', bias, [batch, sequence, total]),
-      logit_index: tensor('int64', logitIndex, [batch]),
-      logit_ids: tensor(
+    };
+    const sequenceHead = this.session.inputNames.includes('score_ids');
+    if (sequenceHead) {
+      const lists = request.scoreTokens ?? [];
+      if (lists.length !== batch)
+        throw new SiftError('E_BAD_ARGUMENT', 'the sequence head needs scoreTokens for every row');
+      const scored = Math.max(1, ...lists.map((l) => l.ids.length));
+      const at = new BigInt64Array(batch * scored);
+      const next = new BigInt64Array(batch * scored);
+      lists.forEach((list, b) => {
+        list.ids.forEach((id, j) => {
+          const position = list.positions[j] ?? 0;
+          if (position < 0 || position >= (rows[b]?.length ?? 0)) {
+            throw new SiftError('E_BAD_ARGUMENT', `scored position ${position} is outside row ${b}`);
+          }
+          at[b * scored + j] = BigInt(position);
+          next[b * scored + j] = BigInt(id);
+        });
+      });
+      feeds.score_positions = tensor('int64', at, [batch, scored]);
+      feeds.score_ids = tensor('int64', next, [batch, scored]);
+    } else {
+      feeds.logit_index = tensor('int64', logitIndex, [batch]);
+      feeds.logit_ids = tensor(
         'int64',
         BigInt64Array.from(logitIds, (v) => BigInt(v)),
         [logitIds.length],
-      ),
-    };
+      );
+    }
     for (let i = 0; i < this.config.layers; i++) {
       feeds[`past.${i}.key`] = past.keys[i] as OrtTensor;
       feeds[`past.${i}.value`] = past.values[i] as OrtTensor;
     }
     const wantCache = request.wantCache ?? false;
-    const outputNames = ['logits'];
+    const outputNames = [sequenceHead ? 'token_logprobs' : 'logits'];
     if (wantCache) {
       for (let i = 0; i < this.config.layers; i++) outputNames.push(`new.${i}.key`, `new.${i}.value`);
     }
     const out = await this.session.run(feeds, outputNames);
+    if (sequenceHead)
+      return { logits: new Float32Array(0), tokenLogprobs: out.token_logprobs?.data as Float32Array };
     const logits = out.logits?.data as Float32Array;
     if (!wantCache) return { logits };
     const extend = (cached: OrtTensor | undefined, name: string) =>

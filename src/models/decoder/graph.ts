@@ -10,6 +10,9 @@
 //                             so a shared prefix is computed once and never copied per document
 //   logit_index               int64 [B]        the position (in S) whose next-token logits are wanted
 //   logit_ids                 int64 [L]        the vocabulary rows to score (two for yes/no, all to generate)
+// or, with head 'sequence' (scoring a text's likelihood, e.g. a query given a document):
+//   score_positions, score_ids int64 [B, Q]   positions and the tokens that follow them
+//   → token_logprobs [B, Q] = log softmax over the whole vocabulary at each position, at the next token
 // Outputs: logits [B, L], and new.<i>.key/.value [B, kv_heads, S, head_dim], the new tokens' cache entries.
 //
 // Attention keeps the cache and the new tokens apart: scores = [Q·K_pastᵀ | Q·K_newᵀ] + bias, softmax,
@@ -38,6 +41,8 @@ export interface DecoderGraphOptions {
   weightType?: WeightType;
   /** Rows of the rotary tables, i.e. the longest position; default min(context length, 8192). */
   maxPositions?: number;
+  /** 'next-token' (default): logits of chosen ids at one position; 'sequence': log p of given tokens. */
+  head?: 'next-token' | 'sequence';
 }
 
 /** Serialises the decoder as a ModelProto (opset 17, plus com.microsoft kernels when quantised). */
@@ -52,8 +57,11 @@ export function buildDecoderGraph(
   const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
   const positions = g.input('position_ids', 'int64', ['batch', 'sequence']);
   const bias = g.input('attention_bias', 'float32', ['batch', 'sequence', 'total']);
-  const logitIndex = g.input('logit_index', 'int64', ['batch']);
-  const logitIds = g.input('logit_ids', 'int64', ['labels']);
+  const sequenceHead = options.head === 'sequence';
+  const logitIndex = sequenceHead ? '' : g.input('logit_index', 'int64', ['batch']);
+  const logitIds = sequenceHead ? '' : g.input('logit_ids', 'int64', ['labels']);
+  const scorePositions = sequenceHead ? g.input('score_positions', 'int64', ['batch', 'scored']) : '';
+  const scoreIds = sequenceHead ? g.input('score_ids', 'int64', ['batch', 'scored']) : '';
 
   const embedding = g.initializer('token_embd', weights.embedding, [config.vocabSize, hidden]);
   let x = g.node('Gather', [embedding, ids]);
@@ -158,24 +166,45 @@ export function buildDecoderGraph(
     });
   }
 
-  // Only the rows whose logits are wanted go through the final norm and the output projection.
-  const index = g.node('Expand', [
-    g.node('Reshape', [logitIndex, g.int64s([-1, 1, 1])]),
-    g.int64s([1, 1, hidden]),
-  ]);
-  const last = g.node('Reshape', [
-    g.node('GatherElements', [x, index], 1, { axis: attr.int(1) }),
-    g.int64s([-1, hidden]),
-  ]);
-  const normed = rmsNorm(g, last, weights.finalNorm, rmsEpsilon, 'output_norm');
   const projection = weights.outputProjection
     ? g.initializer('output', weights.outputProjection, [config.vocabSize, hidden])
     : embedding;
-  const rows = g.node('Gather', [projection, logitIds]);
-  g.output(g.node('Gemm', [normed, rows], ['logits'], { transB: attr.int(1) }), 'float32', [
-    'batch',
-    'labels',
-  ]);
+  if (sequenceHead) {
+    // Rows at the scored positions only, then log softmax over the vocabulary and the target token's entry.
+    const index = g.node('Expand', [
+      g.node('Unsqueeze', [scorePositions, g.int64s([2])]),
+      g.int64s([1, 1, hidden]),
+    ]);
+    const picked = g.node('Reshape', [
+      g.node('GatherElements', [x, index], 1, { axis: attr.int(1) }),
+      g.int64s([-1, hidden]),
+    ]);
+    const normed = rmsNorm(g, picked, weights.finalNorm, rmsEpsilon, 'output_norm');
+    const logits = g.node('Gemm', [normed, projection], 1, { transB: attr.int(1) }); // [B·Q, V]
+    const logProbs = g.node('LogSoftmax', [logits], 1, { axis: attr.int(-1) });
+    const targets = g.node('Reshape', [scoreIds, g.int64s([-1, 1])]);
+    const chosen = g.node('GatherElements', [logProbs, targets], 1, { axis: attr.int(1) });
+    g.output(g.node('Reshape', [chosen, g.node('Shape', [scoreIds])], ['token_logprobs']), 'float32', [
+      'batch',
+      'scored',
+    ]);
+  } else {
+    // Only the rows whose logits are wanted go through the final norm and the output projection.
+    const index = g.node('Expand', [
+      g.node('Reshape', [logitIndex, g.int64s([-1, 1, 1])]),
+      g.int64s([1, 1, hidden]),
+    ]);
+    const last = g.node('Reshape', [
+      g.node('GatherElements', [x, index], 1, { axis: attr.int(1) }),
+      g.int64s([-1, hidden]),
+    ]);
+    const normed = rmsNorm(g, last, weights.finalNorm, rmsEpsilon, 'output_norm');
+    const rows = g.node('Gather', [projection, logitIds]);
+    g.output(g.node('Gemm', [normed, rows], ['logits'], { transB: attr.int(1) }), 'float32', [
+      'batch',
+      'labels',
+    ]);
+  }
 
   return g.toBytes({
     producerName: 'sift',
