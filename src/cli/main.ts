@@ -7,6 +7,7 @@ import { registerEvalCommand } from './eval-command.js';
 import { registerIndexCommand } from './index-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerSearchCommand } from './search-command.js';
+import { registerServeCommand } from './serve-command.js';
 
 export function createProgram(): Command {
   const program = new Command('sift')
@@ -17,6 +18,7 @@ export function createProgram(): Command {
       'after',
       `
 Start here:
+  $ sift serve                                  search the synthetic job corpus in a browser (prints the URL)
   $ sift demo                                   build the synthetic job corpus and search it
   $ sift index ../shared/data/cranfield         index a BEIR collection (or a .jsonl/.csv file)
   $ sift search cranfield "boundary layer heat transfer"
@@ -29,6 +31,7 @@ State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
   registerSearchCommand(program);
   registerEvalCommand(program);
   registerModelsCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
