@@ -95,6 +95,12 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
       throw new SiftError('E_SHUTTING_DOWN', 'the service is shutting down');
     }
   });
+  // While draining, every answer closes its connection, so that keep-alive sockets do not hold the
+  // shutdown open until their idle timeout.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
+  });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });

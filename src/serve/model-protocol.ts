@@ -7,6 +7,8 @@ import type { WireError } from './wire-error.js';
 export interface ModelWorkerData {
   /** Embedder to load at start (registry id, optionally ":int8"); undefined for none. */
   embedder: string | undefined;
+  /** SIFT_HOME, where models are (and are pulled to when missing). */
+  home: string;
   /** Threads per ONNX session. */
   threads: number;
   /** Module exporting `openRanker(id)`; default sift's rank stage. */

@@ -80,7 +80,7 @@ async function handle(request: ModelRequest): Promise<ModelResponse> {
 async function start(): Promise<void> {
   try {
     if (data.embedder) {
-      encoder = await openEmbedder(data.embedder, { quiet: true, threads: data.threads });
+      encoder = await openEmbedder(data.embedder, { quiet: true, threads: data.threads, home: data.home });
     }
     for (const id of data.preloadRankers ?? []) await rankerFor(id);
     port.postMessage({ type: 'ready', dimension: encoder?.dimension ?? 0 });

@@ -66,6 +66,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
       size: config.workers,
       embedder: prepared.embedderId === undefined ? undefined : config.embedder,
       threads: config.modelThreads,
+      home,
       rankerModule: config.rankerModule ? pathToFileURL(resolve(config.rankerModule)).href : undefined,
     });
   } catch (error) {
@@ -143,7 +144,7 @@ async function prepareIndex(
     if (demo && wantEval) await writeEvaluations(evalDir, demo.collection, [bm25]);
     return { dir: index.dir, embedderId: undefined };
   }
-  const encoder = await openEmbedder(config.embedder, { quiet });
+  const encoder = await openEmbedder(config.embedder, { quiet, home });
   try {
     const embedded = await embedDocuments(index, encoder, { quiet });
     if (embedded.embedded > 0)
