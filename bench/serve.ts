@@ -102,27 +102,40 @@ async function load(
   const sampler = setInterval(() => {
     maxRss = Math.max(maxRss, memory(server.child.pid!).rss);
   }, 100);
-  const result = await autocannon({
-    url: server.url,
-    connections,
-    duration: SECONDS,
-    amount: MAX_REQUESTS,
-    timeout: 30,
-    requests: [
+  // autocannon's `amount` would override `duration`, so the request cap is enforced here instead.
+  let answered = 0;
+  let instance: autocannon.Instance | undefined;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
       {
-        method: 'POST',
-        path: '/v1/search',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({
-          ...request,
-          body: JSON.stringify(body(texts[next++ % texts.length]!)),
-        }),
-        onResponse: (status: number, _body: string, _context: unknown, headers?: Record<string, string>) => {
-          statuses[status] = (statuses[status] ?? 0) + 1;
-          if ((status === 429 || status === 503) && !headers?.['retry-after']) retryAfterMissing++;
-        },
-      } as autocannon.Request,
-    ],
+        url: server.url,
+        connections,
+        duration: SECONDS,
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/search',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (request) => ({
+              ...request,
+              body: JSON.stringify(body(texts[next++ % texts.length]!)),
+            }),
+            onResponse: (
+              status: number,
+              _body: string,
+              _context: unknown,
+              headers?: Record<string, string>,
+            ) => {
+              statuses[status] = (statuses[status] ?? 0) + 1;
+              if ((status === 429 || status === 503) && !headers?.['retry-after']) retryAfterMissing++;
+              if (++answered === MAX_REQUESTS) instance?.stop();
+            },
+          } as autocannon.Request,
+        ],
+      },
+      (error, finished) => (error ? reject(error) : resolve(finished)),
+    );
   });
   clearInterval(sampler);
   return {

@@ -47,6 +47,9 @@ export interface ServeApp {
 
 const VERSION = '0.1.0';
 
+/** Routes that hold an admission slot while they work. */
+const ADMITTED_ROUTES = new Set(['/v1/search', '/v1/rank']);
+
 export async function createApp(context: AppContext): Promise<ServeApp> {
   const { config, service, metrics } = context;
   const app = Fastify({
@@ -93,6 +96,14 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
     if (draining) {
       reply.header('connection', 'close');
       throw new SiftError('E_SHUTTING_DOWN', 'the service is shutting down');
+    }
+    // Under overload, refuse before the body is even parsed: a refusal must cost far less than the work
+    // it avoids, or answering 429s starves the requests that were admitted.
+    if (ADMITTED_ROUTES.has(request.routeOptions.url ?? '') && admission.saturated) {
+      throw new SiftError(
+        'E_TOO_MANY_REQUESTS',
+        `${config.maxInFlight} requests in progress and ${config.maxWaiting} waiting`,
+      );
     }
   });
   // While draining, every answer closes its connection, so that keep-alive sockets do not hold the

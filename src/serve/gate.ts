@@ -29,6 +29,11 @@ export class ConcurrencyGate {
     return this.holders;
   }
 
+  /** True when one more acquire would be refused at once. */
+  get saturated(): boolean {
+    return this.holders >= this.options.limit && this.line.length >= this.options.maxWaiting;
+  }
+
   acquire(signal?: AbortSignal): Promise<Release> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.holders < this.options.limit) {
