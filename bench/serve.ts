@@ -13,6 +13,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -150,6 +151,8 @@ async function load(
 }
 
 async function main(): Promise<void> {
+  // The machine may be shared: its load average before and after says how much the numbers can be trusted.
+  const loadBefore = loadavg();
   console.log(`starting sift serve over jobs-2026-${DOCS} (first run builds and embeds the corpus)…`);
   const server = await startServer({});
   const texts = queries();
@@ -212,7 +215,9 @@ async function main(): Promise<void> {
   };
   console.log('\noverload');
   printTable([overloadRow], 1);
-  console.log(`healthz after overload: ${health.status}`);
+  console.log(
+    `healthz after overload: ${health.status}; 1-minute load average ${loadBefore[0]?.toFixed(1)} before, ${loadavg()[0]?.toFixed(1)} after`,
+  );
   writeResult('serve', {
     question: 'sift serve throughput and latency on loopback; load shedding and memory under overload',
     settings: {
@@ -223,6 +228,7 @@ async function main(): Promise<void> {
         'bin/sift serve defaults (1 model worker, maxBatch 32, maxWaitMs 2, maxInFlight 64, maxWaiting 256), SIFT_SERVE_CACHE_ENTRIES=0',
       client: 'autocannon in the bench process; the server in its own process on the same machine',
       queries: `the corpus's ${texts.length} queries, round robin`,
+      loadAverage1m: { before: loadBefore[0], after: loadavg()[0] },
     },
     rows,
     overload: { ...overloadRow, statuses: overload.statuses, healthzAfter: health.status },
