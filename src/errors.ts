@@ -32,6 +32,17 @@ export const errorCatalogue = {
   E_JUDGE_TIMEOUT: 'a judge did not answer within its timeout, after retries',
   E_JUDGE_OUTPUT: 'a judge kept answering with no valid grade (unparseable or out of range)',
   E_STORE: 'a label store cannot be opened, is of an unknown version, or lacks what was asked for',
+  E_BAD_REQUEST: 'an HTTP request is malformed (bad JSON) or violates its route schema',
+  E_UNAUTHORIZED: 'a write request lacks the API key set in SIFT_API_KEY',
+  E_NOT_FOUND: 'no HTTP route or resource at this path',
+  E_PAYLOAD_TOO_LARGE: "an HTTP request body is over the service's size limit",
+  E_TOO_MANY_REQUESTS: "the service's admission queue is full; retry after the given delay",
+  E_OVERLOADED: 'a serving stage (model batcher, engine) is at capacity; retry after the given delay',
+  E_TIMEOUT: 'a request did not finish within its deadline',
+  E_CANCELLED: 'the client went away before its request finished',
+  E_SHUTTING_DOWN: 'the service is shutting down and takes no new requests',
+  E_MODE_UNAVAILABLE: 'a retrieval mode needs a model this service was started without',
+  E_INTERNAL: 'an unexpected internal failure (a bug, or a worker thread that died)',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

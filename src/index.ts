@@ -10,3 +10,4 @@ export * from './models/index.js';
 export * from './rank/index.js';
 export * from './retrieve/index.js';
 export * from './search/index.js';
+export * from './serve/index.js';

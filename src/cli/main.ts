@@ -8,6 +8,7 @@ import { registerIndexCommand } from './index-command.js';
 import { registerJudgeCommand } from './judge-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerSearchCommand } from './search-command.js';
+import { registerServeCommand } from './serve-command.js';
 
 export function createProgram(): Command {
   const program = new Command('sift')
@@ -18,6 +19,7 @@ export function createProgram(): Command {
       'after',
       `
 Start here:
+  $ sift serve                                  search the synthetic job corpus in a browser (prints the URL)
   $ sift demo                                   build the synthetic job corpus and search it
   $ sift index ../shared/data/cranfield         index a BEIR collection (or a .jsonl/.csv file)
   $ sift search cranfield "boundary layer heat transfer"
@@ -32,6 +34,7 @@ State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
   registerEvalCommand(program);
   registerModelsCommand(program);
   registerJudgeCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

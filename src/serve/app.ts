@@ -1,0 +1,337 @@
+// The HTTP face of the service (fastify): routes, validation from the schemas, the error table,
+// admission control, per-request deadlines and cancellation, metrics, the OpenAPI document and the page.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { SiftError } from '../errors.js';
+import type { ServeConfig } from './config.js';
+import { readEvaluations } from './evaluation.js';
+import { ConcurrencyGate } from './gate.js';
+import { errorBody, statusOf, toSiftError, wantsRetryAfter } from './http-errors.js';
+import type { ServeMetrics } from './metrics.js';
+import type { PageAssets } from './page.js';
+import {
+  DocumentParams,
+  DocumentsBody,
+  ErrorReply,
+  EvaluationReply,
+  HealthReply,
+  InfoReply,
+  RankBody,
+  RankReply,
+  SearchBody,
+  SearchReply,
+  WriteReply,
+} from './schemas.js';
+import type { SearchService } from './search-service.js';
+
+export interface AppContext {
+  config: ServeConfig;
+  service: SearchService;
+  metrics: ServeMetrics;
+  page: PageAssets;
+  /** Folder of evaluation reports shown by the page. */
+  evaluationDir: string;
+  /** Ranker ids to offer (from the rank stage's listRankers). */
+  rankers: () => string[];
+  /** The key write routes require (SIFT_API_KEY); undefined refuses every write. */
+  apiKey: string | undefined;
+}
+
+export interface ServeApp {
+  app: FastifyInstance;
+  /** Refuse new work from now on (503 with Retry-After); in-flight requests still finish. */
+  drain(): void;
+}
+
+const VERSION = '0.1.0';
+
+/** Routes that hold an admission slot while they work. */
+const ADMITTED_ROUTES = new Set(['/v1/search', '/v1/rank']);
+
+export async function createApp(context: AppContext): Promise<ServeApp> {
+  const { config, service, metrics } = context;
+  const app = Fastify({
+    bodyLimit: config.bodyLimit,
+    logger: false,
+    // Our own hook answers during shutdown, with Retry-After and the JSON error body.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false },
+    },
+  });
+  let draining = false;
+  const admission = new ConcurrencyGate({
+    name: 'admission',
+    limit: config.maxInFlight,
+    maxWaiting: config.maxWaiting,
+    refusal: 'E_TOO_MANY_REQUESTS',
+  });
+  metrics.queueDepth.track({ queue: 'admission' }, () => admission.waiting);
+  metrics.index.track({ fact: 'documents' }, () => service.engine.info.documents);
+  metrics.index.track({ fact: 'generation' }, () => service.engine.info.generation);
+  metrics.index.track({ fact: 'requests_in_flight' }, () => admission.active);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'sift',
+        version: VERSION,
+        description:
+          'Semantic search over one index: BM25, dense (exact kNN) and hybrid retrieval, optional reranking, incremental writes.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'the key in SIFT_API_KEY' },
+        },
+      },
+    },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    (request as TimedRequest).startedAt = performance.now();
+    if (draining) {
+      reply.header('connection', 'close');
+      throw new SiftError('E_SHUTTING_DOWN', 'the service is shutting down');
+    }
+    // Under overload, refuse before the body is even parsed: a refusal must cost far less than the work
+    // it avoids, or answering 429s starves the requests that were admitted.
+    if (ADMITTED_ROUTES.has(request.routeOptions.url ?? '') && admission.saturated) {
+      throw new SiftError(
+        'E_TOO_MANY_REQUESTS',
+        `${config.maxInFlight} requests in progress and ${config.maxWaiting} waiting`,
+      );
+    }
+  });
+  // While draining, every answer closes its connection, so that keep-alive sockets do not hold the
+  // shutdown open until their idle timeout.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    const startedAt = (request as TimedRequest).startedAt;
+    if (startedAt !== undefined)
+      metrics.requestSeconds.observe({ route }, (performance.now() - startedAt) / 1000);
+  });
+  app.setErrorHandler(async (error, _request, reply) => {
+    const sift = toSiftError(error);
+    const status = statusOf(sift.code);
+    if (wantsRetryAfter(status)) {
+      reply.header('retry-after', String(config.retryAfterSeconds));
+      metrics.rejected.inc({ code: sift.code });
+    }
+    if (status >= 500 && sift.code === 'E_INTERNAL')
+      console.error(`sift serve: ${error instanceof Error ? error.stack : sift.message}`);
+    return reply.status(status).send(errorBody(sift));
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    reply
+      .status(404)
+      .send(errorBody(new SiftError('E_NOT_FOUND', `no route ${request.method} ${request.url}`))),
+  );
+
+  /** The request's signal: aborted when the client disconnects or the deadline passes. */
+  function requestSignal(reply: FastifyReply): AbortSignal {
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      metrics.cancelled.inc({ reason: 'timeout' });
+      controller.abort(new SiftError('E_TIMEOUT', `no answer within ${config.requestTimeoutMs} ms`));
+    }, config.requestTimeoutMs);
+    reply.raw.once('close', () => {
+      clearTimeout(timer);
+      // 'close' before the response finished: the client went away mid-request.
+      if (!reply.raw.writableFinished && !controller.signal.aborted) {
+        metrics.cancelled.inc({ reason: 'client' });
+        controller.abort(new SiftError('E_CANCELLED', 'the client disconnected'));
+      }
+    });
+    return controller.signal;
+  }
+
+  /** Holds an admission slot for the work; the time spent waiting for it is reported as "queue". */
+  async function admitted<T extends { timings: Record<string, number> }>(
+    signal: AbortSignal,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const waitStarted = performance.now();
+    const release = await admission.acquire(signal);
+    const queueMs = performance.now() - waitStarted;
+    try {
+      const result = await work();
+      return { ...result, timings: { queue: queueMs, ...result.timings } };
+    } finally {
+      release();
+    }
+  }
+
+  function checkIndex(name: string | undefined): void {
+    if (name !== undefined && name !== service.engine.info.name) {
+      throw new SiftError(
+        'E_INDEX_NOT_FOUND',
+        `no index "${name}" here (this service serves "${service.engine.info.name}")`,
+        {
+          field: 'index',
+        },
+      );
+    }
+  }
+
+  const expectedKey = context.apiKey ? digest(context.apiKey) : undefined;
+  async function requireKey(request: FastifyRequest): Promise<void> {
+    if (!expectedKey) {
+      throw new SiftError('E_UNAUTHORIZED', 'writes are disabled: start the service with SIFT_API_KEY set');
+    }
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match || !timingSafeEqual(digest(match[1]!.trim()), expectedKey)) {
+      throw new SiftError('E_UNAUTHORIZED', 'send the key in SIFT_API_KEY as "Authorization: Bearer <key>"');
+    }
+  }
+
+  const errors = { 400: ErrorReply, 404: ErrorReply, 413: ErrorReply, 429: ErrorReply, 503: ErrorReply };
+
+  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(context.page.html),
+  );
+  app.get('/app.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(context.page.script),
+  );
+  app.get('/style.css', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(context.page.style),
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get(
+    '/healthz',
+    { schema: { summary: 'ready to serve', response: { 200: HealthReply, 503: ErrorReply } } },
+    async () => {
+      const { info } = service.engine;
+      return {
+        status: 'ok',
+        index: info.name,
+        documents: info.documents,
+        generation: info.generation,
+        modes: info.modes,
+      };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics (text format 0.0.4)' } },
+    async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
+  );
+
+  app.get(
+    '/v1/info',
+    {
+      schema: {
+        summary: 'the served index: modes, rankers, filterable fields',
+        response: { 200: InfoReply },
+      },
+    },
+    async () => {
+      const info = await service.engine.refreshInfo();
+      const rankers = context.rankers();
+      return {
+        index: info.name,
+        documents: info.documents,
+        generation: info.generation,
+        modes: info.modes,
+        embedder: service.embedder ?? null,
+        rankers: rankers.length > 0 && !rankers.includes('default') ? ['default', ...rankers] : rankers,
+        facets: info.facets,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/evaluation',
+    {
+      schema: { summary: 'the latest evaluation reports for this index', response: { 200: EvaluationReply } },
+    },
+    async () => ({
+      reports: await readEvaluations(context.evaluationDir),
+    }),
+  );
+
+  app.post<{ Body: SearchBody }>(
+    '/v1/search',
+    { schema: { summary: 'search the index', body: SearchBody, response: { 200: SearchReply, ...errors } } },
+    async (request, reply) => {
+      checkIndex(request.body.index);
+      const signal = requestSignal(reply);
+      return admitted(signal, () => service.search(request.body, signal));
+    },
+  );
+
+  app.post<{ Body: RankBody }>(
+    '/v1/rank',
+    {
+      schema: {
+        summary: 'score query–document pairs with a named ranker',
+        body: RankBody,
+        response: { 200: RankReply, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const signal = requestSignal(reply);
+      return admitted(signal, () => service.rank(request.body, signal));
+    },
+  );
+
+  app.post<{ Body: DocumentsBody }>(
+    '/v1/documents',
+    {
+      preHandler: requireKey,
+      schema: {
+        summary: 'add or replace documents; answered once committed to disk',
+        security: [{ apiKey: [] }],
+        body: DocumentsBody,
+        response: { 200: WriteReply, 401: ErrorReply, ...errors },
+      },
+    },
+    async (request) => {
+      checkIndex(request.body.index);
+      return service.upsert(request.body);
+    },
+  );
+
+  app.delete<{ Params: DocumentParams }>(
+    '/v1/documents/:id',
+    {
+      preHandler: requireKey,
+      schema: {
+        summary: 'delete a document; answered once committed to disk',
+        security: [{ apiKey: [] }],
+        params: DocumentParams,
+        response: { 200: WriteReply, 401: ErrorReply, ...errors },
+      },
+    },
+    async (request) => service.delete(request.params.id),
+  );
+
+  return {
+    app,
+    drain: () => {
+      draining = true;
+    },
+  };
+}
+
+interface TimedRequest extends FastifyRequest {
+  startedAt?: number;
+}
+
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
+}

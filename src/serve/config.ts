@@ -1,0 +1,287 @@
+// The service's settings: one table of options, each read from a flag, the environment or a config file,
+// in that order of precedence, over a documented default.
+//
+// The config file is JSON with the option names as keys (`{"port": 8080, "maxBatch": 16}`); it is the
+// file named by --config or SIFT_SERVE_CONFIG, else $SIFT_HOME/serve.json when present. The API key is
+// read from SIFT_API_KEY only, so that it never sits in a file the service reads.
+
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { SiftError } from '../errors.js';
+import { siftPaths } from '../util/paths.js';
+
+export interface ServeConfig {
+  /** Interface to listen on. Default 127.0.0.1 (loopback only). */
+  host: string;
+  /** TCP port; 0 picks a free one. Default 8080. */
+  port: number;
+  /** Index folder or name under $SIFT_HOME/indexes; unset serves the synthetic job corpus. */
+  index: string | undefined;
+  /** Postings in the synthetic job corpus served when no index is given. Default 5,000. */
+  demoDocs: number;
+  /** Query embedder for dense and hybrid modes ("none" serves bm25 only). Default all-minilm-l6-v2. */
+  embedder: string;
+  /** Model worker threads, each with its own ONNX sessions. Default 1 (2-core machines). */
+  workers: number;
+  /** Threads per model session inside a worker. Default: every core. */
+  modelThreads: number;
+  /** Threads for the exact-kNN scan in the engine thread. Default 1. */
+  knnThreads: number;
+  /** Most texts (embedder) or candidates (ranker) in one model call. Default 32. */
+  maxBatch: number;
+  /** How long a batch may wait to fill before it runs, in ms. Default 2. */
+  maxWaitMs: number;
+  /** Most items waiting in one model batcher or the engine queue; past it, 503. Default 1,024. */
+  maxQueue: number;
+  /** Search and rank requests processed at once. Default 64. */
+  maxInFlight: number;
+  /** Requests waiting for a processing slot; past it, 429. Default 256. */
+  maxWaiting: number;
+  /** Deadline of a search or rank request, in ms; past it, 503. Default 10,000. */
+  requestTimeoutMs: number;
+  /** Largest request body in bytes; past it, 413. Default 1 MiB. */
+  bodyLimit: number;
+  /** First-stage candidates a reranker sees when a request does not say. Default 100 (as `sift eval --rerank`). */
+  rerankDepth: number;
+  /** Entries in each cache (query embeddings, ranker scores); 0 disables them. Default 50,000. */
+  cacheEntries: number;
+  /** Module whose `openRanker(id)` opens rankers in the workers. Default sift's own rank stage. */
+  rankerModule: string | undefined;
+  /** Seconds a client is asked to wait in Retry-After when the service sheds load. Default 1. */
+  retryAfterSeconds: number;
+}
+
+type Parser = (raw: unknown, where: string) => unknown;
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  help: string;
+  parse: Parser;
+  default: () => unknown;
+}
+
+const text: Parser = (raw, where) => {
+  if (typeof raw === 'string' && raw.length > 0) return raw;
+  throw badValue(where, raw, 'a non-empty string');
+};
+
+const integer =
+  (min: number): Parser =>
+  (raw, where) => {
+    const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    if (typeof n === 'number' && Number.isInteger(n) && n >= min) return n;
+    throw badValue(where, raw, `an integer ≥ ${min}`);
+  };
+
+const number =
+  (min: number): Parser =>
+  (raw, where) => {
+    const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    if (typeof n === 'number' && Number.isFinite(n) && n >= min) return n;
+    throw badValue(where, raw, `a number ≥ ${min}`);
+  };
+
+function badValue(where: string, raw: unknown, expected: string): SiftError {
+  return new SiftError('E_BAD_ARGUMENT', `${where}: expected ${expected}, got ${JSON.stringify(raw)}`, {
+    field: where,
+  });
+}
+
+export const SERVE_OPTIONS: Record<keyof ServeConfig, OptionSpec> = {
+  host: {
+    flag: '--host <host>',
+    env: 'SIFT_SERVE_HOST',
+    help: 'interface to listen on',
+    parse: text,
+    default: () => '127.0.0.1',
+  },
+  port: {
+    flag: '--port <n>',
+    env: 'SIFT_SERVE_PORT',
+    help: 'port (0 = any free port)',
+    parse: integer(0),
+    default: () => 8080,
+  },
+  index: {
+    flag: '--index <dir>',
+    env: 'SIFT_SERVE_INDEX',
+    help: 'index folder or name (default: the synthetic job corpus)',
+    parse: text,
+    default: () => undefined,
+  },
+  demoDocs: {
+    flag: '--demo-docs <n>',
+    env: 'SIFT_SERVE_DEMO_DOCS',
+    help: 'postings in the synthetic job corpus',
+    parse: integer(1),
+    default: () => 5000,
+  },
+  embedder: {
+    flag: '--embedder <id>',
+    env: 'SIFT_SERVE_EMBEDDER',
+    help: 'query embedder for dense/hybrid, or "none"',
+    parse: text,
+    default: () => 'all-minilm-l6-v2',
+  },
+  workers: {
+    flag: '--workers <n>',
+    env: 'SIFT_SERVE_WORKERS',
+    help: 'model worker threads',
+    parse: integer(1),
+    default: () => 1,
+  },
+  modelThreads: {
+    flag: '--model-threads <n>',
+    env: 'SIFT_SERVE_MODEL_THREADS',
+    help: 'threads per model session',
+    parse: integer(1),
+    default: () => availableParallelism(),
+  },
+  knnThreads: {
+    flag: '--knn-threads <n>',
+    env: 'SIFT_SERVE_KNN_THREADS',
+    help: 'threads for the exact-kNN scan',
+    parse: integer(1),
+    default: () => 1,
+  },
+  maxBatch: {
+    flag: '--max-batch <n>',
+    env: 'SIFT_SERVE_MAX_BATCH',
+    help: 'most texts or candidates per model call',
+    parse: integer(1),
+    default: () => 32,
+  },
+  maxWaitMs: {
+    flag: '--max-wait-ms <ms>',
+    env: 'SIFT_SERVE_MAX_WAIT_MS',
+    help: 'how long a batch waits to fill',
+    parse: number(0),
+    default: () => 2,
+  },
+  maxQueue: {
+    flag: '--max-queue <n>',
+    env: 'SIFT_SERVE_MAX_QUEUE',
+    help: 'most items queued per stage (then 503)',
+    parse: integer(1),
+    default: () => 1024,
+  },
+  maxInFlight: {
+    flag: '--max-in-flight <n>',
+    env: 'SIFT_SERVE_MAX_IN_FLIGHT',
+    help: 'requests processed at once',
+    parse: integer(1),
+    default: () => 64,
+  },
+  maxWaiting: {
+    flag: '--max-waiting <n>',
+    env: 'SIFT_SERVE_MAX_WAITING',
+    help: 'requests waiting for a slot (then 429)',
+    parse: integer(0),
+    default: () => 256,
+  },
+  requestTimeoutMs: {
+    flag: '--request-timeout-ms <ms>',
+    env: 'SIFT_SERVE_REQUEST_TIMEOUT_MS',
+    help: 'deadline per request (then 503)',
+    parse: integer(1),
+    default: () => 10_000,
+  },
+  bodyLimit: {
+    flag: '--body-limit <bytes>',
+    env: 'SIFT_SERVE_BODY_LIMIT',
+    help: 'largest request body (then 413)',
+    parse: integer(1),
+    default: () => 1 << 20,
+  },
+  rerankDepth: {
+    flag: '--rerank-depth <n>',
+    env: 'SIFT_SERVE_RERANK_DEPTH',
+    help: 'candidates a reranker sees by default',
+    parse: integer(1),
+    default: () => 100,
+  },
+  cacheEntries: {
+    flag: '--cache-entries <n>',
+    env: 'SIFT_SERVE_CACHE_ENTRIES',
+    help: 'entries per cache (0 = off)',
+    parse: integer(0),
+    default: () => 50_000,
+  },
+  rankerModule: {
+    flag: '--ranker-module <path>',
+    env: 'SIFT_SERVE_RANKER_MODULE',
+    help: 'module exporting openRanker(id) (default: sift rankers)',
+    parse: text,
+    default: () => undefined,
+  },
+  retryAfterSeconds: {
+    flag: '--retry-after-seconds <s>',
+    env: 'SIFT_SERVE_RETRY_AFTER',
+    help: 'Retry-After seconds when shedding load',
+    parse: integer(1),
+    default: () => 1,
+  },
+};
+
+export interface ConfigSources {
+  /** Values from command-line flags (commander's option object; unknown keys are ignored). */
+  flags?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  /** Explicit config file; otherwise SIFT_SERVE_CONFIG, else $SIFT_HOME/serve.json if it exists. */
+  configFile?: string;
+}
+
+/** Resolves every option: flag, then environment, then config file, then default. */
+export async function resolveServeConfig(sources: ConfigSources = {}): Promise<ServeConfig> {
+  const env = sources.env ?? process.env;
+  const flags = sources.flags ?? {};
+  const file = await readConfigFile(sources.configFile ?? env.SIFT_SERVE_CONFIG, env);
+  const config: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(SERVE_OPTIONS)) {
+    const flagName = `--${spec.flag.split(' ')[0]!.slice(2)}`;
+    if (flags[key] !== undefined) config[key] = spec.parse(flags[key], flagName);
+    else if (env[spec.env] !== undefined && env[spec.env] !== '')
+      config[key] = spec.parse(env[spec.env], spec.env);
+    else if (file.values[key] !== undefined)
+      config[key] = spec.parse(file.values[key], `${file.path}: ${key}`);
+    else config[key] = spec.default();
+  }
+  return config as unknown as ServeConfig;
+}
+
+async function readConfigFile(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<{ path: string; values: Record<string, unknown> }> {
+  const path = explicit ?? join(siftPaths(env).home, 'serve.json');
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (error) {
+    // Only a file the user named must exist; the default location is optional.
+    if (explicit === undefined) return { path, values: {} };
+    throw new SiftError('E_FILE_NOT_FOUND', 'config file not found', { file: path }, { cause: error });
+  }
+  let values: unknown;
+  try {
+    values = JSON.parse(raw);
+  } catch (error) {
+    throw new SiftError('E_BAD_ARGUMENT', `config file is not valid JSON: ${(error as Error).message}`, {
+      file: path,
+    });
+  }
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) {
+    throw new SiftError('E_BAD_ARGUMENT', 'config file must hold a JSON object', { file: path });
+  }
+  const unknown = Object.keys(values).filter((key) => !(key in SERVE_OPTIONS));
+  if (unknown.length > 0) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      `config file has unknown option(s) ${unknown.join(', ')} (known: ${Object.keys(SERVE_OPTIONS).join(', ')})`,
+      { file: path },
+    );
+  }
+  return { path, values: values as Record<string, unknown> };
+}

@@ -1,0 +1,292 @@
+// The engine thread: owns the served index and answers searches and writes, so that BM25 scoring, the
+// exact-kNN scan (ONNX Runtime runs it on the calling thread) and index commits never hold the HTTP
+// thread's event loop.
+//
+// Writes are group-committed: writes that arrive while a commit is running are applied together and
+// made durable by the next single commit, and each write is answered only after the commit that holds
+// it has flipped CURRENT. A commit that fails reloads the last committed generation, so memory never
+// runs ahead of disk.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { SiftError } from '../errors.js';
+import { SiftIndex } from '../index/sift-index.js';
+import type { VectorStore } from '../index/vector-store.js';
+import type { Doc } from '../ingest/types.js';
+import type { Encoder } from '../models/types.js';
+import { Bm25Retriever } from '../retrieve/bm25.js';
+import { DenseRetriever } from '../retrieve/dense.js';
+import { ExactKnn } from '../retrieve/exact-knn.js';
+import type { FusedHit } from '../retrieve/fusion.js';
+import { HybridRetriever } from '../retrieve/hybrid.js';
+import type { Hit, Retriever } from '../retrieve/retriever.js';
+import { makeSnippet } from '../retrieve/snippet.js';
+import type { RetrievalMode } from '../search/index.js';
+import type {
+  EngineHit,
+  EngineInfo,
+  EngineMessage,
+  EngineReply,
+  EngineSearch,
+  EngineSearchResult,
+  EngineWorkerData,
+  Facet,
+  WriteResult,
+} from './engine-protocol.js';
+import { toWireError } from './wire-error.js';
+
+const data = workerData as EngineWorkerData;
+const port = parentPort!;
+
+/** Text fields with at most this many distinct values are offered as choices. */
+const MAX_FACET_VALUES = 200;
+
+/**
+ * An Encoder that returns the query vector the HTTP thread's model pool already computed, so the
+ * shared DenseRetriever and HybridRetriever run unchanged here without a model in this thread.
+ */
+class PrecomputedQuery implements Encoder {
+  readonly normalized = true;
+  constructor(
+    readonly id: string,
+    readonly dimension: number,
+    private readonly vector: Float32Array,
+  ) {}
+  async encode(): Promise<Float32Array> {
+    return this.vector;
+  }
+  async release(): Promise<void> {}
+}
+
+class Engine {
+  private bm25: Bm25Retriever;
+  private knn: ExactKnn | undefined;
+  private store: VectorStore | undefined;
+  private facets: Facet[] | undefined;
+  private readonly pendingWrites: Array<{ apply: () => unknown; reply: (error?: unknown) => void }> = [];
+  private committing: Promise<void> | undefined;
+
+  constructor(private index: SiftIndex) {
+    this.bm25 = new Bm25Retriever(index);
+    this.attachVectors();
+  }
+
+  private attachVectors(): void {
+    this.store = data.embedder ? this.index.vectors(data.embedder) : undefined;
+    this.knn = this.store ? new ExactKnn(this.store, { intraOpThreads: data.knnThreads }) : undefined;
+  }
+
+  info(): EngineInfo {
+    const modes: RetrievalMode[] = this.knn ? ['bm25', 'dense', 'hybrid'] : ['bm25'];
+    this.facets ??= computeFacets(this.index);
+    return {
+      name: this.index.name,
+      documents: this.index.docs.liveOrdinals().length,
+      generation: this.index.generation,
+      modes,
+      facets: this.facets,
+    };
+  }
+
+  async search(request: EngineSearch): Promise<EngineSearchResult> {
+    const started = performance.now();
+    const { docs } = this.index;
+    const retriever = this.retriever(request);
+    const hits = (await retriever.search({
+      query: request.query,
+      k: request.depth,
+      ...(request.filter ? { filter: request.filter } : {}),
+    })) as Array<Hit & Partial<FusedHit>>;
+    const results = hits.map((hit, rank): EngineHit => {
+      const doc = docs.get(hit.ord);
+      const stages = hit.stages
+        ? { ...hit.stages, [request.mode]: hit.score }
+        : { [request.mode]: hit.score };
+      return {
+        id: hit.id,
+        ord: hit.ord,
+        score: hit.score,
+        stages,
+        title: doc.title,
+        metadata: doc.metadata as EngineHit['metadata'],
+        ...(rank < request.withText ? { text: doc.text } : {}),
+        ...(rank < request.withSnippet
+          ? { snippet: makeSnippet(this.index.analyzer, request.query, doc.text) }
+          : {}),
+      };
+    });
+    return { hits: results, ms: performance.now() - started };
+  }
+
+  private retriever(request: EngineSearch): Retriever {
+    if (request.mode === 'bm25') return this.bm25;
+    if (!this.knn || !this.store || !data.embedder) {
+      throw new SiftError(
+        'E_MODE_UNAVAILABLE',
+        `mode "${request.mode}" needs an embedder; this index is served with bm25 only`,
+        {
+          field: 'mode',
+        },
+      );
+    }
+    if (!request.vector || request.vector.length !== this.store.dimension) {
+      throw new SiftError('E_VECTOR_DIMENSION', `the query vector must have ${this.store.dimension} values`);
+    }
+    const encoder = new PrecomputedQuery(data.embedder, this.store.dimension, request.vector);
+    const dense = new DenseRetriever(this.index.docs, encoder, this.knn);
+    return request.mode === 'dense' ? dense : new HybridRetriever([this.bm25, dense]);
+  }
+
+  snippets(query: string, ords: number[]): Array<EngineHit['snippet']> {
+    return ords.map((ord) => makeSnippet(this.index.analyzer, query, this.index.docs.get(ord).text));
+  }
+
+  upsert(docs: Doc[], vectors: Float32Array | undefined): WriteResult | Promise<WriteResult> {
+    const dimension = this.store?.dimension ?? 0;
+    if (vectors && vectors.length !== docs.length * dimension) {
+      throw new SiftError(
+        'E_VECTOR_DIMENSION',
+        `${docs.length} documents came with ${vectors.length} vector values`,
+      );
+    }
+    return this.write(() => {
+      docs.forEach((doc, i) => {
+        const ord = this.index.upsert(doc);
+        // A vector is stored only where rows stay aligned with ordinals; a store that is behind is
+        // completed by the next (resumable) embedding pass.
+        if (this.store && vectors && this.store.rows === ord) {
+          this.store.add(vectors.subarray(i * dimension, (i + 1) * dimension));
+        }
+      });
+    });
+  }
+
+  delete(docId: string): Promise<WriteResult> {
+    if (this.index.docs.ordOf(docId) === undefined) {
+      throw new SiftError('E_UNKNOWN_DOC', `no document "${docId}" in index ${this.index.name}`, {
+        field: 'id',
+      });
+    }
+    return this.write(() => this.index.delete(docId));
+  }
+
+  /** Applies a change in memory and resolves once a commit holding it is durable. */
+  private write(apply: () => unknown): Promise<WriteResult> {
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.pendingWrites.push({
+        apply,
+        reply: (error) =>
+          error
+            ? reject(error)
+            : resolve({
+                generation: this.index.generation,
+                documents: this.index.docs.liveOrdinals().length,
+              }),
+      });
+      this.committing ??= this.commitLoop().finally(() => {
+        this.committing = undefined;
+      });
+    });
+  }
+
+  private async commitLoop(): Promise<void> {
+    // Yield once so that writes sent together join the first commit.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.pendingWrites.length > 0) {
+      const batch = this.pendingWrites.splice(0);
+      const applied: typeof batch = [];
+      for (const write of batch) {
+        try {
+          write.apply();
+          applied.push(write);
+        } catch (error) {
+          write.reply(error);
+        }
+      }
+      try {
+        await this.index.commit();
+        this.facets = undefined;
+        for (const write of applied) write.reply();
+      } catch (error) {
+        // Disk still holds the previous generation: drop what memory has beyond it.
+        await this.reload();
+        for (const write of applied) write.reply(error);
+      }
+    }
+  }
+
+  private async reload(): Promise<void> {
+    await this.knn?.release();
+    this.index = await SiftIndex.open(this.index.dir);
+    this.bm25 = new Bm25Retriever(this.index);
+    this.attachVectors();
+    this.facets = undefined;
+  }
+
+  /** Waits for pending writes to be committed, then releases the kNN sessions. */
+  async close(): Promise<void> {
+    while (this.committing) await this.committing;
+    await this.knn?.release();
+  }
+}
+
+function computeFacets(index: SiftIndex): Facet[] {
+  const text = new Map<string, Set<string> | null>();
+  const numeric = new Map<string, { min: number; max: number }>();
+  for (const ord of index.docs.liveOrdinals()) {
+    for (const [field, value] of Object.entries(index.docs.metadata(ord))) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (typeof item === 'number') {
+          const range = numeric.get(field);
+          if (range) {
+            range.min = Math.min(range.min, item);
+            range.max = Math.max(range.max, item);
+          } else numeric.set(field, { min: item, max: item });
+        } else if (typeof item === 'string') {
+          const values = text.get(field);
+          if (values === null) continue;
+          const set = values ?? new Set<string>();
+          set.add(item);
+          text.set(field, set.size > MAX_FACET_VALUES ? null : set);
+        }
+      }
+    }
+  }
+  const facets: Facet[] = [];
+  for (const [field, values] of text) {
+    if (values) facets.push({ field, values: [...values].sort((a, b) => a.localeCompare(b)) });
+  }
+  for (const [field, range] of numeric) if (!text.has(field)) facets.push({ field, ...range });
+  return facets;
+}
+
+async function main(): Promise<void> {
+  let engine: Engine;
+  try {
+    engine = new Engine(await SiftIndex.open(data.indexDir));
+    port.postMessage({ id: 0, type: 'ready', info: engine.info() } satisfies EngineReply);
+  } catch (error) {
+    port.postMessage({ id: 0, type: 'failed', error: toWireError(error) } satisfies EngineReply);
+    return;
+  }
+  port.on('message', async (message: EngineMessage | { op: 'close' }) => {
+    if (message.op === 'close') {
+      await engine.close();
+      process.exit(0);
+    }
+    let reply: EngineReply;
+    try {
+      let value: unknown;
+      if (message.op === 'search') value = await engine.search(message);
+      else if (message.op === 'snippets') value = engine.snippets(message.query, message.ords);
+      else if (message.op === 'upsert') value = await engine.upsert(message.docs, message.vectors);
+      else if (message.op === 'delete') value = await engine.delete(message.docId);
+      else value = engine.info();
+      reply = { id: message.id, ok: true, value };
+    } catch (error) {
+      reply = { id: message.id, ok: false, error: toWireError(error) };
+    }
+    port.postMessage(reply);
+  });
+}
+
+void main();

@@ -1,0 +1,77 @@
+// A concurrency gate with a bounded, first-come waiting line: at most `limit` holders at once, at most
+// `maxWaiting` waiting; one more is refused at once with the gate's error code, and a waiter whose
+// request aborts leaves the line without ever holding the gate.
+
+import { type ErrorCode, SiftError } from '../errors.js';
+import { abortReason } from './batcher.js';
+
+export interface GateOptions {
+  name: string;
+  limit: number;
+  maxWaiting: number;
+  /** Code of the refusal when the line is full: E_TOO_MANY_REQUESTS (429) or E_OVERLOADED (503). */
+  refusal: ErrorCode;
+}
+
+export type Release = () => void;
+
+export class ConcurrencyGate {
+  private holders = 0;
+  private readonly line: Array<() => void> = [];
+
+  constructor(private readonly options: GateOptions) {}
+
+  get waiting(): number {
+    return this.line.length;
+  }
+
+  get active(): number {
+    return this.holders;
+  }
+
+  /** True when one more acquire would be refused at once. */
+  get saturated(): boolean {
+    return this.holders >= this.options.limit && this.line.length >= this.options.maxWaiting;
+  }
+
+  acquire(signal?: AbortSignal): Promise<Release> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (this.holders < this.options.limit) {
+      this.holders++;
+      return Promise.resolve(this.releaser());
+    }
+    if (this.line.length >= this.options.maxWaiting) {
+      return Promise.reject(
+        new SiftError(
+          this.options.refusal,
+          `${this.options.name}: ${this.options.limit} in progress and ${this.options.maxWaiting} waiting`,
+          { queue: this.options.name },
+        ),
+      );
+    }
+    return new Promise<Release>((resolve, reject) => {
+      const onAbort = () => {
+        const at = this.line.indexOf(admit);
+        if (at >= 0) this.line.splice(at, 1);
+        reject(abortReason(signal!));
+      };
+      const admit = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.holders++;
+        resolve(this.releaser());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.line.push(admit);
+    });
+  }
+
+  private releaser(): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holders--;
+      this.line.shift()?.();
+    };
+  }
+}

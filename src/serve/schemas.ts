@@ -1,0 +1,187 @@
+// One JSON schema per route (TypeBox): fastify validates requests against it, TypeScript derives the
+// handler types from it (`Static`), and the OpenAPI document at /openapi.json is generated from it.
+
+import { type Static, Type } from 'typebox';
+import { RETRIEVAL_MODES } from '../search/index.js';
+
+const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+
+export const FilterCondition = Type.Union(
+  [
+    Scalar,
+    Type.Object(
+      {
+        eq: Type.Optional(Scalar),
+        in: Type.Optional(Type.Array(Scalar, { minItems: 1 })),
+        gt: Type.Optional(Type.Number()),
+        gte: Type.Optional(Type.Number()),
+        lt: Type.Optional(Type.Number()),
+        lte: Type.Optional(Type.Number()),
+      },
+      { additionalProperties: false, minProperties: 1 },
+    ),
+  ],
+  {
+    description:
+      'a value (equality; "contains" on list fields) or operators {eq, in, gt, gte, lt, lte}; strings compare case-insensitively',
+  },
+);
+
+const IndexName = Type.String({
+  minLength: 1,
+  description: "the served index's name; optional, 404 when it names another index",
+});
+
+export const SearchBody = Type.Object(
+  {
+    query: Type.String({ minLength: 1, maxLength: 2000 }),
+    k: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'results to return' }),
+    ),
+    mode: Type.Optional(Type.Enum([...RETRIEVAL_MODES], { default: 'bm25' })),
+    rerank: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'ranker id ("default" = the one sift recommends)',
+      }),
+    ),
+    rerankDepth: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: 'first-stage candidates the ranker scores' }),
+    ),
+    filters: Type.Optional(
+      Type.Record(Type.String(), FilterCondition, { description: 'field → condition, all must hold' }),
+    ),
+    index: Type.Optional(IndexName),
+  },
+  { additionalProperties: false },
+);
+export type SearchBody = Static<typeof SearchBody>;
+
+const Timings = Type.Record(Type.String(), Type.Number(), {
+  description: 'milliseconds per stage (queue, embed, retrieve, rerank, total)',
+});
+
+export const SearchResult = Type.Object({
+  id: Type.String(),
+  score: Type.Number({ description: "the last stage's score, by which results are ordered" }),
+  title: Type.String(),
+  snippet: Type.String({ description: 'the passage of the text that best matches the query' }),
+  highlights: Type.Array(Type.Array(Type.Integer(), { minItems: 2, maxItems: 2 }), {
+    description: '[start, end) character ranges of matching words in the snippet',
+  }),
+  stages: Type.Record(Type.String(), Type.Number(), {
+    description: 'score at each stage: bm25, dense, hybrid (fused), rerank',
+  }),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const SearchReply = Type.Object({
+  results: Type.Array(SearchResult),
+  timings: Timings,
+});
+export type SearchReply = Static<typeof SearchReply>;
+
+export const RankBody = Type.Object(
+  {
+    ranker: Type.Optional(Type.String({ minLength: 1, maxLength: 200, default: 'default' })),
+    query: Type.String({ minLength: 1, maxLength: 2000 }),
+    documents: Type.Array(
+      Type.Object(
+        {
+          id: Type.Optional(Type.String()),
+          title: Type.Optional(Type.String()),
+          text: Type.String(),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 1000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RankBody = Static<typeof RankBody>;
+
+export const RankReply = Type.Object({
+  ranker: Type.String(),
+  scores: Type.Array(Type.Number(), { description: "one score per document, in the request's order" }),
+  timings: Timings,
+});
+
+const MetadataValue = Type.Union([
+  Type.String(),
+  Type.Number(),
+  Type.Boolean(),
+  Type.Array(Type.String()),
+  Type.Array(Type.Number()),
+]);
+
+export const DocumentsBody = Type.Object(
+  {
+    documents: Type.Array(
+      Type.Object(
+        {
+          id: Type.String({ minLength: 1, maxLength: 512 }),
+          title: Type.Optional(Type.String()),
+          text: Type.String(),
+          metadata: Type.Optional(Type.Record(Type.String(), MetadataValue)),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 1000 },
+    ),
+    index: Type.Optional(IndexName),
+  },
+  { additionalProperties: false },
+);
+export type DocumentsBody = Static<typeof DocumentsBody>;
+
+export const WriteReply = Type.Object({
+  upserted: Type.Optional(Type.Integer()),
+  deleted: Type.Optional(Type.String()),
+  generation: Type.Integer({ description: 'the committed index generation that holds the change' }),
+  documents: Type.Integer({ description: 'live documents after the change' }),
+});
+
+export const DocumentParams = Type.Object({ id: Type.String({ minLength: 1 }) });
+export type DocumentParams = Static<typeof DocumentParams>;
+
+export const ErrorReply = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+});
+
+export const HealthReply = Type.Object({
+  status: Type.String(),
+  index: Type.String(),
+  documents: Type.Integer(),
+  generation: Type.Integer(),
+  modes: Type.Array(Type.String()),
+});
+
+export const InfoReply = Type.Object({
+  index: Type.String(),
+  documents: Type.Integer(),
+  generation: Type.Integer(),
+  modes: Type.Array(Type.String()),
+  embedder: Type.Union([Type.String(), Type.Null()]),
+  rankers: Type.Array(Type.String(), { description: 'ranker ids sift knows (plus "default" when any)' }),
+  facets: Type.Array(
+    Type.Object({
+      field: Type.String(),
+      values: Type.Optional(Type.Array(Type.String())),
+      min: Type.Optional(Type.Number()),
+      max: Type.Optional(Type.Number()),
+    }),
+  ),
+});
+
+export const EvaluationReply = Type.Object({
+  reports: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      metrics: Type.Record(Type.String(), Type.Number()),
+      queries: Type.Integer(),
+      updatedAt: Type.String(),
+    }),
+  ),
+});

@@ -1,0 +1,270 @@
+// What each API route does, stage by stage, on the HTTP thread: embed the query (batched across
+// requests in the model pool), retrieve in the engine thread, rerank (batched, with a score cache),
+// and write documents durably. Every stage honours the request's abort signal: work still queued is
+// dropped, and a request whose deadline passes is answered at once even if a stage is still running.
+
+import { SiftError } from '../errors.js';
+import { embeddingText } from '../index/embed.js';
+import type { Doc } from '../ingest/types.js';
+import type { TextRole } from '../models/types.js';
+import type { RankCandidate } from '../rank/types.js';
+import type { RetrievalMode } from '../search/index.js';
+import { abortReason, DynamicBatcher } from './batcher.js';
+import type { ServeConfig } from './config.js';
+import type { EngineClient } from './engine-client.js';
+import type { EngineHit } from './engine-protocol.js';
+import { LruCache } from './lru-cache.js';
+import type { ServeMetrics } from './metrics.js';
+import type { ModelPool } from './model-pool.js';
+import type { RankJob, RankOutcome } from './model-protocol.js';
+import type { DocumentsBody, RankBody, SearchBody, SearchReply } from './schemas.js';
+import { fromWireError } from './wire-error.js';
+
+type Timings = Record<string, number>;
+
+export class SearchService {
+  private readonly queryEmbeds: DynamicBatcher<string, Float32Array> | undefined;
+  private readonly documentEmbeds: DynamicBatcher<string, Float32Array> | undefined;
+  private readonly ranks: DynamicBatcher<RankJob, RankOutcome>;
+  private readonly queryCache: LruCache<string, Float32Array>;
+  /** Ranker scores by (ranker, query, ordinal): a replaced document gets a new ordinal, so no stale hits. */
+  private readonly scoreCache: LruCache<string, number>;
+
+  constructor(
+    readonly engine: EngineClient,
+    pool: ModelPool,
+    private readonly metrics: ServeMetrics,
+    private readonly config: ServeConfig,
+    /** The embedder id, when dense and hybrid are served. */
+    readonly embedder: string | undefined,
+  ) {
+    const batcherOptions = (name: string) => ({
+      name,
+      maxBatch: config.maxBatch,
+      maxWaitMs: config.maxWaitMs,
+      maxQueue: config.maxQueue,
+      concurrency: pool.size,
+      onBatch: (size: number) => metrics.batchSize.observe({ batcher: name }, size),
+    });
+    const embed = (role: TextRole) => async (texts: string[]) => {
+      const vectors = await pool.embed(texts, role);
+      const d = vectors.length / texts.length;
+      return texts.map((_, i) => vectors.subarray(i * d, (i + 1) * d));
+    };
+    if (embedder) {
+      this.queryEmbeds = new DynamicBatcher(batcherOptions('embed-query'), embed('query'));
+      this.documentEmbeds = new DynamicBatcher(batcherOptions('embed-document'), embed('document'));
+    }
+    // A rank job weighs as many candidates as it carries, so maxBatch bounds the candidates per call.
+    this.ranks = new DynamicBatcher(
+      batcherOptions('rank'),
+      (jobs) => pool.rank(jobs),
+      (job) => job.candidates.length,
+    );
+    this.queryCache = new LruCache(config.cacheEntries);
+    this.scoreCache = new LruCache(config.cacheEntries);
+    metrics.queueDepth.track({ queue: 'embed-query' }, () => this.queryEmbeds?.depth ?? 0);
+    metrics.queueDepth.track({ queue: 'embed-document' }, () => this.documentEmbeds?.depth ?? 0);
+    metrics.queueDepth.track({ queue: 'rank' }, () => this.ranks.depth);
+    metrics.queueDepth.track({ queue: 'engine' }, () => engine.queueDepth);
+  }
+
+  async search(body: SearchBody, signal: AbortSignal): Promise<SearchReply> {
+    const started = performance.now();
+    const timings: Timings = {};
+    const mode: RetrievalMode = body.mode ?? 'bm25';
+    const k = body.k ?? 10;
+    if (!this.engine.info.modes.includes(mode)) {
+      throw new SiftError(
+        'E_MODE_UNAVAILABLE',
+        `mode "${mode}" is not served here (available: ${this.engine.info.modes.join(', ')}); start sift serve with --embedder`,
+        { field: 'mode' },
+      );
+    }
+    let vector: Float32Array | undefined;
+    if (mode !== 'bm25') {
+      vector = await this.stage('embed', timings, signal, () => this.embedQuery(body.query, signal));
+    }
+    const depth = body.rerank ? Math.max(k, body.rerankDepth ?? this.config.rerankDepth) : k;
+    const retrieved = await this.stage('retrieve', timings, signal, () =>
+      this.engine.search(
+        {
+          query: body.query,
+          mode,
+          depth,
+          ...(vector ? { vector } : {}),
+          ...(body.filters ? { filter: body.filters } : {}),
+          withText: body.rerank ? depth : 0,
+          withSnippet: body.rerank ? 0 : k,
+        },
+        signal,
+      ),
+    );
+    let hits = retrieved.hits;
+    if (body.rerank) {
+      const ranker = body.rerank;
+      hits = await this.stage('rerank', timings, signal, () =>
+        this.rerank(ranker, body.query, hits, k, signal),
+      );
+    }
+    timings.total = performance.now() - started;
+    this.metrics.stageSeconds.observe({ stage: 'total' }, timings.total / 1000);
+    return {
+      results: hits.map((hit) => ({
+        id: hit.id,
+        score: hit.score,
+        title: hit.title,
+        snippet: hit.snippet?.text ?? '',
+        highlights: hit.snippet?.highlights ?? [],
+        stages: hit.stages,
+        metadata: hit.metadata,
+      })),
+      timings,
+    };
+  }
+
+  private async embedQuery(query: string, signal: AbortSignal): Promise<Float32Array> {
+    const cached = this.queryCache.get(query);
+    this.metrics.cacheLookups.inc({ cache: 'query-embedding', result: cached ? 'hit' : 'miss' });
+    if (cached) return cached;
+    if (!this.queryEmbeds) throw new SiftError('E_MODE_UNAVAILABLE', 'this service has no query embedder');
+    const vector = await this.queryEmbeds.submit(query, signal);
+    this.queryCache.set(query, vector);
+    return vector;
+  }
+
+  /** Scores the candidates with the ranker (cached scores reused), keeps the best k, adds their snippets. */
+  private async rerank(
+    ranker: string,
+    query: string,
+    hits: EngineHit[],
+    k: number,
+    signal: AbortSignal,
+  ): Promise<EngineHit[]> {
+    const key = (hit: EngineHit) => `${ranker}\u0000${query}\u0000${hit.ord}`;
+    const scores = hits.map((hit) => this.scoreCache.get(key(hit)));
+    const missing = hits.filter((_, i) => scores[i] === undefined);
+    this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'hit' }, hits.length - missing.length);
+    this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'miss' }, missing.length);
+    if (missing.length > 0 || hits.length === 0) {
+      const candidates: RankCandidate[] = missing.map((hit) => ({
+        id: hit.id,
+        title: hit.title,
+        text: hit.text ?? '',
+      }));
+      const fresh = await this.scoreWith(ranker, query, candidates, signal);
+      missing.forEach((hit, i) => {
+        this.scoreCache.set(key(hit), fresh.scores[i]!);
+      });
+      let at = 0;
+      hits.forEach((_, i) => {
+        if (scores[i] === undefined) scores[i] = fresh.scores[at++]!;
+      });
+    }
+    const order = hits
+      .map((hit, i) => ({ hit, score: scores[i]!, rank: i }))
+      .sort((a, b) => b.score - a.score || a.rank - b.rank)
+      .slice(0, k);
+    const snippets = await this.engine.snippets(
+      query,
+      order.map(({ hit }) => hit.ord),
+    );
+    return order.map(({ hit, score }, i) => {
+      const { text: _text, ...rest } = hit;
+      return { ...rest, score, stages: { ...hit.stages, rerank: score }, snippet: snippets[i]! };
+    });
+  }
+
+  private async scoreWith(
+    ranker: string,
+    query: string,
+    candidates: RankCandidate[],
+    signal: AbortSignal,
+  ): Promise<{ scores: Float32Array; rankerId: string }> {
+    const outcome = await this.ranks.submit({ ranker, query, candidates }, signal);
+    if ('error' in outcome) throw fromWireError(outcome.error);
+    return outcome;
+  }
+
+  async rank(
+    body: RankBody,
+    signal: AbortSignal,
+  ): Promise<{ ranker: string; scores: number[]; timings: Timings }> {
+    const started = performance.now();
+    const timings: Timings = {};
+    const candidates = body.documents.map((doc, i) => ({
+      id: doc.id ?? String(i),
+      title: doc.title ?? '',
+      text: doc.text,
+    }));
+    const outcome = await this.stage('rank', timings, signal, () =>
+      this.scoreWith(body.ranker ?? 'default', body.query, candidates, signal),
+    );
+    timings.total = performance.now() - started;
+    return { ranker: outcome.rankerId, scores: [...outcome.scores], timings };
+  }
+
+  /** Adds or replaces documents (embedding them for dense search) and answers once they are committed. */
+  async upsert(body: DocumentsBody): Promise<{ upserted: number; generation: number; documents: number }> {
+    const docs: Doc[] = body.documents.map((doc) => ({
+      id: doc.id,
+      title: doc.title ?? '',
+      text: doc.text,
+      metadata: doc.metadata ?? {},
+    }));
+    let vectors: Float32Array | undefined;
+    if (this.documentEmbeds && this.engine.info.modes.includes('dense')) {
+      const rows = await Promise.all(docs.map((doc) => this.documentEmbeds!.submit(embeddingText(doc))));
+      const d = rows[0]?.length ?? 0;
+      vectors = new Float32Array(rows.length * d);
+      rows.forEach((row, i) => {
+        vectors!.set(row, i * d);
+      });
+    }
+    const result = await this.engine.upsert(docs, vectors);
+    this.engine.info = { ...this.engine.info, documents: result.documents, generation: result.generation };
+    return { upserted: docs.length, ...result };
+  }
+
+  async delete(id: string): Promise<{ deleted: string; generation: number; documents: number }> {
+    const result = await this.engine.delete(id);
+    this.engine.info = { ...this.engine.info, documents: result.documents, generation: result.generation };
+    return { deleted: id, ...result };
+  }
+
+  /**
+   * Runs one stage, timing it; rejects as soon as the signal aborts (a deadline answers on time even
+   * while a model call is still running, whose result is then dropped).
+   */
+  private async stage<T>(
+    name: string,
+    timings: Timings,
+    signal: AbortSignal,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    signal.throwIfAborted();
+    const started = performance.now();
+    const value = await raceAbort(run(), signal);
+    timings[name] = performance.now() - started;
+    this.metrics.stageSeconds.observe({ stage: name }, timings[name] / 1000);
+    return value;
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,185 @@
+// Starts the service: opens (or, for the synthetic job corpus, builds) the index, embeds documents that
+// lack vectors, starts the engine thread and the model worker pool, and listens. Closing drains it:
+// new requests get 503, in-flight ones finish, pending writes are committed, then the threads stop.
+//
+// Threads: the HTTP thread only parses, validates, queues and answers; the engine thread owns the index
+// (BM25, exact kNN, commits); model workers hold the ONNX sessions (query embedder, rankers) and run
+// the batches the dynamic batchers send them.
+
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ensureDemoCollection } from '../demo/index.js';
+import { SiftError } from '../errors.js';
+import { openCollection } from '../eval/index.js';
+import { embedDocuments } from '../index/embed.js';
+import { SiftIndex } from '../index/sift-index.js';
+import { openEmbedder } from '../models/open-embedder.js';
+import { listRankers } from '../rank/index.js';
+import { Bm25Retriever } from '../retrieve/bm25.js';
+import { DenseRetriever } from '../retrieve/dense.js';
+import { ExactKnn } from '../retrieve/exact-knn.js';
+import { HybridRetriever } from '../retrieve/hybrid.js';
+import { siftPaths } from '../util/paths.js';
+import { createApp } from './app.js';
+import type { ServeConfig } from './config.js';
+import { EngineClient } from './engine-client.js';
+import { evaluationDir, readEvaluations, writeEvaluations } from './evaluation.js';
+import { ServeMetrics } from './metrics.js';
+import { ModelPool } from './model-pool.js';
+import { loadPage } from './page.js';
+import { SearchService } from './search-service.js';
+
+export interface StartOptions {
+  /** Status lines (building, embedding, listening); progress bars go to stderr. Default: stderr. */
+  log?: (line: string) => void;
+  quiet?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningServer {
+  url: string;
+  indexName: string;
+  indexDir: string;
+  metrics: ServeMetrics;
+  /** Graceful: stop accepting, finish in-flight requests, commit pending writes, stop the threads. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServeConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const quiet = options.quiet ?? false;
+  const home = siftPaths(env).home;
+
+  const prepared = await prepareIndex(config, home, log, quiet);
+  const metrics = new ServeMetrics();
+  const engine = await EngineClient.start({
+    indexDir: prepared.dir,
+    embedder: prepared.embedderId,
+    knnThreads: config.knnThreads,
+    maxQueue: config.maxQueue,
+  });
+  let pool: ModelPool;
+  try {
+    pool = await ModelPool.start({
+      size: config.workers,
+      embedder: prepared.embedderId === undefined ? undefined : config.embedder,
+      threads: config.modelThreads,
+      home,
+      rankerModule: config.rankerModule ? pathToFileURL(resolve(config.rankerModule)).href : undefined,
+    });
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+  const rankers = await rankerLister(config.rankerModule);
+  const service = new SearchService(engine, pool, metrics, config, prepared.embedderId);
+  const { app, drain } = await createApp({
+    config,
+    service,
+    metrics,
+    page: await loadPage(),
+    evaluationDir: evaluationDir(home, engine.info.name),
+    rankers,
+    apiKey: env.SIFT_API_KEY || undefined,
+  });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await Promise.all([engine.close(), pool.close()]);
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
+      { field: 'port' },
+      { cause: error },
+    );
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}/`,
+    indexName: engine.info.name,
+    indexDir: prepared.dir,
+    metrics,
+    close: () => {
+      closing ??= (async () => {
+        drain();
+        await app.close();
+        await engine.close();
+        await pool.close();
+        metrics.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Resolves the index to serve, building the demo corpus when none is named, and embeds what lacks vectors. */
+async function prepareIndex(
+  config: ServeConfig,
+  home: string,
+  log: (line: string) => void,
+  quiet: boolean,
+): Promise<{ dir: string; embedderId: string | undefined }> {
+  let index: SiftIndex;
+  let demo: Awaited<ReturnType<typeof openCollection>> | undefined;
+  if (config.index !== undefined) {
+    index = await SiftIndex.open(await resolveIndexDir(config.index, home));
+  } else {
+    const collection = await ensureDemoCollection({ root: join(home, 'collections'), docs: config.demoDocs });
+    log(
+      `${collection.generated ? 'generated' : 'reusing'} ${config.demoDocs} synthetic job postings in ${collection.folder}`,
+    );
+    demo = await openCollection(collection.folder, join(home, 'indexes'), quiet);
+    log(`${demo.built ? 'built' : 'reusing'} index ${demo.index.name} (${demo.seconds.toFixed(1)} s)`);
+    index = demo.index;
+  }
+  const bm25 = new Bm25Retriever(index);
+  const evalDir = evaluationDir(home, index.name);
+  const wantEval = demo !== undefined && (demo.built || (await readEvaluations(evalDir)).length === 0);
+  if (config.embedder === 'none') {
+    if (demo && wantEval) await writeEvaluations(evalDir, demo.collection, [bm25]);
+    return { dir: index.dir, embedderId: undefined };
+  }
+  const encoder = await openEmbedder(config.embedder, { quiet, home });
+  try {
+    const embedded = await embedDocuments(index, encoder, { quiet });
+    if (embedded.embedded > 0)
+      log(`embedded ${embedded.embedded} documents with ${encoder.id} (${embedded.seconds.toFixed(1)} s)`);
+    if (demo && (wantEval || embedded.embedded > 0)) {
+      const knn = new ExactKnn(embedded.store);
+      const dense = new DenseRetriever(index.docs, encoder, knn);
+      log(`evaluating bm25, dense and hybrid on the corpus's judged queries → ${evalDir}`);
+      await writeEvaluations(evalDir, demo.collection, [bm25, dense, new HybridRetriever([bm25, dense])]);
+      await knn.release();
+    }
+    return { dir: index.dir, embedderId: encoder.id };
+  } finally {
+    await encoder.release();
+  }
+}
+
+async function resolveIndexDir(arg: string, home: string): Promise<string> {
+  for (const dir of [resolve(arg), join(home, 'indexes', arg)]) {
+    if (await SiftIndex.exists(dir)) return dir;
+  }
+  const exists = await stat(arg).then(
+    () => true,
+    () => false,
+  );
+  throw new SiftError(
+    'E_INDEX_NOT_FOUND',
+    `no index "${arg}" (${exists ? 'that folder holds no sift index' : `looked in ${resolve(arg)} and ${join(home, 'indexes', arg)}`}); build one with \`sift index <collection>\``,
+    { file: arg },
+  );
+}
+
+/** Ranker ids for the page: from the configured ranker module when it lists them, else sift's own. */
+async function rankerLister(module: string | undefined): Promise<() => string[]> {
+  if (!module) return listRankers;
+  const loaded = (await import(pathToFileURL(resolve(module)).href)) as { listRankers?: () => string[] };
+  return loaded.listRankers ?? (() => []);
+}
