@@ -11,13 +11,27 @@ export interface RequestLimits {
   requestsPerSecond?: number;
 }
 
+/** Time as the limiter sees it; tests pass a virtual clock so spacing is checked without timing. */
+export interface LimiterClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+const wallClock: LimiterClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : {}),
+};
+
 export class RequestLimiter {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   private nextStartAt = 0;
   private pausedUntil = 0;
 
-  constructor(private readonly limits: RequestLimits = {}) {}
+  constructor(
+    private readonly limits: RequestLimits = {},
+    private readonly clock: LimiterClock = wallClock,
+  ) {}
 
   /** Waits for a slot; call the returned function when the request is done. */
   async acquire(signal?: AbortSignal): Promise<() => void> {
@@ -53,23 +67,23 @@ export class RequestLimiter {
     };
   }
 
-  /** Holds every start until `Date.now() + ms` (a server's Retry-After). */
+  /** Holds every start until now + `ms` (a server's Retry-After). */
   pause(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
   }
 
   private async waitForStart(signal?: AbortSignal): Promise<void> {
     const rate = this.limits.requestsPerSecond;
     // Reserve a start time synchronously so concurrent callers get distinct, evenly spaced slots.
-    let at = Date.now();
+    let at = this.clock.now();
     if (rate !== undefined && rate > 0) {
       at = Math.max(at, this.nextStartAt);
       this.nextStartAt = at + 1000 / rate;
     }
     for (;;) {
-      const wait = Math.max(at, this.pausedUntil) - Date.now();
+      const wait = Math.max(at, this.pausedUntil) - this.clock.now();
       if (wait <= 0) return;
-      await sleep(wait, undefined, signal ? { signal } : {});
+      await this.clock.sleep(wait, signal);
     }
   }
 
