@@ -13,6 +13,11 @@ import { siftPaths } from '../util/paths.js';
 import { DecoderRanker } from './decoder-ranker.js';
 import { openRanker } from './index.js';
 import { parsePromptTemplate, readPromptTemplate } from './prompt-template.js';
+import {
+  parseQueryLikelihoodTemplate,
+  type QueryLikelihoodRanker,
+  readQueryLikelihoodTemplate,
+} from './query-likelihood-ranker.js';
 import { promptTemplatePath, rankerSpec } from './registry.js';
 import { rerank } from './rerank.js';
 import { ScoreCache } from './score-cache.js';
@@ -204,6 +209,55 @@ describe('int8 yes/no ranker', { skip: noModel }, () => {
     } finally {
       await int8.release();
       await fp32.release();
+    }
+  });
+});
+
+describe('query-likelihood ranker (SmolLM2-135M-Instruct, sequence head)', { skip: noModel }, () => {
+  it('refuses a template without {document} before {query}', () => {
+    assert.throws(
+      () => parseQueryLikelihoodTemplate('Query: {query}\nDocument: {document}', 'ql.txt'),
+      (e) => isSiftError(e, 'E_PROMPT_TEMPLATE') && e.message.startsWith('ql.txt: '),
+    );
+  });
+
+  it('scores the mean log p(query | prompt) that next-token logits give, token by token', async () => {
+    const ranker = (await openRanker('smollm2-135m-qlik', { quiet: true })) as QueryLikelihoodRanker;
+    const nextToken = await loadDecoder(file, { id: 'smollm2-135m-instruct-q4' });
+    try {
+      const query = 'laminar heat transfer';
+      const candidate = candidates[0] as RankCandidate;
+      const [score] = await ranker.score(query, [candidate]);
+      // The same prompt, scored position by position with full next-token distributions.
+      const template = await readQueryLikelihoodTemplate(promptTemplatePath('query-likelihood-chatml.txt'));
+      const text = `${template.beforeDocument}${candidate.title}\n${candidate.text}${template.beforeQuery}`;
+      const tokenize = (t: string) =>
+        Array.from(nextToken.tokenizer.tokenizer.encodeBatch([t], { maxLength: 1_000_000 }).ids[0] ?? []);
+      const prompt = tokenize(text);
+      const queryIds = tokenize(query);
+      const vocab = Array.from({ length: nextToken.config.vocabSize }, (_, i) => i);
+      const rows = queryIds.map(() => [...prompt, ...queryIds]);
+      const { logits } = await nextToken.prefill({
+        rows,
+        logitIndex: queryIds.map((_, j) => prompt.length - 1 + j),
+        logitIds: vocab,
+      });
+      let sum = 0;
+      queryIds.forEach((id, j) => {
+        const row = logits.subarray(j * vocab.length, (j + 1) * vocab.length);
+        let top = Number.NEGATIVE_INFINITY;
+        for (const v of row) top = Math.max(top, v);
+        let z = 0;
+        for (const v of row) z += Math.exp(v - top);
+        sum += (row[id] ?? 0) - top - Math.log(z);
+      });
+      assert.ok(
+        Math.abs((score ?? 0) - sum / queryIds.length) < 1e-3,
+        `${score} vs ${sum / queryIds.length}`,
+      );
+    } finally {
+      await ranker.release();
+      await nextToken.release();
     }
   });
 });
