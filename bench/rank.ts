@@ -8,6 +8,8 @@
 //   naive   every prompt whole: [instructions + query][document][suffix], batch 16
 //   shared  the prefix once, its KV cache broadcast to every document of the batch (batch 16)
 //   int8    shared, with int8 weights and per-token int8 activations
+//   qlik    the query-likelihood ranker (document first, so nothing to share; a sequence head scoring
+//           log p of every query token), batch 8
 //
 // Achieved GFLOP/s = 2 · non-embedding parameters · tokens the model processed / seconds (attention's
 // QKᵀ and AV products not counted), next to the peak fp32 sgemm this machine reaches on the same threads,
@@ -17,12 +19,14 @@
 //   npm run build && SIFT_HOME=... node dist/bench/rank.js [--rounds 1]
 
 import { loadBeirCollection, readBeirCorpus } from '../src/ingest/index.js';
-import { type DecoderRanker, openRanker } from '../src/rank/index.js';
+import { type DecoderRanker, openRanker, type QueryLikelihoodRanker } from '../src/rank/index.js';
 import { sharedDir } from '../src/util/paths.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
 import { machineInfo, printTable, writeResult } from './lib/report.js';
 
 const CANDIDATES = 100;
+const variantsNote =
+  'naive/shared/int8: smollm2-135m-yesno (p(Yes) vs No); qlik: smollm2-135m-qlik (mean log p(query | document))';
 const DOC_TOKENS = [64, 128, 256] as const;
 const THREADS = 2;
 
@@ -68,9 +72,10 @@ async function main(): Promise<void> {
   const limits: MachineLimits[] = [await probe.measure()];
 
   const variants: { name: string; ref: string; prefix: 'shared' | 'naive' }[] = [
-    { name: 'naive fp32', ref: 'default', prefix: 'naive' },
-    { name: 'shared fp32', ref: 'default', prefix: 'shared' },
-    { name: 'shared int8', ref: 'default:int8', prefix: 'shared' },
+    { name: 'naive fp32', ref: 'smollm2-135m-yesno', prefix: 'naive' },
+    { name: 'shared fp32', ref: 'smollm2-135m-yesno', prefix: 'shared' },
+    { name: 'shared int8', ref: 'smollm2-135m-yesno:int8', prefix: 'shared' },
+    { name: 'qlik fp32', ref: 'smollm2-135m-qlik', prefix: 'naive' },
   ];
   const rows: Row[] = [];
   let parameters = 0;
@@ -80,8 +85,13 @@ async function main(): Promise<void> {
       const ranker = (await openRanker(variant.ref, {
         quiet: true,
         threads: THREADS,
-        tuning: { prefix: variant.prefix, maxDocumentTokens: docTokens, cacheSize: 0, batchSize: 16 },
-      })) as DecoderRanker;
+        tuning: {
+          prefix: variant.prefix,
+          maxDocumentTokens: docTokens,
+          cacheSize: 0,
+          batchSize: variant.name.startsWith('qlik') ? 8 : 16,
+        },
+      })) as DecoderRanker | QueryLikelihoodRanker;
       parameters = ranker.model.blockParameters;
       await ranker.score(query, docs.slice(0, 4)); // warm-up
       const times: number[] = [];
@@ -96,7 +106,7 @@ async function main(): Promise<void> {
       await ranker.release();
       const seconds = times.sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? 1;
       const itemsPerSecond = CANDIDATES / seconds;
-      if (variant.prefix === 'naive') naiveRate.push(itemsPerSecond);
+      if (variant.name === 'naive fp32') naiveRate.push(itemsPerSecond);
       const gflops = (2 * parameters * tokens) / seconds / 1e9;
       rows.push({
         variant: variant.name,
@@ -122,6 +132,7 @@ async function main(): Promise<void> {
   const path = writeResult('rank', {
     machine: machineInfo(),
     model: 'smollm2-135m-instruct-q4 (SmolLM2-135M-Instruct, GGUF Q4_1 dequantised to float32)',
+    rankers: variantsNote,
     query,
     candidates: CANDIDATES,
     threads: THREADS,
