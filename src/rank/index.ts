@@ -16,6 +16,12 @@ export {
   readPromptTemplate,
   renderPrefix,
 } from './prompt-template.js';
+export {
+  parseQueryLikelihoodTemplate,
+  type QueryLikelihoodOptions,
+  QueryLikelihoodRanker,
+  readQueryLikelihoodTemplate,
+} from './query-likelihood-ranker.js';
 export { DEFAULT_RANKER, promptTemplatePath, type RankerSpec, rankerIds, rankerSpec } from './registry.js';
 export { type RerankedHit, type RerankOptions, rerank } from './rerank.js';
 export { ScoreCache } from './score-cache.js';
