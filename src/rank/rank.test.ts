@@ -80,7 +80,7 @@ describe('prompt templates', () => {
 
 describe('ranker registry', () => {
   it('resolves default, ids and :int8 variants, and refuses unknown ones', () => {
-    assert.equal(rankerSpec('default').spec.id, 'smollm2-135m-yesno');
+    assert.equal(rankerSpec('default').spec.id, 'smollm2-135m-qlik');
     assert.equal(rankerSpec('smollm2-135m-yesno:int8').dtype, 'int8');
     assert.throws(
       () => rankerSpec('ms-marco-minilm'),

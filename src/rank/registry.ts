@@ -1,9 +1,11 @@
 // The rankers sift knows: which model, prompt template and answer labels each uses.
 //
-// The default is the decoder-only yes/no scorer on SmolLM2-135M-Instruct, the one instruction-tuned
-// language model obtainable here: an instruct model asked "is this relevant? Yes or No" in its own chat
-// format is the design of SYSTEM.md §1, and it needs no training on the collection it ranks. The labels
-// are the model's own first answer tokens after the assistant marker ("Yes"/"No", no leading space).
+// The default is the query-likelihood ranker. The only instruction-tuned model obtainable here has 135M
+// parameters: asking it for a calibrated "Yes" depends on instruction following it barely has, while
+// query likelihood scores its own training objective (how likely the searcher's words are given the
+// document), the principled zero-shot choice for a small language model (UPR, Sachan et al. 2022). The
+// yes/no scorer stays the design for a distilled student (SYSTEM.md §1). Its labels are the model's own
+// first answer tokens after the assistant marker ("Yes"/"No", no leading space).
 
 import { fileURLToPath } from 'node:url';
 import { SiftError } from '../errors.js';
@@ -48,7 +50,7 @@ const RANKERS: readonly RankerSpec[] = [
   },
 ];
 
-export const DEFAULT_RANKER = 'smollm2-135m-yesno';
+export const DEFAULT_RANKER = 'smollm2-135m-qlik';
 
 /** Ranker ids, each also available as "<id>:int8" (int8 weights). */
 export function rankerIds(): string[] {
