@@ -80,7 +80,7 @@ export class LocalChatBackend implements ChatBackend {
     options: CompletionOptions,
     signal?: AbortSignal,
   ): Promise<Completion> {
-    const promptIds = this.tokens(this.renderPrompt(messages));
+    const promptIds = this.decoder.encode(this.renderPrompt(messages));
     const grades = gradeEnum(options.jsonSchema?.schema);
     let state = await this.start(promptIds);
     const generated: number[] = [];
@@ -99,7 +99,7 @@ export class LocalChatBackend implements ChatBackend {
 
     if (grades) {
       const scaffold = '{"grade": ';
-      await step(this.tokens(scaffold));
+      await step(this.decoder.encode(scaffold));
       const candidates = grades.map((g) => ({ grade: g, id: this.singleDigit(g) }));
       const logZ = logSumExp(state.logits);
       const scored = candidates.map((c) => ({ ...c, logprob: (state.logits[c.id] ?? 0) - logZ }));
@@ -112,7 +112,7 @@ export class LocalChatBackend implements ChatBackend {
           : scored.reduce((best, s, i) => (s.logprob > (scored[best]?.logprob ?? -Infinity) ? i : best), 0);
       const pick = scored[chosen] ?? scored[0];
       if (!pick) throw new SiftError('E_BAD_ARGUMENT', 'the grade schema allows no grades');
-      await step([pick.id, ...this.tokens(', "rationale": "')]);
+      await step([pick.id, ...this.decoder.encode(', "rationale": "')]);
       const limit = Math.min(options.maxTokens, this.options.maxRationaleTokens ?? 32);
       const rationaleIds: number[] = [];
       for (let i = 0; i < limit; i++) {
@@ -208,14 +208,8 @@ export class LocalChatBackend implements ChatBackend {
     return weights.length - 1;
   }
 
-  private tokens(text: string): number[] {
-    return Array.from(
-      this.decoder.tokenizer.tokenizer.encodeBatch([text], { maxLength: 1_000_000 }).ids[0] ?? [],
-    );
-  }
-
   private singleDigit(grade: number): number {
-    const ids = this.tokens(String(grade));
+    const ids = this.decoder.encode(String(grade));
     if (ids.length !== 1 || ids[0] === undefined) {
       throw new SiftError('E_BAD_ARGUMENT', `grade ${grade} is not one token for ${this.model}`, {
         field: 'grade',

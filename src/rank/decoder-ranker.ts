@@ -64,30 +64,31 @@ export class DecoderRanker implements Ranker {
       cacheSize: config.cacheSize ?? 100_000,
     };
     this.cache = new ScoreCache(this.options.cacheSize);
-    this.separator = this.tokens(titleTextSeparator(config.template));
-    this.suffix = this.tokens(config.template.suffix);
+    this.separator = this.model.encode(titleTextSeparator(config.template));
+    this.suffix = this.model.encode(config.template.suffix);
   }
 
   /** Token ids of the prompt prefix for a query (instructions + truncated query). */
   prefixTokens(query: string): number[] {
     // The prefix is tokenized as one string (a space before the query belongs to its first word);
     // a long query is cut to its token budget first.
-    const queryIds = this.tokens(query);
+    const queryIds = this.model.encode(query);
     const kept =
       queryIds.length > this.options.maxQueryTokens
         ? this.model.tokenizer.tokenizer.decode(queryIds.slice(0, this.options.maxQueryTokens), {
             skipSpecialTokens: false,
           })
         : query;
-    return this.tokens(renderPrefix(this.config.template, kept));
+    return this.model.encode(renderPrefix(this.config.template, kept));
   }
 
   /** Token ids of one candidate's part of the prompt: title, separator, text (truncated), suffix. */
   itemTokens(candidate: RankCandidate): number[] {
     const { maxDocumentTokens, maxTitleTokens } = this.options;
-    const title = candidate.title.trim() === '' ? [] : this.tokens(candidate.title).slice(0, maxTitleTokens);
+    const title =
+      candidate.title.trim() === '' ? [] : this.model.encode(candidate.title).slice(0, maxTitleTokens);
     const head = title.length > 0 ? [...title, ...this.separator] : [];
-    const text = this.tokens(candidate.text).slice(0, Math.max(0, maxDocumentTokens - head.length));
+    const text = this.model.encode(candidate.text).slice(0, Math.max(0, maxDocumentTokens - head.length));
     return [...head, ...text, ...this.suffix];
   }
 
@@ -137,15 +138,8 @@ export class DecoderRanker implements Ranker {
     return this.model.release();
   }
 
-  private tokens(text: string): number[] {
-    if (text === '') return [];
-    return Array.from(
-      this.model.tokenizer.tokenizer.encodeBatch([text], { maxLength: 1_000_000 }).ids[0] ?? [],
-    );
-  }
-
   private singleToken(label: string, which: string): number {
-    const ids = this.tokens(label);
+    const ids = this.model.encode(label);
     const id = ids[0];
     if (ids.length !== 1 || id === undefined) {
       throw new SiftError(

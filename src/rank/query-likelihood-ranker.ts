@@ -81,10 +81,10 @@ export class QueryLikelihoodRanker implements Ranker {
   async score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array> {
     const scores = new Float32Array(candidates.length);
     const { template } = this.options;
-    const queryIds = this.tokens(query).slice(0, this.options.maxQueryTokens ?? 64);
+    const queryIds = this.model.encode(query).slice(0, this.options.maxQueryTokens ?? 64);
     if (queryIds.length === 0) return scores;
-    const head = this.tokens(template.beforeDocument);
-    const middle = this.tokens(template.beforeQuery);
+    const head = this.model.encode(template.beforeDocument);
+    const middle = this.model.encode(template.beforeQuery);
     const todo: { index: number; key: string; ids: number[]; first: number }[] = [];
     candidates.forEach((c, index) => {
       const key = ScoreCache.key(this.id, query, c.title, c.text);
@@ -97,8 +97,11 @@ export class QueryLikelihoodRanker implements Ranker {
       const title =
         c.title.trim() === ''
           ? []
-          : [...this.tokens(c.title).slice(0, this.options.maxTitleTokens ?? 32), ...this.tokens('\n')];
-      const text = this.tokens(c.text).slice(0, Math.max(0, maxDoc - title.length));
+          : [
+              ...this.model.encode(c.title).slice(0, this.options.maxTitleTokens ?? 32),
+              ...this.model.encode('\n'),
+            ];
+      const text = this.model.encode(c.text).slice(0, Math.max(0, maxDoc - title.length));
       const prompt = [...head, ...title, ...text, ...middle];
       todo.push({ index, key, ids: [...prompt, ...queryIds], first: prompt.length });
     });
@@ -131,12 +134,5 @@ export class QueryLikelihoodRanker implements Ranker {
 
   release(): Promise<void> {
     return this.model.release();
-  }
-
-  private tokens(text: string): number[] {
-    if (text === '') return [];
-    return Array.from(
-      this.model.tokenizer.tokenizer.encodeBatch([text], { maxLength: 1_000_000 }).ids[0] ?? [],
-    );
   }
 }

@@ -81,6 +81,8 @@ export interface DecoderModel {
   readonly graphPath: string | undefined;
   /** Weights of the transformer blocks' matrices (what one token's forward pass multiplies by, ×2 FLOPs). */
   readonly blockParameters: number;
+  /** Token ids of a text as the model reads it (chat markers as special tokens, nothing added, no cut). */
+  encode(text: string): number[];
   /** An empty cache (length 0) to start from. */
   emptyCache(): KvCache;
   prefill(request: PrefillRequest): Promise<PrefillResult>;
@@ -175,6 +177,11 @@ class OrtDecoderModel implements DecoderModel {
     readonly graphPath: string | undefined,
     readonly blockParameters: number,
   ) {}
+
+  encode(text: string): number[] {
+    if (text === '') return [];
+    return Array.from(this.tokenizer.tokenizer.encodeBatch([text], { maxLength: 1_000_000 }).ids[0] ?? []);
+  }
 
   emptyCache(): KvCache {
     const { layers, kvHeads, headDim } = this.config;
