@@ -102,6 +102,24 @@ describe('GGUF reader errors', () => {
         (e) => isSiftError(e, 'E_MODEL_LOAD') && /truncated/.test(e.message),
       );
       await assert.rejects(readGguf(join(dir, 'absent.gguf')), (e) => isSiftError(e, 'E_MODEL_FILE'));
+      // A complete header whose one F32 tensor of 32 values (128 bytes) has no data after it.
+      const name = Buffer.from('blk.0.weight');
+      const table = Buffer.alloc(8 + name.length + 4 + 8 + 4 + 8);
+      let at = table.writeBigUInt64LE(BigInt(name.length), 0);
+      at += name.copy(table, at);
+      at = table.writeUInt32LE(1, at);
+      at = table.writeBigUInt64LE(32n, at);
+      at = table.writeUInt32LE(0, at);
+      table.writeBigUInt64LE(0n, at);
+      const head = Buffer.alloc(24);
+      head.writeUInt32LE(0x46554747, 0);
+      head.writeUInt32LE(3, 4);
+      head.writeBigUInt64LE(1n, 8);
+      head.writeBigUInt64LE(0n, 16);
+      assert.throws(
+        () => parseGguf(Buffer.concat([head, table]), 'short.gguf'),
+        (e) => isSiftError(e, 'E_MODEL_LOAD') && /"blk\.0\.weight" runs past the end/.test(e.message),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
