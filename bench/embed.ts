@@ -34,18 +34,12 @@ import { openEmbedder } from '../src/models/open-embedder.js';
 import { readSafetensors } from '../src/models/safetensors.js';
 import { sharedDir, siftPaths } from '../src/util/paths.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
-import { machineInfo, printTable, writeResult } from './lib/report.js';
+import { machineInfo, positiveIntArg, printTable, writeResult } from './lib/report.js';
 
 const THREADS = 2;
 const BATCH = 32;
 const TOKEN_COUNTS = [32, 128] as const;
 const AGREEMENT_THRESHOLD = 0.999;
-
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-}
 
 interface Variant {
   name: string;
@@ -190,8 +184,8 @@ interface Timing {
 }
 
 async function main(): Promise<void> {
-  const count = argValue('--sentences', 256);
-  const rounds = argValue('--rounds', 3);
+  const count = positiveIntArg('--sentences', 256);
+  const rounds = positiveIntArg('--rounds', 3);
   const modelsDir = siftPaths().models;
   const fp32Dir = join(modelsDir, 'all-minilm-l6-v2');
   const tryaiiFile = join(modelsDir, 'all-minilm-l6-v2-int8', 'model.onnx');

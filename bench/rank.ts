@@ -22,19 +22,13 @@ import { loadBeirCollection, readBeirCorpus } from '../src/ingest/index.js';
 import { type DecoderRanker, openRanker, type QueryLikelihoodRanker } from '../src/rank/index.js';
 import { sharedDir } from '../src/util/paths.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
-import { machineInfo, printTable, writeResult } from './lib/report.js';
+import { machineInfo, positiveIntArg, printTable, writeResult } from './lib/report.js';
 
 const CANDIDATES = 100;
 const variantsNote =
   'naive/shared/int8: smollm2-135m-yesno (p(Yes) vs No); qlik: smollm2-135m-qlik (mean log p(query | document))';
 const DOC_TOKENS = [64, 128, 256] as const;
 const THREADS = 2;
-
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-}
 
 async function inputs(): Promise<{ query: string; docs: { id: string; title: string; text: string }[] }> {
   const collection = await loadBeirCollection(`${sharedDir()}/data/cranfield`);
@@ -65,7 +59,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const rounds = argValue('--rounds', 1);
+  const rounds = positiveIntArg('--rounds', 1);
   const { query, docs } = await inputs();
   const probe = new LimitProbe(THREADS);
   await probe.start();

@@ -75,3 +75,10 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
   console.log(`\nwrote ${file}`);
   return file;
 }
+
+/** The positive integer after `--name` on the command line, or `fallback`. */
+export function positiveIntArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  const value = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}

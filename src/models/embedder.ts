@@ -11,11 +11,10 @@ import { join, resolve } from 'node:path';
 import { SiftError } from '../errors.js';
 import { createSession, type OrtTensor, type Session, tensor } from '../runtime/ort.js';
 import { readBertConfig } from './bert/config.js';
-import { BERT_GRAPH_VERSION, type BertGraphOptions, buildBertEncoderGraph } from './bert/graph.js';
-import { openCachedGraph } from './onnx/graph-cache.js';
+import type { BertGraphOptions } from './bert/graph.js';
+import { openBertGraph } from './bert/open-graph.js';
 import { normalizeRows, poolTokens } from './onnx/row-pooling.js';
 import { preferredWeightType } from './quantize.js';
-import { readSafetensors } from './safetensors.js';
 import { loadTokenizer } from './tokenizer.js';
 import type { Encoder, TextRole } from './types.js';
 
@@ -124,22 +123,16 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
         { field: 'maxLength' },
       );
     }
-    const weightsFile = join(dir, 'model.safetensors');
-    const weightsStat = await requireFile(weightsFile, 'the weights file');
     const graphOptions: BertGraphOptions = { pooling, normalize };
     if (options.dtype === 'int8') {
       graphOptions.quantize = 'int8';
       // Resolved here, not inside the builder, so the cache key says which kernels the graph targets.
       graphOptions.weightType = preferredWeightType();
     }
-    const key = {
-      builder: BERT_GRAPH_VERSION,
-      config: text,
-      options: graphOptions,
-      weights: { bytes: weightsStat.size, mtimeMs: weightsStat.mtimeMs },
-    };
-    const build = async () => buildBertEncoderGraph(config, await readSafetensors(weightsFile), graphOptions);
-    const built = await openCachedGraph(dir, key, build, options.cacheGraph ?? true, sessionOptions);
+    const built = await openBertGraph(dir, { parsed: config, text }, graphOptions, {
+      cache: options.cacheGraph ?? true,
+      session: sessionOptions,
+    });
     session = built.session;
     graphPath = built.path;
     readOutput = (outputs) => matrix(outputs, 'sentence_embedding');

@@ -6,13 +6,9 @@
 // length and batched, so padding stays small. One label: the score is that logit (ms-marco style); two
 // labels: the logit margin of "relevant" (label 1) over label 0.
 
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { SiftError } from '../errors.js';
 import { readBertConfig } from '../models/bert/config.js';
-import { BERT_GRAPH_VERSION, buildBertEncoderGraph } from '../models/bert/graph.js';
-import { openCachedGraph } from '../models/onnx/graph-cache.js';
-import { readSafetensors } from '../models/safetensors.js';
+import { openBertGraph } from '../models/bert/open-graph.js';
 import { loadTokenizer, type TextTokenizer } from '../models/tokenizer.js';
 import { type Session, tensor } from '../runtime/ort.js';
 import { ScoreCache } from './score-cache.js';
@@ -33,28 +29,12 @@ export async function loadCrossEncoder(
   options: CrossEncoderOptions,
 ): Promise<CrossEncoderRanker> {
   const { config, text } = await readBertConfig(dir);
-  const weightsFile = join(dir, 'model.safetensors');
-  const weightsStat = await stat(weightsFile).catch((error: unknown) => {
-    throw new SiftError(
-      'E_MODEL_FILE',
-      'the weights file does not exist',
-      { file: weightsFile },
-      { cause: error },
-    );
-  });
   const maxLength = Math.min(options.maxLength ?? 512, config.maxPositionEmbeddings);
   const tokenizer = await loadTokenizer(dir, { maxLength });
   const graphOptions = { pooling: 'none' as const, normalize: false, head: 'classifier' as const };
-  const key = {
-    builder: BERT_GRAPH_VERSION,
-    config: text,
-    options: graphOptions,
-    weights: { bytes: weightsStat.size, mtimeMs: weightsStat.mtimeMs },
-  };
-  const build = async () => buildBertEncoderGraph(config, await readSafetensors(weightsFile), graphOptions);
-  const { session } = await openCachedGraph(dir, key, build, options.cacheGraph ?? true, {
-    name: options.id,
-    ...(options.threads ? { intraOpThreads: options.threads } : {}),
+  const { session } = await openBertGraph(dir, { parsed: config, text }, graphOptions, {
+    cache: options.cacheGraph ?? true,
+    session: { name: options.id, ...(options.threads ? { intraOpThreads: options.threads } : {}) },
   });
   return new CrossEncoderRanker(options.id, tokenizer, session, maxLength, options);
 }
