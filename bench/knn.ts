@@ -1,5 +1,6 @@
 // Question: how close does sift's exact kNN come to this machine's limits, and to the exact search a
-// TypeScript user would otherwise pick (usearch exactSearch, hnswlib-node BruteforceSearch)?
+// TypeScript user would otherwise pick (usearch exactSearch, hnswlib-node BruteforceSearch)? sift runs with
+// its native kernel (the default where it was built) and with the ONNX Runtime scan, side by side.
 //
 // Corpus: N seeded random unit vectors of dimension 384 (shape and speed only: random vectors say nothing
 // about retrieval quality). For each N it measures sift (float32, int8 + exact rescoring, float16) at
@@ -17,6 +18,7 @@ import usearch from 'usearch';
 import { type VectorDtype, VectorStore } from '../src/index/vector-store.js';
 import { ExactKnn } from '../src/retrieve/exact-knn.js';
 import { randomUnitVectors } from '../src/retrieve/knn/random-vectors.js';
+import { nativeKnnStatus } from '../src/runtime/native-knn.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
 import { machineInfo, percentile, printTable, writeResult } from './lib/report.js';
 
@@ -53,18 +55,23 @@ interface Measurement {
   adjacent: MachineLimits;
 }
 
-function siftEngine(corpus: Float32Array, n: number, dtype: VectorDtype): { engine: Engine; build: number } {
+function siftEngine(
+  corpus: Float32Array,
+  n: number,
+  dtype: VectorDtype,
+  kernel: 'native' | 'ort',
+): { engine: Engine; build: number } {
   const t0 = performance.now();
   const store = VectorStore.create(D, { modelId: 'bench-random', dtype });
   store.addBatch(corpus, n);
   store.ensureQuantized();
   const build = (performance.now() - t0) / 1000;
-  let knn: ExactKnn | undefined = new ExactKnn(store, { intraOpThreads: THREADS });
+  let knn: ExactKnn | undefined = new ExactKnn(store, { intraOpThreads: THREADS, kernel });
   const bytes = { float32: 4 * D, float16: 2 * D, int8: D + 4 }[dtype] * n;
   return {
     build,
     engine: {
-      name: 'sift',
+      name: `sift ${kernel}`,
       dtype,
       bytesPerPass: bytes,
       async search(queries, count) {
@@ -186,6 +193,9 @@ async function main(): Promise<void> {
   const sizes = option('--sizes', '100000,1000000').split(',').map(Number);
   const numQueries = Math.max(64, Number(option('--queries', '64')));
   const skipHnswlib = args.includes('--skip-hnswlib');
+  const native = nativeKnnStatus();
+  if (!native.available) console.error(`native kNN kernel not available (${native.reason}): ONNX Runtime only`);
+  const siftKernel = native.available ? ('native' as const) : ('ort' as const);
   const started = performance.now();
 
   const probe = new LimitProbe(THREADS);
@@ -202,9 +212,13 @@ async function main(): Promise<void> {
     const big = n >= 500_000;
     const rounds = 4;
     const makers: Array<() => { engine: Engine; build: number }> = [
-      () => siftEngine(corpus, n, 'float32'),
-      () => siftEngine(corpus, n, 'int8'),
-      () => siftEngine(corpus, n, 'float16'),
+      // The first engine is the reference for recall and ratios: sift's default kernel on float32.
+      () => siftEngine(corpus, n, 'float32', siftKernel),
+      () => siftEngine(corpus, n, 'int8', siftKernel),
+      ...(siftKernel === 'native'
+        ? [() => siftEngine(corpus, n, 'float32', 'ort'), () => siftEngine(corpus, n, 'int8', 'ort')]
+        : []),
+      () => siftEngine(corpus, n, 'float16', 'ort'),
       () => usearchEngine(corpus, n, 'float32'),
       () => usearchEngine(corpus, n, 'int8'),
     ];
@@ -233,7 +247,7 @@ async function main(): Promise<void> {
     const roundLimits: MachineLimits[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const [e, { engine }] of engines.entries()) {
-        const sift = engine.name === 'sift';
+        const sift = engine.name.startsWith('sift');
         for (const [batch, timing] of [
           [1, timings[e]!.batch1],
           [32, timings[e]!.batch32],
@@ -289,7 +303,7 @@ async function main(): Promise<void> {
 
   const rows = measurements.map((m) => {
     const siftF32 = measurements.find(
-      (o) => o.n === m.n && o.engine === 'sift' && o.dtype === 'float32' && o.batch === m.batch,
+      (o) => o.n === m.n && o.engine === `sift ${siftKernel}` && o.dtype === 'float32' && o.batch === m.batch,
     )!;
     return {
       N: m.n,
@@ -310,15 +324,23 @@ async function main(): Promise<void> {
   });
   const speedups = sizes.flatMap((n) =>
     [1, 32].map((batch) => {
-      const of = (dtype: string) =>
-        measurements.find((m) => m.n === n && m.engine === 'sift' && m.dtype === dtype && m.batch === batch)!;
+      const of = (dtype: string, kernel: string = siftKernel) =>
+        measurements.find(
+          (m) => m.n === n && m.engine === `sift ${kernel}` && m.dtype === dtype && m.batch === batch,
+        )!;
       return {
         N: n,
         batch,
         'int8 / float32': of('int8').qps / of('float32').qps,
-        'float16 / float32': of('float16').qps / of('float32').qps,
+        'float16 / float32': of('float16', 'ort').qps / of('float32').qps,
         'int8 recall@10': of('int8').recallAt10,
-        'float16 recall@10': of('float16').recallAt10,
+        'float16 recall@10': of('float16', 'ort').recallAt10,
+        ...(siftKernel === 'native'
+          ? {
+              'native / ORT f32': of('float32').qps / of('float32', 'ort').qps,
+              'native / ORT int8': of('int8').qps / of('int8', 'ort').qps,
+            }
+          : {}),
       };
     }),
   );
@@ -338,7 +360,9 @@ async function main(): Promise<void> {
   console.log('');
   printTable(speedups, 3);
   writeResult('knn', {
-    question: 'sift exact kNN vs machine limits, and vs usearch exactSearch / hnswlib-node BruteforceSearch',
+    question:
+      "sift exact kNN (native kernel and ONNX Runtime scan) vs machine limits, and vs usearch exactSearch / hnswlib-node BruteforceSearch",
+    kernel: siftKernel,
     dimension: D,
     k: K,
     threads: THREADS,

@@ -5,13 +5,14 @@
 // zero-copy tensors over it, and only the last, growing block is re-wrapped after appends.
 //
 // dtypes — what is kept, in memory and on disk:
-// - float32: the rows, row-major. Exact. Row-major suits batches (MLAS sgemm ran ~90 GFLOP/s for 32
-//   queries against it on a 2-core Zen 3, ~55-60 against a dimension-major layout) and exact rescoring;
-//   one-query scans reach ~60-75% of memory bandwidth on it (MLAS's one-row kernel), where a dimension-major
-//   layout reached ~90% in isolation. Keeping both would double the memory; int8 is the fast one-query option.
+// - float32: the rows, row-major. Exact. Row-major suits exact rescoring, one-query scans (each row one
+//   sequential read: sift's native kernel streams it at ~80% of the machine's read bandwidth) and batches
+//   (register-blocked dot products over L2-sized row tiles).
 // - int8: the float32 rows (the master copy) PLUS int8 codes, symmetric (zero point 0) with a scale per
 //   vector (default) or per dimension. Codes are stored dimension-major in tiles of `tileRows` rows
-//   ([tile][dimension][row-in-tile]), the layout ONNX Runtime's u8×s8 kernel streams fastest for one query.
+//   ([tile][dimension][row-in-tile]): a 32-row tile is one contiguous 12 KB run (d = 384) that the native
+//   kernel widens a pair of dimensions at a time, and ONNX Runtime's u8×s8 MatMulInteger reads as a batch
+//   of small matrices.
 //   Search scans the codes, then rescores the best candidates exactly from the float32 master, so int8 is
 //   a speed option (4× fewer bytes to stream), costing 25% more memory than float32 (plus 8 bytes a row for
 //   scale and code sum), not a memory saving.
@@ -48,9 +49,9 @@ export interface VectorStoreOptions {
   /** Rows per block (a multiple of tileRows). Default 65,536. */
   blockRows?: number;
   /**
-   * int8 only: rows per dimension-major code tile (a power of two dividing blockRows). Default 16,384: larger
-   * tiles speed up one-query scans (fewer, longer kernel calls), smaller ones 32-query batches; measured on a
-   * 2-core Zen 3, 4,096 → 16,384 gave about +15% at batch 1 and −10% at batch 32.
+   * int8 only: rows per dimension-major code tile (a power of two dividing blockRows). Default 32: the native
+   * kernel's strip, so each strip is contiguous (with larger tiles its loads stride by the tile and thrash
+   * the L1 sets). Stores written with other tile sizes stay readable and searchable.
    */
   tileRows?: number;
 }
@@ -96,7 +97,7 @@ export interface VectorBlock {
 }
 
 const DEFAULT_BLOCK_ROWS = 65_536;
-const DEFAULT_TILE_ROWS = 16_384;
+const DEFAULT_TILE_ROWS = 32;
 const INITIAL_ROWS = 256;
 
 export class VectorStore {

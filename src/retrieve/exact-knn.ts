@@ -1,6 +1,9 @@
 // Exact (exhaustive) k-nearest-neighbour search over a VectorStore: every live row is scored.
 //
-// The scan runs as ONNX Runtime graphs (see knn/knn-graphs.ts), one run per block of rows (float32: per
+// float32 and int8 stores are scanned by sift's native kernel (native/knn.cc via runtime/native-knn.ts)
+// when it was built at install: scores are compared with each query's k-th best while still in registers,
+// so the score matrix is never written out. Without the addon, and for float16 stores, the scan runs as
+// ONNX Runtime graphs (see knn/knn-graphs.ts), one run per block of rows (float32: per
 // chunk of `float32Chunk` rows, float16: per `float16Chunk` rows): a matrix product of the query batch
 // against the rows (MLAS sgemm, or u8×s8 MatMulInteger for int8 codes) and a TopK, on intraOpThreads
 // threads. Corpus tensors are zero-copy views of the store's arrays, made once per block and remade only
@@ -22,6 +25,7 @@
 import { availableParallelism } from 'node:os';
 import { SiftError } from '../errors.js';
 import type { VectorBlock, VectorStore } from '../index/vector-store.js';
+import { loadNativeKnn, type NativeKnn, nativeKnnStatus, type NativeScanResult } from '../runtime/native-knn.js';
 import { createSession, type OrtFeeds, type OrtTensor, type Session, tensor } from '../runtime/ort.js';
 import { type KnnGraphKind, knnGraph } from './knn/knn-graphs.js';
 import { type ScoredOrdinal, TopKCollector } from './top-k.js';
@@ -47,6 +51,11 @@ export interface ExactKnnOptions {
   float16Chunk?: number;
   /** At most this many candidate rows (after filtering) are scored in JavaScript instead. Default 2,048. */
   scanInJsBelow?: number;
+  /**
+   * Which scan runs float32 and int8 stores: 'auto' (default) = the native kernel when it was built, else
+   * ONNX Runtime; 'native' requires the kernel (E_NATIVE_UNAVAILABLE otherwise); 'ort' = ONNX Runtime.
+   */
+  kernel?: 'auto' | 'native' | 'ort';
 }
 
 interface BlockTensors {
@@ -67,6 +76,9 @@ export class ExactKnn {
   private readonly queryBatch: number;
   private readonly rowChunk: number;
   private readonly scanInJsBelow: number;
+  private readonly native: NativeKnn | undefined;
+  /** Per block: its live rows as bytes (undefined = all live), remade when the block changed. */
+  private readonly liveCache = new WeakMap<VectorBlock, { version: number; live: Uint8Array | undefined }>();
 
   constructor(
     readonly store: VectorStore,
@@ -77,6 +89,21 @@ export class ExactKnn {
     this.rowChunk =
       store.dtype === 'float16' ? (options.float16Chunk ?? 4096) : (options.float32Chunk ?? 65_536);
     this.scanInJsBelow = options.scanInJsBelow ?? 2048;
+    const kernel = options.kernel ?? 'auto';
+    this.native = kernel === 'ort' || store.dtype === 'float16' ? undefined : loadNativeKnn();
+    if (kernel === 'native' && this.native === undefined) {
+      throw new SiftError(
+        'E_NATIVE_UNAVAILABLE',
+        store.dtype === 'float16'
+          ? 'the native kNN kernel scans float32 and int8 stores, not float16'
+          : `the native kNN kernel is not available: ${nativeKnnStatus().reason}`,
+      );
+    }
+  }
+
+  /** Which scan serves this store: 'native' or 'ort'. */
+  get kernel(): 'native' | 'ort' {
+    return this.native ? 'native' : 'ort';
   }
 
   /**
@@ -123,7 +150,8 @@ export class ExactKnn {
       const m = Math.min(this.queryBatch, numQueries - first);
       const batch = queries.subarray(first * d, (first + m) * d);
       const collectors = Array.from({ length: m }, () => new TopKCollector(candidates));
-      await this.scanBlocks(batch, m, candidates, allowed, collectors);
+      if (this.native) this.scanBlocksNative(this.native, batch, m, candidates, allowed, collectors);
+      else await this.scanBlocks(batch, m, candidates, allowed, collectors);
       for (let i = 0; i < m; i++) {
         // Exact scores for the survivors, from the master rows; the final order follows them.
         const exact = new TopKCollector(k);
@@ -139,6 +167,75 @@ export class ExactKnn {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const session of sessions) await (await session).release();
+  }
+
+  // --- the native scan ------------------------------------------------------------------------------
+
+  private scanBlocksNative(
+    native: NativeKnn,
+    batch: Float32Array,
+    m: number,
+    candidates: number,
+    allowed: Uint8Array | undefined,
+    collectors: TopKCollector[],
+  ): void {
+    const d = this.store.dimension;
+    const int8 = this.store.dtype === 'int8';
+    const queries = int8 ? this.int16Queries(batch, m) : batch;
+    for (const block of this.store.blocks()) {
+      if (block.rows === 0 || block.dead === block.rows) continue;
+      let live = this.liveRows(block);
+      if (allowed !== undefined) {
+        live = filterLive(block, allowed, live);
+        if (live === undefined) continue; // nothing allowed in this block
+      }
+      const common = {
+        m,
+        n: block.rows,
+        live: live ?? null,
+        base: block.start,
+        k: Math.min(candidates, block.rows),
+        threads: Math.max(1, Math.min(this.threads, Math.ceil(block.rows / 1024))),
+      };
+      const result = int8
+        ? native.scanInt8(
+            queries as Int16Array,
+            d,
+            block.codes!,
+            block.rowScales ?? null,
+            this.store.tileRows,
+            common,
+          )
+        : native.scanFloat32(queries as Float32Array, d, block.data as Float32Array, common);
+      offerNative(result, m, common.threads, collectors);
+    }
+  }
+
+  /** The block's live rows as bytes, or undefined when none is deleted. */
+  private liveRows(block: VectorBlock): Uint8Array | undefined {
+    const cached = this.liveCache.get(block);
+    if (cached !== undefined && cached.version === block.version) return cached.live;
+    let live: Uint8Array | undefined;
+    if (block.dead > 0) {
+      const deleted = this.store.deletedBitmap();
+      live = new Uint8Array(block.rows);
+      for (let r = 0; r < block.rows; r++) live[r] = deleted[block.start + r] === 0 ? 1 : 0;
+    }
+    this.liveCache.set(block, { version: block.version, live });
+    return live;
+  }
+
+  /** int8: each query as int8-range codes of its own symmetric scale (per-dimension scales folded in),
+   *  widened to int16 for the kernel. The query's scale is dropped: it does not change its ranking. */
+  private int16Queries(batch: Float32Array, m: number): Int16Array {
+    const d = this.store.dimension;
+    const out = new Int16Array(m * d);
+    const scaled = this.scaledQueries(batch, m);
+    for (let q = 0; q < m; q++) {
+      const { values, scale } = scaled[q]!;
+      for (let j = 0; j < d; j++) out[q * d + j] = Math.round(values[j]! / scale);
+    }
+    return out;
   }
 
   // --- the ORT scan ----------------------------------------------------------------------------------
@@ -299,21 +396,30 @@ export class ExactKnn {
    *  dropped: it is the same for every row, so the query's ranking does not change. */
   private quantizeQueries(batch: Float32Array, m: number): Uint8Array {
     const d = this.store.dimension;
-    const dimScales = this.store.dimensionScales();
     const out = new Uint8Array(m * d);
-    const scaled = new Float32Array(d);
+    const scaled = this.scaledQueries(batch, m);
     for (let q = 0; q < m; q++) {
-      let maxAbs = 0;
-      for (let j = 0; j < d; j++) {
-        // Per-dimension scales fold into the query: Σ code_j·s_j·q_j = Σ code_j·(s_j·q_j).
-        const v = batch[q * d + j]! * (dimScales ? dimScales[j]! : 1);
-        scaled[j] = v;
-        if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
-      }
-      const scale = maxAbs > 0 ? maxAbs / 127 : 1;
-      for (let j = 0; j < d; j++) out[q * d + j] = Math.round(scaled[j]! / scale) + 128;
+      const { values, scale } = scaled[q]!;
+      for (let j = 0; j < d; j++) out[q * d + j] = Math.round(values[j]! / scale) + 128;
     }
     return out;
+  }
+
+  /** Each query with per-dimension scales folded in (Σ code_j·s_j·q_j = Σ code_j·(s_j·q_j)), and the
+   *  symmetric int8 scale that maps its largest magnitude to 127. */
+  private scaledQueries(batch: Float32Array, m: number): { values: Float32Array; scale: number }[] {
+    const d = this.store.dimension;
+    const dimScales = this.store.dimensionScales();
+    return Array.from({ length: m }, (_, q) => {
+      const values = new Float32Array(d);
+      let maxAbs = 0;
+      for (let j = 0; j < d; j++) {
+        const v = batch[q * d + j]! * (dimScales ? dimScales[j]! : 1);
+        values[j] = v;
+        if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
+      }
+      return { values, scale: maxAbs > 0 ? maxAbs / 127 : 1 };
+    });
   }
 
   // --- the JavaScript scan (tiny stores, selective filters) -------------------------------------------
@@ -343,5 +449,36 @@ export class ExactKnn {
       results.push(collector.results());
     }
     return results;
+  }
+}
+
+/** The block's live rows narrowed by the filter; undefined when the filter allows no live row here. */
+function filterLive(block: VectorBlock, allowed: Uint8Array, base: Uint8Array | undefined): Uint8Array | undefined {
+  const live = new Uint8Array(block.rows);
+  const end = Math.min(block.rows, Math.max(0, allowed.length - block.start));
+  let any = false;
+  for (let r = 0; r < end; r++) {
+    if (allowed[block.start + r] !== 0 && (base === undefined || base[r] !== 0)) {
+      live[r] = 1;
+      any = true;
+    }
+  }
+  return any ? live : undefined;
+}
+
+/** Offers every thread's kept candidates to the per-query collectors (they break ties by ordinal). */
+function offerNative(result: NativeScanResult, m: number, threads: number, collectors: TopKCollector[]): void {
+  const k = result.slotsPerQuery;
+  for (let t = 0; t < threads; t++) {
+    for (let q = 0; q < m; q++) {
+      const collector = collectors[q]!;
+      const at = (t * m + q) * k;
+      for (let i = at; i < at + k; i++) {
+        const ord = result.ords[i]!;
+        if (ord < 0) continue;
+        const score = result.scores[i]!;
+        if (score >= collector.threshold) collector.offer(ord, score);
+      }
+    }
   }
 }

@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "sift_native",
+      "sources": ["native/knn.cc"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions", "-Wall", "-Wextra"],
+      "cflags_cc!": ["-fno-rtti"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

@@ -1,0 +1,115 @@
+// The native kNN kernel and the ONNX Runtime scan must return the same top k: same rows, same scores.
+// Cases reach every kernel path: float32 SIMD (d % 8 = 0) and scalar (d = 20), query counts that leave
+// remainders of the 4-query blocks, int8 SIMD (32-row strips) and scalar (tiles of 16) with per-vector
+// and per-dimension scales, deletions, filters and k larger than a block.
+
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { isSiftError } from '../errors.js';
+import { VectorStore, type VectorStoreOptions } from '../index/vector-store.js';
+import { nativeKnnStatus } from '../runtime/native-knn.js';
+import { ExactKnn, type KnnSearchOptions } from './exact-knn.js';
+import { bruteForceTopK, randomUnitVectors } from './knn/random-vectors.js';
+
+const native = nativeKnnStatus();
+const skip = native.available ? false : `native kernel not built: ${native.reason}`;
+const engines: ExactKnn[] = [];
+after(async () => {
+  for (const engine of engines) await engine.release();
+});
+
+function storeOf(d: number, n: number, options: Partial<VectorStoreOptions>, seed: number): VectorStore {
+  const store = VectorStore.create(d, { modelId: 'test', blockRows: 1024, ...options });
+  store.addBatch(randomUnitVectors(n, d, seed), n);
+  return store;
+}
+
+async function bothKernels(
+  store: VectorStore,
+  queries: Float32Array,
+  m: number,
+  k: number,
+  options: KnnSearchOptions = {},
+) {
+  const nativeKnn = new ExactKnn(store, { intraOpThreads: 2, kernel: 'native', scanInJsBelow: 0 });
+  const ortKnn = new ExactKnn(store, { intraOpThreads: 2, kernel: 'ort', scanInJsBelow: 0 });
+  engines.push(nativeKnn, ortKnn);
+  assert.equal(nativeKnn.kernel, 'native');
+  assert.equal(ortKnn.kernel, 'ort');
+  return {
+    native: await nativeKnn.search(queries, m, k, options),
+    ort: await ortKnn.search(queries, m, k, options),
+  };
+}
+
+function assertSame(actual: { ord: number; score: number }[][], expected: { ord: number; score: number }[][]) {
+  assert.equal(actual.length, expected.length);
+  actual.forEach((hits, q) => {
+    assert.equal(hits.length, expected[q]!.length, `query ${q}: result count`);
+    hits.forEach((hit, i) => {
+      assert.equal(hit.ord, expected[q]![i]!.ord, `query ${q} rank ${i}: row`);
+      assert.ok(Math.abs(hit.score - expected[q]![i]!.score) < 1e-6, `query ${q} rank ${i}: score`);
+    });
+  });
+}
+
+test('float32: native equals ONNX Runtime and brute force, SIMD and scalar paths', { skip }, async () => {
+  for (const d of [384, 20]) {
+    const n = 3001;
+    const store = storeOf(d, n, {}, 31);
+    const corpus = randomUnitVectors(n, d, 31);
+    for (const m of [1, 3, 7]) {
+      const queries = randomUnitVectors(m, d, 32 + m);
+      const { native, ort } = await bothKernels(store, queries, m, 10);
+      assertSame(native, ort);
+      for (let q = 0; q < m; q++) {
+        const reference = bruteForceTopK(corpus, d, queries, q * d, 10);
+        assert.deepEqual(
+          native[q]!.map((hit) => hit.ord),
+          reference.map((hit) => hit.ord),
+        );
+      }
+    }
+  }
+});
+
+test('int8: native equals ONNX Runtime for per-vector and per-dimension scales, 32- and 16-row tiles', {
+  skip,
+}, async () => {
+  for (const scales of ['vector', 'dimension'] as const) {
+    for (const tileRows of [32, 16]) {
+      const store = storeOf(64, 2500, { dtype: 'int8', scales, tileRows }, 41);
+      const queries = randomUnitVectors(5, 64, 42);
+      const { native, ort } = await bothKernels(store, queries, 5, 10, { rescore: 40 });
+      assertSame(native, ort);
+    }
+  }
+});
+
+test('deletions, filters and k beyond a block agree between kernels', { skip }, async () => {
+  for (const dtype of ['float32', 'int8'] as const) {
+    const store = storeOf(32, 2100, { dtype, tileRows: 32, blockRows: 512 }, 51);
+    for (let ord = 0; ord < 2100; ord += 3) store.delete(ord);
+    const allowed = new Uint8Array(2000);
+    for (let ord = 0; ord < 2000; ord++) allowed[ord] = ord % 5 === 0 ? 0 : 1;
+    const queries = randomUnitVectors(4, 32, 52);
+    // 1,067 rows are live and allowed; k = 1,000 is more than any 512-row block holds.
+    const { native, ort } = await bothKernels(store, queries, 4, 1000, { allowed });
+    assertSame(native, ort);
+    for (const hits of native) {
+      assert.equal(hits.length, 1000);
+      for (const hit of hits) {
+        assert.notEqual(hit.ord % 3, 0, `deleted row ${hit.ord} returned`);
+        assert.ok(hit.ord < 2000 && hit.ord % 5 !== 0, `filtered-out row ${hit.ord} returned`);
+      }
+    }
+  }
+});
+
+test('asking for the native kernel on a float16 store is refused', () => {
+  const store = storeOf(16, 10, { dtype: 'float16' }, 61);
+  assert.throws(
+    () => new ExactKnn(store, { kernel: 'native' }),
+    (error: unknown) => isSiftError(error) && error.code === 'E_NATIVE_UNAVAILABLE',
+  );
+});

@@ -1,0 +1,149 @@
+// The one file that loads sift's native exact-kNN kernel (native/knn.cc, built by `npm install` through
+// node-gyp). The kernel is optional: where no C++ compiler was available the addon is absent, the reason
+// is kept for `nativeKnnStatus()`, and the exact-kNN engine scans through ONNX Runtime instead.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Raw binding; argument checks happen in C++ too, but callers go through `NativeKnn`. */
+interface Binding {
+  readonly simd: boolean;
+  scan(
+    kind: 0 | 1,
+    queries: Float32Array | Int16Array,
+    m: number,
+    d: number,
+    corpus: Float32Array | Int8Array,
+    n: number,
+    rowScales: Float32Array | null,
+    tileRows: number,
+    live: Uint8Array | null,
+    base: number,
+    k: number,
+    threads: number,
+    outScores: Float32Array,
+    outOrds: Int32Array,
+  ): void;
+}
+
+/** One block's scan result: for each thread t and query q, `k` slots at ((t·m)+q)·k; empty slots have
+ *  ordinal −1. Scores are float32 dot products (int8: integer dot product × row scale). */
+export interface NativeScanResult {
+  scores: Float32Array;
+  ords: Int32Array;
+  slotsPerQuery: number;
+}
+
+export interface NativeScanCommon {
+  m: number;
+  n: number;
+  /** One byte per row, nonzero = may be returned; null = every row. */
+  live: Uint8Array | null;
+  /** Ordinal of the block's row 0 (added to every returned ordinal). */
+  base: number;
+  k: number;
+  threads: number;
+}
+
+export class NativeKnn {
+  constructor(private readonly binding: Binding) {}
+
+  /** True when the AVX2+FMA kernels run (otherwise the scalar loops do). */
+  get simd(): boolean {
+    return this.binding.simd;
+  }
+
+  /** Row-major float32 rows. */
+  scanFloat32(queries: Float32Array, d: number, rows: Float32Array, o: NativeScanCommon): NativeScanResult {
+    const out = outputs(o);
+    this.binding.scan(0, queries, o.m, d, rows, o.n, null, 0, o.live, o.base, o.k, o.threads, out.scores, out.ords);
+    return out;
+  }
+
+  /** int8 codes in tiles of `tileRows` rows, dimension-major; queries as int16 values of int8 range. */
+  scanInt8(
+    queries: Int16Array,
+    d: number,
+    codes: Int8Array,
+    rowScales: Float32Array | null,
+    tileRows: number,
+    o: NativeScanCommon,
+  ): NativeScanResult {
+    const out = outputs(o);
+    this.binding.scan(
+      1,
+      queries,
+      o.m,
+      d,
+      codes,
+      o.n,
+      rowScales,
+      tileRows,
+      o.live,
+      o.base,
+      o.k,
+      o.threads,
+      out.scores,
+      out.ords,
+    );
+    return out;
+  }
+}
+
+function outputs(o: NativeScanCommon): NativeScanResult {
+  const slots = o.threads * o.m * o.k;
+  return { scores: new Float32Array(slots), ords: new Int32Array(slots), slotsPerQuery: o.k };
+}
+
+export interface NativeKnnStatus {
+  available: boolean;
+  /** The addon file looked for. */
+  path: string;
+  /** Why it is not available (absent file or load error). */
+  reason?: string;
+}
+
+let loaded: { kernel: NativeKnn | undefined; status: NativeKnnStatus } | undefined;
+
+/** The native kernel, or undefined when the addon was not built here (see `nativeKnnStatus`). */
+export function loadNativeKnn(): NativeKnn | undefined {
+  return load().kernel;
+}
+
+export function nativeKnnStatus(): NativeKnnStatus {
+  return load().status;
+}
+
+function load(): { kernel: NativeKnn | undefined; status: NativeKnnStatus } {
+  if (loaded) return loaded;
+  const path = addonPath();
+  if (!existsSync(path)) {
+    loaded = {
+      kernel: undefined,
+      status: { available: false, path, reason: 'not built (run `npm rebuild sift` with a C++ compiler)' },
+    };
+    return loaded;
+  }
+  try {
+    const binding = createRequire(import.meta.url)(path) as Binding;
+    loaded = { kernel: new NativeKnn(binding), status: { available: true, path } };
+  } catch (error) {
+    loaded = {
+      kernel: undefined,
+      status: { available: false, path, reason: error instanceof Error ? error.message : String(error) },
+    };
+  }
+  return loaded;
+}
+
+/** build/Release/sift_native.node at the package root (this file runs from dist/src/runtime/). */
+function addonPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json'))) break;
+    dir = dirname(dir);
+  }
+  return join(dir, 'build', 'Release', 'sift_native.node');
+}
