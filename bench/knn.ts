@@ -194,7 +194,8 @@ async function main(): Promise<void> {
   const numQueries = Math.max(64, Number(option('--queries', '64')));
   const skipHnswlib = args.includes('--skip-hnswlib');
   const native = nativeKnnStatus();
-  if (!native.available) console.error(`native kNN kernel not available (${native.reason}): ONNX Runtime only`);
+  if (!native.available)
+    console.error(`native kNN kernel not available (${native.reason}): ONNX Runtime only`);
   const siftKernel = native.available ? ('native' as const) : ('ort' as const);
   const started = performance.now();
 
@@ -361,7 +362,7 @@ async function main(): Promise<void> {
   printTable(speedups, 3);
   writeResult('knn', {
     question:
-      "sift exact kNN (native kernel and ONNX Runtime scan) vs machine limits, and vs usearch exactSearch / hnswlib-node BruteforceSearch",
+      'sift exact kNN (native kernel and ONNX Runtime scan) vs machine limits, and vs usearch exactSearch / hnswlib-node BruteforceSearch',
     kernel: siftKernel,
     dimension: D,
     k: K,

@@ -24,7 +24,8 @@ export const errorCatalogue = {
   E_MODEL_CONFIG: "a model's config.json is missing a field or describes an unsupported architecture",
   E_PULL_FAILED: 'downloading a model package failed',
   E_VECTOR_DIMENSION: 'a vector has the wrong dimension for its store or model',
-  E_NATIVE_UNAVAILABLE: "sift's native kernel was asked for but was not built here (no C++ compiler at install)",
+  E_NATIVE_UNAVAILABLE:
+    "sift's native kernel was asked for but was not built here (no C++ compiler at install)",
   E_RANKER_UNKNOWN: 'no ranker with this id is known to sift',
   E_PROMPT_TEMPLATE: 'a prompt template lacks a slot it needs or has an unknown one',
   E_RANKER_LABEL: "a ranker's answer label is not exactly one token of the model's vocabulary",

@@ -8,7 +8,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { DataType, encodeModel } from '../../src/retrieve/knn/knn-graphs.js';
+import { attr, GraphBuilder } from '../../src/models/onnx/graph-builder.js';
 import { createSession, tensor } from '../../src/runtime/ort.js';
 
 export interface MachineLimits {
@@ -49,32 +49,17 @@ export class LimitProbe {
     );
     await Promise.all(this.workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
     const n = 2048;
-    const gemm = await createSession(
-      encodeModel({
-        name: 'peak-sgemm',
-        nodes: [{ op: 'MatMul', inputs: ['A', 'B'], outputs: ['C'] }],
-        inputs: [
-          { name: 'A', type: DataType.FLOAT, dims: [n, n] },
-          { name: 'B', type: DataType.FLOAT, dims: [n, n] },
-        ],
-        outputs: [{ name: 'C', type: DataType.FLOAT, dims: [n, n] }],
-      }),
-      { intraOpThreads: this.threads },
-    );
+    const sgemm = new GraphBuilder({ name: 'peak-sgemm' });
+    sgemm.node('MatMul', [sgemm.input('A', 'float32', [n, n]), sgemm.input('B', 'float32', [n, n])], ['C']);
+    sgemm.output('C', 'float32', [n, n]);
+    const gemm = await createSession(sgemm.toBytes(), { intraOpThreads: this.threads });
     const a = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
     const feeds = { A: tensor('float32', a, [n, n]), B: tensor('float32', a, [n, n]) };
     this.gemm = { run: () => gemm.run(feeds) };
-    const reduce = await createSession(
-      encodeModel({
-        name: 'reduce-sum',
-        nodes: [
-          { op: 'ReduceSum', inputs: ['X'], outputs: ['Y'], attributes: [{ name: 'keepdims', int: 0 }] },
-        ],
-        inputs: [{ name: 'X', type: DataType.FLOAT, dims: ['n'] }],
-        outputs: [{ name: 'Y', type: DataType.FLOAT, dims: [] }],
-      }),
-      { intraOpThreads: this.threads },
-    );
+    const sum = new GraphBuilder({ name: 'reduce-sum' });
+    sum.node('ReduceSum', [sum.input('X', 'float32', ['n'])], ['Y'], { keepdims: attr.int(0) });
+    sum.output('Y', 'float32', []);
+    const reduce = await createSession(sum.toBytes(), { intraOpThreads: this.threads });
     // onnxruntime-node refuses SharedArrayBuffer-backed tensors: a private 256 MiB (≫ L3) instead.
     const x = tensor('float32', new Float32Array(REDUCE_BYTES / 4).fill(1), [REDUCE_BYTES / 4]);
     this.reduce = { run: () => reduce.run({ X: x }) };

@@ -4,8 +4,9 @@
 // The header names the format and its version, lists every section's offset and length, and
 // carries the sha256 of everything after it, so a truncated or bit-flipped file is refused on open.
 
+import { constants as bufferConstants } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { SiftError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
@@ -71,8 +72,9 @@ export async function readContainer(
 ): Promise<OpenedContainer> {
   let file: Buffer;
   try {
-    file = await readFile(path);
+    file = await readWhole(path);
   } catch (error) {
+    if (error instanceof SiftError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new SiftError('E_INDEX_NOT_FOUND', 'index file does not exist', { file: path }, { cause: error });
     }
@@ -117,6 +119,34 @@ export async function readContainer(
       return body.subarray(entry.offset, entry.offset + entry.length);
     },
   };
+}
+
+/**
+ * The whole file in one buffer, read in 1 GiB pieces: fs.readFile stops at 2 GiB, and a float32 vector
+ * file of 1.4M rows at d = 384 is already larger. The limit is then the largest Buffer Node allows.
+ */
+async function readWhole(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > bufferConstants.MAX_LENGTH) {
+      throw new SiftError(
+        'E_IO',
+        `index file is ${size} bytes, more than one buffer can hold here (${bufferConstants.MAX_LENGTH}); split the collection`,
+        { file: path },
+      );
+    }
+    const file = Buffer.allocUnsafe(size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await handle.read(file, at, Math.min(2 ** 30, size - at), at);
+      if (bytesRead === 0) break; // shrank while reading: the length checks below report it
+      at += bytesRead;
+    }
+    return at === size ? file : file.subarray(0, at);
+  } finally {
+    await handle.close();
+  }
 }
 
 function alignUp(n: number): number {

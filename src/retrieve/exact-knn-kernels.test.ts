@@ -42,7 +42,10 @@ async function bothKernels(
   };
 }
 
-function assertSame(actual: { ord: number; score: number }[][], expected: { ord: number; score: number }[][]) {
+function assertSame(
+  actual: { ord: number; score: number }[][],
+  expected: { ord: number; score: number }[][],
+) {
   assert.equal(actual.length, expected.length);
   actual.forEach((hits, q) => {
     assert.equal(hits.length, expected[q]!.length, `query ${q}: result count`);

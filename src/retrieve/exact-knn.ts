@@ -25,7 +25,12 @@
 import { availableParallelism } from 'node:os';
 import { SiftError } from '../errors.js';
 import type { VectorBlock, VectorStore } from '../index/vector-store.js';
-import { loadNativeKnn, type NativeKnn, nativeKnnStatus, type NativeScanResult } from '../runtime/native-knn.js';
+import {
+  loadNativeKnn,
+  type NativeKnn,
+  type NativeScanResult,
+  nativeKnnStatus,
+} from '../runtime/native-knn.js';
 import { createSession, type OrtFeeds, type OrtTensor, type Session, tensor } from '../runtime/ort.js';
 import { type KnnGraphKind, knnGraph } from './knn/knn-graphs.js';
 import { type ScoredOrdinal, TopKCollector } from './top-k.js';
@@ -453,7 +458,11 @@ export class ExactKnn {
 }
 
 /** The block's live rows narrowed by the filter; undefined when the filter allows no live row here. */
-function filterLive(block: VectorBlock, allowed: Uint8Array, base: Uint8Array | undefined): Uint8Array | undefined {
+function filterLive(
+  block: VectorBlock,
+  allowed: Uint8Array,
+  base: Uint8Array | undefined,
+): Uint8Array | undefined {
   const live = new Uint8Array(block.rows);
   const end = Math.min(block.rows, Math.max(0, allowed.length - block.start));
   let any = false;
@@ -467,7 +476,12 @@ function filterLive(block: VectorBlock, allowed: Uint8Array, base: Uint8Array | 
 }
 
 /** Offers every thread's kept candidates to the per-query collectors (they break ties by ordinal). */
-function offerNative(result: NativeScanResult, m: number, threads: number, collectors: TopKCollector[]): void {
+function offerNative(
+  result: NativeScanResult,
+  m: number,
+  threads: number,
+  collectors: TopKCollector[],
+): void {
   const k = result.slotsPerQuery;
   for (let t = 0; t < threads; t++) {
     for (let q = 0; q < m; q++) {

@@ -58,7 +58,22 @@ export class NativeKnn {
   /** Row-major float32 rows. */
   scanFloat32(queries: Float32Array, d: number, rows: Float32Array, o: NativeScanCommon): NativeScanResult {
     const out = outputs(o);
-    this.binding.scan(0, queries, o.m, d, rows, o.n, null, 0, o.live, o.base, o.k, o.threads, out.scores, out.ords);
+    this.binding.scan(
+      0,
+      queries,
+      o.m,
+      d,
+      rows,
+      o.n,
+      null,
+      0,
+      o.live,
+      o.base,
+      o.k,
+      o.threads,
+      out.scores,
+      out.ords,
+    );
     return out;
   }
 
