@@ -11,7 +11,8 @@
 // appended since the last search are picked up by re-wrapping the last block. Each run yields its best
 // candidates per query; a heap merges them across runs (ties to the lower ordinal). Note that
 // onnxruntime-node runs a session on the calling (main) thread: a search holds the event loop for one run
-// at a time, yielding between runs.
+// at a time, yielding between runs. The native scan is synchronous (its own threads, joined per block), so
+// it holds the calling thread for the whole search; the HTTP service runs searches in its engine worker.
 //
 // Deleted rows, tile padding and the `allowed` filter are applied inside the scan as an additive mask
 // (0 or −∞) before TopK, so they never take a candidate slot (for int8 the mask rides on the offset that

@@ -57,24 +57,7 @@ export class NativeKnn {
 
   /** Row-major float32 rows. */
   scanFloat32(queries: Float32Array, d: number, rows: Float32Array, o: NativeScanCommon): NativeScanResult {
-    const out = outputs(o);
-    this.binding.scan(
-      0,
-      queries,
-      o.m,
-      d,
-      rows,
-      o.n,
-      null,
-      0,
-      o.live,
-      o.base,
-      o.k,
-      o.threads,
-      out.scores,
-      out.ords,
-    );
-    return out;
+    return this.scan(0, queries, d, rows, null, 0, o);
   }
 
   /** int8 codes in tiles of `tileRows` rows, dimension-major; queries as int16 values of int8 range. */
@@ -86,30 +69,39 @@ export class NativeKnn {
     tileRows: number,
     o: NativeScanCommon,
   ): NativeScanResult {
-    const out = outputs(o);
+    return this.scan(1, queries, d, codes, rowScales, tileRows, o);
+  }
+
+  private scan(
+    kind: 0 | 1,
+    queries: Float32Array | Int16Array,
+    d: number,
+    corpus: Float32Array | Int8Array,
+    rowScales: Float32Array | null,
+    tileRows: number,
+    o: NativeScanCommon,
+  ): NativeScanResult {
+    const slots = o.threads * o.m * o.k;
+    const out = { scores: new Float32Array(slots), ords: new Int32Array(slots), slotsPerQuery: o.k };
+    const { m, n, live, base, k, threads } = o;
     this.binding.scan(
-      1,
+      kind,
       queries,
-      o.m,
+      m,
       d,
-      codes,
-      o.n,
+      corpus,
+      n,
       rowScales,
       tileRows,
-      o.live,
-      o.base,
-      o.k,
-      o.threads,
+      live,
+      base,
+      k,
+      threads,
       out.scores,
       out.ords,
     );
     return out;
   }
-}
-
-function outputs(o: NativeScanCommon): NativeScanResult {
-  const slots = o.threads * o.m * o.k;
-  return { scores: new Float32Array(slots), ords: new Int32Array(slots), slotsPerQuery: o.k };
 }
 
 export interface NativeKnnStatus {
