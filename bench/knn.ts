@@ -217,7 +217,8 @@ async function main(): Promise<void> {
       () => siftEngine(corpus, n, 'float32', siftKernel),
       () => siftEngine(corpus, n, 'int8', siftKernel),
       ...(siftKernel === 'native'
-        ? [() => siftEngine(corpus, n, 'float32', 'ort'), () => siftEngine(corpus, n, 'int8', 'ort')]
+        ? // Without the native kernel an int8 store is scanned through its float32 master: no int8 row here.
+          [() => siftEngine(corpus, n, 'float32', 'ort')]
         : []),
       () => siftEngine(corpus, n, 'float16', 'ort'),
       () => usearchEngine(corpus, n, 'float32'),
@@ -339,7 +340,6 @@ async function main(): Promise<void> {
         ...(siftKernel === 'native'
           ? {
               'native / ORT f32': of('float32').qps / of('float32', 'ort').qps,
-              'native / ORT int8': of('int8').qps / of('int8', 'ort').qps,
             }
           : {}),
       };

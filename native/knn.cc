@@ -7,12 +7,13 @@
 // with the query's current k-th best while it is still in a register, so a batch-1 scan is one read of the
 // corpus (memory-bound) and a batched scan is register-blocked FMAs (compute-bound).
 //
-// float32: rows are row-major. Scores for a 4-query × 3-row block accumulate in 12 AVX2 registers along
-// the dimension, then are reduced four at a time. int8: codes are stored in tiles of T rows,
-// dimension-major ([tile][dimension][row in tile]); a strip of 32 rows is widened once to int16 pairs
-// (dimension j and j+1 of each row side by side) in a small buffer, then every query multiplies it with
-// vpmaddwd (16 multiply-adds per instruction, exact in int32). Without AVX2+FMA (checked at run time) a
-// scalar loop computes the same results.
+// float32: rows are row-major. One query streams each row once; batches accumulate 4-query × 3-row blocks
+// in 12 AVX2 registers along the dimension, reduced four at a time. int8: codes are stored in tiles of T
+// rows of 4-dimension groups ([tile][dimension/4][row in tile][4], see vector-store.ts `codeIndex`), so one
+// 32-byte load is 8 rows × 4 dimensions. Per query and load: vpsignb moves the query's signs onto the codes,
+// vpmaddubsw multiplies them by the query's magnitudes (|q|·|c| ≤ 127·127, so the pair sums never
+// saturate int16), vpmaddwd with ones sums each row's two pairs into int32: the exact integer dot product,
+// no shuffles. Without AVX2+FMA (checked at run time) a scalar loop computes the same results.
 //
 // Ties: rows are visited in increasing ordinal and a row enters a full heap only with a strictly greater
 // score, so among equal scores each thread keeps the lowest ordinals; the caller merges the threads'
@@ -90,7 +91,8 @@ struct Heap {
 struct Job {
   int kind;  // 0 = float32 rows, 1 = int8 tiled codes
   const float* queries;  // float32: m × d
-  const int16_t* queries16;  // int8: m × d (query codes widened to int16)
+  const int8_t* queries8;  // int8: m × d query codes in [-127, 127] (d: the code width, a multiple of 4)
+  const uint8_t* queryAbs;  // int8: their magnitudes
   int m;
   int d;
   const float* rows;  // float32: n × d
@@ -280,61 +282,30 @@ __attribute__((target("avx2,fma"))) void offerStrip(const Job& job, Heap& h, int
   }
 }
 
-// Widens one pair of dimensions of a 32-row strip: four registers of 8 rows, (code j, code j+1) per row.
-struct WidePair {
-  __m256i rows[4];
-};
-
-__attribute__((target("avx2,fma"))) inline WidePair widenPair(const int8_t* strip, int tileRows, int j) {
-  const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(strip + static_cast<size_t>(j) * tileRows));
-  const __m256i b =
-      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(strip + static_cast<size_t>(j + 1) * tileRows));
-  // unpacklo/hi interleave within 128-bit lanes: lo = rows 0–7 | 16–23, hi = rows 8–15 | 24–31.
-  const __m256i lo = _mm256_unpacklo_epi8(a, b);
-  const __m256i hi = _mm256_unpackhi_epi8(a, b);
-  return WidePair{{_mm256_cvtepi8_epi16(_mm256_castsi256_si128(lo)), _mm256_cvtepi8_epi16(_mm256_castsi256_si128(hi)),
-                   _mm256_cvtepi8_epi16(_mm256_extracti128_si256(lo, 1)),
-                   _mm256_cvtepi8_epi16(_mm256_extracti128_si256(hi, 1))}};
-}
-
-__attribute__((target("avx2,fma"))) inline __m256i queryPair(const int16_t* q, int j) {
-  int32_t pair;
-  std::memcpy(&pair, q + j, sizeof pair);
-  return _mm256_set1_epi32(pair);
-}
-
-// Q (1 or 2) queries against one strip, widening each pair of dimensions in registers only.
+// Q queries against one 32-row strip (`strip` = its first row's codes in the first group of 4 dimensions).
 template <int Q>
-__attribute__((target("avx2,fma"))) void scoreI8Direct(const Job& job, Heap* heaps, int q0, const int8_t* strip,
-                                                      int row0) {
+__attribute__((target("avx2,fma"))) void scoreI8Strip(const Job& job, Heap* heaps, int q0, const int8_t* strip,
+                                                     int row0) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  const size_t groupBytes = static_cast<size_t>(4) * job.tileRows;
   __m256i acc[Q][4];
   for (int q = 0; q < Q; q++)
     for (int p = 0; p < 4; p++) acc[q][p] = _mm256_setzero_si256();
-  for (int j = 0; j < job.d; j += 2) {
-    const WidePair w = widenPair(strip, job.tileRows, j);
+  for (int j = 0; j < job.d; j += 4) {
+    const int8_t* group = strip + (j / 4) * groupBytes;
+    __m256i codes[4];
+    for (int p = 0; p < 4; p++) codes[p] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + 32 * p));
     for (int q = 0; q < Q; q++) {
-      const __m256i qp = queryPair(job.queries16 + static_cast<size_t>(q0 + q) * job.d, j);
-      for (int p = 0; p < 4; p++) acc[q][p] = _mm256_add_epi32(acc[q][p], _mm256_madd_epi16(w.rows[p], qp));
-    }
-  }
-  for (int q = 0; q < Q; q++)
-    for (int p = 0; p < 4; p++) offerStrip(job, heaps[q0 + q], row0, acc[q][p], p);
-}
-
-// Q queries against a strip already widened into `wide` (see scanI8Simd).
-template <int Q>
-__attribute__((target("avx2,fma"))) void scoreI8Buffered(const Job& job, Heap* heaps, int q0, const int16_t* wide,
-                                                        int row0) {
-  __m256i acc[Q][4];
-  for (int q = 0; q < Q; q++)
-    for (int p = 0; p < 4; p++) acc[q][p] = _mm256_setzero_si256();
-  for (int j = 0; j < job.d; j += 2) {
-    const __m256i* w = reinterpret_cast<const __m256i*>(wide + static_cast<size_t>(j / 2) * 64);
-    __m256i rows[4];
-    for (int p = 0; p < 4; p++) rows[p] = _mm256_loadu_si256(w + p);
-    for (int q = 0; q < Q; q++) {
-      const __m256i qp = queryPair(job.queries16 + static_cast<size_t>(q0 + q) * job.d, j);
-      for (int p = 0; p < 4; p++) acc[q][p] = _mm256_add_epi32(acc[q][p], _mm256_madd_epi16(rows[p], qp));
+      const size_t at = static_cast<size_t>(q0 + q) * job.d + j;
+      int32_t sign, magnitude;
+      std::memcpy(&sign, job.queries8 + at, sizeof sign);
+      std::memcpy(&magnitude, job.queryAbs + at, sizeof magnitude);
+      const __m256i qs = _mm256_set1_epi32(sign);
+      const __m256i qa = _mm256_set1_epi32(magnitude);
+      for (int p = 0; p < 4; p++) {
+        const __m256i pairs = _mm256_maddubs_epi16(qa, _mm256_sign_epi8(codes[p], qs));
+        acc[q][p] = _mm256_add_epi32(acc[q][p], _mm256_madd_epi16(pairs, ones));
+      }
     }
   }
   for (int q = 0; q < Q; q++)
@@ -342,28 +313,13 @@ __attribute__((target("avx2,fma"))) void scoreI8Buffered(const Job& job, Heap* h
 }
 
 __attribute__((target("avx2,fma"))) void scanI8Simd(const Job& job, Heap* heaps, int from, int to) {
-  const int d = job.d;
   const int T = job.tileRows;
-  // More than two queries: widen each strip once into an L1 buffer that every query then reads.
-  std::vector<int16_t> wide(job.m > 2 ? static_cast<size_t>(d / 2) * 64 : 0);
   for (int row0 = from; row0 < to; row0 += kStrip) {
-    const int8_t* strip = job.codes + static_cast<size_t>(row0 / T) * d * T + (row0 % T);
-    if (job.m == 1) {
-      scoreI8Direct<1>(job, heaps, 0, strip, row0);
-      continue;
-    }
-    if (job.m == 2) {
-      scoreI8Direct<2>(job, heaps, 0, strip, row0);
-      continue;
-    }
-    for (int j = 0; j < d; j += 2) {
-      const WidePair w = widenPair(strip, T, j);
-      __m256i* o = reinterpret_cast<__m256i*>(wide.data() + static_cast<size_t>(j / 2) * 64);
-      for (int p = 0; p < 4; p++) _mm256_storeu_si256(o + p, w.rows[p]);
-    }
+    // The strip (32 rows × the code width, 12 KB at d = 384) stays in L1 while query pairs pass over it.
+    const int8_t* strip = job.codes + static_cast<size_t>(row0 / T) * job.d * T + static_cast<size_t>(row0 % T) * 4;
     int q = 0;
-    for (; q + 2 <= job.m; q += 2) scoreI8Buffered<2>(job, heaps, q, wide.data(), row0);
-    if (q < job.m) scoreI8Buffered<1>(job, heaps, q, wide.data(), row0);
+    for (; q + 2 <= job.m; q += 2) scoreI8Strip<2>(job, heaps, q, strip, row0);
+    if (q < job.m) scoreI8Strip<1>(job, heaps, q, strip, row0);
   }
 }
 
@@ -372,11 +328,11 @@ void scanI8Scalar(const Job& job, Heap* heaps, int from, int to) {
   const int T = job.tileRows;
   for (int row = from; row < to && row < job.n; row++) {
     if (!isLive(job, row)) continue;
-    const int8_t* tile = job.codes + static_cast<size_t>(row / T) * d * T + (row % T);
+    const int8_t* codes = job.codes + static_cast<size_t>(row / T) * d * T + static_cast<size_t>(row % T) * 4;
     for (int q = 0; q < job.m; q++) {
-      const int16_t* qv = job.queries16 + static_cast<size_t>(q) * d;
+      const int8_t* qv = job.queries8 + static_cast<size_t>(q) * d;
       int32_t s = 0;
-      for (int j = 0; j < d; j++) s += static_cast<int32_t>(qv[j]) * tile[static_cast<size_t>(j) * T];
+      for (int j = 0; j < d; j++) s += static_cast<int32_t>(qv[j]) * codes[static_cast<size_t>(j / 4) * 4 * T + (j & 3)];
       const float score = static_cast<float>(s) * rowScale(job, row);
       if (score > heaps[q].threshold()) heaps[q].offer(score, job.base + row);
     }
@@ -411,7 +367,7 @@ void* runSlice(void* arg) {
 }
 
 void runJob(const Job& job, int threads) {
-  // int8 slices start on strip boundaries (a strip is widened by one thread); float32 on any row.
+  // int8 slices start on 32-row strip boundaries; float32 slices on any row.
   const int grain = job.kind == 1 ? kStrip : 1;
   const int units = (job.n + grain - 1) / grain;
   std::vector<Slice> slices(threads);
@@ -469,8 +425,8 @@ bool intArg(napi_env env, napi_value value, int* out) {
 
 // scan(kind, queries, m, d, corpus, n, rowScales|null, tileRows, live|null, base, k, threads, outScores, outOrds)
 //   kind 0: queries Float32Array m·d, corpus Float32Array n·d (row-major)
-//   kind 1: queries Int16Array m·d, corpus Int8Array (tiles of tileRows, dimension-major), rowScales
-//           Float32Array or null
+//   kind 1: queries Int8Array m·d (d = the code width, a multiple of 4; codes in [-127, 127]), corpus
+//           Int8Array (tiles of tileRows rows of 4-dimension groups), rowScales Float32Array or null
 napi_value Scan(napi_env env, napi_callback_info info) {
   size_t argc = 14;
   napi_value argv[14];
@@ -478,6 +434,7 @@ napi_value Scan(napi_env env, napi_callback_info info) {
   if (argc != 14) return fail(env, "scan: expected 14 arguments");
   Job job{};
   int threads = 1;
+  std::vector<uint8_t> queryAbs;
   if (!intArg(env, argv[0], &job.kind) || (job.kind != 0 && job.kind != 1)) return fail(env, "scan: bad kind");
   if (!intArg(env, argv[2], &job.m) || !intArg(env, argv[3], &job.d) || !intArg(env, argv[5], &job.n) ||
       !intArg(env, argv[7], &job.tileRows) || !intArg(env, argv[9], &job.base) || !intArg(env, argv[10], &job.k) ||
@@ -497,10 +454,17 @@ napi_value Scan(napi_env env, napi_callback_info info) {
       return fail(env, "scan: corpus must be a Float32Array of n·d values");
     job.rows = static_cast<const float*>(data);
   } else {
-    if (job.tileRows <= 0 || job.d % 2 != 0) return fail(env, "scan: int8 needs tileRows > 0 and an even d");
-    if (!typedArray(env, argv[1], napi_int16_array, &data, &length) || length < static_cast<size_t>(job.m) * job.d)
-      return fail(env, "scan: int8 queries must be an Int16Array of m·d values");
-    job.queries16 = static_cast<const int16_t*>(data);
+    if (job.tileRows <= 0 || job.d % 4 != 0) return fail(env, "scan: int8 needs tileRows > 0 and d a multiple of 4");
+    if (!typedArray(env, argv[1], napi_int8_array, &data, &length) || length < static_cast<size_t>(job.m) * job.d)
+      return fail(env, "scan: int8 queries must be an Int8Array of m·d codes");
+    job.queries8 = static_cast<const int8_t*>(data);
+    queryAbs.resize(static_cast<size_t>(job.m) * job.d);
+    for (size_t i = 0; i < queryAbs.size(); i++) {
+      const int v = job.queries8[i];
+      if (v < -127) return fail(env, "scan: int8 query codes must lie in [-127, 127]");
+      queryAbs[i] = static_cast<uint8_t>(v < 0 ? -v : v);
+    }
+    job.queryAbs = queryAbs.data();
     const size_t tiles = (static_cast<size_t>(job.n) + job.tileRows - 1) / job.tileRows;
     if (!typedArray(env, argv[4], napi_int8_array, &data, &length) || length < tiles * job.tileRows * job.d)
       return fail(env, "scan: int8 corpus must be an Int8Array of whole tiles");

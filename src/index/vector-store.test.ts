@@ -7,6 +7,7 @@ import { isSiftError } from '../errors.js';
 import { randomUnitVectors } from '../retrieve/knn/random-vectors.js';
 import { readContainer, writeContainer } from './container.js';
 import {
+  codeIndex,
   floatToHalf,
   halfToFloat,
   VECTOR_FORMAT,
@@ -109,13 +110,56 @@ test('int8 codes approximate the rows (per-vector and per-dimension scales)', ()
     const { store, rows } = filled(32, 100, 4, { dtype: 'int8', scales });
     store.ensureQuantized();
     const block = store.blocks()[1]!;
-    const row = 5; // ordinal 69, tile 0, column 5
+    const row = 5; // ordinal 69, tile 0, row 5 of the tile
     const dimScales = store.dimensionScales();
     for (let j = 0; j < 32; j++) {
-      const code = block.codes![j * 16 + row]!;
+      const code = block.codes![codeIndex(store.codeWidth, store.tileRows, row, j)]!;
       const scale = scales === 'vector' ? block.rowScales![row]! : dimScales![j]!;
       assert.ok(Math.abs(code * scale - rows[69 * 32 + j]!) <= scale / 2 + 1e-7);
     }
+  }
+});
+
+test("codeIndex: tiles of 4-dimension groups, every row's four codes side by side, padding to 4", () => {
+  // d = 6 → code width 8; tiles of 4 rows.
+  assert.equal(codeIndex(8, 4, 0, 0), 0);
+  assert.equal(codeIndex(8, 4, 0, 3), 3);
+  assert.equal(codeIndex(8, 4, 1, 0), 4);
+  assert.equal(codeIndex(8, 4, 0, 4), 16);
+  assert.equal(codeIndex(8, 4, 3, 5), 16 + 12 + 1);
+  assert.equal(codeIndex(8, 4, 4, 0), 32);
+  const { store } = filled(6, 10, 9, { dtype: 'int8', tileRows: 4 });
+  store.ensureQuantized();
+  assert.equal(store.codeWidth, 8);
+  const codes = store.blocks()[0]!.codes!;
+  for (let row = 0; row < 10 && row < store.blocks()[0]!.rows; row++) {
+    for (const j of [6, 7]) assert.equal(codes[codeIndex(8, 4, row, j)], 0, 'padding codes are 0');
+  }
+});
+
+test('a version 1 vector file (dimension-major codes) opens with its codes remade', async () => {
+  const dir = await tempDir();
+  for (const scales of ['vector', 'dimension'] as const) {
+    const { store } = filled(12, 150, 7, { dtype: 'int8', scales });
+    store.ensureQuantized();
+    const path = join(dir, `v2-${scales}.sidx`);
+    await store.save(path);
+    const v2 = await readContainer(path, VECTOR_FORMAT, [VECTOR_FORMAT_VERSION]);
+    const sections = new Map<string, Uint8Array>();
+    for (const { name } of v2.header.sections) {
+      // Old codes are laid out differently: scramble them, the open must not use them.
+      sections.set(
+        name,
+        name.startsWith('vec.codes.') ? v2.section(name).map((b) => b ^ 0x55) : v2.section(name),
+      );
+    }
+    const v1Path = join(dir, `v1-${scales}.sidx`);
+    await writeContainer(v1Path, VECTOR_FORMAT, 1, v2.header.meta, sections);
+    const opened = await VectorStore.open(v1Path);
+    opened.ensureQuantized();
+    opened.blocks().forEach((block, b) => {
+      assert.deepEqual(block.codes, store.blocks()[b]!.codes!.subarray(0, block.codes!.length));
+    });
   }
 });
 

@@ -9,10 +9,12 @@
 //   sequential read: sift's native kernel streams it at ~80% of the machine's read bandwidth) and batches
 //   (register-blocked dot products over L2-sized row tiles).
 // - int8: the float32 rows (the master copy) PLUS int8 codes, symmetric (zero point 0) with a scale per
-//   vector (default) or per dimension. Codes are stored dimension-major in tiles of `tileRows` rows
-//   ([tile][dimension][row-in-tile]): a 32-row tile is one contiguous 12 KB run (d = 384) that the native
-//   kernel widens a pair of dimensions at a time, and ONNX Runtime's u8×s8 MatMulInteger reads as a batch
-//   of small matrices.
+//   vector (default) or per dimension. Codes are stored in tiles of `tileRows` rows; within a tile, in
+//   groups of four dimensions, each group holding every row's four codes side by side
+//   ([tile][dimension/4][row-in-tile][4], the dimension padded to a multiple of 4 with zero codes; see
+//   `codeIndex`). One 32-byte load is then 8 rows × 4 dimensions, exactly what AVX2's u8×s8 multiply-add
+//   (and VNNI's dot product) consumes, so the native kernel needs no shuffles. Format version 1 stored
+//   codes dimension-major; its codes are discarded on open and remade from the float32 master.
 //   Search scans the codes, then rescores the best candidates exactly from the float32 master, so int8 is
 //   a speed option (4× fewer bytes to stream), costing 25% more memory than float32 (plus 8 bytes a row for
 //   scale and code sum), not a memory saving.
@@ -32,7 +34,9 @@ import { SiftError } from '../errors.js';
 import { bytesOf, type OpenedContainer, readContainer, type Sections, writeContainer } from './container.js';
 
 export const VECTOR_FORMAT = 'sift-vectors';
-export const VECTOR_FORMAT_VERSION = 1;
+export const VECTOR_FORMAT_VERSION = 2;
+/** Versions `open` reads: 1 differs only in its int8 code layout (remade on open). */
+const READABLE_VERSIONS = [1, 2];
 
 export type VectorDtype = 'float32' | 'float16' | 'int8';
 /** int8 scales: one per stored vector, or one per dimension shared by all vectors. */
@@ -49,9 +53,9 @@ export interface VectorStoreOptions {
   /** Rows per block (a multiple of tileRows). Default 65,536. */
   blockRows?: number;
   /**
-   * int8 only: rows per dimension-major code tile (a power of two dividing blockRows). Default 32: the native
-   * kernel's strip, so each strip is contiguous (with larger tiles its loads stride by the tile and thrash
-   * the L1 sets). Stores written with other tile sizes stay readable and searchable.
+   * int8 only: rows per code tile (a power of two dividing blockRows). Default 32: the native kernel's strip
+   * (4 loads of 8 rows per group of 4 dimensions), so a strip is one contiguous run. Stores written with
+   * other tile sizes stay readable and searchable (the kernel's scalar path serves tiles under 32 rows).
    */
   tileRows?: number;
 }
@@ -81,13 +85,10 @@ export interface VectorBlock {
   rows: number;
   /** Row-major rows: Float32Array (float32, int8) or float16 bits (float16); capacity·dimension long. */
   data: Float32Array | Uint16Array;
-  /** int8: tiled dimension-major codes, capacity·dimension long. */
+  /** int8: codes in tiles of 4-dimension groups (see `codeIndex`), capacity·codeWidth long. */
   codes?: Int8Array;
   /** int8 with per-vector scales: one scale per row, zero-padded to whole tiles. */
   rowScales?: Float32Array;
-  /** int8: the sum of each row's codes (zero-padded to whole tiles); the search uses it to shift the
-   *  query codes to unsigned without a zero point in the kernel. Derived, not stored on disk. */
-  codeSums?: Int32Array;
   /** int8: rows that have codes. */
   quantized: number;
   /** Deleted rows in this block. */
@@ -108,6 +109,8 @@ export class VectorStore {
   readonly normalized: boolean;
   readonly blockRows: number;
   readonly tileRows: number;
+  /** int8: codes per row, the dimension rounded up to a multiple of 4 (see `codeIndex`). */
+  readonly codeWidth: number;
   /** True when rows changed since the store was created, opened or last written. */
   dirty = false;
 
@@ -156,6 +159,7 @@ export class VectorStore {
     this.normalized = options.normalize ?? false;
     this.blockRows = blockRows;
     this.tileRows = tileRows;
+    this.codeWidth = roundUp(dimension, 4);
   }
 
   static create(dimension: number, options: VectorStoreOptions): VectorStore {
@@ -337,7 +341,7 @@ export class VectorStore {
   }
 
   static async open(path: string, expected: VectorStoreExpectation = {}): Promise<VectorStore> {
-    const container = await readContainer(path, VECTOR_FORMAT, [VECTOR_FORMAT_VERSION]);
+    const container = await readContainer(path, VECTOR_FORMAT, READABLE_VERSIONS);
     return VectorStore.fromContainer(container, expected, path);
   }
 
@@ -408,15 +412,20 @@ export class VectorStore {
       };
       if (meta.dtype === 'int8') {
         const tiles = Math.ceil(rows / meta.tileRows);
-        const codes = section(`vec.codes.${b}`, tiles * meta.tileRows * d);
-        block.codes = new Int8Array(codes.buffer, codes.byteOffset, codes.byteLength);
+        if (container.header.version >= 2) {
+          const codes = section(`vec.codes.${b}`, tiles * meta.tileRows * store.codeWidth);
+          block.codes = new Int8Array(codes.buffer, codes.byteOffset, codes.byteLength);
+          block.quantized = rows;
+        } else {
+          // Version 1's dimension-major codes: remade from the master rows (and the stored per-dimension
+          // scales), which gives the codes a version 2 file would hold.
+          block.codes = new Int8Array(tiles * meta.tileRows * store.codeWidth);
+        }
         if (meta.scales === 'vector') {
           // Scales are stored for the filled rows only; the search wants whole tiles (zeros past the end).
           const scales = float32View(section(`vec.scales.${b}`, rows * 4));
           block.rowScales = rows % meta.tileRows === 0 ? scales : padded(scales, tiles * meta.tileRows);
         }
-        block.codeSums = sumCodes(block.codes, d, meta.tileRows, rows);
-        block.quantized = rows;
       }
       store.blockList.push(block);
     }
@@ -486,10 +495,9 @@ export class VectorStore {
         version: 0,
       };
       if (this.dtype === 'int8') {
-        block.codes = new Int8Array(roundUp(capacity, this.tileRows) * d);
+        block.codes = new Int8Array(roundUp(capacity, this.tileRows) * this.codeWidth);
         if (this.scalesKind === 'vector')
           block.rowScales = new Float32Array(roundUp(capacity, this.tileRows));
-        block.codeSums = new Int32Array(roundUp(capacity, this.tileRows));
       }
       this.blockList.push(block);
     }
@@ -505,14 +513,9 @@ export class VectorStore {
     data.set(block.data.subarray(0, block.rows * d));
     block.data = data;
     if (block.codes) {
-      const codes = new Int8Array(roundUp(capacity, this.tileRows) * d);
+      const codes = new Int8Array(roundUp(capacity, this.tileRows) * this.codeWidth);
       codes.set(block.codes.subarray(0, Math.min(block.codes.length, codes.length)));
       block.codes = codes;
-    }
-    if (block.codeSums) {
-      const sums = new Int32Array(roundUp(capacity, this.tileRows));
-      sums.set(block.codeSums.subarray(0, Math.min(block.codeSums.length, sums.length)));
-      block.codeSums = sums;
     }
     if (block.rowScales) {
       const scales = new Float32Array(roundUp(capacity, this.tileRows));
@@ -582,30 +585,20 @@ export class VectorStore {
     const d = this.dimension;
     const data = block.data as Float32Array;
     const codes = block.codes!;
-    const tile = this.tileRows;
     const base = row * d;
-    // Tile t holds rows t·tile .. t·tile+tile-1, dimension-major: code(row, j) at t·d·tile + j·tile + row%tile.
-    const at = Math.floor(row / tile) * d * tile + (row % tile);
-    let sum = 0;
+    let scales: Float32Array | undefined = this.dimScales;
+    let rowScale = 1;
     if (this.scalesKind === 'vector') {
       let maxAbs = 0;
       for (let j = 0; j < d; j++) maxAbs = Math.max(maxAbs, Math.abs(data[base + j]!));
-      const scale = maxAbs > 0 ? maxAbs / 127 : 1;
-      block.rowScales![row] = scale;
-      for (let j = 0; j < d; j++) {
-        const code = clampCode(Math.round(data[base + j]! / scale));
-        codes[at + j * tile] = code;
-        sum += code;
-      }
-    } else {
-      const scales = this.dimScales!;
-      for (let j = 0; j < d; j++) {
-        const code = clampCode(Math.round(data[base + j]! / scales[j]!));
-        codes[at + j * tile] = code;
-        sum += code;
-      }
+      rowScale = maxAbs > 0 ? maxAbs / 127 : 1;
+      block.rowScales![row] = rowScale;
+      scales = undefined;
     }
-    block.codeSums![row] = sum;
+    for (let j = 0; j < d; j++) {
+      const code = clampCode(Math.round(data[base + j]! / (scales ? scales[j]! : rowScale)));
+      codes[codeIndex(this.codeWidth, this.tileRows, row, j)] = code;
+    }
   }
 
   private sections(withDeleted: boolean): Sections {
@@ -619,7 +612,7 @@ export class VectorStore {
       if (block.codes) {
         sections.set(
           `vec.codes.${b}`,
-          bytesOf(block.codes.subarray(0, roundUp(block.rows, this.tileRows) * d)),
+          bytesOf(block.codes.subarray(0, roundUp(block.rows, this.tileRows) * this.codeWidth)),
         );
       }
       if (block.rowScales) sections.set(`vec.scales.${b}`, bytesOf(block.rowScales.subarray(0, block.rows)));
@@ -646,17 +639,14 @@ function validateMeta(meta: VectorMeta, corrupt: (detail: string) => SiftError):
   }
 }
 
-/** Per-row code sums of a tiled code array (zero-padded to whole tiles). */
-function sumCodes(codes: Int8Array, d: number, tile: number, rows: number): Int32Array {
-  const sums = new Int32Array(roundUp(rows, tile));
-  for (let t = 0; t * tile < rows; t++) {
-    const base = t * d * tile;
-    for (let j = 0; j < d; j++) {
-      const line = base + j * tile;
-      for (let r = 0; r < tile; r++) sums[t * tile + r] = sums[t * tile + r]! + codes[line + r]!;
-    }
-  }
-  return sums;
+/**
+ * Where the int8 code of (row, dimension j) sits in a block's code array: tile ⌊row/tileRows⌋, then the
+ * group of four dimensions j/4, then the row within the tile, then j mod 4. `codeWidth` is the dimension
+ * rounded up to a multiple of 4 (the padding codes are 0).
+ */
+export function codeIndex(codeWidth: number, tileRows: number, row: number, j: number): number {
+  const tile = Math.floor(row / tileRows);
+  return tile * codeWidth * tileRows + (j >> 2) * 4 * tileRows + (row - tile * tileRows) * 4 + (j & 3);
 }
 
 function roundUp(n: number, multiple: number): number {

@@ -152,13 +152,8 @@ export interface LabelSet {
   lastLabelAt: string;
 }
 
-export interface StoredLabel {
-  pairId: number;
-  queryId: string;
-  docId: string;
-  query: string;
-  title: string;
-  text: string;
+/** A label with the pair it grades. */
+export interface StoredLabel extends PairToJudge {
   grade: number;
   rationale: string | null;
   softLabel: number[] | null;

@@ -1,15 +1,17 @@
 // The native kNN kernel and the ONNX Runtime scan must return the same top k: same rows, same scores.
 // Cases reach every kernel path: float32 SIMD (d % 8 = 0) and scalar (d = 20), query counts that leave
-// remainders of the 4-query blocks, int8 SIMD (32-row strips) and scalar (tiles of 16) with per-vector
-// and per-dimension scales, deletions, filters and k larger than a block.
+// remainders of the 4-query blocks, the int8 kernel's SIMD (32-row strips) and scalar (tiles of 16) paths
+// against integer dot products computed here, int8 search with per-vector and per-dimension scales,
+// deletions, filters and k larger than a block.
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { isSiftError } from '../errors.js';
-import { VectorStore, type VectorStoreOptions } from '../index/vector-store.js';
-import { nativeKnnStatus } from '../runtime/native-knn.js';
+import { codeIndex, VectorStore, type VectorStoreOptions } from '../index/vector-store.js';
+import { loadNativeKnn, nativeKnnStatus } from '../runtime/native-knn.js';
 import { ExactKnn, type KnnSearchOptions } from './exact-knn.js';
 import { bruteForceTopK, randomUnitVectors } from './knn/random-vectors.js';
+import { TopKCollector } from './top-k.js';
 
 const native = nativeKnnStatus();
 const skip = native.available ? false : `native kernel not built: ${native.reason}`;
@@ -76,16 +78,53 @@ test('float32: native equals ONNX Runtime and brute force, SIMD and scalar paths
   }
 });
 
-test('int8: native equals ONNX Runtime for per-vector and per-dimension scales, 32- and 16-row tiles', {
+test('int8 kernel: exact integer dot products of the codes, SIMD (32-row tiles) and scalar (16-row tiles)', {
+  skip,
+}, () => {
+  const kernel = loadNativeKnn()!;
+  const d = 24; // not a multiple of 8; code width 24
+  const m = 3;
+  for (const tileRows of [32, 16]) {
+    const store = storeOf(d, 1000, { dtype: 'int8', tileRows, blockRows: 1024 }, 71);
+    store.ensureQuantized();
+    const block = store.blocks()[0]!;
+    const queries = new Int8Array(m * d).map((_, i) => ((i * 37) % 255) - 127);
+    const k = 25;
+    const result = kernel.scanInt8(queries, d, block.codes!, block.rowScales!, tileRows, {
+      m,
+      n: block.rows,
+      live: null,
+      base: 0,
+      k,
+      threads: 2,
+    });
+    for (let q = 0; q < m; q++) {
+      const got = new TopKCollector(k);
+      for (let t = 0; t < 2; t++) {
+        for (let i = (t * m + q) * k; i < (t * m + q + 1) * k; i++)
+          if (result.ords[i]! >= 0) got.offer(result.ords[i]!, result.scores[i]!);
+      }
+      const expected = new TopKCollector(k);
+      for (let row = 0; row < block.rows; row++) {
+        let dot = 0;
+        for (let j = 0; j < d; j++)
+          dot += queries[q * d + j]! * block.codes![codeIndex(d, tileRows, row, j)]!;
+        expected.offer(row, Math.fround(Math.fround(dot) * block.rowScales![row]!));
+      }
+      assert.deepEqual(got.results(), expected.results(), `tiles of ${tileRows}, query ${q}`);
+    }
+  }
+});
+
+test('int8 search (codes, then exact rescoring) finds the exact top 10, per-vector and per-dimension scales', {
   skip,
 }, async () => {
   for (const scales of ['vector', 'dimension'] as const) {
-    for (const tileRows of [32, 16]) {
-      const store = storeOf(64, 2500, { dtype: 'int8', scales, tileRows }, 41);
-      const queries = randomUnitVectors(5, 64, 42);
-      const { native, ort } = await bothKernels(store, queries, 5, 10, { rescore: 40 });
-      assertSame(native, ort);
-    }
+    const store = storeOf(64, 2500, { dtype: 'int8', scales }, 41);
+    const queries = randomUnitVectors(5, 64, 42);
+    // The ONNX Runtime scan reads an int8 store's float32 master: the exact answer.
+    const { native, ort } = await bothKernels(store, queries, 5, 10, { rescore: 100 });
+    assertSame(native, ort);
   }
 });
 

@@ -2,26 +2,25 @@
 //
 // float32 and int8 stores are scanned by sift's native kernel (native/knn.cc via runtime/native-knn.ts)
 // when it was built at install: scores are compared with each query's k-th best while still in registers,
-// so the score matrix is never written out. Without the addon, and for float16 stores, the scan runs as
-// ONNX Runtime graphs (see knn/knn-graphs.ts), one run per block of rows (float32: per
-// chunk of `float32Chunk` rows, float16: per `float16Chunk` rows): a matrix product of the query batch
-// against the rows (MLAS sgemm, or u8×s8 MatMulInteger for int8 codes) and a TopK, on intraOpThreads
-// threads. Corpus tensors are zero-copy views of the store's arrays, made once per block and remade only
-// when the block changed (appends to the last block, deletions), so full blocks stay resident and rows
-// appended since the last search are picked up by re-wrapping the last block. Each run yields its best
-// candidates per query; a heap merges them across runs (ties to the lower ordinal). Note that
-// onnxruntime-node runs a session on the calling (main) thread: a search holds the event loop for one run
-// at a time, yielding between runs. The native scan is synchronous (its own threads, joined per block), so
-// it holds the calling thread for the whole search; the HTTP service runs searches in its engine worker.
+// so the score matrix is never written out; int8 stores are scanned through their codes. Without the addon,
+// and for float16 stores, the scan runs as ONNX Runtime graphs (knn/knn-graphs.ts) over the float rows
+// (an int8 store's float32 master, so exactly), one run per chunk of rows (`float32Chunk`, or
+// `float16Chunk` for half rows): a matrix product of the query batch against the rows (MLAS sgemm) and a
+// TopK, on intraOpThreads threads. Corpus tensors are zero-copy views of the store's arrays, made once per
+// block and remade only when the block changed (appends to the last block, deletions). Each run or block
+// yields its best candidates per query; a heap merges them (ties to the lower ordinal). onnxruntime-node
+// runs a session on the calling thread, yielding between runs; the native scan is synchronous (its own
+// threads, joined per block) and holds the calling thread for the whole search; the HTTP service runs
+// searches in its engine worker.
 //
-// Deleted rows, tile padding and the `allowed` filter are applied inside the scan as an additive mask
-// (0 or −∞) before TopK, so they never take a candidate slot (for int8 the mask rides on the offset that
-// undoes the +128 query shift). A filter that leaves only a few rows is instead answered by scoring exactly
-// those rows in JavaScript, as are tiny stores.
+// Deleted rows and the `allowed` filter are applied inside the scan (the native kernel skips rows whose
+// live byte is 0; the graphs add 0 or −∞ before TopK), so they never take a candidate slot. A filter that
+// leaves only a few rows is instead answered by scoring exactly those rows in JavaScript, as are tiny stores.
 //
 // Final scores are always exact dot products recomputed from the store's master rows (float32, or the
-// half values of a float16 store). For int8 the scan ranks by the quantised scores and the best `rescore`
-// candidates per query (default 4·k) are rescored this way, so the returned order is exact among them.
+// half values of a float16 store). For int8 the native scan ranks by the quantised scores and the best
+// `rescore` candidates per query (default 4·k) are rescored this way, so the returned order is exact among
+// them.
 
 import { availableParallelism } from 'node:os';
 import { SiftError } from '../errors.js';
@@ -33,7 +32,7 @@ import {
   nativeKnnStatus,
 } from '../runtime/native-knn.js';
 import { createSession, type OrtFeeds, type OrtTensor, type Session, tensor } from '../runtime/ort.js';
-import { type KnnGraphKind, knnGraph } from './knn/knn-graphs.js';
+import { knnGraph } from './knn/knn-graphs.js';
 import { type ScoredOrdinal, TopKCollector } from './top-k.js';
 
 export interface KnnSearchOptions {
@@ -64,14 +63,17 @@ export interface ExactKnnOptions {
   kernel?: 'auto' | 'native' | 'ort';
 }
 
+/** Zero-copy tensors over one block's float rows, one per chunk of rows. */
 interface BlockTensors {
   version: number;
-  rows: number;
-  /** int8: one corpus tensor; float32/float16: one per chunk of rows. */
   corpus: OrtTensor[];
-  rowScales?: OrtTensor;
-  /** float: deleted rows as 0/−∞, or undefined when nothing is masked. int8: the offset input O (the
-   *  −128·Σcodes shift correction, −∞ for deleted rows and tile padding); always present. */
+}
+
+/** Which rows of a block may be returned: bytes (1 = yes) or undefined when every row may. */
+interface LiveRows {
+  version: number;
+  live: Uint8Array | undefined;
+  /** The same as an additive mask (0 or −∞) for the graphs, made on first use. */
   mask?: Float32Array;
 }
 
@@ -83,8 +85,8 @@ export class ExactKnn {
   private readonly rowChunk: number;
   private readonly scanInJsBelow: number;
   private readonly native: NativeKnn | undefined;
-  /** Per block: its live rows as bytes (undefined = all live), remade when the block changed. */
-  private readonly liveCache = new WeakMap<VectorBlock, { version: number; live: Uint8Array | undefined }>();
+  /** Per block: its live rows, remade when the block changed. */
+  private readonly liveCache = new WeakMap<VectorBlock, LiveRows>();
 
   constructor(
     readonly store: VectorStore,
@@ -187,14 +189,11 @@ export class ExactKnn {
   ): void {
     const d = this.store.dimension;
     const int8 = this.store.dtype === 'int8';
-    const queries = int8 ? this.int16Queries(batch, m) : batch;
+    const queries = int8 ? this.queryCodes(batch, m) : batch;
     for (const block of this.store.blocks()) {
       if (block.rows === 0 || block.dead === block.rows) continue;
-      let live = this.liveRows(block);
-      if (allowed !== undefined) {
-        live = filterLive(block, allowed, live);
-        if (live === undefined) continue; // nothing allowed in this block
-      }
+      const live = this.allowedRows(block, allowed);
+      if (live === null) continue; // nothing allowed in this block
       const common = {
         m,
         n: block.rows,
@@ -205,8 +204,8 @@ export class ExactKnn {
       };
       const result = int8
         ? native.scanInt8(
-            queries as Int16Array,
-            d,
+            queries as Int8Array,
+            this.store.codeWidth,
             block.codes!,
             block.rowScales ?? null,
             this.store.tileRows,
@@ -217,43 +216,42 @@ export class ExactKnn {
     }
   }
 
-  /** The block's live rows as bytes, or undefined when none is deleted. */
-  private liveRows(block: VectorBlock): Uint8Array | undefined {
+  /** The block's rows that may be returned: undefined = all, null = none, else one byte per row. */
+  private allowedRows(block: VectorBlock, allowed: Uint8Array | undefined): Uint8Array | undefined | null {
+    const live = this.liveRows(block).live;
+    if (allowed === undefined) return live;
+    const rows = new Uint8Array(block.rows);
+    const end = Math.min(block.rows, Math.max(0, allowed.length - block.start));
+    let any = false;
+    for (let r = 0; r < end; r++) {
+      if (allowed[block.start + r] !== 0 && (live === undefined || live[r] !== 0)) {
+        rows[r] = 1;
+        any = true;
+      }
+    }
+    return any ? rows : null;
+  }
+
+  /** The block's live (not deleted) rows, cached per block version. */
+  private liveRows(block: VectorBlock): LiveRows {
     const cached = this.liveCache.get(block);
-    if (cached !== undefined && cached.version === block.version) return cached.live;
+    if (cached !== undefined && cached.version === block.version) return cached;
     let live: Uint8Array | undefined;
     if (block.dead > 0) {
       const deleted = this.store.deletedBitmap();
       live = new Uint8Array(block.rows);
       for (let r = 0; r < block.rows; r++) live[r] = deleted[block.start + r] === 0 ? 1 : 0;
     }
-    this.liveCache.set(block, { version: block.version, live });
-    return live;
-  }
-
-  /** int8: each query as int8-range codes of its own symmetric scale (per-dimension scales folded in),
-   *  widened to int16 for the kernel. The query's scale is dropped: it does not change its ranking. */
-  private int16Queries(batch: Float32Array, m: number): Int16Array {
-    const d = this.store.dimension;
-    const out = new Int16Array(m * d);
-    const scaled = this.scaledQueries(batch, m);
-    for (let q = 0; q < m; q++) {
-      const { values, scale } = scaled[q]!;
-      for (let j = 0; j < d; j++) out[q * d + j] = Math.round(values[j]! / scale);
-    }
-    return out;
+    const entry: LiveRows = { version: block.version, live };
+    this.liveCache.set(block, entry);
+    return entry;
   }
 
   // --- the ORT scan ----------------------------------------------------------------------------------
 
-  private graphKind(): KnnGraphKind {
-    if (this.store.dtype === 'int8')
-      return this.store.scalesKind === 'dimension' ? 'int8-dimension' : 'int8-vector';
-    return this.store.dtype;
-  }
-
   private session(masked: boolean): Promise<Session> {
-    const kind = this.graphKind();
+    // int8 stores are scanned through their float32 master rows here.
+    const kind = this.store.dtype === 'float16' ? 'float16' : 'float32';
     const key = `${kind}:${masked}`;
     let session = this.sessions.get(key);
     if (session === undefined) {
@@ -273,42 +271,34 @@ export class ExactKnn {
     allowed: Uint8Array | undefined,
     collectors: TopKCollector[],
   ): Promise<void> {
-    const int8 = this.store.dtype === 'int8';
-    const queryTensor = int8
-      ? tensor('uint8', this.quantizeQueries(batch, m), [m, this.store.dimension])
-      : tensor('float32', batch, [m, this.store.dimension]);
+    const queryTensor = tensor('float32', batch, [m, this.store.dimension]);
     for (const block of this.store.blocks()) {
       if (block.rows === 0 || block.dead === block.rows) continue;
-      const tensors = this.blockTensors(block);
-      let mask = tensors.mask;
-      if (allowed !== undefined) {
-        mask = this.filterMask(block, allowed, tensors.mask);
-        if (mask === undefined) continue; // nothing allowed in this block
+      let mask: Float32Array | undefined;
+      if (allowed === undefined) {
+        const live = this.liveRows(block);
+        if (live.live) live.mask ??= additiveMask(live.live);
+        mask = live.mask;
+      } else {
+        const rows = this.allowedRows(block, allowed);
+        if (rows === null) continue; // nothing allowed in this block
+        mask = rows && additiveMask(rows);
       }
-      const session = await this.session(!int8 && mask !== undefined);
-      if (!int8) {
-        const chunk = this.rowChunk;
-        for (let c = 0; c < tensors.corpus.length; c++) {
-          const rows = Math.min(chunk, block.rows - c * chunk);
-          const feeds: OrtFeeds = { Q: queryTensor, C: tensors.corpus[c]! };
-          if (mask) feeds['B'] = tensor('float32', mask.subarray(c * chunk, c * chunk + rows), [rows]);
-          await this.runAndCollect(
-            session,
-            feeds,
-            Math.min(candidates, rows),
-            block.start + c * chunk,
-            collectors,
-          );
-        }
-        continue;
+      const session = await this.session(mask !== undefined);
+      const corpus = this.blockTensors(block).corpus;
+      const chunk = this.rowChunk;
+      for (let c = 0; c < corpus.length; c++) {
+        const rows = Math.min(chunk, block.rows - c * chunk);
+        const feeds: OrtFeeds = { Q: queryTensor, C: corpus[c]! };
+        if (mask) feeds['B'] = tensor('float32', mask.subarray(c * chunk, c * chunk + rows), [rows]);
+        await this.runAndCollect(
+          session,
+          feeds,
+          Math.min(candidates, rows),
+          block.start + c * chunk,
+          collectors,
+        );
       }
-      const feeds: OrtFeeds = { Q: queryTensor, C: tensors.corpus[0]! };
-      if (tensors.rowScales) feeds['R'] = tensors.rowScales;
-      const tile = this.store.tileRows;
-      const tiles = Math.ceil(block.rows / tile);
-      const width = tiles * tile;
-      feeds['O'] = tensor('float32', mask!.subarray(0, width), [tiles, 1, tile]);
-      await this.runAndCollect(session, feeds, Math.min(candidates, width), block.start, collectors);
     }
   }
 
@@ -334,98 +324,45 @@ export class ExactKnn {
     });
   }
 
-  /** Zero-copy tensors over a block (remade when the block changed), and its deletion/padding mask. */
+  /** Zero-copy tensors over a block's float rows (remade when the block changed). */
   private blockTensors(block: VectorBlock): BlockTensors {
     const cached = this.cache.get(block);
     if (cached !== undefined && cached.version === block.version) return cached;
     const d = this.store.dimension;
-    const rows = block.rows;
-    const entry: BlockTensors = { version: block.version, rows, corpus: [] };
-    if (this.store.dtype === 'float32') {
-      const data = block.data as Float32Array;
-      for (let from = 0; from < rows; from += this.rowChunk) {
-        const n = Math.min(this.rowChunk, rows - from);
-        entry.corpus.push(tensor('float32', data.subarray(from * d, (from + n) * d), [n, d]));
-      }
-    } else if (this.store.dtype === 'float16') {
-      const data = block.data as Uint16Array;
-      for (let from = 0; from < rows; from += this.rowChunk) {
-        const n = Math.min(this.rowChunk, rows - from);
-        entry.corpus.push(tensor('float16', data.subarray(from * d, (from + n) * d), [n, d]));
-      }
-    } else {
-      const tile = this.store.tileRows;
-      const tiles = Math.ceil(rows / tile);
-      entry.corpus.push(tensor('int8', block.codes!.subarray(0, tiles * tile * d), [tiles, d, tile]));
-      if (block.rowScales) {
-        entry.rowScales = tensor('float32', block.rowScales.subarray(0, tiles * tile), [tiles, 1, tile]);
-      }
-    }
-    const deleted = this.store.deletedBitmap();
-    if (this.store.dtype === 'int8') {
-      const width = Math.ceil(rows / this.store.tileRows) * this.store.tileRows;
-      const offset = new Float32Array(width).fill(Number.NEGATIVE_INFINITY);
-      const sums = block.codeSums!;
-      const scales = block.rowScales;
-      for (let r = 0; r < rows; r++) {
-        if (deleted[block.start + r] === 0) offset[r] = -128 * sums[r]! * (scales ? scales[r]! : 1);
-      }
-      entry.mask = offset;
-    } else if (block.dead > 0) {
-      const mask = new Float32Array(rows);
-      for (let r = 0; r < rows; r++) if (deleted[block.start + r] !== 0) mask[r] = Number.NEGATIVE_INFINITY;
-      entry.mask = mask;
+    const entry: BlockTensors = { version: block.version, corpus: [] };
+    for (let from = 0; from < block.rows; from += this.rowChunk) {
+      const n = Math.min(this.rowChunk, block.rows - from);
+      const rows = block.data.subarray(from * d, (from + n) * d);
+      entry.corpus.push(
+        rows instanceof Uint16Array ? tensor('float16', rows, [n, d]) : tensor('float32', rows, [n, d]),
+      );
     }
     this.cache.set(block, entry);
     return entry;
   }
 
-  /** The block's mask combined with the filter; undefined when the filter allows no live row here. */
-  private filterMask(
-    block: VectorBlock,
-    allowed: Uint8Array,
-    base: Float32Array | undefined,
-  ): Float32Array | undefined {
-    const width = base?.length ?? block.rows;
-    const mask = base ? Float32Array.from(base) : new Float32Array(width);
-    let any = false;
-    const end = Math.min(block.rows, Math.max(0, allowed.length - block.start));
-    for (let r = 0; r < end; r++) {
-      if (allowed[block.start + r] === 0) mask[r] = Number.NEGATIVE_INFINITY;
-      else if (mask[r] !== Number.NEGATIVE_INFINITY) any = true;
-    }
-    mask.fill(Number.NEGATIVE_INFINITY, end, block.rows);
-    return any ? mask : undefined;
-  }
-
-  /** int8: each query as int8 codes of its own symmetric scale, shifted by +128 to uint8. Its scale is
-   *  dropped: it is the same for every row, so the query's ranking does not change. */
-  private quantizeQueries(batch: Float32Array, m: number): Uint8Array {
+  /**
+   * int8: each query as int8 codes of its own symmetric scale, `codeWidth` long (zero padding). Per-dimension
+   * scales fold into the query (Σ code_j·s_j·q_j = Σ code_j·(s_j·q_j)); the query's own scale is dropped: it
+   * is the same for every row, so the query's ranking does not change.
+   */
+  private queryCodes(batch: Float32Array, m: number): Int8Array {
     const d = this.store.dimension;
-    const out = new Uint8Array(m * d);
-    const scaled = this.scaledQueries(batch, m);
-    for (let q = 0; q < m; q++) {
-      const { values, scale } = scaled[q]!;
-      for (let j = 0; j < d; j++) out[q * d + j] = Math.round(values[j]! / scale) + 128;
-    }
-    return out;
-  }
-
-  /** Each query with per-dimension scales folded in (Σ code_j·s_j·q_j = Σ code_j·(s_j·q_j)), and the
-   *  symmetric int8 scale that maps its largest magnitude to 127. */
-  private scaledQueries(batch: Float32Array, m: number): { values: Float32Array; scale: number }[] {
-    const d = this.store.dimension;
+    const width = this.store.codeWidth;
     const dimScales = this.store.dimensionScales();
-    return Array.from({ length: m }, (_, q) => {
-      const values = new Float32Array(d);
+    const out = new Int8Array(m * width);
+    const scaled = new Float32Array(d);
+    for (let q = 0; q < m; q++) {
       let maxAbs = 0;
       for (let j = 0; j < d; j++) {
         const v = batch[q * d + j]! * (dimScales ? dimScales[j]! : 1);
-        values[j] = v;
+        scaled[j] = v;
         if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
       }
-      return { values, scale: maxAbs > 0 ? maxAbs / 127 : 1 };
-    });
+      const scale = maxAbs > 0 ? maxAbs / 127 : 1;
+      for (let j = 0; j < d; j++) out[q * width + j] = Math.round(scaled[j]! / scale);
+    }
+    return out;
   }
 
   // --- the JavaScript scan (tiny stores, selective filters) -------------------------------------------
@@ -458,22 +395,11 @@ export class ExactKnn {
   }
 }
 
-/** The block's live rows narrowed by the filter; undefined when the filter allows no live row here. */
-function filterLive(
-  block: VectorBlock,
-  allowed: Uint8Array,
-  base: Uint8Array | undefined,
-): Uint8Array | undefined {
-  const live = new Uint8Array(block.rows);
-  const end = Math.min(block.rows, Math.max(0, allowed.length - block.start));
-  let any = false;
-  for (let r = 0; r < end; r++) {
-    if (allowed[block.start + r] !== 0 && (base === undefined || base[r] !== 0)) {
-      live[r] = 1;
-      any = true;
-    }
-  }
-  return any ? live : undefined;
+/** Live bytes as an additive mask for the graphs: 0 where a row may be returned, −∞ where not. */
+function additiveMask(live: Uint8Array): Float32Array {
+  const mask = new Float32Array(live.length);
+  for (let r = 0; r < live.length; r++) if (live[r] === 0) mask[r] = Number.NEGATIVE_INFINITY;
+  return mask;
 }
 
 /** Offers every thread's kept candidates to the per-query collectors (they break ties by ordinal). */

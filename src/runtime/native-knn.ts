@@ -12,7 +12,7 @@ interface Binding {
   readonly simd: boolean;
   scan(
     kind: 0 | 1,
-    queries: Float32Array | Int16Array,
+    queries: Float32Array | Int8Array,
     m: number,
     d: number,
     corpus: Float32Array | Int8Array,
@@ -60,21 +60,24 @@ export class NativeKnn {
     return this.scan(0, queries, d, rows, null, 0, o);
   }
 
-  /** int8 codes in tiles of `tileRows` rows, dimension-major; queries as int16 values of int8 range. */
+  /**
+   * int8 codes in tiles of `tileRows` rows of 4-dimension groups (vector-store.ts `codeIndex`); queries as
+   * int8 codes in [−127, 127], `width` (the dimension rounded up to 4) per query.
+   */
   scanInt8(
-    queries: Int16Array,
-    d: number,
+    queries: Int8Array,
+    width: number,
     codes: Int8Array,
     rowScales: Float32Array | null,
     tileRows: number,
     o: NativeScanCommon,
   ): NativeScanResult {
-    return this.scan(1, queries, d, codes, rowScales, tileRows, o);
+    return this.scan(1, queries, width, codes, rowScales, tileRows, o);
   }
 
   private scan(
     kind: 0 | 1,
-    queries: Float32Array | Int16Array,
+    queries: Float32Array | Int8Array,
     d: number,
     corpus: Float32Array | Int8Array,
     rowScales: Float32Array | null,
