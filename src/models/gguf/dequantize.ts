@@ -113,12 +113,7 @@ const KERNELS: Record<GgmlTypeName, BlockKernel> = {
     let qs = at + 16;
     let out = to;
     for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
-      const [sc1, m1] = scaleMinK4(q, scales, is);
-      const [sc2, m2] = scaleMinK4(q, scales, is + 1);
-      const d1 = d * sc1;
-      const d2 = d * sc2;
-      const min1 = dmin * m1;
-      const min2 = dmin * m2;
+      const [d1, min1, d2, min2] = subBlockScales(q, scales, is, d, dmin);
       for (let l = 0; l < 32; l++) y[out + l] = d1 * ((q[qs + l] as number) & 0xf) - min1;
       for (let l = 0; l < 32; l++) y[out + 32 + l] = d2 * ((q[qs + l] as number) >> 4) - min2;
       qs += 32;
@@ -135,12 +130,7 @@ const KERNELS: Record<GgmlTypeName, BlockKernel> = {
     let u1 = 1;
     let u2 = 2;
     for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
-      const [sc1, m1] = scaleMinK4(q, scales, is);
-      const [sc2, m2] = scaleMinK4(q, scales, is + 1);
-      const d1 = d * sc1;
-      const d2 = d * sc2;
-      const min1 = dmin * m1;
-      const min2 = dmin * m2;
+      const [d1, min1, d2, min2] = subBlockScales(q, scales, is, d, dmin);
       for (let l = 0; l < 32; l++) {
         const high = (q[qh + l] as number) & u1 ? 16 : 0;
         y[out + l] = d1 * (((q[ql + l] as number) & 0xf) + high) - min1;
@@ -187,6 +177,19 @@ const KERNELS: Record<GgmlTypeName, BlockKernel> = {
 const scratch = new DataView(new ArrayBuffer(4));
 
 /** The j-th 6-bit scale and minimum of a Q4_K/Q5_K super-block (ggml's get_scale_min_k4). */
+/** Q4_K/Q5_K: scale and min of sub-blocks `is` and `is + 1` (a 64-value stretch), times the block's d and dmin. */
+function subBlockScales(
+  q: Uint8Array,
+  scales: number,
+  is: number,
+  d: number,
+  dmin: number,
+): [number, number, number, number] {
+  const [sc1, m1] = scaleMinK4(q, scales, is);
+  const [sc2, m2] = scaleMinK4(q, scales, is + 1);
+  return [d * sc1, dmin * m1, d * sc2, dmin * m2];
+}
+
 function scaleMinK4(q: Uint8Array, at: number, j: number): [number, number] {
   if (j < 4) return [(q[at + j] as number) & 63, (q[at + j + 4] as number) & 63];
   const packed = q[at + j + 4] as number;
