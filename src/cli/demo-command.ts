@@ -32,7 +32,7 @@ export function registerDemoCommand(program: Command): void {
     .action(async (opts: { docs: number; seed: number }) => {
       const paths = siftPaths();
       const collection = await ensureDemoCollection({
-        root: `${paths.home}/collections`,
+        root: paths.collections,
         seed: opts.seed,
         docs: opts.docs,
       });

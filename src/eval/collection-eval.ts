@@ -119,7 +119,7 @@ export interface SecondStage {
 function sampleQueries<T>(queries: readonly T[], n: number): T[] {
   if (n >= queries.length) return [...queries];
   const random = mulberry32(0x5eed);
-  const order = queries.map((q, i) => ({ i, key: random() }));
+  const order = queries.map((_, i) => ({ i, key: random() }));
   order.sort((a, b) => a.key - b.key);
   const keep = new Set(order.slice(0, n).map((o) => o.i));
   return queries.filter((_, i) => keep.has(i));

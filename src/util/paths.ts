@@ -8,11 +8,19 @@ export interface SiftPaths {
   indexes: string;
   models: string;
   cache: string;
+  /** Generated collections (the demo job corpus). */
+  collections: string;
 }
 
 export function siftPaths(env: NodeJS.ProcessEnv = process.env): SiftPaths {
   const home = resolve(env.SIFT_HOME ?? join(homedir(), '.sift'));
-  return { home, indexes: join(home, 'indexes'), models: join(home, 'models'), cache: join(home, 'cache') };
+  return {
+    home,
+    indexes: join(home, 'indexes'),
+    models: join(home, 'models'),
+    cache: join(home, 'cache'),
+    collections: join(home, 'collections'),
+  };
 }
 
 /** The read-only shared data folder (collections, tokenizers) used by tests and benchmarks. */
