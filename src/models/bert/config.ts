@@ -1,10 +1,19 @@
-// Reads a Hugging Face BERT config.json into the few numbers the graph builder needs, refusing what it cannot build.
+// Reads a Hugging Face BERT-family config.json (BERT, MPNet) into the few numbers the graph builder needs,
+// refusing what it cannot build.
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiftError } from '../../errors.js';
 
+/**
+ * The encoder families the builder knows. They share the post-LN block; MPNet (Song et al. 2020) differs in
+ * its tensor names, in having no token types, in position ids that start after the padding id, and in a
+ * bucketed relative-position bias added to every layer's attention scores (shared by all layers).
+ */
+export type EncoderArchitecture = 'bert' | 'mpnet';
+
 export interface BertConfig {
+  architecture: EncoderArchitecture;
   hiddenSize: number;
   numAttentionHeads: number;
   /** From config; the builder counts layers in the weights (pruned models may have fewer). */
@@ -16,6 +25,10 @@ export interface BertConfig {
   layerNormEps: number;
   /** head_dim = hidden / heads, fixed for every layer even when heads are pruned. */
   headDim: number;
+  /** Position of the first token in the position table: 0 for BERT, pad_token_id + 1 for MPNet. */
+  positionOffset: number;
+  /** MPNet: buckets of the relative-position bias (relative_attention_num_buckets); 0 for BERT. */
+  relativeAttentionBuckets: number;
 }
 
 /** Activations the builder implements; HF BERT's "gelu" is the exact erf form. */
@@ -29,8 +42,9 @@ export function parseBertConfig(json: unknown, file: string): BertConfig {
     return fail('config is not a JSON object');
   const c = json as Record<string, unknown>;
   const modelType = c['model_type'];
-  if (modelType !== 'bert')
-    fail(`model_type "${String(modelType)}" is not supported (only "bert")`, 'model_type');
+  if (modelType !== 'bert' && modelType !== 'mpnet')
+    fail(`model_type "${String(modelType)}" is not supported (only "bert" and "mpnet")`, 'model_type');
+  const architecture = modelType as EncoderArchitecture;
   const int = (field: string, fallback?: number): number => {
     const value = c[field] ?? fallback;
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
@@ -60,7 +74,12 @@ export function parseBertConfig(json: unknown, file: string): BertConfig {
       'num_attention_heads',
     );
   }
+  const mpnet = architecture === 'mpnet';
+  const padding = c['pad_token_id'] ?? 1;
+  if (mpnet && (typeof padding !== 'number' || !Number.isInteger(padding) || padding < 0))
+    fail('field "pad_token_id" must be an integer ≥ 0', 'pad_token_id');
   return {
+    architecture,
     hiddenSize,
     numAttentionHeads,
     numHiddenLayers: int('num_hidden_layers'),
@@ -70,6 +89,8 @@ export function parseBertConfig(json: unknown, file: string): BertConfig {
     typeVocabSize: int('type_vocab_size', 2),
     layerNormEps: eps as number,
     headDim: hiddenSize / numAttentionHeads,
+    positionOffset: mpnet ? (padding as number) + 1 : 0,
+    relativeAttentionBuckets: mpnet ? int('relative_attention_num_buckets', 32) : 0,
   };
 }
 

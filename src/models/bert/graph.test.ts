@@ -11,7 +11,7 @@ import { mulberry32 as random } from '../../util/mulberry32.js';
 import { preferredWeightType } from '../quantize.js';
 import { encodeSafetensors, type FloatTensor, parseSafetensors } from '../safetensors.js';
 import { type BertConfig, parseBertConfig } from './config.js';
-import { type BertGraphOptions, buildBertEncoderGraph } from './graph.js';
+import { type BertGraphOptions, buildBertEncoderGraph, relativePositionBucket } from './graph.js';
 import type { WeightSource } from './weights.js';
 
 const HIDDEN = 32;
@@ -377,5 +377,32 @@ describe('buildBertEncoderGraph (tiny random BERT)', () => {
       () => parseBertConfig({ model_type: 'llama' }, 'config.json'),
       (e: unknown) => isSiftError(e, 'E_MODEL_CONFIG') && /llama/.test(e.message),
     );
+  });
+});
+
+describe('relativePositionBucket (MPNet / T5 buckets, 32 of them)', () => {
+  it('keeps distances under 8 exact, one half of the buckets per direction', () => {
+    for (let d = 0; d < 8; d++) {
+      assert.equal(relativePositionBucket(-d, 32), d, `key ${d} before the query`);
+      if (d > 0) assert.equal(relativePositionBucket(d, 32), 16 + d, `key ${d} after the query`);
+    }
+  });
+
+  it('grows logarithmically to 128 and stays in the last bucket beyond', () => {
+    // Powers of two sit exactly on bucket boundaries (log ratios 1/4, 1/2, 3/4): float32 rounding in the
+    // reference must not move them.
+    assert.equal(relativePositionBucket(-16, 32), 10);
+    assert.equal(relativePositionBucket(-32, 32), 12);
+    assert.equal(relativePositionBucket(-64, 32), 14);
+    assert.equal(relativePositionBucket(-127, 32), 15);
+    assert.equal(relativePositionBucket(-128, 32), 15);
+    assert.equal(relativePositionBucket(-5000, 32), 15);
+    assert.equal(relativePositionBucket(5000, 32), 31);
+    let previous = 0;
+    for (let d = 0; d < 600; d++) {
+      const bucket = relativePositionBucket(-d, 32);
+      assert.ok(bucket >= previous && bucket <= 15, `distance ${d}: bucket ${bucket}`);
+      previous = bucket;
+    }
   });
 });

@@ -1,9 +1,11 @@
-// Builds an ONNX graph of a BERT encoder (Devlin et al. 2019) from its weights: embeddings, post-LN layers, pooling.
+// Builds an ONNX graph of a BERT-family encoder from its weights: embeddings, post-LN layers, pooling.
 //
-// Per layer: h = LN(x + Attn(x)·W_o), x' = LN(h + GELU(h·W_1)·W_2), with Attn = softmax(QKᵀ/√d + mask)·V.
+// Per layer: h = LN(x + Attn(x)·W_o), x' = LN(h + GELU(h·W_1)·W_2), with Attn = softmax(QKᵀ/√d + B + mask)·V,
+// where B is 0 for BERT (Devlin et al. 2019) and MPNet's bucketed relative-position bias (Song et al. 2020).
 // Each layer's widths (heads, MLP neurons) come from its own weights (see weights.ts). The graph reads
-// input_ids, attention_mask and token_type_ids (int64 [batch, sequence]) and writes `sentence_embedding`
-// [batch, hidden] (pooled, optionally L2-normalised), `last_hidden_state` and/or `logits` (cross-encoders).
+// input_ids, attention_mask and (BERT only) token_type_ids (int64 [batch, sequence]) and writes
+// `sentence_embedding` [batch, hidden] (pooled, optionally L2-normalised), `last_hidden_state` and/or
+// `logits` (cross-encoders).
 
 import { SiftError } from '../../errors.js';
 import { attr, GraphBuilder } from '../onnx/graph-builder.js';
@@ -24,10 +26,10 @@ import {
 } from '../onnx/layers.js';
 import type { QuantizeMode, WeightType } from '../quantize.js';
 import type { BertConfig } from './config.js';
-import { type BertWeights, bertWeights, type WeightSource } from './weights.js';
+import { type BertWeights, bertWeights, type RelativeBias, type WeightSource } from './weights.js';
 
 /** Bumped whenever the graph this file builds changes, so cached graphs are rebuilt. */
-export const BERT_GRAPH_VERSION = 1;
+export const BERT_GRAPH_VERSION = 2;
 
 export type Pooling = 'mean' | 'cls' | 'none';
 
@@ -71,7 +73,7 @@ export function buildBertEncoderGraph(
   return g.toBytes({
     producerName: 'sift',
     producerVersion: String(BERT_GRAPH_VERSION),
-    metadata: { architecture: 'bert', options: JSON.stringify(options) },
+    metadata: { architecture: config.architecture, options: JSON.stringify(options) },
   });
 }
 
@@ -85,12 +87,21 @@ export function bertEncoder(
   const dims = ['batch', 'sequence'];
   const ids = g.input('input_ids', 'int64', dims);
   const mask = g.input('attention_mask', 'int64', dims);
-  const types = g.input('token_type_ids', 'int64', dims);
+  const types = w.tokenTypes ? g.input('token_type_ids', 'int64', dims) : undefined;
   const kernel = options.attention ?? 'ops';
   const eps = config.layerNormEps;
+  if (w.relativeBias && kernel === 'fused') {
+    throw new SiftError(
+      'E_MODEL_CONFIG',
+      `fused attention is not built for ${config.architecture}'s relative bias`,
+      {
+        field: 'attention',
+      },
+    );
+  }
 
   let x = g.scoped('embeddings', () => {
-    const words = g.node('Gather', [
+    let sum = g.node('Gather', [
       g.initializer('embeddings.word_embeddings', w.words.data, [w.words.rows, w.hidden]),
       ids,
     ]);
@@ -98,18 +109,30 @@ export function bertEncoder(
       w.positions.rows,
       w.hidden,
     ]);
+    // Positions offset … offset + length − 1. MPNet counts from pad_token_id + 1 and gives padding the
+    // padding position instead; rows are right-padded and padding is masked, so real tokens see the same.
     const length = g.node('Shape', [ids], 1, { start: attr.int(1), end: attr.int(2) });
-    const positions = g.node('Slice', [positionTable, g.int64s([0]), length, g.int64s([0])]);
-    const typeTable = g.initializer('embeddings.token_type_embeddings', w.tokenTypes.data, [
-      w.tokenTypes.rows,
-      w.hidden,
-    ]);
-    const tokenTypes = g.node('Gather', [typeTable, types]);
-    const sum = g.node('Add', [g.node('Add', [words, positions]), tokenTypes]);
+    const offset = g.int64s([config.positionOffset]);
+    const end = config.positionOffset === 0 ? length : g.node('Add', [length, offset]);
+    const positions = g.node('Slice', [positionTable, offset, end, g.int64s([0])]);
+    sum = g.node('Add', [sum, positions]);
+    if (w.tokenTypes && types) {
+      const typeTable = g.initializer('embeddings.token_type_embeddings', w.tokenTypes.data, [
+        w.tokenTypes.rows,
+        w.hidden,
+      ]);
+      sum = g.node('Add', [sum, g.node('Gather', [typeTable, types])]);
+    }
     return layerNorm(g, sum, w.embeddingNorm.gamma, w.embeddingNorm.beta, eps, 'embeddings.LayerNorm');
   });
 
-  const masks = attentionMasks(g, mask, kernel);
+  let masks = attentionMasks(g, mask, kernel);
+  if (w.relativeBias) {
+    // The bias depends only on (key − query) positions, so it is computed once and added to the padding
+    // mask: every layer then adds one [batch, heads, sequence, sequence] term, as for BERT's mask alone.
+    const bias = relativePositionBias(g, ids, w.relativeBias, config.maxPositionEmbeddings);
+    masks = { additive: g.node('Add', [masks.additive!, bias]) };
+  }
   const lin = (input: string, weights: LinearWeights, name: string, extra: Partial<LinearOptions> = {}) => {
     const linearOptions: LinearOptions = { name, ...extra };
     const isFfnOutput = name.endsWith('.output.dense') && !name.endsWith('attention.output.dense');
@@ -144,6 +167,54 @@ export function bertEncoder(
     });
   }
   return x;
+}
+
+/**
+ * MPNet's relative-position bias [1, heads, sequence, sequence] for the current length: per (query i, key j)
+ * the learnt per-head bias of bucket(j − i). The buckets are T5's (Raffel et al. 2020), as transformers'
+ * MPNet computes them: 8 exact distances per direction, then logarithmic up to 128, one side per half.
+ * Every possible offset's bias row is tabulated here, so the graph only gathers.
+ */
+function relativePositionBias(
+  g: GraphBuilder,
+  ids: string,
+  table: RelativeBias,
+  maxPositions: number,
+): string {
+  return g.scoped('relative_position_bias', () => {
+    const span = 2 * maxPositions - 1;
+    const rows = new Float32Array(span * table.heads);
+    for (let r = 0; r < span; r++) {
+      const bucket = relativePositionBucket(r - (maxPositions - 1), table.buckets);
+      rows.set(table.data.subarray(bucket * table.heads, (bucket + 1) * table.heads), r * table.heads);
+    }
+    const biasByOffset = g.initializer('encoder.relative_position_bias', rows, [span, table.heads]);
+    const length = g.node('Squeeze', [g.node('Shape', [ids], 1, { start: attr.int(1), end: attr.int(2) })]);
+    const steps = g.node('Range', [g.int64s([0], []), length, g.int64s([1], [])]);
+    const keys = g.node('Unsqueeze', [steps, g.int64s([0])]); // [1, S]: j
+    const queries = g.node('Unsqueeze', [steps, g.int64s([1])]); // [S, 1]: i
+    const offsets = g.node('Add', [g.node('Sub', [keys, queries]), g.int64s([maxPositions - 1], [])]);
+    const perPair = g.node('Gather', [biasByOffset, offsets]); // [S, S, heads]
+    const perHead = g.node('Transpose', [perPair], 1, { perm: attr.ints([2, 0, 1]) });
+    return g.node('Unsqueeze', [perHead, g.int64s([0])]);
+  });
+}
+
+/**
+ * T5/MPNet relative-position bucket of `relative` = key − query, with transformers' arithmetic: the
+ * logarithm is taken in float32 and truncated, so each step is rounded to float32 here as well.
+ */
+export function relativePositionBucket(relative: number, buckets: number, maxDistance = 128): number {
+  const half = Math.floor(buckets / 2);
+  let bucket = relative > 0 ? half : 0;
+  const n = Math.abs(relative);
+  const maxExact = Math.floor(half / 2);
+  if (n < maxExact) return bucket + n;
+  const f = Math.fround;
+  const logRatio = f(Math.log(f(n / maxExact)));
+  const scaled = f(f(logRatio / f(Math.log(maxDistance / maxExact))) * (half - maxExact));
+  bucket += Math.min(maxExact + Math.trunc(scaled), half - 1);
+  return bucket;
 }
 
 function addOutputs(

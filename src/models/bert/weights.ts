@@ -1,14 +1,17 @@
-// Finds a BERT's tensors by their Hugging Face names and reads every layer's shape from the weights themselves.
+// Finds a BERT-family encoder's tensors by their Hugging Face names and reads every layer's shape from the
+// weights themselves.
 //
 // Shapes come from the tensors, not from config.json, so pruned models work: a layer may have fewer
 // attention heads (query rows / head_dim) or MLP neurons (intermediate rows) than another, and the
 // model may have fewer layers than `num_hidden_layers`. Sequence-classification checkpoints (cross-
-// encoders) prefix the encoder with "bert." and add "classifier.*"; both layouts are accepted.
+// encoders) prefix the encoder with "bert." and add "classifier.*"; both layouts are accepted. MPNet names
+// its attention tensors attention.attn.{q,k,v,o} and attention.LayerNorm, has no token-type table, and
+// keeps one relative-position bias table for all layers (encoder.relative_attention_bias).
 
 import { SiftError } from '../../errors.js';
 import type { LinearWeights } from '../onnx/layers.js';
 import type { FloatTensor } from '../safetensors.js';
-import type { BertConfig } from './config.js';
+import type { BertConfig, EncoderArchitecture } from './config.js';
 
 /** Where weights come from: a SafetensorsFile, or a map of tensors in tests. */
 export interface WeightSource {
@@ -46,11 +49,20 @@ export interface BertLayerWeights {
   outputNorm: NormWeights;
 }
 
+/** MPNet's relative-position bias: one row of per-head biases per bucket, [buckets, heads]. */
+export interface RelativeBias {
+  data: Float32Array;
+  buckets: number;
+  heads: number;
+}
+
 export interface BertWeights {
   hidden: number;
   words: EmbeddingTable;
   positions: EmbeddingTable;
-  tokenTypes: EmbeddingTable;
+  /** Absent in MPNet, which has no token types. */
+  tokenTypes?: EmbeddingTable;
+  relativeBias?: RelativeBias;
   embeddingNorm: NormWeights;
   layers: BertLayerWeights[];
   /** pooler.dense (tanh(W·h_CLS + b)); absent in some sentence-transformers exports. */
@@ -59,13 +71,47 @@ export interface BertWeights {
   classifier?: LinearWeights;
 }
 
-/** Collects a BERT's weights, checking that every shape fits the hidden size and head size. */
+/** Where each family keeps a layer's tensors, relative to `encoder.layer.<i>.`. */
+const LAYER_NAMES: Record<
+  EncoderArchitecture,
+  {
+    prefix: string;
+    query: string;
+    key: string;
+    value: string;
+    attentionOutput: string;
+    attentionNorm: string;
+  }
+> = {
+  bert: {
+    prefix: 'bert.',
+    query: 'attention.self.query',
+    key: 'attention.self.key',
+    value: 'attention.self.value',
+    attentionOutput: 'attention.output.dense',
+    attentionNorm: 'attention.output.LayerNorm',
+  },
+  mpnet: {
+    prefix: 'mpnet.',
+    query: 'attention.attn.q',
+    key: 'attention.attn.k',
+    value: 'attention.attn.v',
+    attentionOutput: 'attention.attn.o',
+    attentionNorm: 'attention.LayerNorm',
+  },
+};
+
+/** Collects an encoder's weights, checking that every shape fits the hidden size and head size. */
 export function bertWeights(source: WeightSource, config: BertConfig): BertWeights {
+  const names = LAYER_NAMES[config.architecture];
   const prefix = source.has('embeddings.word_embeddings.weight')
     ? ''
-    : source.has('bert.embeddings.word_embeddings.weight')
-      ? 'bert.'
-      : fail(source, 'the weights are not a BERT model: no embeddings.word_embeddings.weight');
+    : source.has(`${names.prefix}embeddings.word_embeddings.weight`)
+      ? names.prefix
+      : fail(
+          source,
+          `the weights are not a ${config.architecture} model: no embeddings.word_embeddings.weight`,
+        );
   const get = (name: string): FloatTensor => {
     if (!source.has(name)) fail(source, `tensor "${name}" is missing`, name);
     return source.float32(name);
@@ -112,15 +158,15 @@ export function bertWeights(source: WeightSource, config: BertConfig): BertWeigh
   };
 
   const layers: BertLayerWeights[] = [];
-  for (let i = 0; source.has(`${prefix}encoder.layer.${i}.attention.self.query.weight`); i++) {
+  for (let i = 0; source.has(`${prefix}encoder.layer.${i}.${names.query}.weight`); i++) {
     const base = `${prefix}encoder.layer.${i}`;
-    const query = linearAt(`${base}.attention.self.query`, hidden);
+    const query = linearAt(`${base}.${names.query}`, hidden);
     const width = query.outFeatures;
     if (width % config.headDim !== 0) {
       fail(
         source,
         `layer ${i}: query width ${width} is not a multiple of head_dim ${config.headDim}`,
-        `${base}.attention.self.query.weight`,
+        `${base}.${names.query}.weight`,
       );
     }
     const intermediate = linearAt(`${base}.intermediate.dense`, hidden);
@@ -128,10 +174,10 @@ export function bertWeights(source: WeightSource, config: BertConfig): BertWeigh
       index: i,
       heads: width / config.headDim,
       query,
-      key: linearAt(`${base}.attention.self.key`, hidden, width),
-      value: linearAt(`${base}.attention.self.value`, hidden, width),
-      attentionOutput: linearAt(`${base}.attention.output.dense`, width, hidden),
-      attentionNorm: norm(`${base}.attention.output.LayerNorm`),
+      key: linearAt(`${base}.${names.key}`, hidden, width),
+      value: linearAt(`${base}.${names.value}`, hidden, width),
+      attentionOutput: linearAt(`${base}.${names.attentionOutput}`, width, hidden),
+      attentionNorm: norm(`${base}.${names.attentionNorm}`),
       intermediate,
       output: linearAt(`${base}.output.dense`, intermediate.outFeatures, hidden),
       outputNorm: norm(`${base}.output.LayerNorm`),
@@ -146,17 +192,51 @@ export function bertWeights(source: WeightSource, config: BertConfig): BertWeigh
       table(source, get(`${prefix}embeddings.position_embeddings.weight`)),
       'position_embeddings',
     ),
-    tokenTypes: expectWidth(
-      table(source, get(`${prefix}embeddings.token_type_embeddings.weight`)),
-      'token_type_embeddings',
-    ),
     embeddingNorm: norm(`${prefix}embeddings.LayerNorm`),
     layers,
   };
+  if (config.architecture === 'bert') {
+    weights.tokenTypes = expectWidth(
+      table(source, get(`${prefix}embeddings.token_type_embeddings.weight`)),
+      'token_type_embeddings',
+    );
+  } else {
+    weights.relativeBias = relativeBias(
+      source,
+      get(`${prefix}encoder.relative_attention_bias.weight`),
+      config,
+      layers,
+    );
+  }
   if (source.has(`${prefix}pooler.dense.weight`))
     weights.pooler = linearAt(`${prefix}pooler.dense`, hidden, hidden);
   if (source.has('classifier.weight')) weights.classifier = linearAt('classifier', hidden);
   return weights;
+}
+
+function relativeBias(
+  source: WeightSource,
+  t: FloatTensor,
+  config: BertConfig,
+  layers: readonly BertLayerWeights[],
+): RelativeBias {
+  const [buckets, heads] = t.shape;
+  if (t.shape.length !== 2 || buckets !== config.relativeAttentionBuckets || heads === undefined) {
+    fail(
+      source,
+      `tensor "${t.name}" has shape [${t.shape.join(',')}], expected [${config.relativeAttentionBuckets}, heads]`,
+      t.name,
+    );
+  }
+  // One table serves every layer, so every layer must keep every head (pruned MPNet heads are not supported).
+  const pruned = layers.find((layer) => layer.heads !== heads);
+  if (pruned)
+    fail(
+      source,
+      `layer ${pruned.index} has ${pruned.heads} heads but the relative bias has ${heads}`,
+      t.name,
+    );
+  return { data: t.data, buckets: buckets as number, heads: heads as number };
 }
 
 function table(source: WeightSource, t: FloatTensor): EmbeddingTable {
