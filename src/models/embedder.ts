@@ -6,7 +6,7 @@
 // Texts are sorted by token count and cut into batches so each batch pads to nearly its own length;
 // the output rows are put back in input order.
 
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SiftError } from '../errors.js';
 import { createSession, type OrtTensor, type Session, tensor } from '../runtime/ort.js';

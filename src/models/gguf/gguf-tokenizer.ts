@@ -106,7 +106,7 @@ export function ggufTokenizer(gguf: GgufFile): GgufTokenizerInfo {
 
 function stringArray(gguf: GgufFile, key: string): string[] {
   const values = metaArray(gguf, key);
-  if (!values || !values.every((v): v is string => typeof v === 'string')) {
+  if (!values?.every((v): v is string => typeof v === 'string')) {
     throw new SiftError('E_MODEL_CONFIG', `GGUF metadata "${key}" is missing or not a list of strings`, {
       file: gguf.file,
       field: key,
