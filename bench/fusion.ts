@@ -2,7 +2,7 @@
 // better of the two on every collection? And what would calibrating the fusion weight on labels buy?
 //
 // For each collection (cranfield, dbpedia-entity-subset, and the demo job collection, generated in
-// SIFT_HOME if missing) it runs BM25 and dense (all-MiniLM-L6-v2) once, depth 1,000, through
+// SIFT_HOME if missing) it runs BM25 and dense (--embedder, default all-MiniLM-L6-v2) once, depth 1,000, through
 // evaluateCollection with the cached indexes, then fuses the two runs' top 100 (hybrid's depth) with:
 //   - sift's own fusions (src/retrieve/fusion.ts): RRF k = 60 (the default) and min–max weighted
 //     (CombSUM), equal weights;
@@ -15,7 +15,8 @@
 // Reported: NDCG@10 of each, its difference from the better single retriever and the paired
 // randomisation test of that difference (per-query NDCG@10).
 //
-//   npm run build && SIFT_HOME=... node dist/bench/fusion.js
+//   npm run build && SIFT_HOME=... node dist/bench/fusion.js [--embedder <id>]
+// Results: bench/results/fusion.json (default embedder) or fusion-<id>.json.
 
 import { join } from 'node:path';
 import { ensureDemoCollection } from '../src/demo/index.js';
@@ -35,7 +36,7 @@ import type { Hit } from '../src/retrieve/retriever.js';
 import { mulberry32 } from '../src/util/mulberry32.js';
 import { sharedDir, siftPaths } from '../src/util/paths.js';
 import { FUSION_VARIANTS, type ScoredList } from './lib/fusion-variants.js';
-import { machineInfo, printTable, writeResult } from './lib/report.js';
+import { machineInfo, printTable, stringArg, writeResult } from './lib/report.js';
 
 /** Hybrid retrieval fuses each retriever's top 100 (HybridRetriever's default depth). */
 const FUSION_DEPTH = 100;
@@ -61,13 +62,13 @@ interface MethodScore {
   pValue?: number;
 }
 
-async function runsFor(folder: string): Promise<CollectionRuns> {
+async function runsFor(folder: string, embedder: string): Promise<CollectionRuns> {
   const indexesRoot = siftPaths().indexes;
   const bm25 = await evaluateCollection(folder, { mode: 'bm25', indexesRoot, quiet: true });
   const dense = await evaluateCollection(folder, {
     mode: 'dense',
     indexesRoot,
-    embedder: DEFAULT_EMBEDDER,
+    embedder,
     quiet: true,
   });
   const { docs } = dense.index;
@@ -155,6 +156,7 @@ function calibratedByCrossValidation(runs: CollectionRuns): { result: EvalResult
 }
 
 async function main(): Promise<void> {
+  const embedder = stringArg('--embedder', DEFAULT_EMBEDDER);
   const shared = sharedDir();
   const demo = await ensureDemoCollection({ root: siftPaths().collections });
   const folders = [
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
   const calibration: Record<string, { chosenWeights: number[] }> = {};
 
   for (const folder of folders) {
-    const runs = await runsFor(folder);
+    const runs = await runsFor(folder, embedder);
     const evaluate = (run: Run) => evaluateRun(run, runs.collection.qrels, { metrics: ['ndcg@10'] });
     const bm25 = evaluate(runs.bm25);
     const dense = evaluate(runs.dense);
@@ -213,7 +215,7 @@ async function main(): Promise<void> {
 
   const machine = machineInfo();
   console.log(
-    `\nFusion of BM25 and dense (${DEFAULT_EMBEDDER}), top ${FUSION_DEPTH} of each: NDCG@10 ` +
+    `\nFusion of BM25 and dense (${embedder}), top ${FUSION_DEPTH} of each: NDCG@10 ` +
       `(Δ vs the better single retriever, paired randomisation p) — ${machine.cpu}, Node ${process.version}\n`,
   );
   printTable(rows, 4);
@@ -222,10 +224,10 @@ async function main(): Promise<void> {
     .join('; ');
   console.log(`\nDense weights chosen by the label-calibrated rows (${SPLITS} splits × 2 halves): ${chosen}`);
 
-  writeResult('fusion', {
+  writeResult(embedder === DEFAULT_EMBEDDER ? 'fusion' : `fusion-${embedder}`, {
     question: 'does a fusion chosen on principle reach the better of BM25 and dense on every collection?',
     settings: {
-      embedder: DEFAULT_EMBEDDER,
+      embedder,
       runDepth: 1000,
       fusionDepth: FUSION_DEPTH,
       weightGrid: WEIGHT_GRID,

@@ -82,3 +82,12 @@ export function positiveIntArg(name: string, fallback: number): number {
   const value = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
   return Number.isInteger(value) && value > 0 ? value : fallback;
 }
+
+/** The word after `--name` on the command line, or `fallback`; a flag given without a value is an error. */
+export function stringArg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const value = process.argv[i + 1];
+  if (!value || value.startsWith('--')) throw new Error(`${name} needs a value`);
+  return value;
+}
