@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SiftError } from '../errors.js';
 import { createSession, type OrtTensor, type Session, tensor } from '../runtime/ort.js';
-import { readBertConfig } from './bert/config.js';
+import { positionCapacity, readBertConfig } from './bert/config.js';
 import type { BertGraphOptions } from './bert/graph.js';
 import { openBertGraph } from './bert/open-graph.js';
 import { normalizeRows, poolTokens } from './onnx/row-pooling.js';
@@ -119,7 +119,7 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
     );
   } else {
     const { config, text } = await readBertConfig(dir);
-    const positions = config.maxPositionEmbeddings - config.positionOffset;
+    const positions = positionCapacity(config);
     if (maxLength > positions) {
       throw new SiftError(
         'E_BAD_ARGUMENT',

@@ -12,6 +12,7 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isSiftError } from '../errors.js';
 import { encodeSafetensors } from '../models/safetensors.js';
 import { sharedDir } from '../util/paths.js';
 import { type CrossEncoderRanker, loadCrossEncoder } from './cross-encoder-ranker.js';
@@ -118,5 +119,31 @@ describe('cross-encoder ranker parity with transformers', { skip }, () => {
       long,
     ]);
     assert.ok(Math.abs((scores[0] ?? 0) - q.logit) < 1e-5);
+  });
+});
+
+describe('loadCrossEncoder on a non-BERT folder', () => {
+  it('refuses an MPNet config with E_MODEL_CONFIG naming model_type, before reading any weights', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sift-ce-mpnet-'));
+    try {
+      const config = {
+        model_type: 'mpnet',
+        hidden_size: 32,
+        num_attention_heads: 4,
+        num_hidden_layers: 1,
+        intermediate_size: 64,
+        vocab_size: 100,
+        max_position_embeddings: 66,
+        pad_token_id: 1,
+      };
+      await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+      await assert.rejects(
+        loadCrossEncoder(dir, { id: 'mpnet-pair' }),
+        (e) =>
+          isSiftError(e, 'E_MODEL_CONFIG') && e.context.field === 'model_type' && /mpnet/.test(e.message),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

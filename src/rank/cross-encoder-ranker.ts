@@ -6,8 +6,9 @@
 // length and batched, so padding stays small. One label: the score is that logit (ms-marco style); two
 // labels: the logit margin of "relevant" (label 1) over label 0.
 
+import { join } from 'node:path';
 import { SiftError } from '../errors.js';
-import { readBertConfig } from '../models/bert/config.js';
+import { positionCapacity, readBertConfig } from '../models/bert/config.js';
 import { openBertGraph } from '../models/bert/open-graph.js';
 import { loadTokenizer, type TextTokenizer } from '../models/tokenizer.js';
 import { type Session, tensor } from '../runtime/ort.js';
@@ -29,7 +30,16 @@ export async function loadCrossEncoder(
   options: CrossEncoderOptions,
 ): Promise<CrossEncoderRanker> {
   const { config, text } = await readBertConfig(dir);
-  const maxLength = Math.min(options.maxLength ?? 512, config.maxPositionEmbeddings);
+  // The pair classifier head (pooler + classifier) and the token-type input are BERT's; other encoder
+  // families name and shape their classification heads differently.
+  if (config.architecture !== 'bert') {
+    throw new SiftError(
+      'E_MODEL_CONFIG',
+      `cross-encoders must be BERT models; this one is "${config.architecture}"`,
+      { file: join(dir, 'config.json'), field: 'model_type' },
+    );
+  }
+  const maxLength = Math.min(options.maxLength ?? 512, positionCapacity(config));
   const tokenizer = await loadTokenizer(dir, { maxLength });
   const graphOptions = { pooling: 'none' as const, normalize: false, head: 'classifier' as const };
   const { session } = await openBertGraph(dir, { parsed: config, text }, graphOptions, {

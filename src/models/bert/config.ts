@@ -31,6 +31,11 @@ export interface BertConfig {
   relativeAttentionBuckets: number;
 }
 
+/** The longest input the position table allows: MPNet's first positions belong to padding. */
+export function positionCapacity(config: BertConfig): number {
+  return config.maxPositionEmbeddings - config.positionOffset;
+}
+
 /** Activations the builder implements; HF BERT's "gelu" is the exact erf form. */
 const SUPPORTED_ACTIVATIONS = new Set(['gelu']);
 

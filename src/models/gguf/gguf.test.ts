@@ -81,6 +81,16 @@ describe('halfToFloat', () => {
   });
 });
 
+/** A GGUF v3 file header ("GGUF", version, tensor count, metadata count) and nothing after it. */
+function ggufHeader(tensors: bigint, metadata: bigint): Buffer {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0x46554747, 0);
+  header.writeUInt32LE(3, 4);
+  header.writeBigUInt64LE(tensors, 8);
+  header.writeBigUInt64LE(metadata, 16);
+  return header;
+}
+
 describe('GGUF reader errors', () => {
   it('refuses a file that is not GGUF, and a truncated one, naming the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sift-gguf-'));
@@ -92,11 +102,7 @@ describe('GGUF reader errors', () => {
         (e) => isSiftError(e, 'E_MODEL_LOAD') && e.message.includes(notGguf),
       );
       // A valid header that promises one metadata entry and then ends.
-      const header = Buffer.alloc(24);
-      header.writeUInt32LE(0x46554747, 0);
-      header.writeUInt32LE(3, 4);
-      header.writeBigUInt64LE(0n, 8);
-      header.writeBigUInt64LE(1n, 16);
+      const header = ggufHeader(0n, 1n);
       assert.throws(
         () => parseGguf(header, 'cut.gguf'),
         (e) => isSiftError(e, 'E_MODEL_LOAD') && /truncated/.test(e.message),
@@ -111,11 +117,7 @@ describe('GGUF reader errors', () => {
       at = table.writeBigUInt64LE(32n, at);
       at = table.writeUInt32LE(0, at);
       table.writeBigUInt64LE(0n, at);
-      const head = Buffer.alloc(24);
-      head.writeUInt32LE(0x46554747, 0);
-      head.writeUInt32LE(3, 4);
-      head.writeBigUInt64LE(1n, 8);
-      head.writeBigUInt64LE(0n, 16);
+      const head = ggufHeader(1n, 0n);
       assert.throws(
         () => parseGguf(Buffer.concat([head, table]), 'short.gguf'),
         (e) => isSiftError(e, 'E_MODEL_LOAD') && /"blk\.0\.weight" runs past the end/.test(e.message),
