@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
 import { openCollection, readQrels } from '../eval/index.js';
-import { readBeirQueries, readLines } from '../ingest/index.js';
+import { inSplit, type QuerySplit, readBeirQueries, readLines } from '../ingest/index.js';
 import type { Query } from '../ingest/types.js';
 import {
   auditAgreement,
@@ -65,6 +65,11 @@ export function registerJudgeCommand(program: Command): void {
       parseNonNegativeNumber,
       0,
     )
+    .option(
+      '--split <side>',
+      'which queries: train | test | all, by the fixed hash split of query ids (label training sets on train only)',
+      'all',
+    )
     .option('--seed <n>', 'sampling seed', parsePositiveInt, 42)
     .option('--quiet', 'no progress bars', false)
     .action(sampleAction);
@@ -80,7 +85,7 @@ export function registerJudgeCommand(program: Command): void {
     )
     .option(
       '--judge <spec>',
-      'default (sift local model) | <local model id> | <OpenAI-compatible base URL>',
+      'default (Qwen2.5-Coder-1.5B on llama.cpp) | llama:<model id> | [local:]<model id> (sift runtime) | <OpenAI-compatible base URL>',
       'default',
     )
     .option('--model <name>', 'model to request from a URL judge (default: the first the server lists)')
@@ -117,6 +122,7 @@ export function registerJudgeCommand(program: Command): void {
     .option('--price-in <usd>', 'USD per million prompt tokens, for cost accounting', parseNonNegativeNumber)
     .option('--price-out <usd>', 'USD per million completion tokens', parseNonNegativeNumber)
     .option('--limit <n>', 'label at most this many pairs in this run', parsePositiveInt)
+    .option('--threads <n>', 'threads for a llama.cpp judge (default: every core)', parsePositiveInt)
     .option('--quiet', 'no progress bar', false)
     .addHelpText(
       'after',
@@ -178,6 +184,7 @@ interface SampleCommandOptions {
   strata: string;
   randomShare: number;
   judgedShare: number;
+  split: string;
   seed: number;
   quiet: boolean;
 }
@@ -189,7 +196,14 @@ async function sampleAction(opts: SampleCommandOptions): Promise<void> {
   if (!['auto', 'on', 'off'].includes(opts.dense)) throw badArgument('--dense is auto, on or off', 'dense');
   const folder = resolve(opts.collection);
   const { collection, index } = await openCollection(folder, siftPaths().indexes, opts.quiet);
-  const pool = opts.queryLog ? await readQueryLog(opts.queryLog) : collection.queries;
+  if (!['train', 'test', 'all'].includes(opts.split))
+    throw badArgument('--split is train, test or all', 'split');
+  const split = opts.split as QuerySplit | 'all';
+  const pool = inSplit(
+    opts.queryLog ? await readQueryLog(opts.queryLog) : collection.queries,
+    split,
+    (query) => query.id,
+  );
   const queries = chooseQueries(pool, opts.queries, new Set(collection.qrels.keys()), opts.seed);
 
   const retrievers: Retriever[] = [];
@@ -237,6 +251,7 @@ async function sampleAction(opts: SampleCommandOptions): Promise<void> {
       strata,
       randomShare: opts.randomShare,
       judgedShare: opts.judgedShare,
+      split,
       seed: opts.seed,
       retrievers: retrievers.map((r) => r.name),
       ...(opts.queryLog ? { queryLog: resolve(opts.queryLog) } : {}),
@@ -295,6 +310,7 @@ interface RunCommandOptions {
   priceIn?: number;
   priceOut?: number;
   limit?: number;
+  threads?: number;
   quiet: boolean;
 }
 
@@ -310,6 +326,7 @@ async function runAction(opts: RunCommandOptions): Promise<void> {
   const judge = await openJudge(opts.judge, {
     policy,
     quiet: opts.quiet,
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     http: {
       ...(opts.model ? { model: opts.model } : {}),
       ...(apiKey ? { apiKey } : {}),
@@ -350,6 +367,7 @@ async function runAction(opts: RunCommandOptions): Promise<void> {
         ...(opts.model ? { model: opts.model } : {}),
         policy: policy.source,
         ...(opts.maxDocChars !== undefined ? { maxDocChars: opts.maxDocChars } : {}),
+        ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
         concurrency: opts.concurrency ?? (url ? 4 : 1),
         outputAttempts: opts.outputAttempts,
         softLabels: opts.softLabels,

@@ -10,6 +10,7 @@ export {
   readBeirQueries,
 } from './beir.js';
 export { type JsonLine, readJsonLines } from './jsonl.js';
+export { inSplit, type QuerySplit, querySplit } from './query-split.js';
 export { readLines, type TextLine } from './text-file.js';
 export type { Doc, MetadataValue, OnBadRecord, Qrels, Query, ReadOptions, ReadStats } from './types.js';
 export {

@@ -32,8 +32,9 @@ export {
   STORE_SCHEMA_VERSION,
   type StoredLabel,
 } from './label-store.js';
+export { DEFAULT_LLAMA_JUDGE_MODEL, type OpenLlamaJudgeOptions, openLlamaJudge } from './llama-judge.js';
 export { DEFAULT_LOCAL_JUDGE, openLocalJudge } from './local-judge.js';
-export { isUrlJudge, type OpenJudgeOptions, openJudge } from './open-judge.js';
+export { DEFAULT_JUDGE, isUrlJudge, type OpenJudgeOptions, openJudge } from './open-judge.js';
 export {
   chooseQueries,
   DEFAULT_STRATA,

@@ -8,8 +8,15 @@
 import Database from 'better-sqlite3';
 import { SiftError } from '../errors.js';
 import type { Policy } from './policy.js';
+import type { JudgeScores } from './types.js';
 
-export const STORE_SCHEMA_VERSION = 1;
+export const STORE_SCHEMA_VERSION = 2;
+
+/** Upgrades from an older schema, each step in the transaction that sets its version. */
+const MIGRATIONS: Readonly<Record<number, string>> = {
+  // 1 → 2: the raw per-form scores of scoring judges (JSON), kept beside the grade for calibration.
+  1: 'ALTER TABLE labels ADD COLUMN scores TEXT;',
+};
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,6 +56,7 @@ CREATE TABLE labels (
   grade INTEGER NOT NULL,
   rationale TEXT,
   soft_label TEXT,               -- JSON array: probability of each grade
+  scores TEXT,                   -- JSON object: raw scores of each scoring form (JudgeScores)
   cached_from INTEGER REFERENCES labels(id),
   prompt_tokens INTEGER NOT NULL,
   completion_tokens INTEGER NOT NULL,
@@ -113,6 +121,7 @@ export interface NewLabel {
   grade: number;
   rationale?: string;
   softLabel?: number[];
+  scores?: JudgeScores;
   cachedFrom?: number;
   promptTokens: number;
   completionTokens: number;
@@ -138,6 +147,7 @@ export interface CachedLabel {
   grade: number;
   rationale: string | null;
   softLabel: number[] | null;
+  scores: JudgeScores | null;
   promptHash: string;
 }
 
@@ -157,6 +167,8 @@ export interface StoredLabel extends PairToJudge {
   grade: number;
   rationale: string | null;
   softLabel: number[] | null;
+  /** Raw per-form scores of a scoring judge (null for judges that generate text). */
+  scores: JudgeScores | null;
   promptHash: string;
   jobId: number;
 }
@@ -228,6 +240,11 @@ export class LabelStore {
         if (options.readonly) throw new SiftError('E_STORE', 'the label store is empty', { file: path });
         db.transaction(() => {
           db.exec(SCHEMA);
+          db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
+        })();
+      } else if (version < STORE_SCHEMA_VERSION && !options.readonly) {
+        db.transaction(() => {
+          for (let from = version; from < STORE_SCHEMA_VERSION; from++) db.exec(MIGRATIONS[from] ?? '');
           db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
         })();
       } else if (version !== STORE_SCHEMA_VERSION) {
@@ -335,11 +352,17 @@ export class LabelStore {
   cachedLabel(cacheKey: string): CachedLabel | undefined {
     const row = this.db
       .prepare(
-        'SELECT id, grade, rationale, soft_label AS softLabel, prompt_hash AS promptHash FROM labels WHERE cache_key = ? ORDER BY id LIMIT 1',
+        'SELECT id, grade, rationale, soft_label AS softLabel, scores, prompt_hash AS promptHash FROM labels WHERE cache_key = ? ORDER BY id LIMIT 1',
       )
-      .get(cacheKey) as (Omit<CachedLabel, 'softLabel'> & { softLabel: string | null }) | undefined;
+      .get(cacheKey) as
+      | (Omit<CachedLabel, 'softLabel' | 'scores'> & { softLabel: string | null; scores: string | null })
+      | undefined;
     return row
-      ? { ...row, softLabel: row.softLabel ? (JSON.parse(row.softLabel) as number[]) : null }
+      ? {
+          ...row,
+          softLabel: row.softLabel ? (JSON.parse(row.softLabel) as number[]) : null,
+          scores: row.scores ? (JSON.parse(row.scores) as JudgeScores) : null,
+        }
       : undefined;
   }
 
@@ -347,8 +370,8 @@ export class LabelStore {
   addLabel(label: NewLabel): boolean {
     const insert = this.db.prepare(
       `INSERT INTO labels (pair_id, policy_hash, judge_id, prompt_hash, job_id, cache_key, grade, rationale, soft_label,
-         cached_from, prompt_tokens, completion_tokens, cost_usd, latency_ms, attempts, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         scores, cached_from, prompt_tokens, completion_tokens, cost_usd, latency_ms, attempts, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (pair_id, policy_hash, judge_id) DO NOTHING`,
     );
     const clear = this.db.prepare(
@@ -365,6 +388,7 @@ export class LabelStore {
         label.grade,
         label.rationale ?? null,
         label.softLabel ? JSON.stringify(label.softLabel) : null,
+        label.scores ? JSON.stringify(label.scores) : null,
         label.cachedFrom ?? null,
         label.promptTokens,
         label.completionTokens,
@@ -431,14 +455,17 @@ export class LabelStore {
     const rows = this.db
       .prepare(
         `SELECT l.pair_id AS pairId, p.query_id AS queryId, p.doc_id AS docId, q.text AS query, d.title, d.text,
-                l.grade, l.rationale, l.soft_label AS softLabel, l.prompt_hash AS promptHash, l.job_id AS jobId
+                l.grade, l.rationale, l.soft_label AS softLabel, l.scores, l.prompt_hash AS promptHash, l.job_id AS jobId
          FROM labels l JOIN pairs p ON p.id = l.pair_id JOIN queries q ON q.id = p.query_id JOIN documents d ON d.id = p.doc_id
          WHERE l.policy_hash = ? AND l.judge_id = ? ORDER BY p.query_id, p.id`,
       )
-      .all(policyHash, judgeId) as Array<Omit<StoredLabel, 'softLabel'> & { softLabel: string | null }>;
+      .all(policyHash, judgeId) as Array<
+      Omit<StoredLabel, 'softLabel' | 'scores'> & { softLabel: string | null; scores: string | null }
+    >;
     return rows.map((row) => ({
       ...row,
       softLabel: row.softLabel ? (JSON.parse(row.softLabel) as number[]) : null,
+      scores: row.scores ? (JSON.parse(row.scores) as JudgeScores) : null,
     }));
   }
 

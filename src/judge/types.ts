@@ -35,6 +35,8 @@ export interface Judgement {
    * probabilities; labels used as soft targets train better rankers (SYSTEM.md §2).
    */
   softLabel?: number[];
+  /** Raw scores of each scoring form, for judges that read probabilities (scoring-judge.ts). */
+  scores?: JudgeScores;
   usage: TokenUsage;
   /** Wall-clock milliseconds for the whole judgement, retries included. */
   latencyMs: number;
@@ -42,6 +44,18 @@ export interface Judgement {
   attempts: number;
   /** sha256 of how the prompt was built (template version, policy, truncation): part of a label's identity. */
   promptHash: string;
+}
+
+/** What a scoring judge read for one pair, before any calibration (kept with every label). */
+export interface JudgeScores {
+  /** Σ grade · p(grade) over the valid grade digits (renormalised). */
+  expectedGrade?: number;
+  /** Probability mass on the valid grade digits before renormalising (how well the answer form held). */
+  answerMass?: number;
+  /** P(yes) / (P(yes) + P(no)) to "does the document meet the need". */
+  pYes?: number;
+  /** Mean log p(query token | document, earlier query tokens): query likelihood (UPR). */
+  queryLogLikelihood?: number;
 }
 
 export interface Judge {
