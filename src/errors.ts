@@ -33,6 +33,7 @@ export const errorCatalogue = {
   E_JUDGE_HTTP: 'a chat-completions endpoint refused the request or kept failing after retries',
   E_JUDGE_TIMEOUT: 'a judge did not answer within its timeout, after retries',
   E_CONTEXT_OVERFLOW: "a prompt does not fit the model's context window",
+  E_CALIBRATION: 'a judge calibration cannot be fitted or read (too few graded pairs, a malformed file)',
   E_JUDGE_OUTPUT: 'a judge kept answering with no valid grade (unparseable or out of range)',
   E_STORE: 'a label store cannot be opened, is of an unknown version, or lacks what was asked for',
   E_BAD_REQUEST: 'an HTTP request is malformed (bad JSON) or violates its route schema',

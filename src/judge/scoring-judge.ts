@@ -32,6 +32,12 @@ export interface ScoringJudgeOptions {
 
 const YES_VARIANTS = ['yes', 'Yes', 'YES', ' yes', ' Yes'];
 const NO_VARIANTS = ['no', 'No', 'NO', ' no', ' No'];
+/**
+ * Query tokens whose likelihood is read. Each read costs a full-vocabulary distribution through
+ * node-llama-cpp's public API (about as much as evaluating a dozen tokens), so long questions are
+ * scored on their first 8 tokens; short queries (most web and job queries) are scored whole.
+ */
+const QL_MAX_TOKENS = 8;
 /** Tokens kept free for the longest form's question and answer. */
 const FORM_RESERVE_TOKENS = 160;
 
@@ -94,7 +100,7 @@ export function createScoringJudge(scorer: LlamaScorer, options: ScoringJudgeOpt
     if (forms.includes('ql')) {
       checkAborted();
       const lead = scorer.tokenize(queryLikelihoodLead());
-      const query = scorer.tokenizePlain(request.query.trim());
+      const query = scorer.tokenizePlain(request.query.trim()).slice(0, QL_MAX_TOKENS);
       // The distribution after the lead's last token predicts the first query token, and each query
       // token but the last predicts the next one.
       const at = [lead.length - 1, ...query.slice(0, -1).map((_, i) => lead.length + i)];

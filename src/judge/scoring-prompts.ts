@@ -10,7 +10,7 @@
 // - grade: the policy's grade as the first token of a JSON answer `{"grade": d`, constrained to the valid
 //   digits; the renormalised digit probabilities are the soft label, their mean the expected grade;
 // - yesno: "does the document meet the need", p(yes) = P(yes) / (P(yes) + P(no)), the ranker's own form;
-// - ql: mean log probability of the query's tokens when asked for the query the document answers.
+// - ql: mean log probability of the query's first tokens when asked for the query the document answers.
 
 import { createHash } from 'node:crypto';
 import type { Policy } from './policy.js';
@@ -18,7 +18,7 @@ import { truncate } from './prompt.js';
 import type { JudgeDocument } from './types.js';
 
 /** Bump when any wording below changes: labels made with other prompts must not pass as the same. */
-export const SCORING_TEMPLATE_VERSION = 2;
+export const SCORING_TEMPLATE_VERSION = 3;
 
 export type ScoringForm = 'grade' | 'yesno' | 'ql';
 export const SCORING_FORMS: readonly ScoringForm[] = ['grade', 'yesno', 'ql'];
