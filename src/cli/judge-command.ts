@@ -16,17 +16,21 @@ import { inSplit, type QuerySplit, readBeirQueries, readLines } from '../ingest/
 import type { Query } from '../ingest/types.js';
 import {
   auditAgreement,
+  type Calibration,
+  calibratedRelevance,
   chooseQueries,
   compareSystemOrdering,
   DEFAULT_AUDIT_SYSTEMS,
   DEFAULT_POLICY,
   exportLabels,
+  gradeOnScale,
   isUrlJudge,
   type LabelSet,
   LabelStore,
   loadPolicy,
   openJudge,
   parseGradeMap,
+  resolveCalibration,
   runLabelJob,
   samplePairs,
   systemRuns,
@@ -36,6 +40,8 @@ import type { Retriever } from '../retrieve/retriever.js';
 import { openRetriever } from '../search/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { siftPaths } from '../util/paths.js';
+import { registerCalibrateCommand } from './judge-calibrate-command.js';
+import { confusionTable, fmt, type SelectOptions, selectLabelSet, table } from './judge-shared.js';
 import { parseNonNegativeNumber, parsePositiveInt } from './options.js';
 
 export function registerJudgeCommand(program: Command): void {
@@ -136,6 +142,8 @@ Interrupt (Ctrl-C) or kill it at any time: labels already written stay, and the 
     )
     .action(runAction);
 
+  registerCalibrateCommand(judge);
+
   judge
     .command('audit')
     .description(
@@ -155,6 +163,11 @@ Interrupt (Ctrl-C) or kill it at any time: labels already written stay, and the 
       '--collection <folder>',
       'BEIR folder to run the systems on (default: the one the store was sampled from)',
     )
+    .option(
+      '--calibration <file>',
+      "calibration to apply (default: the store's, else the judge's shipped one)",
+    )
+    .option('--no-calibration', "audit the judge's raw grades")
     .option('--quiet', 'no progress bars', false)
     .action(auditAction);
 
@@ -169,6 +182,11 @@ Interrupt (Ctrl-C) or kill it at any time: labels already written stay, and the 
       'which labels: policy name, hash prefix or file (default: the latest labelled)',
     )
     .option('--judge <id>', 'which labels: judge id (default: the latest labelled)')
+    .option(
+      '--calibration <file>',
+      "calibration to apply (default: the store's, else the judge's shipped one)",
+    )
+    .option('--no-calibration', "export the judge's raw grades")
     .action(exportAction);
 }
 
@@ -401,12 +419,8 @@ async function runAction(opts: RunCommandOptions): Promise<void> {
 
 // ---- audit ------------------------------------------------------------------------------------------
 
-interface SelectOptions {
-  policy?: string;
-  judge?: string;
-}
-
 interface AuditCommandOptions extends SelectOptions {
+  calibration?: string | boolean;
   store: string;
   qrels: string;
   json?: string;
@@ -420,17 +434,37 @@ async function auditAction(opts: AuditCommandOptions): Promise<void> {
   const gradeMap = opts.mapGrades ? parseGradeMap(opts.mapGrades) : undefined;
   const store = LabelStore.open(opts.store, { readonly: true });
   let set: LabelSet;
-  let labels: ReturnType<LabelStore['labels']>;
+  let rawLabels: ReturnType<LabelStore['labels']>;
   let folder: string | undefined;
+  let calibration: Calibration | undefined;
   try {
     set = await selectLabelSet(store, opts);
-    labels = store.labels(set.policyHash, set.judgeId);
+    rawLabels = store.labels(set.policyHash, set.judgeId);
     folder = opts.collection ?? store.getMeta('collection');
+    if (opts.calibration !== false) {
+      calibration = await resolveCalibration(
+        store,
+        set.judgeId,
+        typeof opts.calibration === 'string' ? opts.calibration : undefined,
+      );
+    }
   } finally {
     store.close();
   }
   const qrels = await readQrels(opts.qrels);
-  const report = auditAgreement(labels, qrels, gradeMap ? { gradeMap } : {});
+  const humanMax = Math.max(0, ...[...qrels.values()].flatMap((m) => [...m.values()]));
+  const rawReport = auditAgreement(rawLabels, qrels, gradeMap ? { gradeMap } : {});
+  // A calibration puts each label straight on the qrels' scale (no --map-grades needed); labels it
+  // cannot score (no raw scores) keep their mapped raw grade.
+  let labels = rawLabels;
+  if (calibration) {
+    const relevance = calibratedRelevance(rawLabels, calibration, set.maxGrade);
+    labels = rawLabels.map((label, i) => {
+      const r = relevance[i] as number;
+      return Number.isFinite(r) ? { ...label, grade: gradeOnScale(r, humanMax) } : label;
+    });
+  }
+  const report = calibration ? auditAgreement(labels, qrels) : rawReport;
 
   const systems =
     opts.systems === 'none'
@@ -450,7 +484,7 @@ async function auditAction(opts: AuditCommandOptions): Promise<void> {
         indexesRoot: siftPaths().indexes,
         quiet: opts.quiet,
       });
-      ordering = compareSystemOrdering(runs, qrels, labels, gradeMap ? { gradeMap } : {});
+      ordering = compareSystemOrdering(runs, qrels, labels, gradeMap && !calibration ? { gradeMap } : {});
     }
   }
 
@@ -461,8 +495,13 @@ async function auditAction(opts: AuditCommandOptions): Promise<void> {
     `pairs graded by both: ${report.pairs} (${report.judge_only} judge labels have no human grade and are left out)` +
       (gradeMap ? `; judge grades mapped ${opts.mapGrades}` : ''),
   );
-  const humanMax = Math.max(0, ...[...qrels.values()].flatMap((m) => [...m.values()]));
-  if (!gradeMap && humanMax !== set.maxGrade) {
+  if (calibration) {
+    console.log(
+      `calibrated with the ${calibration.map.kind} map fitted ${calibration.createdAt.slice(0, 10)} on ` +
+        `${calibration.fittedOn.map((f) => `${f.collection} (${f.pairs})`).join(', ')}; ` +
+        `raw grades: kappa linear ${fmt(rawReport.kappa_linear)}, spearman ${fmt(rawReport.spearman)}`,
+    );
+  } else if (!gradeMap && humanMax !== set.maxGrade) {
     console.log(
       `note: the policy grades 0..${set.maxGrade}, the qrels 0..${humanMax}; consider --map-grades (kappas compare raw grades)`,
     );
@@ -487,6 +526,8 @@ async function auditAction(opts: AuditCommandOptions): Promise<void> {
   if (opts.json) {
     const json = {
       ...report,
+      calibrated: calibration !== undefined,
+      ...(calibration ? { raw: rawReport, calibration } : {}),
       judge_id: set.judgeId,
       policy: set.policyName,
       policy_hash: set.policyHash,
@@ -504,6 +545,8 @@ interface ExportCommandOptions extends SelectOptions {
   store: string;
   format: string;
   out: string;
+  /** A path: that calibration; false: raw grades; otherwise the store's, else the shipped one. */
+  calibration?: string | boolean;
 }
 
 async function exportAction(opts: ExportCommandOptions): Promise<void> {
@@ -512,9 +555,25 @@ async function exportAction(opts: ExportCommandOptions): Promise<void> {
   const store = LabelStore.open(opts.store, { readonly: true });
   try {
     const set = await selectLabelSet(store, opts);
-    const count = await exportLabels(store.labels(set.policyHash, set.judgeId), set, opts.format, opts.out);
+    // Calibration is on unless --no-calibration (commander leaves it undefined when neither flag is given).
+    const calibration =
+      opts.calibration === false
+        ? undefined
+        : await resolveCalibration(
+            store,
+            set.judgeId,
+            typeof opts.calibration === 'string' ? opts.calibration : undefined,
+          );
+    const count = await exportLabels(
+      store.labels(set.policyHash, set.judgeId),
+      set,
+      opts.format,
+      opts.out,
+      calibration,
+    );
     console.log(
-      `wrote ${count} labels (judge ${set.judgeId}, policy ${set.policyName} ${set.policyHash.slice(0, 12)}) to ${opts.out}`,
+      `wrote ${count} labels (judge ${set.judgeId}, policy ${set.policyName} ${set.policyHash.slice(0, 12)}` +
+        `${calibration ? `, calibrated (fitted ${calibration.createdAt.slice(0, 10)})` : ''}) to ${opts.out}`,
     );
   } finally {
     store.close();
@@ -525,60 +584,6 @@ async function exportAction(opts: ExportCommandOptions): Promise<void> {
  * Which (policy, judge) labels to use: those named by --policy (name, hash prefix, or a policy file) and
  * --judge, else the most recently labelled set.
  */
-async function selectLabelSet(store: LabelStore, opts: SelectOptions): Promise<LabelSet> {
-  const sets = store.labelSets();
-  if (sets.length === 0)
-    throw new SiftError('E_STORE', 'the store has no labels yet (run `sift judge run`)', {
-      file: store.path,
-    });
-  let candidates = sets;
-  if (opts.policy !== undefined) {
-    const wanted = opts.policy;
-    let matching = sets.filter(
-      (s) => s.policyName === wanted || (wanted.length >= 6 && s.policyHash.startsWith(wanted)),
-    );
-    if (matching.length === 0 && (existsSync(wanted) || !wanted.includes('/'))) {
-      const hash = await loadPolicy(wanted)
-        .then((policy) => policy.hash)
-        .catch(() => undefined);
-      matching = sets.filter((s) => s.policyHash === hash);
-    }
-    candidates = matching;
-  }
-  if (opts.judge !== undefined) candidates = candidates.filter((s) => s.judgeId === opts.judge);
-  const chosen = candidates[0];
-  if (chosen === undefined) {
-    const known = sets.map((s) => `${s.policyName} ${s.policyHash.slice(0, 12)} × ${s.judgeId}`).join('; ');
-    throw new SiftError('E_STORE', `no labels match --policy/--judge (the store has: ${known})`, {
-      file: store.path,
-    });
-  }
-  return chosen;
-}
-
-// ---- formatting -------------------------------------------------------------------------------------
-
-function fmt(value: number | null): string {
-  return value === null ? 'n/a' : value.toFixed(3);
-}
-
-function confusionTable(matrix: { categories: number[]; counts: number[][] }): string {
-  const header = ['judge \\ human', ...matrix.categories.map(String)];
-  const rows = matrix.categories.map((c, i) => [String(c), ...matrix.counts[i]!.map(String)]);
-  return table([header, ...rows]);
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!)))
-        .join('  '),
-    )
-    .join('\n');
-}
-
 function badArgument(detail: string, field: string): SiftError {
   return new SiftError('E_BAD_ARGUMENT', detail, { field });
 }

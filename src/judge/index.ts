@@ -19,9 +19,35 @@ export {
   type SystemOrdering,
   type SystemScore,
 } from './audit.js';
+export {
+  applyCalibration,
+  CALIBRATION_FEATURES,
+  type Calibration,
+  type CalibrationFeature,
+  type CalibrationMap,
+  calibrationFeatures,
+  fitIsotonic,
+  fitLogistic,
+  gradeOnScale,
+  parseCalibration,
+} from './calibration.js';
+export {
+  calibratedRelevance,
+  resolveCalibration,
+  saveCalibration,
+  shippedCalibrationPath,
+} from './calibration-store.js';
 export { type ChatJudgeOptions, createChatJudge, type TokenPrices } from './chat-judge.js';
 export { type ChatServer, type ChatServerOptions, startChatServer } from './chat-server.js';
 export { type ExportFormat, exportLabels } from './export.js';
+export {
+  auc,
+  type FormAgreement,
+  type FormName,
+  formAgreement,
+  type GradedLabel,
+  gradedPairs,
+} from './form-agreement.js';
 export { apiBase, type HttpBackendOptions, openHttpChatBackend } from './http-backend.js';
 export { type ParsedAnswer, parseJudgeAnswer, softLabelFromLogprobs } from './judge-output.js';
 export { type LabelJobOptions, type LabelJobSummary, labelCacheKey, runLabelJob } from './label-job.js';
@@ -58,6 +84,11 @@ export {
   type PromptOptions,
   promptHash,
 } from './prompt.js';
+export {
+  SCORING_FORMS,
+  SCORING_TEMPLATE_VERSION,
+  type ScoringForm,
+} from './scoring-prompts.js';
 export { AUDIT_SYSTEMS, DEFAULT_AUDIT_SYSTEMS, systemRuns } from './system-runs.js';
 export type {
   ChatBackend,
@@ -69,6 +100,7 @@ export type {
   JudgeFailureCode,
   Judgement,
   JudgeRequest,
+  JudgeScores,
   TokenLogprob,
   TokenUsage,
 } from './types.js';

@@ -1,0 +1,211 @@
+// `sift judge calibrate`: fits a scoring judge's calibration onto human grades (the golden set), on
+// pairs of *training* queries only, reports agreement before and after on pairs the fit never saw
+// (cross-validated by query within each collection, and leave-one-collection-out across them), and
+// keeps the calibration in each store (and in --out), where audit and export apply it.
+//
+//   sift judge calibrate --store S --qrels Q [--store S2 --qrels Q2 ...] [--out F] [--json REPORT]
+
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { SiftError } from '../errors.js';
+import { readQrels } from '../eval/index.js';
+import { querySplit } from '../ingest/index.js';
+import {
+  CALIBRATION_FEATURES,
+  type Calibration,
+  type CalibrationFeature,
+  type FormAgreement,
+  fitLogistic,
+  formAgreement,
+  gradedPairs,
+  LabelStore,
+  SCORING_TEMPLATE_VERSION,
+  saveCalibration,
+} from '../judge/index.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { fmt, selectLabelSet, table } from './judge-shared.js';
+
+interface CalibrateOptions {
+  store: string[];
+  qrels: string[];
+  judge?: string;
+  out?: string;
+  json?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerCalibrateCommand(judge: Command): void {
+  judge
+    .command('calibrate')
+    .description(
+      "fit the judge's scores onto human grades (training queries only) and report agreement before and after",
+    )
+    .requiredOption('--store <file>', 'SQLite label store (repeat for several collections)', collect)
+    .requiredOption('--qrels <file>', "that store's human qrels (repeat, in the same order)", collect)
+    .option('--judge <id>', 'which labels: judge id (default: the latest labelled in each store)')
+    .option('--out <file>', 'also write the calibration to this JSON file')
+    .option('--json <file>', 'write the agreement report as JSON')
+    .action(calibrateAction);
+}
+
+interface Collection {
+  name: string;
+  policy: string;
+  policyHash: string;
+  maxGrade: number;
+  graded: ReturnType<typeof gradedPairs>;
+  labels: ReturnType<LabelStore['labels']>;
+  qrels: Awaited<ReturnType<typeof readQrels>>;
+  judgeId: string;
+  leftOutTest: number;
+}
+
+async function calibrateAction(opts: CalibrateOptions): Promise<void> {
+  if (opts.store.length !== opts.qrels.length) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      `give one --qrels per --store (${opts.store.length} stores, ${opts.qrels.length} qrels)`,
+      { field: 'qrels' },
+    );
+  }
+  const collections: Collection[] = [];
+  for (const [i, file] of opts.store.entries()) {
+    const store = LabelStore.open(file, { readonly: true });
+    try {
+      const set = await selectLabelSet(store, opts.judge !== undefined ? { judge: opts.judge } : {});
+      const all = store.labels(set.policyHash, set.judgeId);
+      // The golden set is the training queries' human grades: test queries stay unseen by every fit.
+      const labels = all.filter((label) => querySplit(label.queryId) === 'train');
+      const qrels = await readQrels(opts.qrels[i] as string);
+      const scored = labels.filter((label) => label.scores !== null);
+      collections.push({
+        name: store.getMeta('collection_name') ?? file,
+        policy: set.policyName,
+        policyHash: set.policyHash,
+        maxGrade: set.maxGrade,
+        labels: scored,
+        qrels,
+        graded: gradedPairs(
+          scored.map((label) => ({ ...label, scores: label.scores ?? {} })),
+          qrels,
+          set.maxGrade,
+        ),
+        judgeId: set.judgeId,
+        leftOutTest: all.length - labels.length,
+      });
+    } finally {
+      store.close();
+    }
+  }
+  const judgeIds = new Set(collections.map((c) => c.judgeId));
+  if (judgeIds.size !== 1) {
+    throw new SiftError(
+      'E_CALIBRATION',
+      `the stores hold different judges (${[...judgeIds].join(', ')}); pass --judge`,
+      {
+        field: 'judge',
+      },
+    );
+  }
+  const judgeId = collections[0]!.judgeId;
+
+  const fit = (parts: readonly Collection[]) => {
+    const columns = new Map<CalibrationFeature, number[]>(CALIBRATION_FEATURES.map((f) => [f, []]));
+    const targets: number[] = [];
+    for (const part of parts) {
+      for (const feature of CALIBRATION_FEATURES)
+        columns.get(feature)!.push(...(part.graded.columns.get(feature) ?? []));
+      targets.push(...part.graded.targets);
+    }
+    return fitLogistic(columns, targets, CALIBRATION_FEATURES);
+  };
+
+  const report: Array<{
+    collection: string;
+    pairs: number;
+    leftOutTest: number;
+    forms: FormAgreement[];
+    leaveOneOut?: FormAgreement;
+  }> = [];
+  for (const collection of collections) {
+    const labels = collection.labels.map((label) => ({ ...label, scores: label.scores ?? {} }));
+    const forms = formAgreement(labels, collection.qrels, { maxGrade: collection.maxGrade });
+    const others = collections.filter((c) => c !== collection);
+    const leaveOneOut =
+      others.length > 0
+        ? formAgreement(labels, collection.qrels, {
+            maxGrade: collection.maxGrade,
+            external: fit(others),
+          }).find((row) => row.form === 'calibrated')
+        : undefined;
+    report.push({
+      collection: collection.name,
+      pairs: collection.graded.labels.length,
+      leftOutTest: collection.leftOutTest,
+      forms,
+      ...(leaveOneOut ? { leaveOneOut } : {}),
+    });
+    console.log(
+      `\n${collection.name}: ${collection.graded.labels.length} training-query pairs with a human grade ` +
+        `(${collection.leftOutTest} test-query labels left out)`,
+    );
+    const rows = [
+      ['form', 'pairs', 'kappa_linear', 'spearman', 'auc'],
+      ...forms.map((row) => [
+        row.form,
+        String(row.pairs),
+        fmt(row.kappa_linear),
+        fmt(row.spearman),
+        fmt(row.auc),
+      ]),
+      ...(leaveOneOut
+        ? [
+            [
+              'calibrated (other collections)',
+              String(leaveOneOut.pairs),
+              fmt(leaveOneOut.kappa_linear),
+              fmt(leaveOneOut.spearman),
+              fmt(leaveOneOut.auc),
+            ],
+          ]
+        : []),
+    ];
+    console.log(table(rows));
+  }
+
+  const calibration: Calibration = {
+    format: 'sift-judge-calibration',
+    version: 1,
+    judgeId,
+    scoringTemplate: SCORING_TEMPLATE_VERSION,
+    map: fit(collections),
+    fittedOn: collections.map((c) => ({
+      collection: c.name,
+      policy: c.policy,
+      policyHash: c.policyHash,
+      pairs: c.graded.labels.length,
+    })),
+    createdAt: new Date().toISOString(),
+  };
+  for (const file of opts.store) {
+    const store = LabelStore.open(file);
+    try {
+      saveCalibration(store, calibration);
+    } finally {
+      store.close();
+    }
+  }
+  if (opts.out) await writeFileAtomic(resolve(opts.out), `${JSON.stringify(calibration, null, 2)}\n`);
+  if (opts.json) {
+    await writeFileAtomic(
+      resolve(opts.json),
+      `${JSON.stringify({ judge_id: judgeId, calibration, collections: report }, null, 2)}\n`,
+    );
+  }
+  const map = calibration.map;
+  console.log(
+    `\ncalibration for ${judgeId}: r = σ(${map.kind === 'logistic' ? [map.bias.toFixed(3), ...map.weights.map((w, i) => `${w.toFixed(3)}·${map.features[i]}`)].join(' + ') : ''})` +
+      `, kept in ${opts.store.length === 1 ? 'the store' : `${opts.store.length} stores`}${opts.out ? ` and ${opts.out}` : ''}`,
+  );
+}
