@@ -1,12 +1,11 @@
 // End to end through the `sift judge` contract forms on the shared collections.
 //
-// The judge is sift's default local judge (SmolLM2-135M-Instruct in-process); the model must be in
-// SIFT_HOME (sift models pull smollm2-135m-instruct-q4), else these tests skip. Samples are small (8
-// pairs) because a 135M model on CPU takes a few seconds a pair.
+// The judge is sift's default (Qwen2.5-Coder-1.5B-Instruct on llama.cpp, with its shipped calibration);
+// the model must be in SIFT_HOME (.ci/run pulls it). Samples are small (8 pairs): a 1.5B model on two
+// cores takes a second or more a pair.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,15 +13,14 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { readQrels } from '../src/eval/index.js';
-import { siftPaths } from '../src/util/paths.js';
+import { modelSkip } from './lib/model-skip.js';
 
 const run = promisify(execFile);
 const SIFT = resolve('bin/sift');
 const SHARED = resolve(process.env.SIFT_SHARED ?? '../shared');
 
 const env = { ...process.env } as Record<string, string>;
-const model = join(siftPaths().models, 'smollm2-135m-instruct-q4');
-const skip = !existsSync(model) && `no model at ${model} (sift models pull smollm2-135m-instruct-q4)`;
+const skip = modelSkip('qwen2.5-coder-1.5b-instruct-q4');
 
 for (const [name, gradeMap] of [
   ['cranfield', '0:0,1:1,2:2,3:4'],
@@ -80,7 +78,7 @@ for (const [name, gradeMap] of [
     }
     const ordering = report['system_ordering'] as { systems: unknown[]; kendall_tau: number | null };
     assert.equal(ordering.systems.length, 5);
-    assert.equal(report['judge_id'], 'local:smollm2-135m-instruct-q4');
+    assert.equal(report['judge_id'], 'llama:qwen2.5-coder-1.5b-instruct-q4');
     assert.equal(report['policy'], 'web-search');
 
     const qrelsOut = join(dir, 'judge.qrels.tsv');

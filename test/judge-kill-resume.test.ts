@@ -1,12 +1,11 @@
 // kill -9 during `sift judge run`, then resume: the store's rows prove nothing was lost or duplicated.
 //
-// The judge is sift's default local judge (SmolLM2-135M-Instruct in-process, a few seconds a pair), so
-// the job is still running when it is killed. Needs the model in SIFT_HOME (sift models pull
-// smollm2-135m-instruct-q4); without it the test skips.
+// Both engines: the default judge (Qwen2.5-Coder-1.5B-Instruct on llama.cpp) and sift's own runtime
+// (SmolLM2-135M-Instruct), each a second or more a pair, so the job is still running when it is
+// killed. Needs the models in SIFT_HOME (.ci/run pulls them).
 
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +13,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { siftPaths } from '../src/util/paths.js';
+import { modelSkip } from './lib/model-skip.js';
 
 const run = promisify(execFile);
 const SIFT = resolve('bin/sift');
@@ -29,81 +28,83 @@ function count(store: string, sql: string): number {
   }
 }
 
-const model = join(siftPaths().models, 'smollm2-135m-instruct-q4');
-const skip = !existsSync(model) && `no model at ${model} (sift models pull smollm2-135m-instruct-q4)`;
+for (const [judge, model] of [
+  ['default', 'qwen2.5-coder-1.5b-instruct-q4'],
+  ['local:smollm2-135m-instruct-q4', 'smollm2-135m-instruct-q4'],
+] as const) {
+  test(`SIGKILL mid-job (judge ${judge}) loses no written label, and the re-run labels each pair exactly once`, {
+    skip: modelSkip(model),
+  }, async () => {
+    {
+      const env = { ...process.env } as Record<string, string>;
+      const store = join(await mkdtemp(join(tmpdir(), 'sift-kill-')), 'labels.sqlite');
+      const folder = join(SHARED, 'data', 'cranfield');
+      await run(
+        SIFT,
+        [
+          'judge',
+          'sample',
+          '--collection',
+          folder,
+          '--queries',
+          '2',
+          '--per-query',
+          '4',
+          '--store',
+          store,
+          '--quiet',
+        ],
+        { env },
+      );
+      const pairs = count(store, 'SELECT count(*) AS n FROM pairs');
+      assert.equal(pairs, 8);
 
-test('SIGKILL mid-job loses no written label, and the re-run labels each pair exactly once', {
-  skip,
-}, async () => {
-  {
-    const env = { ...process.env } as Record<string, string>;
-    const store = join(await mkdtemp(join(tmpdir(), 'sift-kill-')), 'labels.sqlite');
-    const folder = join(SHARED, 'data', 'cranfield');
-    await run(
-      SIFT,
-      [
-        'judge',
-        'sample',
-        '--collection',
-        folder,
-        '--queries',
-        '2',
-        '--per-query',
-        '4',
-        '--store',
-        store,
-        '--quiet',
-      ],
-      { env },
-    );
-    const pairs = count(store, 'SELECT count(*) AS n FROM pairs');
-    assert.equal(pairs, 8);
+      const args = ['judge', 'run', '--store', store, '--judge', judge, '--quiet'];
+      const child = spawn(SIFT, args, { env, stdio: 'ignore' });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.once('exit', (_code, signal) => resolve(signal)),
+      );
+      let before = 0;
+      for (let waited = 0; before < 2 && waited < 300_000; waited += 50) {
+        await sleep(50);
+        before = count(store, 'SELECT count(*) AS n FROM labels');
+      }
+      child.kill('SIGKILL');
+      assert.equal(await exited, 'SIGKILL');
 
-    const args = ['judge', 'run', '--store', store, '--judge', 'default', '--quiet'];
-    const child = spawn(SIFT, args, { env, stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      child.once('exit', (_code, signal) => resolve(signal)),
-    );
-    let before = 0;
-    for (let waited = 0; before < 2 && waited < 300_000; waited += 50) {
-      await sleep(50);
-      before = count(store, 'SELECT count(*) AS n FROM labels');
+      const afterKill = count(store, 'SELECT count(*) AS n FROM labels');
+      assert.ok(afterKill >= before, 'every label seen before the kill is still there');
+      assert.ok(afterKill < pairs, `the job was killed before it finished (${afterKill} of ${pairs})`);
+      assert.equal(
+        count(store, "SELECT count(*) AS n FROM jobs WHERE status = 'running'"),
+        1,
+        'the killed job never finished',
+      );
+
+      const { stdout } = await run(SIFT, args, { env });
+      assert.match(
+        stdout,
+        new RegExp(`${pairs - afterKill} labelled, 0 from cache, 0 failed of ${pairs - afterKill} pending`),
+      );
+
+      assert.equal(count(store, 'SELECT count(*) AS n FROM labels'), pairs, 'one label row per pair');
+      assert.equal(
+        count(store, 'SELECT count(DISTINCT pair_id) AS n FROM labels'),
+        pairs,
+        'no pair labelled twice',
+      );
+      assert.equal(
+        count(
+          store,
+          'SELECT count(*) AS n FROM pairs p WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.pair_id = p.id)',
+        ),
+        0,
+        'no pair lost',
+      );
+      assert.equal(count(store, 'SELECT count(*) AS n FROM failures'), 0);
+      // Labels written before the kill are untouched by the resumed job (it labelled only the missing pairs).
+      assert.equal(count(store, 'SELECT count(DISTINCT job_id) AS n FROM labels'), afterKill > 0 ? 2 : 1);
+      assert.equal(count(store, "SELECT count(*) AS n FROM jobs WHERE status = 'done'"), 1);
     }
-    child.kill('SIGKILL');
-    assert.equal(await exited, 'SIGKILL');
-
-    const afterKill = count(store, 'SELECT count(*) AS n FROM labels');
-    assert.ok(afterKill >= before, 'every label seen before the kill is still there');
-    assert.ok(afterKill < pairs, `the job was killed before it finished (${afterKill} of ${pairs})`);
-    assert.equal(
-      count(store, "SELECT count(*) AS n FROM jobs WHERE status = 'running'"),
-      1,
-      'the killed job never finished',
-    );
-
-    const { stdout } = await run(SIFT, args, { env });
-    assert.match(
-      stdout,
-      new RegExp(`${pairs - afterKill} labelled, 0 from cache, 0 failed of ${pairs - afterKill} pending`),
-    );
-
-    assert.equal(count(store, 'SELECT count(*) AS n FROM labels'), pairs, 'one label row per pair');
-    assert.equal(
-      count(store, 'SELECT count(DISTINCT pair_id) AS n FROM labels'),
-      pairs,
-      'no pair labelled twice',
-    );
-    assert.equal(
-      count(
-        store,
-        'SELECT count(*) AS n FROM pairs p WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.pair_id = p.id)',
-      ),
-      0,
-      'no pair lost',
-    );
-    assert.equal(count(store, 'SELECT count(*) AS n FROM failures'), 0);
-    // Labels written before the kill are untouched by the resumed job (it labelled only the missing pairs).
-    assert.equal(count(store, 'SELECT count(DISTINCT job_id) AS n FROM labels'), afterKill > 0 ? 2 : 1);
-    assert.equal(count(store, "SELECT count(*) AS n FROM jobs WHERE status = 'done'"), 1);
-  }
-});
+  });
+}

@@ -337,13 +337,20 @@ export class LabelStore {
   }
 
   /** Pairs with no label from this (policy, judge), in pair order; failed pairs are tried again. */
+  /**
+   * Pairs this (policy, judge) has not labelled, round-robin over queries (every query's first pending
+   * pair, then every query's second, …), so that a job stopped part way leaves labels spread over all
+   * the queries rather than complete for a few: what calibration and training need from a partial set.
+   */
   pendingPairs(policyHash: string, judgeId: string): PairToJudge[] {
     return this.db
       .prepare(
-        `SELECT p.id AS pairId, p.query_id AS queryId, p.doc_id AS docId, q.text AS query, d.title, d.text
-         FROM pairs p JOIN queries q ON q.id = p.query_id JOIN documents d ON d.id = p.doc_id
-         WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.pair_id = p.id AND l.policy_hash = ? AND l.judge_id = ?)
-         ORDER BY p.id`,
+        `SELECT pairId, queryId, docId, query, title, text FROM (
+           SELECT p.id AS pairId, p.query_id AS queryId, p.doc_id AS docId, q.text AS query, d.title, d.text,
+                  row_number() OVER (PARTITION BY p.query_id ORDER BY p.id) AS turn, min(p.id) OVER (PARTITION BY p.query_id) AS firstPair
+           FROM pairs p JOIN queries q ON q.id = p.query_id JOIN documents d ON d.id = p.doc_id
+           WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.pair_id = p.id AND l.policy_hash = ? AND l.judge_id = ?))
+         ORDER BY turn, firstPair`,
       )
       .all(policyHash, judgeId) as PairToJudge[];
   }

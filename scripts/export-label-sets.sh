@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Exports the label stores made by scripts/make-label-sets.sh into the committed label sets:
+# assets/labels/<name>.jsonl.gz (one JSON record a line, `sift judge export --format jsonl`: text, raw
+# grade, soft label, every form's raw score, and the calibrated grade when a calibration is in force)
+# and assets/labels/manifest.json (provenance: judge, model file sha256, policy, prompt hashes, how the
+# pairs were sampled and labelled, when, sizes and grade distributions).
+#
+#   scripts/export-label-sets.sh [--no-calibration]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+home="${SIFT_HOME:-$HOME/.sift}"
+out=assets/labels
+mkdir -p "$out"
+for store in "$home"/labels/*.sqlite; do
+  name=$(basename "$store" .sqlite)
+  tmp=$(mktemp)
+  bin/sift judge export --store "$store" --format jsonl --out "$tmp" "$@" >/dev/null
+  gzip -9 -n -c "$tmp" > "$out/$name.jsonl.gz.tmp" && mv "$out/$name.jsonl.gz.tmp" "$out/$name.jsonl.gz"
+  rm -f "$tmp"
+done
+node --input-type=module -e "
+import Database from 'better-sqlite3';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+const home = process.argv[1];
+const sets = {};
+for (const file of readdirSync('$out').filter((f) => f.endsWith('.jsonl.gz')).sort()) {
+  const name = file.replace('.jsonl.gz', '');
+  const lines = gunzipSync(readFileSync('$out/' + file)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const db = new Database(home + '/labels/' + name + '.sqlite', { readonly: true });
+  const meta = Object.fromEntries(db.prepare('SELECT key, value FROM meta').all().map((r) => [r.key, r.value]));
+  const jobs = db.prepare('SELECT options, started_at AS startedAt, finished_at AS finishedAt, labelled FROM jobs ORDER BY id').all();
+  db.close();
+  const count = (key) => lines.reduce((m, l) => ((m[l[key]] = (m[l[key]] ?? 0) + 1), m), {});
+  sets[name] = {
+    file,
+    labels: lines.length,
+    queries: new Set(lines.map((l) => l.query_id)).size,
+    collection: meta.collection_name,
+    split: 'train (sha256 hash split of query ids, src/ingest/query-split.ts)',
+    judge: lines[0]?.judge_id,
+    policy: lines[0]?.policy,
+    policy_hash: lines[0]?.policy_hash,
+    prompt_hashes: [...new Set(lines.map((l) => l.prompt_hash))],
+    calibrated: lines.every((l) => l.calibrated),
+    raw_grades: count('raw_grade'),
+    grades: count('grade'),
+    sampled: JSON.parse(meta.samples ?? '[]'),
+    labelling: { first: jobs[0]?.startedAt, last: jobs.at(-1)?.finishedAt, runs: jobs.length, options: jobs[0] ? JSON.parse(jobs[0].options) : null },
+  };
+}
+const manifest = {
+  made_by: 'scripts/make-label-sets.sh (sample + judge run), then scripts/export-label-sets.sh',
+  model: { id: 'qwen2.5-coder-1.5b-instruct-q4', file: 'qwen2.5-coder-1.5b-instruct-q4_k_m.gguf', sha256: 'cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046', engine: 'node-llama-cpp 3.21.1 (llama.cpp CPU)' },
+  exported_at: new Date().toISOString(),
+  sets,
+};
+writeFileSync('$out/manifest.json', JSON.stringify(manifest, null, 2) + '\n');
+" "$home"
+ls -la "$out"
