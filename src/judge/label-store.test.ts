@@ -139,3 +139,62 @@ test('labels are unique per (pair, policy, judge); a label clears the failure; p
   );
   store.close();
 });
+
+test('a version 1 store is upgraded in place: its labels stay, and new labels keep raw scores', async () => {
+  const path = await tempStore();
+  const store = LabelStore.open(path, { create: true });
+  store.addPairs(queries, documents, pairs);
+  const policy = await loadPolicy('web-search');
+  store.savePolicy(policy);
+  const job = store.startJob(policy.hash, 'judge-a', {});
+  const base = {
+    policyHash: policy.hash,
+    judgeId: 'judge-a',
+    promptHash: 'p',
+    jobId: job,
+    promptTokens: 1,
+    completionTokens: 0,
+    latencyMs: 1,
+    attempts: 1,
+  };
+  store.addLabel({ ...base, pairId: 1, cacheKey: 'k1', grade: 2 });
+  store.close();
+  // Make it look like a store written before the scores column existed.
+  const db = new Database(path);
+  db.exec('ALTER TABLE labels DROP COLUMN scores');
+  db.pragma('user_version = 1');
+  db.close();
+
+  const upgraded = LabelStore.open(path);
+  assert.equal(upgraded.labels(policy.hash, 'judge-a')[0]?.grade, 2);
+  assert.equal(upgraded.labels(policy.hash, 'judge-a')[0]?.scores, null);
+  upgraded.addLabel({
+    ...base,
+    pairId: 2,
+    cacheKey: 'k2',
+    grade: 0,
+    scores: { expectedGrade: 0.4, pYes: 0.1 },
+  });
+  assert.deepEqual(upgraded.labels(policy.hash, 'judge-a')[1]?.scores, { expectedGrade: 0.4, pYes: 0.1 });
+  upgraded.close();
+  const check = new Database(path, { readonly: true });
+  assert.equal(check.pragma('user_version', { simple: true }), STORE_SCHEMA_VERSION);
+  check.close();
+});
+
+test('pending pairs come round-robin over queries, so a partial job covers every query', async () => {
+  const path = await tempStore();
+  const store = LabelStore.open(path, { create: true });
+  store.addPairs(
+    [...queries, { id: 'q2', text: 'wings' }],
+    [...documents, { id: 'd3', title: 'Wing', text: 'Lift.' }],
+    [
+      ...pairs,
+      { queryId: 'q2', docId: 'd3', source: 'bm25', rank: 1, stratum: '1-10' },
+      { queryId: 'q2', docId: 'd1', source: 'bm25', rank: 2, stratum: '1-10' },
+    ],
+  );
+  const order = store.pendingPairs('policy', 'judge').map((pair) => pair.queryId);
+  assert.deepEqual(order, ['q1', 'q2', 'q1', 'q2']);
+  store.close();
+});
