@@ -3,7 +3,7 @@
 // cut to fit the context (and said so), a clear error for a damaged GGUF file.
 
 import assert from 'node:assert/strict';
-import { open as openFile, mkdtemp } from 'node:fs/promises';
+import { mkdtemp, open as openFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -19,12 +19,17 @@ const gguf = join(siftPaths().models, MODEL, 'qwen2.5-coder-0.5b-instruct-q4_k_m
 
 test('every form is read for a pair, and the grade is the most likely valid digit', { skip }, async () => {
   const policy = await loadPolicy('web-search');
-  const judge = createScoringJudge(await LlamaScorer.open(gguf, { contextSize: 2048 }), { id: `llama:${MODEL}` });
+  const judge = createScoringJudge(await LlamaScorer.open(gguf, { contextSize: 2048 }), {
+    id: `llama:${MODEL}`,
+  });
   try {
     const request = {
       policy,
       query: 'hugh downs',
-      document: { title: 'Hugh Downs', text: 'Hugh Malcolm Downs was an American broadcaster and television host.' },
+      document: {
+        title: 'Hugh Downs',
+        text: 'Hugh Malcolm Downs was an American broadcaster and television host.',
+      },
     };
     const first = await judge.judge(request);
     assert.equal(first.softLabel?.length, policy.maxGrade + 1);
@@ -42,7 +47,9 @@ test('every form is read for a pair, and the grade is the most likely valid digi
   }
 });
 
-test('a document longer than the context is cut on the document side, and the judge says so', { skip }, async () => {
+test('a document longer than the context is cut on the document side, and the judge says so', {
+  skip,
+}, async () => {
   const policy = await loadPolicy('web-search');
   const cut: number[] = [];
   const judge = createScoringJudge(await LlamaScorer.open(gguf, { contextSize: 1024 }), {
