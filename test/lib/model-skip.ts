@@ -1,6 +1,6 @@
 // Model tests need pulled weights. Where a model is missing they skip, saying so loudly on stderr; under
-// CI (CI=true, where .ci/run pulls every model) a missing model is a failure instead, so CI never passes
-// by skipping.
+// CI (.ci/run pulls every model and sets SIFT_REQUIRE_MODELS=1; CI=true counts too) a missing model is a
+// failure instead, so CI never passes by skipping.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ export function modelSkip(modelId: string): false | string {
   const folder = join(siftPaths().models, modelId);
   if (existsSync(folder)) return false;
   const reason = `no model at ${folder} (sift models pull ${modelId})`;
-  if (process.env.CI === 'true' || process.env.CI === '1') {
+  if (process.env.SIFT_REQUIRE_MODELS === '1' || process.env.CI === 'true' || process.env.CI === '1') {
     throw new Error(`model test cannot skip under CI: ${reason}`);
   }
   process.stderr.write(`\n*** SKIPPING a model test: ${reason} ***\n`);
