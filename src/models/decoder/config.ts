@@ -1,10 +1,13 @@
-// The shape of a decoder-only language model (Llama family: SmolLM, Qwen-style GQA), read from GGUF metadata.
+// The shape of a decoder-only language model (Llama family: SmolLM, Llama; and Qwen2), read from GGUF metadata.
+//
+// Qwen2 is a Llama-family block with biases on the query, key and value projections; its GGUF keys are
+// the same names under `qwen2.` instead of `llama.`.
 
 import { SiftError } from '../../errors.js';
 import { type GgufFile, metaArray, metaNumber, metaString } from '../gguf/gguf-file.js';
 
 export interface DecoderConfig {
-  architecture: 'llama';
+  architecture: DecoderArchitecture;
   layers: number;
   hidden: number;
   heads: number;
@@ -19,12 +22,14 @@ export interface DecoderConfig {
   tiedEmbeddings: boolean;
 }
 
-const SUPPORTED = ['llama'] as const;
+const SUPPORTED = ['llama', 'qwen2'] as const;
+
+export type DecoderArchitecture = (typeof SUPPORTED)[number];
 
 /** Reads the decoder's shape from GGUF metadata; E_MODEL_CONFIG names the key that is missing or wrong. */
 export function decoderConfigFromGguf(gguf: GgufFile): DecoderConfig {
   const architecture = metaString(gguf, 'general.architecture');
-  if (!(SUPPORTED as readonly string[]).includes(architecture)) {
+  if (!isSupported(architecture)) {
     throw new SiftError(
       'E_MODEL_CONFIG',
       `GGUF architecture "${architecture}" is not supported (supported: ${SUPPORTED.join(', ')})`,
@@ -52,7 +57,7 @@ export function decoderConfigFromGguf(gguf: GgufFile): DecoderConfig {
     });
   }
   return {
-    architecture: 'llama',
+    architecture,
     layers: metaNumber(gguf, key('block_count')),
     hidden,
     heads,
@@ -64,4 +69,8 @@ export function decoderConfigFromGguf(gguf: GgufFile): DecoderConfig {
     rmsEpsilon: metaNumber(gguf, key('attention.layer_norm_rms_epsilon'), 1e-5),
     tiedEmbeddings: !gguf.tensors.has('output.weight'),
   };
+}
+
+function isSupported(architecture: string): architecture is DecoderArchitecture {
+  return (SUPPORTED as readonly string[]).includes(architecture);
 }

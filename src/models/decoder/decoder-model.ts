@@ -155,7 +155,8 @@ export async function loadDecoder(file: string, options: LoadDecoderOptions): Pr
     graphOptions,
     weights: { bytes: fileStat.size, mtimeMs: fileStat.mtimeMs },
   };
-  const build = () => buildDecoderGraph(config, decoderWeightsFromGguf(gguf, config), graphOptions);
+  const build = (dataFile: string) =>
+    buildDecoderGraph(config, decoderWeightsFromGguf(gguf, config), graphOptions, dataFile);
   const { session, path } = await openCachedGraph(dirname(file), key, build, options.cacheGraph ?? true, {
     name: options.id,
     ...(options.threads ? { intraOpThreads: options.threads } : {}),

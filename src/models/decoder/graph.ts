@@ -1,7 +1,10 @@
-// Builds an ONNX graph of a Llama-family decoder (SmolLM, Llama, Qwen-style): pre-norm blocks with RMSNorm,
+// Builds an ONNX graph of a Llama-family decoder (SmolLM, Llama, Qwen2): pre-norm blocks with RMSNorm,
 // rotary position embeddings, grouped-query attention over a key/value cache, and a SwiGLU MLP.
 //
 // Block: h = x + Attn(RMSNorm(x))·W_o;  x' = h + (SiLU(RMSNorm(h)·W_gate) ⊙ RMSNorm(h)·W_up)·W_down.
+// Q, K and V are x·Wᵀ + b: Qwen2 has the biases b (added before the rotation), Llama's are zero.
+// Weights of 1 KiB and more go to an external data file: a protobuf cannot exceed 2 GiB, and Qwen2.5-0.5B
+// in float32 (its output head untied) is 2.5 GB.
 //
 // Inputs (B rows of S new tokens, P cached tokens):
 //   input_ids, position_ids   int64 [B, S]     positions are free, so packed items can restart them
@@ -33,7 +36,7 @@ import type { DecoderConfig } from './config.js';
 import type { DecoderWeights } from './weights.js';
 
 /** Bumped whenever the graph this file builds changes, so cached graphs are rebuilt. */
-export const DECODER_GRAPH_VERSION = 5;
+export const DECODER_GRAPH_VERSION = 6;
 
 export interface DecoderGraphOptions {
   /** Int8 weights for the block MatMuls (embedding and output rows stay float32). */
@@ -45,12 +48,16 @@ export interface DecoderGraphOptions {
   head?: 'next-token' | 'sequence';
 }
 
-/** Serialises the decoder as a ModelProto (opset 17, plus com.microsoft kernels when quantised). */
+/**
+ * Serialises the decoder as a ModelProto (opset 17, plus com.microsoft kernels when quantised) whose
+ * weights are the returned data chunks, to be written in order to `dataFile` beside the model.
+ */
 export function buildDecoderGraph(
   config: DecoderConfig,
   weights: DecoderWeights,
-  options: DecoderGraphOptions = {},
-): Uint8Array {
+  options: DecoderGraphOptions,
+  dataFile: string,
+): { model: Uint8Array; data: Uint8Array[] } {
   const g = new GraphBuilder({ name: 'decoder', opset: 17 });
   const { hidden, heads, kvHeads, headDim, rmsEpsilon } = config;
   const group = heads / kvHeads;
@@ -206,7 +213,7 @@ export function buildDecoderGraph(
     ]);
   }
 
-  return g.toBytes({
+  return g.toBytesWithExternalData(dataFile, {
     producerName: 'sift',
     producerVersion: String(DECODER_GRAPH_VERSION),
     metadata: { architecture: config.architecture, options: JSON.stringify(options) },

@@ -2,7 +2,9 @@
 //
 // llama.cpp's converter permutes the rows of W_q and W_k so that its RoPE can rotate adjacent pairs
 // (x[2i], x[2i+1]); Hugging Face rotates halves (x[i], x[i + d/2]). We undo the permutation here, so the
-// graph builder sees the Hugging Face layout whatever file the weights came from.
+// graph builder sees the Hugging Face layout whatever file the weights came from. Its Qwen2 converter
+// does not permute (llama.cpp runs qwen2 with NeoX rotary, which rotates halves as Hugging Face does), so
+// qwen2 rows are taken as they are. Qwen2 also has biases on the query, key and value projections.
 // Each layer's MLP width comes from its own weights, so structurally pruned checkpoints load unchanged.
 
 import { SiftError } from '../../errors.js';
@@ -46,7 +48,7 @@ export function decoderWeightsFromGguf(gguf: GgufFile, config: DecoderConfig): D
     checkDims(gguf, info, dims);
     return { data: dequantize(info.type, tensorBytes(gguf, info), info.elements), dims: info.dims };
   };
-  const vector = (name: string) => read(name, [hidden]).data;
+  const vector = (name: string, length = hidden) => read(name, [length]).data;
   const matrix = (name: string, outFeatures: number | undefined, inFeatures: number): LinearWeights => {
     const { data, dims } = read(name, [inFeatures, outFeatures]);
     return { weight: data, inFeatures, outFeatures: dims[1] ?? 0 };
@@ -57,15 +59,22 @@ export function decoderWeightsFromGguf(gguf: GgufFile, config: DecoderConfig): D
     const p = `blk.${i}`;
     const query = matrix(`${p}.attn_q.weight`, heads * headDim, hidden);
     const key = matrix(`${p}.attn_k.weight`, kvHeads * headDim, hidden);
-    query.weight = unpermuteRotaryRows(query.weight, heads, headDim, hidden);
-    key.weight = unpermuteRotaryRows(key.weight, kvHeads, headDim, hidden);
+    const value = matrix(`${p}.attn_v.weight`, kvHeads * headDim, hidden);
+    if (config.architecture === 'llama') {
+      query.weight = unpermuteRotaryRows(query.weight, heads, headDim, hidden);
+      key.weight = unpermuteRotaryRows(key.weight, kvHeads, headDim, hidden);
+    } else {
+      query.bias = vector(`${p}.attn_q.bias`, query.outFeatures);
+      key.bias = vector(`${p}.attn_k.bias`, key.outFeatures);
+      value.bias = vector(`${p}.attn_v.bias`, value.outFeatures);
+    }
     const gate = matrix(`${p}.ffn_gate.weight`, undefined, hidden);
     layers.push({
       index: i,
       attentionNorm: vector(`${p}.attn_norm.weight`),
       query,
       key,
-      value: matrix(`${p}.attn_v.weight`, kvHeads * headDim, hidden),
+      value,
       output: matrix(`${p}.attn_output.weight`, hidden, heads * headDim),
       mlpNorm: vector(`${p}.ffn_norm.weight`),
       gate,

@@ -15,10 +15,25 @@ const USER_DEFINED = 4;
 
 const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
 
+/**
+ * Qwen2's split, as llama.cpp writes it (llama-vocab.cpp, LLAMA_VOCAB_PRE_TYPE_QWEN2): the tokenizer.json
+ * regex with its `(?i:'s|…)` spelled out case by case. Unlike GPT-2's it splits digits one by one and
+ * lets one non-letter lead a run of letters. llama.cpp skips tokenizer.json's NFC normalizer, so do we.
+ */
+const QWEN2_SPLIT =
+  "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
 /** Pre-tokenizers by `tokenizer.ggml.pre`, as the upstream tokenizer.json files define them. */
 const PRE_TOKENIZERS: Record<string, unknown> = {
   // SmolLM / SmolLM2: single digits, then GPT-2's byte-level regex.
   smollm: { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, BYTE_LEVEL] },
+  qwen2: {
+    type: 'Sequence',
+    pretokenizers: [
+      { type: 'Split', pattern: { Regex: QWEN2_SPLIT }, behavior: 'Isolated', invert: false },
+      { ...BYTE_LEVEL, trim_offsets: false, use_regex: false },
+    ],
+  },
   gpt2: BYTE_LEVEL,
   default: BYTE_LEVEL,
 };

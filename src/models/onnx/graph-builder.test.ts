@@ -123,3 +123,43 @@ describe('GraphBuilder', () => {
     assert.notEqual(g.scalar(1), g.int64s([1], []));
   });
 });
+
+describe('external data', () => {
+  it('runs a graph whose large initializers live in a data file, and the cache writes both files', async () => {
+    const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openCachedGraph } = await import('./graph-cache.js');
+    const g = new GraphBuilder({ name: 'external' });
+    const weight = Float32Array.from({ length: 600 }, (_, i) => (i % 7) - 3); // 2,400 bytes: external
+    const bias = Float32Array.from([0.5, -0.5]); // 8 bytes: stays inline
+    const x = g.input('x', 'float32', [1, 300]);
+    const w = g.initializer('w', weight, [300, 2]);
+    const b = g.initializer('b', bias, [2]);
+    g.output(g.node('Add', [g.node('MatMul', [x, w]), b], ['y']), 'float32', [1, 2]);
+    const input = Float32Array.from({ length: 300 }, (_, i) => (i % 3) - 1);
+    const expected = [0, 1].map(
+      (j) => input.reduce((sum, v, i) => sum + v * (weight[i * 2 + j] ?? 0), 0) + (bias[j] ?? 0),
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'sift-external-'));
+    try {
+      const { session, path } = await openCachedGraph(
+        dir,
+        { test: 'external' },
+        (dataFile) => g.toBytesWithExternalData(dataFile),
+        true,
+        {},
+      );
+      assert.ok(path);
+      assert.deepEqual(
+        (await readdir(dir)).sort(),
+        [path.split('/').pop(), `${path.split('/').pop()}.data`].sort(),
+      );
+      const out = await session.run({ x: tensor('float32', input, [1, 300]) });
+      assertClose(out.y?.data as Float32Array, expected, 1e-4);
+      await session.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -187,6 +187,36 @@ export class GraphBuilder {
 
   /** Serialises the model. */
   toBytes(options: SerializeOptions = {}): Uint8Array {
+    return this.encode(options, this.initializers);
+  }
+
+  /**
+   * Serialises the model with every initializer of at least `minBytes` kept out of the protobuf, in a
+   * data file named `location` (relative to the model file) written as the returned chunks in order.
+   * A protobuf cannot exceed 2 GiB, which a 0.5B-parameter decoder in float32 already does.
+   */
+  toBytesWithExternalData(
+    location: string,
+    options: SerializeOptions & { minBytes?: number } = {},
+  ): { model: Uint8Array; data: Uint8Array[] } {
+    const minBytes = options.minBytes ?? 1024;
+    const data: Uint8Array[] = [];
+    let offset = 0;
+    const initializers = this.initializers.map((init) => {
+      if (init.raw.byteLength < minBytes) return init;
+      // 64-byte alignment, so ONNX Runtime may map the tensors in place.
+      const padding = (64 - (offset % 64)) % 64;
+      if (padding > 0) data.push(new Uint8Array(padding));
+      offset += padding;
+      data.push(init.raw);
+      const spec = { ...init, external: { location, offset } };
+      offset += init.raw.byteLength;
+      return spec;
+    });
+    return { model: this.encode(options, initializers), data };
+  }
+
+  private encode(options: SerializeOptions, initializers: readonly TensorProtoSpec[]): Uint8Array {
     if (this.outputs.length === 0) throw new Error('graph has no outputs');
     return encodeModel({
       irVersion: options.irVersion ?? (this.opset >= 18 ? 9 : 8),
@@ -196,7 +226,7 @@ export class GraphBuilder {
       graph: {
         name: this.name,
         nodes: this.nodes,
-        initializers: this.initializers,
+        initializers,
         inputs: this.inputs,
         outputs: this.outputs,
       },

@@ -42,6 +42,8 @@ export interface TensorProtoSpec {
   dims: readonly number[];
   /** Little-endian element bytes, exactly product(dims) × element size. */
   raw: Uint8Array;
+  /** Where the bytes live instead, when they are kept out of the protobuf (ONNX external data). */
+  external?: { location: string; offset: number };
 }
 
 export type AttributeValue =
@@ -98,7 +100,16 @@ export function encodeTensor(tensor: TensorProtoSpec): ProtoWriter {
   for (const d of tensor.dims) w.int(1, d);
   w.int(2, elementTypeCode[tensor.type]);
   w.string(8, tensor.name);
-  w.bytes(9, tensor.raw);
+  if (tensor.external) {
+    // TensorProto.external_data (13, StringStringEntryProto key = 1, value = 2), data_location = EXTERNAL (14).
+    const entry = (key: string, value: string) => new ProtoWriter().string(1, key).string(2, value);
+    w.message(13, entry('location', tensor.external.location));
+    w.message(13, entry('offset', String(tensor.external.offset)));
+    w.message(13, entry('length', String(tensor.raw.byteLength)));
+    w.int(14, 1);
+  } else {
+    w.bytes(9, tensor.raw);
+  }
   return w;
 }
 
