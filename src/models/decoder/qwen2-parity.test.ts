@@ -10,14 +10,15 @@
 // to ≈ 0.1 on tokens of probability ≥ 1 %; the tolerance, 0.25 nats, is that with a margin, and it is still
 // far below the gaps that decide a label (p(yes) 0.02 vs 0.10 is 1.6 nats).
 //
-// The model must be pulled (sift models pull qwen2.5-coder-0.5b-instruct-q4). Without it the test fails,
-// unless SIFT_ALLOW_MODEL_SKIP=1, which skips it with a message. SIFT_PARITY_MODEL picks another registry
+// The model must be pulled (sift models pull qwen2.5-coder-0.5b-instruct-q4). Without it the test skips
+// loudly, and fails under CI (test/lib/model-skip.ts). SIFT_PARITY_MODEL picks another registry
 // qwen2 decoder (the 1.5B judge, by hand: it needs ~10 GB of memory in float32).
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { modelSkip } from '../../../test/lib/model-skip.js';
 import { loadPolicy, type Policy } from '../../judge/policy.js';
 import {
   queryPart,
@@ -34,12 +35,8 @@ const id = process.env.SIFT_PARITY_MODEL ?? 'qwen2.5-coder-0.5b-instruct-q4';
 const spec = modelSpec(id);
 const file =
   spec.kind === 'decoder' ? join(siftPaths().models, id, spec.architecture.weights) : `${id} is no decoder`;
-const missing = !existsSync(file);
-const allowSkip = process.env.SIFT_ALLOW_MODEL_SKIP === '1';
+const skip = existsSync(file) ? false : modelSkip(id);
 const verbose = process.env.SIFT_PARITY_VERBOSE === '1';
-if (missing && allowSkip) {
-  console.error(`\n!!! SKIPPED qwen2 parity: no model at ${file} (sift models pull ${id}) !!!\n`);
-}
 
 /** |Δ log p| allowed on the yes/no tokens (see the header for the measurement behind it). */
 const LOGPROB_TOLERANCE = 0.25;
@@ -110,14 +107,11 @@ function argmaxOf(values: readonly number[]): number {
   return best;
 }
 
-describe(`qwen2 parity with llama.cpp (${id})`, { skip: missing && allowSkip }, () => {
+describe(`qwen2 parity with llama.cpp (${id})`, { skip }, () => {
   let sift: DecoderModel;
   let llama: LlamaScorer;
   let policy: Policy;
   before(async () => {
-    if (missing) {
-      throw new Error(`no model at ${file}: run sift models pull ${id} (or set SIFT_ALLOW_MODEL_SKIP=1)`);
-    }
     policy = await loadPolicy('web-search');
     llama = await LlamaScorer.open(file, { contextSize: 2048 });
     sift = await loadDecoder(file, { id });
