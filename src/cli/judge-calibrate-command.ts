@@ -14,7 +14,9 @@ import {
   CALIBRATION_FEATURES,
   type Calibration,
   type CalibrationFeature,
+  type CalibrationMap,
   type FormAgreement,
+  fitIsotonic,
   fitLogistic,
   formAgreement,
   gradedPairs,
@@ -24,6 +26,8 @@ import {
 } from '../judge/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { fmt, selectLabelSet, table } from './judge-shared.js';
+
+type FeatureColumns = Map<CalibrationFeature, number[]>;
 
 interface CalibrateOptions {
   store: string[];
@@ -110,68 +114,113 @@ async function calibrateAction(opts: CalibrateOptions): Promise<void> {
   }
   const judgeId = collections[0]!.judgeId;
 
-  const fit = (parts: readonly Collection[]) => {
-    const columns = new Map<CalibrationFeature, number[]>(CALIBRATION_FEATURES.map((f) => [f, []]));
+  // Candidate maps: each form alone (isotonic), and the logistic combination of every form.
+  const candidates: Array<{
+    name: string;
+    fit: (columns: FeatureColumns, targets: number[]) => CalibrationMap;
+  }> = [
+    ...CALIBRATION_FEATURES.map((feature) => ({
+      name: `isotonic(${feature})`,
+      fit: (columns: FeatureColumns, targets: number[]) => fitIsotonic(columns, targets, feature),
+    })),
+    {
+      name: `logistic(${CALIBRATION_FEATURES.join(', ')})`,
+      fit: (columns: FeatureColumns, targets: number[]) =>
+        fitLogistic(columns, targets, CALIBRATION_FEATURES),
+    },
+  ];
+  const fitOn = (parts: readonly Collection[], fit: (typeof candidates)[number]['fit']) => {
+    const columns: FeatureColumns = new Map(CALIBRATION_FEATURES.map((f) => [f, []]));
     const targets: number[] = [];
     for (const part of parts) {
       for (const feature of CALIBRATION_FEATURES)
         columns.get(feature)!.push(...(part.graded.columns.get(feature) ?? []));
       targets.push(...part.graded.targets);
     }
-    return fitLogistic(columns, targets, CALIBRATION_FEATURES);
+    return fit(columns, targets);
   };
+  const labelsOf = (collection: Collection) =>
+    collection.labels.map((label) => ({ ...label, scores: label.scores ?? {} }));
+
+  // Leave one collection out: each candidate fitted on the other collections, scored on this one. The
+  // shipped map is the candidate whose *worst* collection agrees best: a calibration must hold on a
+  // corpus it never saw, so the worst case, not the average, decides.
+  const leaveOneOut = new Map<string, FormAgreement[]>();
+  for (const candidate of candidates) {
+    leaveOneOut.set(
+      candidate.name,
+      collections.length < 2
+        ? []
+        : collections.map(
+            (collection) =>
+              formAgreement(labelsOf(collection), collection.qrels, {
+                maxGrade: collection.maxGrade,
+                external: fitOn(
+                  collections.filter((c) => c !== collection),
+                  candidate.fit,
+                ),
+              }).find((row) => row.form === 'calibrated') as FormAgreement,
+          ),
+    );
+  }
+  const worst = (rows: readonly FormAgreement[]) =>
+    rows.length === 0 ? Number.NEGATIVE_INFINITY : Math.min(...rows.map((row) => row.kappa_linear ?? -1));
+  const chosen =
+    collections.length < 2
+      ? (candidates.at(-1) as (typeof candidates)[number])
+      : candidates.reduce((best, candidate) =>
+          worst(leaveOneOut.get(candidate.name)!) > worst(leaveOneOut.get(best.name)!) ? candidate : best,
+        );
 
   const report: Array<{
     collection: string;
     pairs: number;
     leftOutTest: number;
     forms: FormAgreement[];
-    leaveOneOut?: FormAgreement;
+    leaveOneOut: Record<string, FormAgreement>;
   }> = [];
-  for (const collection of collections) {
-    const labels = collection.labels.map((label) => ({ ...label, scores: label.scores ?? {} }));
-    const forms = formAgreement(labels, collection.qrels, { maxGrade: collection.maxGrade });
-    const others = collections.filter((c) => c !== collection);
-    const leaveOneOut =
-      others.length > 0
-        ? formAgreement(labels, collection.qrels, {
-            maxGrade: collection.maxGrade,
-            external: fit(others),
-          }).find((row) => row.form === 'calibrated')
-        : undefined;
+  for (const [c, collection] of collections.entries()) {
+    const forms = formAgreement(labelsOf(collection), collection.qrels, { maxGrade: collection.maxGrade });
+    const loco = Object.fromEntries(
+      candidates.flatMap((candidate) => {
+        const row = leaveOneOut.get(candidate.name)?.[c];
+        return row ? [[candidate.name, row]] : [];
+      }),
+    );
     report.push({
       collection: collection.name,
       pairs: collection.graded.labels.length,
       leftOutTest: collection.leftOutTest,
       forms,
-      ...(leaveOneOut ? { leaveOneOut } : {}),
+      leaveOneOut: loco,
     });
     console.log(
       `\n${collection.name}: ${collection.graded.labels.length} training-query pairs with a human grade ` +
-        `(${collection.leftOutTest} test-query labels left out)`,
+        `(${collection.leftOutTest} test-query labels left out); cross-validated by query, then fitted on the other collections`,
     );
-    const rows = [
-      ['form', 'pairs', 'kappa_linear', 'spearman', 'auc'],
-      ...forms.map((row) => [
-        row.form,
-        String(row.pairs),
-        fmt(row.kappa_linear),
-        fmt(row.spearman),
-        fmt(row.auc),
-      ]),
-      ...(leaveOneOut
-        ? [
-            [
-              'calibrated (other collections)',
-              String(leaveOneOut.pairs),
-              fmt(leaveOneOut.kappa_linear),
-              fmt(leaveOneOut.spearman),
-              fmt(leaveOneOut.auc),
-            ],
-          ]
-        : []),
+    const row = (name: string, r: FormAgreement) => [
+      name,
+      String(r.pairs),
+      fmt(r.kappa_linear),
+      fmt(r.spearman),
+      fmt(r.auc),
     ];
-    console.log(table(rows));
+    console.log(
+      table([
+        ['form', 'pairs', 'kappa_linear', 'spearman', 'auc'],
+        ...forms.map((r) => row(r.form, r)),
+        ...Object.entries(loco).map(([name, r]) => row(`${name} (other collections)`, r)),
+      ]),
+    );
+  }
+  if (collections.length >= 2) {
+    console.log(
+      `\nchosen map: ${chosen.name} (worst leave-one-collection-out kappa ${fmt(worst(leaveOneOut.get(chosen.name)!))}` +
+        `; others: ${candidates
+          .filter((c) => c !== chosen)
+          .map((c) => `${c.name} ${fmt(worst(leaveOneOut.get(c.name)!))}`)
+          .join(', ')})`,
+    );
   }
 
   const calibration: Calibration = {
@@ -179,7 +228,7 @@ async function calibrateAction(opts: CalibrateOptions): Promise<void> {
     version: 1,
     judgeId,
     scoringTemplate: SCORING_TEMPLATE_VERSION,
-    map: fit(collections),
+    map: fitOn(collections, chosen.fit),
     fittedOn: collections.map((c) => ({
       collection: c.name,
       policy: c.policy,
@@ -204,8 +253,12 @@ async function calibrateAction(opts: CalibrateOptions): Promise<void> {
     );
   }
   const map = calibration.map;
+  const formula =
+    map.kind === 'logistic'
+      ? `r = σ(${[map.bias.toFixed(3), ...map.weights.map((w, i) => `${w.toFixed(3)}·${map.features[i]}`)].join(' + ')})`
+      : `r = isotonic step function of ${map.feature} (${map.values.length} steps)`;
   console.log(
-    `\ncalibration for ${judgeId}: r = σ(${map.kind === 'logistic' ? [map.bias.toFixed(3), ...map.weights.map((w, i) => `${w.toFixed(3)}·${map.features[i]}`)].join(' + ') : ''})` +
+    `\ncalibration for ${judgeId}: ${formula}` +
       `, kept in ${opts.store.length === 1 ? 'the store' : `${opts.store.length} stores`}${opts.out ? ` and ${opts.out}` : ''}`,
   );
 }
