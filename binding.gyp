@@ -2,10 +2,44 @@
   "targets": [
     {
       "target_name": "sift_native",
-      "sources": ["native/knn.cc"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions", "-Wall", "-Wextra"],
-      "cflags_cc!": ["-fno-rtti"],
-      "defines": ["NAPI_VERSION=8"]
+      "sources": [
+        "native/knn.cc"
+      ],
+      "cflags_cc": [
+        "-O3",
+        "-std=c++17",
+        "-fno-exceptions",
+        "-Wall",
+        "-Wextra"
+      ],
+      "cflags_cc!": [
+        "-fno-rtti"
+      ],
+      "defines": [
+        "NAPI_VERSION=8"
+      ]
+    },
+    {
+      "target_name": "sift_blas",
+      "sources": [
+        "native/blas.cc"
+      ],
+      "cflags_cc": [
+        "-O2",
+        "-std=c++17",
+        "-fno-exceptions",
+        "-Wall",
+        "-Wextra"
+      ],
+      "cflags_cc!": [
+        "-fno-rtti"
+      ],
+      "libraries": [
+        "-ldl"
+      ],
+      "defines": [
+        "NAPI_VERSION=8"
+      ]
     }
   ]
 }

@@ -1,0 +1,98 @@
+// The one file that loads sift's BLAS addon (native/blas.cc, built by `npm install` through node-gyp), which
+// opens the machine's OpenBLAS at run time. Optional like the kNN kernel: where the addon or OpenBLAS is
+// missing, the reason is kept for `nativeBlasStatus()` and the training engine multiplies in TypeScript.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface Binding {
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
+  gelu(x: Float32Array, y: Float32Array): void;
+  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  setThreads(threads: number): void;
+  info(): { available: boolean; library: string; error: string; config: string; threads: number };
+}
+
+/** Row-major single-precision matrix products on OpenBLAS: C = α·op(A)·op(B) + β·C. */
+export interface NativeBlas {
+  readonly sgemm: Binding['sgemm'];
+  /** Exact GELU (erf form), element-wise, on the addon's threads. */
+  readonly gelu: Binding['gelu'];
+  readonly geluBackward: Binding['geluBackward'];
+  setThreads(threads: number): void;
+  /** OpenBLAS's build string (version, kernel chosen for this CPU) and thread count. */
+  readonly config: string;
+  readonly threads: number;
+}
+
+export interface NativeBlasStatus {
+  available: boolean;
+  path: string;
+  reason?: string;
+}
+
+let loaded: { blas: NativeBlas | undefined; status: NativeBlasStatus } | undefined;
+
+export function loadNativeBlas(): NativeBlas | undefined {
+  return load().blas;
+}
+
+export function nativeBlasStatus(): NativeBlasStatus {
+  return load().status;
+}
+
+function load(): { blas: NativeBlas | undefined; status: NativeBlasStatus } {
+  if (loaded) return loaded;
+  const path = addonPath();
+  const missing = (reason: string) => ({ blas: undefined, status: { available: false, path, reason } });
+  if (process.env['SIFT_NO_BLAS'] === '1') loaded = missing('disabled by SIFT_NO_BLAS=1');
+  else if (!existsSync(path)) loaded = missing('not built (run `npm rebuild sift` with a C++ compiler)');
+  else {
+    try {
+      const binding = createRequire(import.meta.url)(path) as Binding;
+      const info = binding.info();
+      loaded = info.available
+        ? {
+            blas: {
+              sgemm: binding.sgemm,
+              gelu: binding.gelu,
+              geluBackward: binding.geluBackward,
+              setThreads: (n) => binding.setThreads(n),
+              config: info.config,
+              threads: info.threads,
+            },
+            status: { available: true, path },
+          }
+        : missing(`no OpenBLAS on this machine (apt-get install libopenblas0): ${info.error}`);
+    } catch (error) {
+      loaded = missing(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return loaded;
+}
+
+/** build/Release/sift_blas.node at the package root (this file runs from dist/src/runtime/). */
+function addonPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json'))) break;
+    dir = dirname(dir);
+  }
+  return join(dir, 'build', 'Release', 'sift_blas.node');
+}
