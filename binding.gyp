@@ -25,17 +25,22 @@
         "native/blas.cc"
       ],
       "cflags_cc": [
-        "-O2",
+        "-O3",
         "-std=c++17",
         "-fno-exceptions",
         "-Wall",
-        "-Wextra"
+        "-Wextra",
+        "-fno-math-errno",
+        "-fno-trapping-math",
+        "-fopenmp-simd"
       ],
       "cflags_cc!": [
         "-fno-rtti"
       ],
       "libraries": [
-        "-ldl"
+        "-ldl",
+        "-lmvec",
+        "-lm"
       ],
       "defines": [
         "NAPI_VERSION=8"

@@ -10,6 +10,8 @@
 #include <node_api.h>
 
 #include <algorithm>
+#include <math.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -153,8 +155,74 @@ void parallelFor(size_t n, int threads, Body body) {
 
 int elementThreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
-// Exact GELU, y = x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)), BERT's "gelu". Element-wise work is a third or more of
-// a layer's time in JavaScript (erf has no Math builtin), so it runs here with libm's erff.
+// Element-wise kernels. erff and expf are declared with GCC's simd attribute so that `omp simd` loops call
+// glibc's vector math (libmvec: _ZGVeN16v_erff for AVX-512, _ZGVdN8v_erff for AVX2, ...), with errno and
+// trapping off (-fno-math-errno -fno-trapping-math) but NaN and infinity kept (no -ffast-math: a NaN must
+// reach the loss, where training stops on it). target_clones builds each loop for AVX-512, AVX2 and
+// baseline x86-64 and picks one at load time, so one binary runs on every x86-64 CPU.
+#if defined(__x86_64__) && defined(__GLIBC__)
+extern "C" {
+__attribute__((simd("notinbranch"))) float erff(float) noexcept;
+__attribute__((simd("notinbranch"))) float expf(float) noexcept;
+}
+#define SIFT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SIFT_CLONES
+#endif
+
+SIFT_CLONES void geluSpan(const float* x, float* y, size_t begin, size_t end) {
+#pragma omp simd
+  for (size_t i = begin; i < end; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+
+SIFT_CLONES void geluBackwardSpan(const float* x, const float* dy, float* dx, size_t begin, size_t end) {
+  const float invSqrt2Pi = 0.39894228040143268f;
+#pragma omp simd
+  for (size_t i = begin; i < end; i++) {
+    const float v = x[i];
+    const float cdf = 0.5f * (1.0f + erff(v * 0.70710678118654752f));
+    dx[i] = dy[i] * (cdf + v * invSqrt2Pi * expf(-0.5f * v * v));
+  }
+}
+
+SIFT_CLONES void softmaxRow(float* x, int cols) {
+  float max = x[0];
+  for (int j = 1; j < cols; j++) max = std::max(max, x[j]);
+  float sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (int j = 0; j < cols; j++) {
+    x[j] = expf(x[j] - max);
+    sum += x[j];
+  }
+  const float inv = 1.0f / sum;
+#pragma omp simd
+  for (int j = 0; j < cols; j++) x[j] *= inv;
+}
+
+SIFT_CLONES void softmaxBackwardRow(const float* p, float* dp, int cols) {
+  float dot = 0;
+#pragma omp simd reduction(+ : dot)
+  for (int j = 0; j < cols; j++) dot += dp[j] * p[j];
+#pragma omp simd
+  for (int j = 0; j < cols; j++) dp[j] = p[j] * (dp[j] - dot);
+}
+
+struct AdamStep {
+  float stepSize, beta1, beta2, eps, rootC2, shrink;
+};
+
+SIFT_CLONES void adamwSpan(float* w, const float* g, float* m, float* v, AdamStep a, size_t begin, size_t end) {
+#pragma omp simd
+  for (size_t j = begin; j < end; j++) {
+    const float mj = a.beta1 * m[j] + (1.0f - a.beta1) * g[j];
+    const float vj = a.beta2 * v[j] + (1.0f - a.beta2) * g[j] * g[j];
+    m[j] = mj;
+    v[j] = vj;
+    w[j] = w[j] * a.shrink - a.stepSize * mj / (sqrtf(vj) / a.rootC2 + a.eps);
+  }
+}
+
+// Exact GELU, y = x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)), BERT's "gelu" (JavaScript has no erf).
 napi_value Gelu(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -163,9 +231,7 @@ napi_value Gelu(napi_env env, napi_callback_info info) {
   size_t lx, ly;
   if (argc != 2 || !floatArray(env, argv[0], &x, &lx) || !floatArray(env, argv[1], &y, &ly) || ly < lx)
     return fail(env, "gelu(x, y) takes two Float32Arrays, y at least as long as x");
-  parallelFor(lx, elementThreads, [=](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; i++) y[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * static_cast<float>(M_SQRT1_2)));
-  });
+  parallelFor(lx, elementThreads, [=](size_t begin, size_t end) { geluSpan(x, y, begin, end); });
   return nullptr;
 }
 
@@ -179,14 +245,58 @@ napi_value GeluBackward(napi_env env, napi_callback_info info) {
   if (argc != 3 || !floatArray(env, argv[0], &x, &lx) || !floatArray(env, argv[1], &dy, &ldy) ||
       !floatArray(env, argv[2], &dx, &ldx) || ldy < lx || ldx < lx)
     return fail(env, "geluBackward(x, dy, dx) takes three Float32Arrays of x's length");
-  const float invSqrt2Pi = static_cast<float>(0.5 * M_2_SQRTPI * M_SQRT1_2);
-  parallelFor(lx, elementThreads, [=](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; i++) {
-      const float v = x[i];
-      const float cdf = 0.5f * (1.0f + std::erf(v * static_cast<float>(M_SQRT1_2)));
-      dx[i] = dy[i] * (cdf + v * invSqrt2Pi * std::exp(-0.5f * v * v));
-    }
-  });
+  parallelFor(lx, elementThreads, [=](size_t begin, size_t end) { geluBackwardSpan(x, dy, dx, begin, end); });
+  return nullptr;
+}
+
+// softmaxRows(x, rows, cols): each row of a row-major matrix replaced by its softmax, in place.
+napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float* x;
+  size_t lx;
+  int rows, cols;
+  if (argc != 3 || !floatArray(env, argv[0], &x, &lx) || !intArg(env, argv[1], &rows) ||
+      !intArg(env, argv[2], &cols) || rows < 0 || cols <= 0 || lx < static_cast<size_t>(rows) * cols)
+    return fail(env, "softmaxRows(x, rows, cols): x must hold rows × cols values");
+  for (int r = 0; r < rows; r++) softmaxRow(x + static_cast<size_t>(r) * cols, cols);
+  return nullptr;
+}
+
+// softmaxBackwardRows(p, dp, rows, cols): dp ← p ⊙ (dp − Σ_j dp·p) per row, in place.
+napi_value SoftmaxBackwardRows(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float *p, *dp;
+  size_t lp, ldp;
+  int rows, cols;
+  if (argc != 4 || !floatArray(env, argv[0], &p, &lp) || !floatArray(env, argv[1], &dp, &ldp) ||
+      !intArg(env, argv[2], &rows) || !intArg(env, argv[3], &cols) || rows < 0 || cols <= 0 ||
+      lp < static_cast<size_t>(rows) * cols || ldp < static_cast<size_t>(rows) * cols)
+    return fail(env, "softmaxBackwardRows(p, dp, rows, cols): both must hold rows × cols values");
+  for (int r = 0; r < rows; r++)
+    softmaxBackwardRow(p + static_cast<size_t>(r) * cols, dp + static_cast<size_t>(r) * cols, cols);
+  return nullptr;
+}
+
+// adamw(w, g, m, v, stepSize, beta1, beta2, eps, rootC2, shrink): one AdamW update of one tensor, in place
+// (the formula is in src/train/adamw.ts).
+napi_value Adamw(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float *w, *g, *m, *v;
+  size_t lw, lg, lm, lv;
+  AdamStep a;
+  if (argc != 10 || !floatArray(env, argv[0], &w, &lw) || !floatArray(env, argv[1], &g, &lg) ||
+      !floatArray(env, argv[2], &m, &lm) || !floatArray(env, argv[3], &v, &lv) || lg < lw || lm < lw ||
+      lv < lw || !floatArg(env, argv[4], &a.stepSize) || !floatArg(env, argv[5], &a.beta1) ||
+      !floatArg(env, argv[6], &a.beta2) || !floatArg(env, argv[7], &a.eps) || !floatArg(env, argv[8], &a.rootC2) ||
+      !floatArg(env, argv[9], &a.shrink))
+    return fail(env, "adamw(w, g, m, v, stepSize, beta1, beta2, eps, rootC2, shrink): bad arguments");
+  parallelFor(lw, elementThreads, [=](size_t begin, size_t end) { adamwSpan(w, g, m, v, a, begin, end); });
   return nullptr;
 }
 
@@ -223,6 +333,9 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxRows", nullptr, SoftmaxRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxBackwardRows", nullptr, SoftmaxBackwardRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamw", nullptr, Adamw, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluBackward", nullptr, GeluBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

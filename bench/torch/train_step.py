@@ -4,7 +4,7 @@ from a virtualenv with torch (never needed by sift itself).
 The model is Hugging Face's BertForSequenceClassification written out in plain torch (post-LN layers,
 exact GELU, scaled_dot_product_attention with the padding mask, as transformers' default "sdpa" attention;
 pooler tanh; classifier with one label), so only torch is needed. One training step = forward, BCE with
-logits, backward, AdamW update (lr 2e-5, weight decay 0.01), as sift's trainer does.
+logits, backward, global-norm clipping to 1, AdamW update (lr 2e-5, weight decay 0.01), as sift's trainer does.
 
     python bench/torch/train_step.py --mode model --batch 16 --seq 128 --steps 3 --threads 2
     python bench/torch/train_step.py --mode layer --batch 16 --seq 128 --steps 5 --threads 2
@@ -99,6 +99,7 @@ def main():
             loss = F.binary_cross_entropy_with_logits(model(ids, types, mask), targets)
             opt.zero_grad()
             loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             times.append(time.perf_counter() - t0)
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "mode": a.mode,

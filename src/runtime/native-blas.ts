@@ -1,5 +1,5 @@
 // The one file that loads sift's BLAS addon (native/blas.cc, built by `npm install` through node-gyp), which
-// opens the machine's OpenBLAS at run time. Optional like the kNN kernel: where the addon or OpenBLAS is
+// opens the machine's OpenBLAS at run time, plus the training engine's element-wise kernels. Optional like the kNN kernel: where the addon or OpenBLAS is
 // missing, the reason is kept for `nativeBlasStatus()` and the training engine multiplies in TypeScript.
 
 import { existsSync } from 'node:fs';
@@ -24,6 +24,20 @@ interface Binding {
     ldc: number,
   ): void;
   gelu(x: Float32Array, y: Float32Array): void;
+  softmaxRows(x: Float32Array, rows: number, cols: number): void;
+  softmaxBackwardRows(p: Float32Array, dp: Float32Array, rows: number, cols: number): void;
+  adamw(
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    stepSize: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    rootC2: number,
+    shrink: number,
+  ): void;
   geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   setThreads(threads: number): void;
   info(): { available: boolean; library: string; error: string; config: string; threads: number };
@@ -35,6 +49,11 @@ export interface NativeBlas {
   /** Exact GELU (erf form), element-wise, on the addon's threads. */
   readonly gelu: Binding['gelu'];
   readonly geluBackward: Binding['geluBackward'];
+  /** Row-wise softmax in place, and its backward pass (dp ← p ⊙ (dp − Σ dp·p)) in place. */
+  readonly softmaxRows: Binding['softmaxRows'];
+  readonly softmaxBackwardRows: Binding['softmaxBackwardRows'];
+  /** One AdamW update of one tensor in place (the formula is in train/adamw.ts). */
+  readonly adamw: Binding['adamw'];
   setThreads(threads: number): void;
   /** OpenBLAS's build string (version, kernel chosen for this CPU) and thread count. */
   readonly config: string;
@@ -73,6 +92,9 @@ function load(): { blas: NativeBlas | undefined; status: NativeBlasStatus } {
               sgemm: binding.sgemm,
               gelu: binding.gelu,
               geluBackward: binding.geluBackward,
+              softmaxRows: binding.softmaxRows,
+              softmaxBackwardRows: binding.softmaxBackwardRows,
+              adamw: binding.adamw,
               setThreads: (n) => binding.setThreads(n),
               config: info.config,
               threads: info.threads,

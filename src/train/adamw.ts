@@ -2,8 +2,12 @@
 //   θ ← θ − lr·λ·θ;  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
 //   θ ← θ − lr·(m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε).
 // Parameters with `decay: false` (biases, LayerNorm) get no weight decay, the usual BERT fine-tuning recipe.
+// The update runs in the native addon when it is loaded (float32, two threads), else in TypeScript.
 
+import { loadNativeBlas } from '../runtime/native-blas.js';
 import type { Parameter } from './parameter.js';
+
+const native = loadNativeBlas();
 
 export interface AdamWOptions {
   /** Default 0.9. */
@@ -52,6 +56,10 @@ export class AdamW {
       const shrink = p.decay ? 1 - lr * this.weightDecay : 1;
       const stepSize = lr / c1;
       const rootC2 = Math.sqrt(c2);
+      if (native) {
+        native.adamw(w, g, m, v, stepSize, b1, b2, eps, rootC2, shrink);
+        return;
+      }
       for (let j = 0; j < w.length; j++) {
         const gj = g[j]!;
         const mj = b1 * m[j]! + (1 - b1) * gj;

@@ -6,8 +6,11 @@
 // L attends to keys 0..L−1 only, which equals Hugging Face's additive mask of float32's minimum (exp of it
 // is exactly 0) and skips the padded keys' work. Padded query positions are still computed, as in HF.
 
+import { loadNativeBlas } from '../runtime/native-blas.js';
 import type { Dropout } from './dropout.js';
 import { gemm } from './gemm.js';
+
+const native = loadNativeBlas();
 
 export interface AttentionShape {
   batch: number;
@@ -132,12 +135,14 @@ export class SelfAttention {
           ldc: keys,
         });
         if (mask) for (let i = 0; i < dp.length; i++) dp[i]! *= mask[i]!;
-        for (let r = 0; r < seq; r++) {
-          const base = r * keys;
-          let dot = 0;
-          for (let j = 0; j < keys; j++) dot += dp[base + j]! * p[base + j]!;
-          for (let j = 0; j < keys; j++) dp[base + j] = p[base + j]! * (dp[base + j]! - dot);
-        }
+        if (native) native.softmaxBackwardRows(p, dp, seq, keys);
+        else
+          for (let r = 0; r < seq; r++) {
+            const base = r * keys;
+            let dot = 0;
+            for (let j = 0; j < keys; j++) dot += dp[base + j]! * p[base + j]!;
+            for (let j = 0; j < keys; j++) dp[base + j] = p[base + j]! * (dp[base + j]! - dot);
+          }
         // dQ = dS·K·scale, dK = dSᵀ·Q·scale.
         gemm({
           transA: false,
@@ -177,6 +182,10 @@ export class SelfAttention {
 
 /** Numerically stable softmax of each row of a [rows, cols] matrix, in place. */
 export function softmaxRows(x: Float32Array, rows: number, cols: number): void {
+  if (native) {
+    native.softmaxRows(x, rows, cols);
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let max = Number.NEGATIVE_INFINITY;
