@@ -153,6 +153,16 @@ void parallelFor(size_t n, int threads, Body body) {
   for (auto& t : pool) t.join();
 }
 
+// Splits `count` independent items (each worth many flops) evenly across `threads` threads.
+template <typename Body>
+void parallelItems(size_t count, int threads, Body body) {
+  const size_t parts = std::max<size_t>(1, std::min<size_t>(threads, count));
+  std::vector<std::thread> pool;
+  for (size_t p = 1; p < parts; p++) pool.emplace_back([=] { body(count * p / parts, count * (p + 1) / parts); });
+  body(0, count / parts);
+  for (auto& t : pool) t.join();
+}
+
 int elementThreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
 // Element-wise kernels. erff and expf are declared with GCC's simd attribute so that `omp simd` loops call
@@ -300,6 +310,68 @@ napi_value Adamw(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// gemmBatch(transA, transB, alpha, beta, a, b, c, items): many small products in one call, e.g. every
+// (batch row, head) of attention. items holds 9 ints per product: m, n, k, aOffset, lda, bOffset, ldb,
+// cOffset, ldc (offsets in floats). OpenBLAS would thread each 128×128×32 product across both cores and
+// synchronise its threads hundreds of times per layer; here each product runs on one thread and the
+// products are split across threads instead, which also keeps working when other processes take cores.
+napi_value GemmBatch(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (!blas.sgemm) return fail(env, "no BLAS is loaded");
+  bool ta, tb;
+  float alpha, beta;
+  float *a, *b, *c;
+  size_t la, lb, lc, li;
+  bool isTyped = false;
+  int32_t* items = nullptr;
+  if (argc != 8 || napi_get_value_bool(env, argv[0], &ta) != napi_ok ||
+      napi_get_value_bool(env, argv[1], &tb) != napi_ok || !floatArg(env, argv[2], &alpha) ||
+      !floatArg(env, argv[3], &beta) || !floatArray(env, argv[4], &a, &la) || !floatArray(env, argv[5], &b, &lb) ||
+      !floatArray(env, argv[6], &c, &lc) || napi_is_typedarray(env, argv[7], &isTyped) != napi_ok || !isTyped)
+    return fail(env, "gemmBatch(transA, transB, alpha, beta, a, b, c, items): bad arguments");
+  {
+    napi_typedarray_type type;
+    napi_value buffer;
+    size_t offset;
+    void* raw;
+    napi_get_typedarray_info(env, argv[7], &type, &li, &raw, &buffer, &offset);
+    if (type != napi_int32_array || li % 9 != 0) return fail(env, "gemmBatch: items must be an Int32Array of 9 × count");
+    items = static_cast<int32_t*>(raw);
+  }
+  const size_t count = li / 9;
+  for (size_t i = 0; i < count; i++) {
+    const int32_t* it = items + 9 * i;
+    const int64_t m = it[0], n = it[1], k = it[2], ao = it[3], lda = it[4], bo = it[5], ldb = it[6], co = it[7],
+                  ldc = it[8];
+    if (m < 0 || n < 0 || k < 0 || ao < 0 || bo < 0 || co < 0) return fail(env, "gemmBatch: negative extent");
+    const int64_t aRows = ta ? k : m, aCols = ta ? m : k, bRows = tb ? n : k, bCols = tb ? k : n;
+    if (m == 0 || n == 0) continue;
+    if (lda < aCols || ldb < bCols || ldc < n || (aRows > 0 && ao + (aRows - 1) * lda + aCols > static_cast<int64_t>(la)) ||
+        (bRows > 0 && bo + (bRows - 1) * ldb + bCols > static_cast<int64_t>(lb)) ||
+        co + (m - 1) * ldc + n > static_cast<int64_t>(lc))
+      return fail(env, "gemmBatch: a product reaches outside its array");
+  }
+  const int threads = elementThreads;
+  if (blas.setThreads) blas.setThreads(1);
+  parallelItems(count, threads, [=](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; i++) {
+      const int32_t* it = items + 9 * i;
+      if (it[0] == 0 || it[1] == 0) continue;
+      if (it[2] == 0) {
+        for (int r = 0; r < it[0]; r++)
+          for (int j = 0; j < it[1]; j++) c[it[7] + static_cast<size_t>(r) * it[8] + j] *= beta;
+        continue;
+      }
+      blas.sgemm(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, it[0], it[1], it[2], alpha, a + it[3], it[4],
+                 b + it[5], it[6], beta, c + it[7], it[8]);
+    }
+  });
+  if (blas.setThreads) blas.setThreads(threads);
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -333,6 +405,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gemmBatch", nullptr, GemmBatch, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxRows", nullptr, SoftmaxRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxBackwardRows", nullptr, SoftmaxBackwardRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamw", nullptr, Adamw, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -39,6 +39,16 @@ interface Binding {
     shrink: number,
   ): void;
   geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  gemmBatch(
+    transA: boolean,
+    transB: boolean,
+    alpha: number,
+    beta: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    items: Int32Array,
+  ): void;
   setThreads(threads: number): void;
   info(): { available: boolean; library: string; error: string; config: string; threads: number };
 }
@@ -46,6 +56,8 @@ interface Binding {
 /** Row-major single-precision matrix products on OpenBLAS: C = α·op(A)·op(B) + β·C. */
 export interface NativeBlas {
   readonly sgemm: Binding['sgemm'];
+  /** Many small products, each on one thread, the products spread over threads (items: 9 ints each). */
+  readonly gemmBatch: Binding['gemmBatch'];
   /** Exact GELU (erf form), element-wise, on the addon's threads. */
   readonly gelu: Binding['gelu'];
   readonly geluBackward: Binding['geluBackward'];
@@ -90,6 +102,7 @@ function load(): { blas: NativeBlas | undefined; status: NativeBlasStatus } {
         ? {
             blas: {
               sgemm: binding.sgemm,
+              gemmBatch: binding.gemmBatch,
               gelu: binding.gelu,
               geluBackward: binding.geluBackward,
               softmaxRows: binding.softmaxRows,

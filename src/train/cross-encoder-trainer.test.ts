@@ -17,7 +17,7 @@ import { bertWeights } from '../models/bert/weights.js';
 import { readSafetensors } from '../models/safetensors.js';
 import { loadTokenizer } from '../models/tokenizer.js';
 import { loadCrossEncoder } from '../rank/cross-encoder-ranker.js';
-import { sharedDir } from '../util/paths.js';
+import { sharedDir, siftPaths } from '../util/paths.js';
 import { tokenBatch } from './batches.js';
 import { beirExamples } from './beir-examples.js';
 import { CrossEncoderModel } from './bert-model.js';
@@ -179,5 +179,47 @@ describe('trainCrossEncoder (tiny BERT, Cranfield pairs)', { skip }, () => {
       cacheGraph: false,
     });
     await ranker.release();
+  });
+});
+
+const miniLm = join(siftPaths().models, 'all-minilm-l6-v2');
+const noMiniLm = !existsSync(join(miniLm, 'model.safetensors')) && `all-minilm-l6-v2 is not in ${miniLm}`;
+
+describe('trainCrossEncoder from all-MiniLM-L6-v2', { skip: skip || noMiniLm }, () => {
+  it('initialises from the bi-encoder weights with a new head, trains and scores through CrossEncoderRanker', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'sift-train-minilm-'));
+    try {
+      const train = (await beirExamples(cranfield, { split: 'train' })).slice(0, 8);
+      const result = await trainCrossEncoder({
+        modelDir: miniLm,
+        outDir: work,
+        train,
+        batchSize: 4,
+        maxLength: 32,
+        quiet: true,
+      });
+      assert.equal(result.steps, 2);
+      const file = await readSafetensors(join(result.lastCheckpoint, 'model.safetensors'));
+      for (const name of [
+        'bert.embeddings.word_embeddings.weight',
+        'bert.pooler.dense.weight',
+        'classifier.weight',
+      ])
+        assert.ok(file.has(name), name);
+      assert.deepEqual(file.float32('classifier.weight').shape, [1, 384]);
+      const ranker = await loadCrossEncoder(result.lastCheckpoint, {
+        id: 'minilm-ce',
+        cacheGraph: false,
+        maxLength: 32,
+      });
+      const scores = await ranker.score(train[0]!.query, [
+        { id: 'a', title: train[0]!.title, text: train[0]!.text },
+        { id: 'b', title: '', text: 'a recipe for lemon cake' },
+      ]);
+      await ranker.release();
+      assert.ok(scores.every(Number.isFinite) && scores[0] !== scores[1]);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });

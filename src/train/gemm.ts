@@ -69,3 +69,59 @@ function gemmTypeScript(g: GemmArgs, alpha: number, beta: number): void {
     }
   }
 }
+
+/** One product of a batch: C[cOffset…] = α·op(A[aOffset…])·op(B[bOffset…]) + β·C, with its own shape. */
+export interface BatchItem {
+  m: number;
+  n: number;
+  k: number;
+  aOffset: number;
+  lda: number;
+  bOffset: number;
+  ldb: number;
+  cOffset: number;
+  ldc: number;
+}
+
+/**
+ * Many small products sharing operands and transposes (attention's per-row, per-head products). Natively
+ * each runs single-threaded and the items are spread over threads: one synchronisation per batch instead
+ * of OpenBLAS's per call.
+ */
+export function gemmBatch(
+  transA: boolean,
+  transB: boolean,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  items: readonly BatchItem[],
+  alpha = 1,
+  beta = 0,
+): void {
+  if (blas) {
+    const packed = new Int32Array(items.length * 9);
+    items.forEach((it, i) =>
+      packed.set([it.m, it.n, it.k, it.aOffset, it.lda, it.bOffset, it.ldb, it.cOffset, it.ldc], i * 9),
+    );
+    blas.gemmBatch(transA, transB, alpha, beta, a, b, c, packed);
+    return;
+  }
+  for (const it of items)
+    gemmTypeScript(
+      {
+        transA,
+        transB,
+        m: it.m,
+        n: it.n,
+        k: it.k,
+        a: a.subarray(it.aOffset),
+        lda: it.lda,
+        b: b.subarray(it.bOffset),
+        ldb: it.ldb,
+        c: c.subarray(it.cOffset),
+        ldc: it.ldc,
+      },
+      alpha,
+      beta,
+    );
+}
