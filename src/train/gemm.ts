@@ -100,9 +100,9 @@ export function gemmBatch(
 ): void {
   if (blas) {
     const packed = new Int32Array(items.length * 9);
-    items.forEach((it, i) =>
-      packed.set([it.m, it.n, it.k, it.aOffset, it.lda, it.bOffset, it.ldb, it.cOffset, it.ldc], i * 9),
-    );
+    items.forEach((it, i) => {
+      packed.set([it.m, it.n, it.k, it.aOffset, it.lda, it.bOffset, it.ldb, it.cOffset, it.ldc], i * 9);
+    });
     blas.gemmBatch(transA, transB, alpha, beta, a, b, c, packed);
     return;
   }
