@@ -24,6 +24,7 @@ import { CrossEncoderModel } from './bert-model.js';
 import { type CheckpointIo, durableIo, latestCheckpoint } from './checkpoint.js';
 import { trainCrossEncoder } from './cross-encoder-trainer.js';
 import type { TrainingExample } from './examples.js';
+import { bceWithLogits } from './losses.js';
 import { Rng } from './rng.js';
 import { TINY_TOKENIZER_DIR, writeTinyBert } from './tiny-bert.fixture.js';
 
@@ -98,6 +99,57 @@ describe('trainCrossEncoder (tiny BERT, Cranfield pairs)', { skip }, () => {
       const logit = model.forward(tokenBatch(encodedPairs, [i]))[0]!;
       assert.ok(Math.abs(scores[i]! - logit) < 1e-4, `pair ${i}: ranker ${scores[i]} vs trainer ${logit}`);
     });
+  });
+
+  it('accumulates gradients: two half batches give the gradient of the whole batch; steps count whole groups', async () => {
+    const { config } = await readBertConfig(modelDir);
+    const weights = bertWeights(await readSafetensors(join(modelDir, 'model.safetensors')), config);
+    const tokenizer = await loadTokenizer(modelDir, { maxLength: 48 });
+    const rows = train.slice(0, 8);
+    const encoded = tokenizer.encodePairs(
+      rows.map((e) => e.query),
+      rows.map((e) => e.text),
+      { maxLength: 48, truncation: 'only_second' },
+    );
+    const pairs = encoded.ids.map((ids, i) => ({
+      ids: Int32Array.from(ids),
+      typeIds: Int32Array.from(encoded.typeIds[i]!),
+    }));
+    const targets = rows.map((e) => e.gradeNormalized);
+    const gradients = (groups: number[][]) => {
+      const model = CrossEncoderModel.fromWeights(weights, config, { rng: new Rng(9) });
+      for (const group of groups) {
+        const { grad } = bceWithLogits(
+          model.forward(tokenBatch(pairs, group)),
+          group.map((r) => targets[r]!),
+        );
+        model.backward(grad.map((g) => g / groups.length));
+      }
+      return model.parameters().map((p) => p.grad);
+    };
+    const whole = gradients([[0, 1, 2, 3, 4, 5, 6, 7]]);
+    const halves = gradients([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
+    whole.forEach((g, i) => {
+      const h = halves[i]!;
+      let scale = 1e-12;
+      let diff = 0;
+      for (let j = 0; j < g.length; j++) {
+        scale = Math.max(scale, Math.abs(g[j]!));
+        diff = Math.max(diff, Math.abs(g[j]! - h[j]!));
+      }
+      assert.ok(diff / scale < 1e-4, `parameter ${i}: relative difference ${diff / scale}`);
+    });
+    const result = await trainCrossEncoder({
+      modelDir,
+      outDir: join(work, 'accumulate'),
+      train,
+      ...small,
+      accumulation: 2,
+    });
+    assert.equal(result.steps, 4, '8 micro-batches of 4 in groups of 2');
   });
 
   it('resumes after kill -9 with the same result as an uninterrupted run', async () => {
