@@ -46,6 +46,10 @@ export const errorCatalogue = {
   E_CANCELLED: 'the client went away before its request finished',
   E_SHUTTING_DOWN: 'the service is shutting down and takes no new requests',
   E_MODE_UNAVAILABLE: 'a retrieval mode needs a model this service was started without',
+  E_TRAIN_DATA: 'a training label file is empty, or a line of it lacks a field training needs',
+  E_TRAIN_DIVERGED:
+    'training stopped because the loss became NaN or infinite; the last good checkpoint is kept',
+  E_CHECKPOINT: 'a training checkpoint is incomplete, unreadable, or belongs to a different training run',
   E_INTERNAL: 'an unexpected internal failure (a bug, or a worker thread that died)',
 } as const;
 

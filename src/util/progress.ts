@@ -19,6 +19,7 @@ export class ProgressBar {
   private lastDecile = -1;
   private readonly stream: NodeJS.WriteStream;
   private finished = false;
+  private status = '';
 
   constructor(private readonly options: ProgressOptions) {
     this.stream = options.stream ?? process.stderr;
@@ -31,6 +32,11 @@ export class ProgressBar {
   /** Seconds since the bar started. */
   get elapsed(): number {
     return (performance.now() - this.startedAt) / 1000;
+  }
+
+  /** Extra text shown after the rate and ETA (e.g. the training loss). */
+  setStatus(text: string): void {
+    this.status = text;
   }
 
   tick(amount = 1): void {
@@ -60,6 +66,11 @@ export class ProgressBar {
   }
 
   private render(): string {
+    const line = this.renderCounts();
+    return this.status ? `${line}  ${this.status}` : line;
+  }
+
+  private renderCounts(): string {
     const { label, total, unit = 'items' } = this.options;
     const seconds = Math.max(this.elapsed, 1e-9);
     const rate = this.done / seconds;

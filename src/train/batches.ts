@@ -1,0 +1,49 @@
+// Mixed-length batches bucketed by length: each epoch shuffles the examples (seeded by seed and epoch, so
+// a resumed run rebuilds the same epoch), sorts each window of 50 batches' worth of examples by token
+// length, cuts the window into batches, and shuffles the batches. Batches then hold similar lengths (little
+// padding) while their order stays random.
+
+import type { TokenBatch } from './embeddings.js';
+import { Rng } from './rng.js';
+
+/** A tokenized pair: "[CLS] query [SEP] document [SEP]" ids and segment ids. */
+export interface EncodedPair {
+  ids: Int32Array;
+  typeIds: Int32Array;
+}
+
+const WINDOW_BATCHES = 50;
+
+/** Example indices of every batch of `epoch`, in training order. */
+export function epochBatches(
+  lengths: readonly number[],
+  batchSize: number,
+  seed: number,
+  epoch: number,
+): number[][] {
+  const rng = new Rng((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
+  const order = rng.shuffle(lengths.map((_, i) => i));
+  const batches: number[][] = [];
+  const window = batchSize * WINDOW_BATCHES;
+  for (let start = 0; start < order.length; start += window) {
+    const part = order.slice(start, start + window).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+    for (let b = 0; b < part.length; b += batchSize) batches.push(part.slice(b, b + batchSize));
+  }
+  return rng.shuffle(batches);
+}
+
+/** Right-pads the rows' pairs to the longest of them. */
+export function tokenBatch(pairs: readonly EncodedPair[], rows: readonly number[]): TokenBatch {
+  const seq = Math.max(...rows.map((r) => pairs[r]!.ids.length));
+  const batch = rows.length;
+  const ids = new Int32Array(batch * seq);
+  const typeIds = new Int32Array(batch * seq);
+  const lengths = new Int32Array(batch);
+  rows.forEach((r, b) => {
+    const pair = pairs[r]!;
+    ids.set(pair.ids, b * seq);
+    typeIds.set(pair.typeIds, b * seq);
+    lengths[b] = pair.ids.length;
+  });
+  return { batch, seq, ids, typeIds, lengths };
+}

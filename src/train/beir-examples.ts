@@ -1,0 +1,68 @@
+// Training examples from a BEIR collection's human qrels, until the judge's labels arrive: every judged
+// (query, document) pair with its grade, plus a few random unjudged documents per query as grade-0
+// negatives. Queries are split into train and dev by a fixed hash of the query id, so the split never
+// depends on file order or on a seed: sha256(id)'s first byte < 0.8 · 256 → train, else dev.
+
+import { createHash } from 'node:crypto';
+import { loadBeirCollection, readBeirCorpus } from '../ingest/index.js';
+import type { TrainingExample } from './examples.js';
+import { Rng } from './rng.js';
+
+export type QuerySplit = 'train' | 'dev';
+
+/** The split of a query id: the first byte of sha256(id) below 205 (≈ 0.8 · 256) is train. */
+export function querySplit(queryId: string): QuerySplit {
+  const first = createHash('sha256').update(queryId).digest()[0]!;
+  return first < Math.round(0.8 * 256) ? 'train' : 'dev';
+}
+
+export interface BeirExampleOptions {
+  split: QuerySplit;
+  /** Random unjudged documents added per query as grade 0. Default 2. */
+  negativesPerQuery?: number;
+  /** Seed of the negative sampling. Default 13. */
+  seed?: number;
+  /** The qrels file: qrels/<qrelsSplit>.tsv. Default 'test' (Cranfield ships only that one). */
+  qrelsSplit?: string;
+}
+
+export async function beirExamples(folder: string, options: BeirExampleOptions): Promise<TrainingExample[]> {
+  const collection = await loadBeirCollection(folder, { split: options.qrelsSplit ?? 'test' });
+  const docs = new Map<string, { title: string; text: string }>();
+  for await (const doc of readBeirCorpus(collection.corpusPath))
+    docs.set(doc.id, { title: doc.title, text: doc.text });
+  const docIds = [...docs.keys()];
+  let maxGrade = 1;
+  for (const judgments of collection.qrels.values())
+    for (const g of judgments.values()) maxGrade = Math.max(maxGrade, g);
+  const rng = new Rng(options.seed ?? 13);
+  const negatives = options.negativesPerQuery ?? 2;
+  const examples: TrainingExample[] = [];
+  for (const query of collection.queries) {
+    const judgments = collection.qrels.get(query.id);
+    if (!judgments || querySplit(query.id) !== options.split) continue;
+    const add = (docId: string, grade: number) => {
+      const doc = docs.get(docId);
+      if (!doc) return;
+      const g = Math.max(0, grade);
+      examples.push({
+        queryId: query.id,
+        docId,
+        query: query.text,
+        title: doc.title,
+        text: doc.text,
+        grade: g,
+        gradeNormalized: g / maxGrade,
+        softLabel: null,
+      });
+    };
+    for (const [docId, grade] of judgments) add(docId, grade);
+    for (let n = 0, tries = 0; n < negatives && tries < 100; tries++) {
+      const docId = docIds[Math.floor(rng.next() * docIds.length)]!;
+      if (judgments.has(docId)) continue;
+      add(docId, 0);
+      n++;
+    }
+  }
+  return examples;
+}

@@ -1,0 +1,363 @@
+// Trains a BERT cross-encoder (BertForSequenceClassification, one logit by default) on (query, document,
+// target) examples: length-bucketed batches, gradient accumulation, global-norm clipping, AdamW with
+// warm-up and linear or cosine decay, dev evaluation every N steps with early stopping, a progress bar
+// (loss, examples/s, ETA), and checkpoints that resume exactly.
+//
+// Resuming: every checkpoint holds the weights, AdamW's moments, the dropout RNG and the data position
+// (epoch, next batch; an epoch's batches are a function of seed and epoch). A run started again with the
+// same options and data continues from LATEST and ends with the same weights as a run never interrupted
+// (tested with kill -9). A NaN or infinite loss stops the run before the bad update, keeping the last
+// good checkpoint (E_TRAIN_DIVERGED says which).
+
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { SiftError } from '../errors.js';
+import { readBertConfig } from '../models/bert/config.js';
+import { bertWeights } from '../models/bert/weights.js';
+import { readSafetensors } from '../models/safetensors.js';
+import { loadTokenizer } from '../models/tokenizer.js';
+import { ProgressBar } from '../util/progress.js';
+import { AdamW } from './adamw.js';
+import { type EncodedPair, epochBatches, tokenBatch } from './batches.js';
+import { CrossEncoderModel } from './bert-model.js';
+import {
+  type CheckpointIo,
+  checkpointName,
+  latestCheckpoint,
+  loadOptimizer,
+  pruneCheckpoints,
+  readTrainerState,
+  TRAINER_STATE_VERSION,
+  type TrainerState,
+  writeCheckpoint,
+} from './checkpoint.js';
+import { clipGradNorm } from './clip.js';
+import { evaluateDev } from './evaluate.js';
+import type { TrainingExample } from './examples.js';
+import { bceWithLogits, klDivergence, type LossResult } from './losses.js';
+import { Rng } from './rng.js';
+import { type Decay, learningRate } from './schedule.js';
+
+/**
+ * Pointwise losses. 'bce': binary cross-entropy on grade_normalized. 'kl': KL(p ‖ q) on soft labels —
+ * with one logit p is grade_normalized; with `labels` = C logits p is the judge's soft_label over C grades
+ * (examples without one fall back to a one-hot of their grade).
+ */
+export type PointwiseLoss = 'bce' | 'kl';
+
+export interface CrossEncoderTrainOptions {
+  /** The model to start from: a BERT folder (config.json, model.safetensors, tokenizer.json). */
+  modelDir: string;
+  /** Where checkpoints go (outDir/checkpoints/step-*, outDir/LATEST). An existing run there is resumed. */
+  outDir: string;
+  train: readonly TrainingExample[];
+  dev?: readonly TrainingExample[];
+  loss?: PointwiseLoss;
+  /** Output logits. Default 1 (a relevance score, sentence-transformers CrossEncoder style). */
+  labels?: number;
+  /** Default 1. */
+  epochs?: number;
+  /** Stop after this many optimizer steps (default: all epochs). */
+  maxSteps?: number;
+  /** Examples per micro-batch. Default 16. */
+  batchSize?: number;
+  /** Micro-batches per optimizer step. Default 1. */
+  accumulation?: number;
+  /** Peak learning rate. Default 2e-5. */
+  learningRate?: number;
+  /** Fraction of the steps spent warming up linearly from 0. Default 0.1. */
+  warmupRatio?: number;
+  /** Decay after warm-up. Default 'linear'. */
+  decay?: Decay;
+  /** AdamW's decoupled weight decay. Default 0.01. */
+  weightDecay?: number;
+  /** Global gradient-norm clip. Default 1. */
+  maxGradNorm?: number;
+  /** Longest pair in tokens, special tokens included. Default 256. */
+  maxLength?: number;
+  /** Dropout probability at BERT's sites. Default 0 (off). */
+  dropout?: number;
+  /** Seeds the head's initialisation, the batch order and dropout. Default 42. */
+  seed?: number;
+  /** Evaluate on dev every N optimizer steps (0: only at the end). Default 0. */
+  evalEvery?: number;
+  /** Stop after this many evaluations in a row without a better dev nDCG@10. Default 3. */
+  patience?: number;
+  /** Checkpoint every N optimizer steps (and always at the end). Default 100. */
+  checkpointEvery?: number;
+  /** Checkpoints kept besides the best. Default 2. */
+  keepCheckpoints?: number;
+  /** No progress bar. */
+  quiet?: boolean;
+  /** Called after each optimizer step (tests use it to crash on purpose). */
+  onStep?: (step: number, loss: number) => void;
+  /** Checkpoint writer (tests simulate a full disk). */
+  io?: CheckpointIo;
+}
+
+export interface TrainResult {
+  steps: number;
+  /** Mean training loss of each optimizer step, from step 1. */
+  losses: number[];
+  lastCheckpoint: string;
+  /** The checkpoint with the best dev nDCG@10 (the last one when there is no dev split). */
+  bestCheckpoint: string;
+  bestDevNdcg10?: number;
+  dev: { step: number; ndcg10: number; loss: number }[];
+  stoppedEarly: boolean;
+  /** True when the run continued from a checkpoint. */
+  resumed: boolean;
+}
+
+export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Promise<TrainResult> {
+  if (options.train.length === 0) throw new SiftError('E_TRAIN_DATA', 'no training examples');
+  const o = {
+    loss: options.loss ?? 'bce',
+    labels: options.labels ?? 1,
+    epochs: options.epochs ?? 1,
+    batchSize: options.batchSize ?? 16,
+    accumulation: options.accumulation ?? 1,
+    learningRate: options.learningRate ?? 2e-5,
+    warmupRatio: options.warmupRatio ?? 0.1,
+    decay: options.decay ?? 'linear',
+    weightDecay: options.weightDecay ?? 0.01,
+    maxGradNorm: options.maxGradNorm ?? 1,
+    maxLength: options.maxLength ?? 256,
+    dropout: options.dropout ?? 0,
+    seed: options.seed ?? 42,
+    evalEvery: options.evalEvery ?? 0,
+    patience: options.patience ?? 3,
+    checkpointEvery: options.checkpointEvery ?? 100,
+    keep: options.keepCheckpoints ?? 2,
+  };
+  const { config, text: configText } = await readBertConfig(options.modelDir);
+  const tokenizer = await loadTokenizer(options.modelDir, { maxLength: o.maxLength });
+  const encode = (examples: readonly TrainingExample[]): EncodedPair[] => {
+    const batch = tokenizer.encodePairs(
+      examples.map((e) => e.query),
+      examples.map((e) => (e.title.trim() === '' ? e.text : `${e.title}\n${e.text}`)),
+      { maxLength: o.maxLength, truncation: 'only_second' },
+    );
+    return batch.ids.map((ids, i) => ({
+      ids: Int32Array.from(ids),
+      typeIds: Int32Array.from(batch.typeIds[i]!),
+    }));
+  };
+  const train = encode(options.train);
+  const dev = options.dev?.length ? encode(options.dev) : undefined;
+  const fingerprint = createHash('sha256')
+    .update(
+      JSON.stringify({
+        o: { ...o, keep: undefined },
+        model: options.modelDir,
+        train: train.map((p) => [...p.ids]),
+      }),
+    )
+    .update(JSON.stringify(options.train.map((e) => [e.gradeNormalized, e.softLabel, e.grade])))
+    .digest('hex');
+
+  // Start fresh, or continue from LATEST.
+  const resumeFrom = await latestCheckpoint(options.outDir);
+  let state: TrainerState = {
+    version: TRAINER_STATE_VERSION,
+    fingerprint,
+    step: 0,
+    epoch: 0,
+    batchInEpoch: 0,
+    rng: (o.seed ^ 0x5bd1e995) >>> 0,
+    best: null,
+    badEvals: 0,
+    losses: [],
+  };
+  let adamStep = 0;
+  if (resumeFrom) {
+    const saved = await readTrainerState(resumeFrom);
+    if (saved.fingerprint !== fingerprint)
+      throw new SiftError(
+        'E_CHECKPOINT',
+        'the output folder holds a different training run (options or data differ); use a new folder',
+        { file: join(resumeFrom, 'trainer-state.json') },
+      );
+    const { adamStep: savedAdamStep, ...rest } = saved;
+    state = rest;
+    adamStep = savedAdamStep;
+  }
+  const dropoutRng = new Rng(state.rng);
+  let training = true;
+  const weightsDir = resumeFrom ?? options.modelDir;
+  const weights = bertWeights(await readSafetensors(join(weightsDir, 'model.safetensors')), config);
+  const model = CrossEncoderModel.fromWeights(
+    weights,
+    config,
+    { labels: o.labels, rng: new Rng(o.seed) },
+    { dropout: o.dropout, rng: () => (training ? dropoutRng : undefined) },
+  );
+  const params = model.parameters();
+  const adam = new AdamW(params, { weightDecay: o.weightDecay });
+  if (resumeFrom) await loadOptimizer(resumeFrom, adam, adamStep);
+  const hfConfig = classifierConfig(configText, o.labels);
+
+  const lossOf =
+    (examples: readonly TrainingExample[]) =>
+    (logits: Float32Array, rows: readonly number[]): LossResult => {
+      if (o.loss === 'bce') {
+        if (o.labels !== 1)
+          throw new SiftError('E_BAD_ARGUMENT', 'the bce loss needs labels = 1', { field: 'loss' });
+        return bceWithLogits(
+          logits,
+          rows.map((r) => examples[r]!.gradeNormalized),
+        );
+      }
+      if (o.labels === 1)
+        return klDivergence(
+          logits,
+          rows.map((r) => examples[r]!.gradeNormalized),
+          1,
+        );
+      const targets = rows.flatMap((r) => softTarget(examples[r]!, o.labels));
+      return klDivergence(logits, targets, o.labels);
+    };
+  const trainLoss = lossOf(options.train);
+  const devLoss = options.dev ? lossOf(options.dev) : undefined;
+
+  const batchesPerEpoch = Math.ceil(train.length / o.batchSize);
+  const stepsPerEpoch = Math.ceil(batchesPerEpoch / o.accumulation);
+  const totalSteps = Math.min(options.maxSteps ?? Number.POSITIVE_INFINITY, stepsPerEpoch * o.epochs);
+  const warmupSteps = Math.round(o.warmupRatio * totalSteps);
+  const schedule = { peak: o.learningRate, warmupSteps, totalSteps, decay: o.decay };
+
+  const devHistory: TrainResult['dev'] = [];
+  let lastCheckpoint = resumeFrom;
+  let stoppedEarly = false;
+  const checkpoint = async () => {
+    state.rng = dropoutRng.saved;
+    lastCheckpoint = await writeCheckpoint(
+      options.outDir,
+      { params, adam, state, config: hfConfig, tokenizerDir: options.modelDir },
+      options.io,
+    );
+    await pruneCheckpoints(options.outDir, o.keep, state.best ? [state.best.checkpoint] : []);
+    return lastCheckpoint;
+  };
+  const evaluate = async (): Promise<boolean> => {
+    if (!dev || !options.dev || !devLoss) return false;
+    training = false;
+    const result = evaluateDev(model, options.dev, dev, (l, r) => devLoss(l, r).loss, o.batchSize);
+    training = true;
+    devHistory.push({ step: state.step, ...result });
+    if (!state.best || result.ndcg10 > state.best.metric) {
+      state.badEvals = 0;
+      // The checkpoint that records the best names itself, so it is protected from pruning on resume too.
+      const checkpointDir = join(options.outDir, 'checkpoints', checkpointName(state.step));
+      state.best = { metric: result.ndcg10, step: state.step, checkpoint: checkpointDir };
+      await checkpoint();
+      return false;
+    }
+    state.badEvals++;
+    return state.badEvals >= o.patience;
+  };
+
+  const progress = new ProgressBar({
+    label: 'train',
+    total: totalSteps * o.batchSize * o.accumulation,
+    unit: 'examples',
+    quiet: options.quiet ?? false,
+  });
+  progress.tick(state.step * o.batchSize * o.accumulation);
+  let lastEvaluated = -1;
+  outer: for (; state.epoch < o.epochs && state.step < totalSteps; state.epoch++, state.batchInEpoch = 0) {
+    const batches = epochBatches(
+      train.map((p) => p.ids.length),
+      o.batchSize,
+      o.seed,
+      state.epoch,
+    );
+    while (state.batchInEpoch < batches.length && state.step < totalSteps) {
+      const group = batches.slice(state.batchInEpoch, state.batchInEpoch + o.accumulation);
+      let stepLoss = 0;
+      let examples = 0;
+      for (const rows of group) {
+        const logits = model.forward(tokenBatch(train, rows));
+        const { loss, grad } = trainLoss(logits, rows);
+        stepLoss += loss / group.length;
+        examples += rows.length;
+        if (!Number.isFinite(loss)) break;
+        for (let i = 0; i < grad.length; i++) grad[i]! /= group.length;
+        model.backward(grad);
+      }
+      const norm = clipGradNorm(params, o.maxGradNorm);
+      if (!Number.isFinite(stepLoss) || !Number.isFinite(norm)) {
+        progress.finish();
+        throw new SiftError(
+          'E_TRAIN_DIVERGED',
+          `step ${state.step + 1}: the ${Number.isFinite(stepLoss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(stepLoss) ? norm : stepLoss}; stopped before updating the weights. ${lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}` : 'No checkpoint was written yet'} (lower the learning rate or check the labels)`,
+          { step: state.step + 1, checkpoint: lastCheckpoint ?? null },
+        );
+      }
+      adam.update(learningRate(state.step, schedule));
+      for (const p of params) p.zeroGrad();
+      state.step++;
+      state.batchInEpoch += group.length;
+      state.losses.push(stepLoss);
+      progress.setStatus(`loss ${stepLoss.toFixed(4)}`);
+      progress.tick(examples);
+      options.onStep?.(state.step, stepLoss);
+      if (o.evalEvery > 0 && state.step % o.evalEvery === 0) {
+        lastEvaluated = state.step;
+        if (await evaluate()) {
+          stoppedEarly = true;
+          break outer;
+        }
+      }
+      if (
+        o.checkpointEvery > 0 &&
+        state.step % o.checkpointEvery === 0 &&
+        !lastCheckpoint?.endsWith(checkpointName(state.step))
+      )
+        await checkpoint();
+    }
+  }
+  if (lastEvaluated !== state.step && dev && !stoppedEarly) await evaluate();
+  if (!lastCheckpoint?.endsWith(checkpointName(state.step))) await checkpoint();
+  progress.finish(
+    state.best ? `best dev nDCG@10 ${state.best.metric.toFixed(4)} at step ${state.best.step}` : undefined,
+  );
+  return {
+    steps: state.step,
+    losses: state.losses,
+    lastCheckpoint: lastCheckpoint!,
+    bestCheckpoint: state.best?.checkpoint ?? lastCheckpoint!,
+    ...(state.best ? { bestDevNdcg10: state.best.metric } : {}),
+    dev: devHistory,
+    stoppedEarly,
+    resumed: resumeFrom !== undefined,
+  };
+}
+
+/** The judge's soft label over `labels` grades, or a one-hot of the grade when it gave none. */
+function softTarget(e: TrainingExample, labels: number): number[] {
+  if (e.softLabel) {
+    if (e.softLabel.length !== labels)
+      throw new SiftError(
+        'E_TRAIN_DATA',
+        `example ${e.queryId}/${e.docId}: soft_label has ${e.softLabel.length} grades, the head ${labels}`,
+        {
+          field: 'soft_label',
+        },
+      );
+    return e.softLabel;
+  }
+  const onehot = new Array<number>(labels).fill(0);
+  onehot[Math.min(labels - 1, Math.round(e.grade))] = 1;
+  return onehot;
+}
+
+/** config.json for the trained model: the starting config as BertForSequenceClassification. */
+function classifierConfig(text: string, labels: number): string {
+  const c = JSON.parse(text) as Record<string, unknown>;
+  c['architectures'] = ['BertForSequenceClassification'];
+  c['id2label'] = Object.fromEntries(Array.from({ length: labels }, (_, i) => [String(i), `LABEL_${i}`]));
+  c['label2id'] = Object.fromEntries(Array.from({ length: labels }, (_, i) => [`LABEL_${i}`, i]));
+  c['problem_type'] = labels === 1 ? 'regression' : 'single_label_classification';
+  return `${JSON.stringify(c, null, 2)}\n`;
+}

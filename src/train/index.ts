@@ -1,0 +1,31 @@
+// The training engine's public face: BERT-family models with forward and backward passes in TypeScript
+// (matrix products on OpenBLAS), losses, AdamW, schedules and clipping.
+
+export { AdamW, type AdamWOptions } from './adamw.js';
+export { type EncodedPair, epochBatches, tokenBatch } from './batches.js';
+export { type BeirExampleOptions, beirExamples, type QuerySplit, querySplit } from './beir-examples.js';
+export { BertEncoder, CrossEncoderModel, type ModelOptions } from './bert-model.js';
+export { latestCheckpoint, type TrainerState } from './checkpoint.js';
+export { clipGradNorm } from './clip.js';
+export {
+  type CrossEncoderTrainOptions,
+  type PointwiseLoss,
+  type TrainResult,
+  trainCrossEncoder,
+} from './cross-encoder-trainer.js';
+export type { TokenBatch } from './embeddings.js';
+export { readTrainingJsonl, type TrainingExample } from './examples.js';
+export { gemmBackend } from './gemm.js';
+export { ClassifierHead, MeanPooling } from './heads.js';
+export {
+  bceWithLogits,
+  type CandidateGroup,
+  klDivergence,
+  type LossResult,
+  listwiseSoftmaxCe,
+  marginMse,
+  multiTeacherKl,
+} from './losses.js';
+export { Parameter } from './parameter.js';
+export { Rng } from './rng.js';
+export { type Decay, learningRate, type ScheduleOptions } from './schedule.js';
