@@ -114,11 +114,13 @@ async function calibrateAction(opts: CalibrateOptions): Promise<void> {
   }
   const judgeId = collections[0]!.judgeId;
 
-  // Candidate maps: each form alone (isotonic), and the logistic combination of every form.
+  // Candidate maps: none (the judge's expected grade on its own scale), each form alone (isotonic), and
+  // the logistic combination of every form.
   const candidates: Array<{
     name: string;
     fit: (columns: FeatureColumns, targets: number[]) => CalibrationMap;
   }> = [
+    { name: 'identity(grade)', fit: () => ({ kind: 'identity', feature: 'grade' }) },
     ...CALIBRATION_FEATURES.map((feature) => ({
       name: `isotonic(${feature})`,
       fit: (columns: FeatureColumns, targets: number[]) => fitIsotonic(columns, targets, feature),
@@ -256,7 +258,9 @@ async function calibrateAction(opts: CalibrateOptions): Promise<void> {
   const formula =
     map.kind === 'logistic'
       ? `r = σ(${[map.bias.toFixed(3), ...map.weights.map((w, i) => `${w.toFixed(3)}·${map.features[i]}`)].join(' + ')})`
-      : `r = isotonic step function of ${map.feature} (${map.values.length} steps)`;
+      : map.kind === 'isotonic'
+        ? `r = isotonic step function of ${map.feature} (${map.values.length} steps)`
+        : 'r = expected grade / top grade (no fit)';
   console.log(
     `\ncalibration for ${judgeId}: ${formula}` +
       `, kept in ${opts.store.length === 1 ? 'the store' : `${opts.store.length} stores`}${opts.out ? ` and ${opts.out}` : ''}`,

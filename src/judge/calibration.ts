@@ -6,7 +6,8 @@
 // grade (the normalised gain that trec_eval's NDCG uses), so one calibration serves collections graded
 // 0–2, 0–3 or 0–4 alike; a grade on any scale 0..M is then round(r · M).
 //
-// Two fits, both small enough to be checked by hand:
+// Two fits, both small enough to be checked by hand (and `identity`, no fit: the expected grade over
+// the top grade, the judge's own scale, which needs no golden set and carries no other corpus's base rate):
 // - `logistic`: r = σ(b + w · x) over the features below, fitted by Newton's method on the cross-entropy
 //   with fractional targets and a little L2 (a "small logistic combination");
 // - `isotonic`: r = a monotone step function of one feature (pool-adjacent-violators), the classic
@@ -45,7 +46,13 @@ export interface IsotonicCalibration {
   values: number[];
 }
 
-export type CalibrationMap = LogisticCalibration | IsotonicCalibration;
+/** No fit: r is the feature itself, clipped to [0, 1] (`grade`: the expected grade over the top grade). */
+export interface IdentityCalibration {
+  kind: 'identity';
+  feature: 'grade';
+}
+
+export type CalibrationMap = LogisticCalibration | IsotonicCalibration | IdentityCalibration;
 
 /** A calibration as stored beside the labels or shipped with the default judge. */
 export interface Calibration {
@@ -93,6 +100,9 @@ export function applyCalibration(
   map: CalibrationMap,
   columns: ReadonlyMap<CalibrationFeature, number[]>,
 ): number[] {
+  if (map.kind === 'identity') {
+    return requireColumn(columns, map.feature).map((value) => Math.min(1, Math.max(0, value)));
+  }
   if (map.kind === 'isotonic') {
     const x = requireColumn(columns, map.feature);
     return x.map((value) => (Number.isNaN(value) ? Number.NaN : stepValue(map, value)));
@@ -219,13 +229,14 @@ export function parseCalibration(text: string, file: string): Calibration {
   }
   const map = calibration.map as Partial<CalibrationMap> | undefined;
   const valid =
-    map?.kind === 'logistic'
+    map?.kind === 'identity' ||
+    (map?.kind === 'logistic'
       ? Array.isArray(map.features) &&
         Array.isArray(map.weights) &&
         map.features.length === map.weights.length
       : map?.kind === 'isotonic' &&
         Array.isArray(map.thresholds) &&
-        map.thresholds.length === map.values?.length;
+        map.thresholds.length === map.values?.length);
   if (!valid || typeof calibration.judgeId !== 'string') {
     throw new SiftError('E_CALIBRATION', 'the calibration map or judge id is malformed', {
       file,
