@@ -2,8 +2,8 @@
 // training queries only), every scoring form and the calibrated combination are compared with the
 // collection's human grades: linear kappa, Spearman, AUC and the Kendall τ of retrieval systems ordered
 // by NDCG@10 under human vs judge grades. `calibrated` is cross-validated by query within the
-// collection; `calibrated (other collections)` is fitted on the other label sets only (leave one
-// collection out), the number that says how the shipped calibration should do on an unseen corpus.
+// collection. (Leave-one-collection-out numbers for every candidate map come from
+// `sift judge calibrate … --json bench/results/judge-calibrate.json`.)
 //
 //   node dist/bench/judge-agreement.js            (after npm run build; reads assets/labels/*.jsonl.gz)
 
@@ -11,16 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readQrels } from '../src/eval/index.js';
-import {
-  CALIBRATION_FEATURES,
-  type CalibrationFeature,
-  type FormAgreement,
-  fitLogistic,
-  formAgreement,
-  type GradedLabel,
-  gradedPairs,
-  systemRuns,
-} from '../src/judge/index.js';
+import { type FormAgreement, formAgreement, type GradedLabel, systemRuns } from '../src/judge/index.js';
 import { sharedDir, siftPaths } from '../src/util/paths.js';
 import { machineInfo, printTable, writeResult } from './lib/report.js';
 
@@ -73,18 +64,6 @@ for (const set of sets) {
   loaded.push({ ...set, labels, qrels: await readQrels(join(set.folder, 'qrels', 'test.tsv')) });
 }
 
-const fitOn = (parts: readonly Loaded[]) => {
-  const columns = new Map<CalibrationFeature, number[]>(CALIBRATION_FEATURES.map((f) => [f, []]));
-  const targets: number[] = [];
-  for (const part of parts) {
-    const graded = gradedPairs(part.labels, part.qrels, part.maxGrade);
-    for (const feature of CALIBRATION_FEATURES)
-      columns.get(feature)!.push(...(graded.columns.get(feature) ?? []));
-    targets.push(...graded.targets);
-  }
-  return fitLogistic(columns, targets, CALIBRATION_FEATURES);
-};
-
 const results: Array<{
   collection: string;
   labels: number;
@@ -106,15 +85,6 @@ for (const set of loaded) {
     maxGrade: set.maxGrade,
     runs,
   });
-  const others = loaded.filter((other) => other !== set);
-  if (others.length > 0) {
-    const external = formAgreement(set.labels, set.qrels, {
-      maxGrade: set.maxGrade,
-      runs,
-      external: fitOn(others),
-    }).find((row) => row.form === 'calibrated');
-    if (external) rows.push({ ...external, form: 'calibrated (other collections)' });
-  }
   results.push({ collection: set.name, labels: set.labels.length, rows });
   for (const row of rows) {
     table.push({

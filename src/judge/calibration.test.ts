@@ -109,3 +109,18 @@ test('a malformed calibration file is refused naming the file', () => {
       (error as { code?: string }).code === 'E_CALIBRATION' && String(error).includes('cal.json'),
   );
 });
+
+test('the identity map is the expected grade on its own scale, clipped, and round-trips through a file', () => {
+  const map = { kind: 'identity', feature: 'grade' } as const;
+  assert.deepEqual(applyCalibration(map, columnsOf({ grade: [0, 0.5, 1.2] })), [0, 0.5, 1]);
+  const text = JSON.stringify({
+    format: 'sift-judge-calibration',
+    version: 1,
+    judgeId: 'llama:x',
+    scoringTemplate: 3,
+    map,
+    fittedOn: [],
+    createdAt: '2026-12-06T00:00:00Z',
+  });
+  assert.deepEqual(parseCalibration(text, 'cal.json').map, map);
+});
