@@ -12,6 +12,7 @@
 //
 //   npm run build && SIFT_HOME=... node dist/bench/dense.js [--skip-embed-timing] [--jobs-docs N]
 //     [--embedders id,id,…] [--collections cranfield,dbpedia-entity-subset,jobs] [--name dense]
+//     [--sample N]   (seeded N-document samples of each collection, for models too slow for the corpus)
 
 import { join } from 'node:path';
 import { ensureDemoCollection } from '../src/demo/index.js';
@@ -28,6 +29,7 @@ import { openEmbedder } from '../src/models/open-embedder.js';
 import type { RetrievalMode } from '../src/search/index.js';
 import { sharedDir, siftPaths } from '../src/util/paths.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
+import { sampleCollection } from './lib/sample-collection.js';
 
 const EMBEDDERS = [
   'all-minilm-l6-v2',
@@ -145,6 +147,12 @@ async function main(): Promise<void> {
       docs: positiveIntArg('--jobs-docs', 5000),
     });
     folders.push(demo.folder);
+  }
+  // --sample N: evaluate seeded samples of N documents instead (see lib/sample-collection.ts).
+  const sample = positiveIntArg('--sample', 0);
+  if (sample > 0) {
+    for (let i = 0; i < folders.length; i++)
+      folders[i] = await sampleCollection(folders[i]!, siftPaths().collections, { docs: sample });
   }
   const evaluations: Evaluation[] = [];
   const failures: Failure[] = [];
