@@ -1,6 +1,7 @@
 // Question: how good is dense and hybrid retrieval against BM25 on the shared collections?
 //
-// For each collection (cranfield, dbpedia-entity-subset) it evaluates BM25 once, then dense and hybrid
+// For each collection (cranfield, dbpedia-entity-subset, and the demo job collection, generated with
+// --jobs-docs postings, default 5,000) it evaluates BM25 once, then dense and hybrid
 // (default fusion: RRF, k = 60) with every embedder sift can open here, through evaluateCollection with the
 // cached indexes under SIFT_HOME (vectors are stored per embedder in the index, so a rerun only searches).
 // Reported: NDCG@10, Recall@100, MRR@10, MAP at depth 1,000; the paired randomisation test of hybrid
@@ -9,9 +10,12 @@
 // measured by encoding the corpus again exactly as the index does (same texts, batches of 256), so the
 // column is always a measurement from this run, on this machine.
 //
-//   npm run build && SIFT_HOME=... node dist/bench/dense.js [--skip-embed-timing]
+//   npm run build && SIFT_HOME=... node dist/bench/dense.js [--skip-embed-timing] [--jobs-docs N]
+//     [--embedders id,id,…] [--collections cranfield,dbpedia-entity-subset,jobs] [--name dense]
+//     [--sample N]   (seeded N-document samples of each collection, for models too slow for the corpus)
 
 import { join } from 'node:path';
+import { ensureDemoCollection } from '../src/demo/index.js';
 import {
   type EvalResult,
   evaluateCollection,
@@ -24,7 +28,8 @@ import type { SiftIndex } from '../src/index/sift-index.js';
 import { openEmbedder } from '../src/models/open-embedder.js';
 import type { RetrievalMode } from '../src/search/index.js';
 import { sharedDir, siftPaths } from '../src/util/paths.js';
-import { machineInfo, printTable, writeResult } from './lib/report.js';
+import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
+import { sampleCollection } from './lib/sample-collection.js';
 
 const EMBEDDERS = [
   'all-minilm-l6-v2',
@@ -32,6 +37,7 @@ const EMBEDDERS = [
   'all-minilm-l6-v2-int8',
   'paraphrase-minilm-l3-v2',
   'all-mpnet-base-v2',
+  'nomic-embed-text-v1.5',
 ] as const;
 
 const EMBEDDER_NOTES: Record<string, string> = {
@@ -41,6 +47,8 @@ const EMBEDDER_NOTES: Record<string, string> = {
   'paraphrase-minilm-l3-v2': 'fp32 ONNX, 3 layers, max 128 tokens',
   'all-mpnet-base-v2':
     'fp32 safetensors, MPNet graph built by sift, 12 layers, 768 dimensions, max 384 tokens',
+  'nomic-embed-text-v1.5':
+    'F16 GGUF, nomic-bert graph built by sift (float32), 12 layers, 768 dimensions, max 512 tokens, search_query/search_document prefixes',
 };
 
 interface Evaluation {
@@ -130,7 +138,22 @@ interface Significance {
 async function main(): Promise<void> {
   const timeEmbedding = !process.argv.includes('--skip-embed-timing');
   const shared = sharedDir();
-  const folders = [join(shared, 'data', 'cranfield'), join(shared, 'data', 'dbpedia-entity-subset')];
+  const embedders = stringArg('--embedders', EMBEDDERS.join(',')).split(',');
+  const wanted = stringArg('--collections', 'cranfield,dbpedia-entity-subset,jobs').split(',');
+  const folders = wanted.filter((c) => c !== 'jobs').map((c) => join(shared, 'data', c));
+  if (wanted.includes('jobs')) {
+    const demo = await ensureDemoCollection({
+      root: siftPaths().collections,
+      docs: positiveIntArg('--jobs-docs', 5000),
+    });
+    folders.push(demo.folder);
+  }
+  // --sample N: evaluate seeded samples of N documents instead (see lib/sample-collection.ts).
+  const sample = positiveIntArg('--sample', 0);
+  if (sample > 0) {
+    for (let i = 0; i < folders.length; i++)
+      folders[i] = await sampleCollection(folders[i]!, siftPaths().collections, { docs: sample });
+  }
   const evaluations: Evaluation[] = [];
   const failures: Failure[] = [];
   const tests: Significance[] = [];
@@ -139,7 +162,7 @@ async function main(): Promise<void> {
     const bm25 = await evaluate(folder, 'bm25', undefined, false);
     evaluations.push(bm25);
     console.error(`${bm25.collection}: ${bm25.docs} docs, ${bm25.queries} queries; bm25 done`);
-    for (const embedder of EMBEDDERS) {
+    for (const embedder of embedders) {
       let dense: Evaluation;
       let hybrid: Evaluation;
       try {
@@ -204,12 +227,13 @@ async function main(): Promise<void> {
     console.log(`unavailable: ${failure.embedder} on ${failure.collection}: ${failure.error}`);
   }
 
-  writeResult('dense', {
+  writeResult(stringArg('--name', 'dense'), {
     question: 'dense and hybrid retrieval vs BM25 on the shared collections',
     settings: {
       depth: 1000,
       fusion: 'rrf, k=60 (default)',
-      embedders: EMBEDDERS.map((id) => ({ id, note: EMBEDDER_NOTES[id] })),
+      embedders: embedders.map((id) => ({ id, note: EMBEDDER_NOTES[id] })),
+      collections: folders,
       significance: 'randomisationTest (10,000 sign permutations or exact), per-query ndcg@10',
     },
     rows,

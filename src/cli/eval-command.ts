@@ -56,7 +56,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--k1 <x>', 'BM25 k1 (default 1.2)', parseNonNegativeNumber)
     .option('--b <x>', 'BM25 b (default 0.75)', parseNonNegativeNumber)
     .option('--title-weight <x>', 'BM25 weight of the title field (default 1)', parseNonNegativeNumber)
-    .option('--fields <how>', 'BM25 field combination: best-fields (default) | most-fields | bm25f')
+    .option('--fields <how>', 'BM25 field combination: best-fields (default) | most-fields | bm25f | flat')
     .option('--json <file>', 'write {"metrics", "queries", "perQuery"} to this file')
     .option('--save-run <file>', 'with --collection: also write the run in TREC format')
     .option('--quiet', 'no progress bars', false)

@@ -13,9 +13,10 @@ import { createSession, type OrtTensor, type Session, tensor } from '../runtime/
 import { positionCapacity, readBertConfig } from './bert/config.js';
 import type { BertGraphOptions } from './bert/graph.js';
 import { openBertGraph } from './bert/open-graph.js';
+import { openNomicGraph } from './bert/open-nomic-graph.js';
 import { normalizeRows, poolTokens } from './onnx/row-pooling.js';
 import { preferredWeightType } from './quantize.js';
-import { loadTokenizer } from './tokenizer.js';
+import { loadTokenizer, type TextTokenizer } from './tokenizer.js';
 import type { Encoder, TextRole } from './types.js';
 
 export type EmbedderDtype = 'fp32' | 'int8';
@@ -28,6 +29,14 @@ export interface OnnxModelSource {
   output: string;
   /** How token vectors are pooled; 'none' when `output` is already one vector per text. */
   pooling: 'mean' | 'cls' | 'none';
+}
+
+/** A GGUF encoder (nomic-bert), built by bert/nomic.ts. */
+export interface GgufModelSource {
+  /** The .gguf file, relative to the model folder or absolute. */
+  file: string;
+  /** Matryoshka width: keep this many leading dimensions (default all). */
+  dimension?: number;
 }
 
 export interface EmbedderOptions {
@@ -53,6 +62,8 @@ export interface EmbedderOptions {
   batchSize?: number;
   /** Load this ONNX file instead of building from model.safetensors. */
   onnx?: OnnxModelSource;
+  /** Build from this GGUF file (nomic-bert) instead of model.safetensors; the tokenizer comes from it too. */
+  gguf?: GgufModelSource;
   /** Where tokenizer.json is, when not in the model folder (ONNX-only packages). */
   tokenizerDir?: string;
   /** Text put before queries and documents, for asymmetric models (e5: "query: ", "passage: "). */
@@ -94,14 +105,34 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
     name: options.id,
     ...(options.threads ? { intraOpThreads: options.threads } : {}),
   };
-  const tokenizer = await loadTokenizer(options.tokenizerDir ?? dir, { maxLength });
   const pooling = options.pooling ?? folder.pooling ?? 'mean';
   const normalize = options.normalize ?? folder.normalize ?? true;
 
+  let tokenizer: TextTokenizer;
   let session: Session;
   let graphPath: string | undefined;
   let readOutput: OutputReader;
-  if (options.onnx) {
+  if (options.gguf) {
+    if (pooling !== 'mean') {
+      throw new SiftError('E_MODEL_CONFIG', 'GGUF encoders are built with mean pooling only', {
+        field: 'pooling',
+      });
+    }
+    const built = await openNomicGraph(
+      resolve(dir, options.gguf.file),
+      {
+        maxLength,
+        normalize,
+        ...(options.gguf.dimension ? { dimension: options.gguf.dimension } : {}),
+      },
+      { cache: options.cacheGraph ?? true, session: sessionOptions },
+    );
+    tokenizer = built.tokenizer;
+    session = built.session;
+    graphPath = built.path;
+    readOutput = (outputs) => matrix(outputs, 'sentence_embedding');
+  } else if (options.onnx) {
+    tokenizer = await loadTokenizer(options.tokenizerDir ?? dir, { maxLength });
     const file = resolve(dir, options.onnx.file);
     await requireFile(file, 'the ONNX model file');
     session = await createSession(file, sessionOptions);
@@ -118,6 +149,7 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
       normalize,
     );
   } else {
+    tokenizer = await loadTokenizer(options.tokenizerDir ?? dir, { maxLength });
     const { config, text } = await readBertConfig(dir);
     const positions = positionCapacity(config);
     if (maxLength > positions) {

@@ -16,22 +16,42 @@ export interface OpenEmbedderOptions {
   quiet?: boolean;
 }
 
-/** The embedder id plus an optional `:int8` suffix, e.g. "all-minilm-l6-v2:int8". */
-export function parseEmbedderRef(ref: string = DEFAULT_EMBEDDER): { id: string; dtype: EmbedderDtype } {
-  const [id = DEFAULT_EMBEDDER, suffix] = ref.split(':');
+/**
+ * The embedder id, an optional Matryoshka width `@D` and an optional `:int8` suffix, e.g.
+ * "all-minilm-l6-v2:int8" or "nomic-embed-text-v1.5@256".
+ */
+export function parseEmbedderRef(ref: string = DEFAULT_EMBEDDER): {
+  id: string;
+  dtype: EmbedderDtype;
+  dimension?: number;
+} {
+  const [base = DEFAULT_EMBEDDER, suffix] = ref.split(':');
   if (suffix !== undefined && suffix !== 'int8' && suffix !== 'fp32') {
     throw new SiftError('E_BAD_ARGUMENT', `embedder variant must be :int8 or :fp32, got "${ref}"`, {
       field: 'embedder',
     });
   }
-  return { id, dtype: (suffix as EmbedderDtype | undefined) ?? 'fp32' };
+  const [id = DEFAULT_EMBEDDER, width] = base.split('@');
+  const dtype = (suffix as EmbedderDtype | undefined) ?? 'fp32';
+  if (width === undefined) return { id, dtype };
+  const dimension = Number(width);
+  if (!/^[1-9][0-9]*$/.test(width)) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      `embedder width after "@" must be a positive integer, got "${ref}"`,
+      {
+        field: 'embedder',
+      },
+    );
+  }
+  return { id, dtype, dimension };
 }
 
 export async function openEmbedder(
   ref: string = DEFAULT_EMBEDDER,
   options: OpenEmbedderOptions = {},
 ): Promise<Embedder> {
-  const { id, dtype } = parseEmbedderRef(ref);
+  const { id, dtype, dimension } = parseEmbedderRef(ref);
   const spec = modelSpec(id);
   if (spec.kind !== 'embedder') {
     throw new SiftError('E_BAD_ARGUMENT', `"${id}" is a ${spec.kind}, not an embedder`, {
@@ -43,15 +63,42 @@ export async function openEmbedder(
     quiet: options.quiet ?? false,
   });
   const arch = spec.architecture;
+  // A Matryoshka width is part of the encoder's id, so its vectors are stored apart from the full ones.
+  const width = dimension === undefined || dimension === arch.dimension ? undefined : dimension;
+  if (width !== undefined && !arch.dimensions?.includes(width)) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      arch.dimensions
+        ? `${id} keeps widths ${arch.dimensions.join(', ')}, not ${width}`
+        : `${id} is not a Matryoshka model: its only width is ${arch.dimension}`,
+      { field: 'embedder' },
+    );
+  }
   const common = {
-    id: dtype === 'int8' && arch.format === 'safetensors' ? `${id}:int8` : id,
+    id: `${id}${width === undefined ? '' : `@${width}`}${dtype === 'int8' && arch.format === 'safetensors' ? ':int8' : ''}`,
     maxLength: arch.maxLength,
     pooling: arch.pooling,
     normalize: arch.normalize,
     dtype: options.dtype ?? dtype,
     ...(options.threads ? { threads: options.threads } : {}),
+    ...(arch.prefixes ? { prefixes: arch.prefixes } : {}),
   };
   if (arch.format === 'safetensors') return loadEmbedder(dir, common);
+  if (arch.format === 'gguf') {
+    if (dtype === 'int8') {
+      throw new SiftError(
+        'E_BAD_ARGUMENT',
+        `${id} has no int8 variant (its GGUF graph is built in float32)`,
+        {
+          field: 'embedder',
+        },
+      );
+    }
+    return loadEmbedder(dir, {
+      ...common,
+      gguf: { file: arch.weights, ...(width ? { dimension: width } : {}) },
+    });
+  }
   if (!arch.onnx) {
     throw new SiftError('E_MODEL_CONFIG', `registry entry for ${id} lacks its ONNX inputs/outputs`, {
       file: modelDir(id),

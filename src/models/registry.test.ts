@@ -24,6 +24,7 @@ describe('model registry', () => {
       'all-minilm-l6-v2-int8',
       'paraphrase-minilm-l3-v2',
       'all-mpnet-base-v2',
+      'nomic-embed-text-v1.5',
       'smollm2-135m-instruct-q4',
       'gemma3-270m-q4',
     ]);
@@ -31,6 +32,7 @@ describe('model registry', () => {
     assert.equal(embedderSpec().architecture.maxLength, 256);
     assert.equal(embedderSpec('paraphrase-minilm-l3-v2').architecture.maxLength, 128);
     assert.equal(embedderSpec('all-mpnet-base-v2').architecture.maxLength, 384);
+    assert.equal(embedderSpec('nomic-embed-text-v1.5').architecture.maxLength, 512);
   });
 
   it('throws E_MODEL_UNKNOWN listing the known ids', () => {
@@ -80,9 +82,19 @@ describe('model registry', () => {
     }
   });
 
-  it('gives every embedder a tokenizer', () => {
+  it('gives every embedder a tokenizer (a GGUF carries its own vocabulary)', () => {
     for (const spec of modelSpecs())
-      if (spec.kind === 'embedder')
+      if (spec.kind === 'embedder' && spec.architecture.format !== 'gguf')
         assert.ok('tokenizer.json' in spec.files, `${spec.id} has tokenizer.json`);
+  });
+
+  it('pins a zip slice member by its local header offset, inside the slice', () => {
+    for (const spec of modelSpecs())
+      for (const [name, file] of Object.entries(spec.files)) {
+        if (!isArchiveMember(file) || file.archive.startsAt === undefined) continue;
+        const at = file.localHeaderAt;
+        assert.ok(at !== undefined, `${spec.id}/${name} has a local header offset`);
+        assert.ok(at >= file.archive.startsAt && at < file.archive.startsAt + file.archive.bytes);
+      }
   });
 });

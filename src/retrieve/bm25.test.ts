@@ -14,7 +14,7 @@ const DOCS = [
   { id: 'c', title: '', text: 'welder', metadata: { city: 'Oslo', salary: 60 } },
 ];
 
-async function indexOf(docs: typeof DOCS): Promise<SiftIndex> {
+async function indexOf(docs: ReadonlyArray<Parameters<SiftIndex['add']>[0]>): Promise<SiftIndex> {
   const index = SiftIndex.create(await mkdtemp(join(tmpdir(), 'sift-bm25-')), {
     analyzer: createAnalyzer({ stem: false }),
   });
@@ -114,4 +114,33 @@ test('best-fields takes the best field plus tieBreaker times the others; most-fi
     k: 1,
   });
   assert.ok(Math.abs(most[0]!.score - (title + text)) < 1e-6);
+});
+
+test('flat scores title + text as one Lucene field: the same as indexing their concatenation', async () => {
+  const docs = [
+    { id: 'a', title: 'night nurse', text: 'nurse for the clinic night shift', metadata: {} },
+    { id: 'b', title: 'welder', text: 'metal work, some nurse training', metadata: {} },
+    { id: 'c', title: 'cook', text: 'kitchen', metadata: {} },
+  ];
+  const flat = await new Bm25Retriever(await indexOf(docs), { combination: 'flat' }).search({
+    query: 'night nurse',
+    k: 3,
+  });
+  const joined = await indexOf(docs.map((d) => ({ ...d, title: '', text: `${d.title} ${d.text}` })));
+  const single = await new Bm25Retriever(joined).search({ query: 'night nurse', k: 3 });
+  assert.deepEqual(
+    flat.map((hit) => hit.id),
+    single.map((hit) => hit.id),
+  );
+  for (const [i, hit] of flat.entries()) assert.ok(Math.abs(hit.score - single[i]!.score) < 1e-6);
+  // A title weight of 2 counts the title twice, in its term frequencies and in the length.
+  const twice = await indexOf(
+    docs.map((d) => ({ ...d, title: '', text: `${d.title} ${d.title} ${d.text}` })),
+  );
+  const weighted = await new Bm25Retriever(await indexOf(docs), {
+    combination: 'flat',
+    fieldWeights: { title: 2, text: 1 },
+  }).search({ query: 'night nurse', k: 3 });
+  const repeated = await new Bm25Retriever(twice).search({ query: 'night nurse', k: 3 });
+  for (const [i, hit] of weighted.entries()) assert.ok(Math.abs(hit.score - repeated[i]!.score) < 1e-6);
 });

@@ -10,8 +10,12 @@
 //                  BM25 baseline (Thakur et al., 2021);
 //   'most-fields': the sum over fields (a Lucene BooleanQuery of one clause per field);
 //   'bm25f':       Robertson & Zaragoza's BM25F (2009, §3.5): term frequencies are length-normalised and
-//                  weighted per field, summed, and saturated once.
-// Field weights multiply each field's score (or, in BM25F, its term frequencies).
+//                  weighted per field, summed, and saturated once;
+//   'flat':        one field holding title + text, scored as a single Lucene BM25 field — the "flat"
+//                  convention of Anserini's BEIR baselines (Kamphuis et al. 2020; Thakur et al. 2021):
+//                  tf = tf_title + tf_text, len = len_title + len_text, idf over documents.
+// Field weights multiply each field's score (in BM25F, its term frequencies; in 'flat', its term
+// frequencies and length, as if the field were repeated that many times).
 
 import { SiftError } from '../errors.js';
 import type { SiftIndex } from '../index/sift-index.js';
@@ -20,7 +24,7 @@ import { compileFilter } from './filters.js';
 import type { Hit, Retriever, SearchRequest } from './retriever.js';
 import { TopKCollector } from './top-k.js';
 
-export type FieldCombination = 'best-fields' | 'most-fields' | 'bm25f';
+export type FieldCombination = 'best-fields' | 'most-fields' | 'bm25f' | 'flat';
 
 export interface Bm25Params {
   /** Term-frequency saturation. Lucene's default 1.2; useful range 0.5–2.0; must be ≥ 0. */
@@ -43,7 +47,7 @@ export const DEFAULT_BM25_PARAMS: Readonly<Bm25Params> = Object.freeze({
   fieldWeights: Object.freeze({ title: 1, text: 1 }),
 });
 
-const COMBINATIONS: readonly FieldCombination[] = ['best-fields', 'most-fields', 'bm25f'];
+const COMBINATIONS: readonly FieldCombination[] = ['best-fields', 'most-fields', 'bm25f', 'flat'];
 
 export function validateBm25Params(params: Bm25Params): Bm25Params {
   const bad = (field: string, rule: string) =>
@@ -95,18 +99,20 @@ export class Bm25Retriever implements Retriever {
     if (queryTerms.size === 0 || k <= 0) return [];
 
     this.ensureScratch(docs.size);
+    const { combination, tieBreaker } = this.params;
     const touchedCount =
-      this.params.combination === 'bm25f'
+      combination === 'bm25f'
         ? this.accumulateBm25f(queryTerms)
-        : this.accumulatePerField(queryTerms);
+        : combination === 'flat'
+          ? this.accumulateFlat(queryTerms)
+          : this.accumulatePerField(queryTerms);
 
     const collector = new TopKCollector(k);
     const [first, second] = this.accumulators as [Float64Array, Float64Array];
-    const { combination, tieBreaker } = this.params;
     for (let i = 0; i < touchedCount; i++) {
       const ord = this.touched[i]!;
       let score: number;
-      if (combination === 'bm25f') score = first[ord]!;
+      if (combination === 'bm25f' || combination === 'flat') score = first[ord]!;
       else if (combination === 'most-fields') score = first[ord]! + second[ord]!;
       else {
         const best = Math.max(first[ord]!, second[ord]!);
@@ -185,6 +191,43 @@ export class Bm25Retriever implements Retriever {
           this.touched[touchedCount++] = ord;
         }
         scores[ord]! += (weight * tf) / (k1 + tf);
+      }
+    }
+    return touchedCount;
+  }
+
+  /**
+   * One concatenated field: Σ_f w_f·tf_f saturated against k1·(1 − b + b·L/avgL), L = Σ_f w_f·len_f, with
+   * idf over the live documents (a term's docFreq counts documents with it in any field).
+   */
+  private accumulateFlat(queryTerms: Map<string, number>): number {
+    const { inverted, docs } = this.index;
+    const { k1, b, fieldWeights } = this.params;
+    const n = inverted.docCount;
+    const weights = INDEXED_FIELDS.map((field) => fieldWeights[field]);
+    const avg = weights.reduce((sum, w, f) => sum + w * inverted.averageFieldLength(f), 0);
+    const norms = new Float32Array(docs.size);
+    for (let ord = 0; ord < norms.length; ord++) {
+      let length = 0;
+      for (let f = 0; f < weights.length; f++) length += weights[f]! * inverted.fieldLength(f, ord);
+      norms[ord] = k1 * (1 - b + (avg > 0 ? (b * length) / avg : 0));
+    }
+    const scores = this.accumulators[0]!;
+    let touchedCount = 0;
+    for (const [term, qtf] of queryTerms) {
+      const list = inverted.postingList(term);
+      if (!list || list.docFreq === 0) continue;
+      const weight = qtf * Math.log(1 + (n - list.docFreq + 0.5) / (list.docFreq + 0.5));
+      for (let i = 0; i < list.length; i++) {
+        const ord = list.docs[i]!;
+        let tf = 0;
+        for (let f = 0; f < weights.length; f++) tf += weights[f]! * list.tfs[f]![i]!;
+        if (tf === 0) continue;
+        if (this.marks[ord] === 0) {
+          this.marks[ord] = 1;
+          this.touched[touchedCount++] = ord;
+        }
+        scores[ord]! += (weight * tf) / (tf + norms[ord]!);
       }
     }
     return touchedCount;

@@ -1,6 +1,6 @@
 // Builds a Hugging Face tokenizer from the vocabulary a GGUF file carries, so a GGUF model needs no other file.
 //
-// GGUF stores a byte-level BPE ("gpt2") tokenizer as its tokens, merges, token types and the name of its
+// BERT WordPiece vocabularies ("bert", e.g. nomic-embed-text) become BERT's tokenizer.json. GGUF stores a byte-level BPE ("gpt2") tokenizer as its tokens, merges, token types and the name of its
 // pre-tokenizer (`tokenizer.ggml.pre`); we write the equivalent tokenizer.json and hand it to the same
 // tokenizer library the other models use. Control and user-defined tokens become special added tokens,
 // so chat markers such as <|im_start|> in a prompt are matched whole, as transformers does.
@@ -12,6 +12,9 @@ import { type GgufFile, metaArray, metaNumber, metaString } from './gguf-file.js
 /** llama.cpp's token types. */
 const CONTROL = 3;
 const USER_DEFINED = 4;
+
+/** U+2581, which llama.cpp's BERT vocabularies put before word-initial pieces. */
+const PHANTOM_SPACE = '\u2581';
 
 const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
 
@@ -49,10 +52,11 @@ export interface GgufTokenizerInfo {
 /** The tokenizer of a GGUF file; E_MODEL_CONFIG when its kind or pre-tokenizer is one sift cannot rebuild. */
 export function ggufTokenizer(gguf: GgufFile): GgufTokenizerInfo {
   const kind = metaString(gguf, 'tokenizer.ggml.model');
+  if (kind === 'bert') return wordPieceTokenizer(gguf);
   if (kind !== 'gpt2') {
     throw new SiftError(
       'E_MODEL_CONFIG',
-      `GGUF tokenizer "${kind}" is not supported (supported: gpt2 byte-level BPE)`,
+      `GGUF tokenizer "${kind}" is not supported (supported: gpt2 byte-level BPE, bert WordPiece)`,
       {
         file: gguf.file,
         field: 'tokenizer.ggml.model',
@@ -116,6 +120,100 @@ export function ggufTokenizer(gguf: GgufFile): GgufTokenizerInfo {
     bosId: optionalId(gguf, 'tokenizer.ggml.bos_token_id'),
     eosId: optionalId(gguf, 'tokenizer.ggml.eos_token_id'),
     chatTemplate: typeof template === 'string' ? template : undefined,
+  };
+}
+
+/**
+ * BERT's WordPiece tokenizer from a "bert" GGUF vocabulary. llama.cpp's converter stores word-initial pieces
+ * with a leading U+2581 and continuation pieces bare (convert_hf_to_gguf.py, BertModel.set_vocab), so the
+ * inverse gives back vocab.txt: "▁word" → "word", "[CLS]" stays, anything else → "##piece". For
+ * nomic-embed-text-v1.5 this reproduces bert-base-uncased's vocab.txt token for token (tested against
+ * all-MiniLM-L6-v2's). The GGUF does not record lower-casing; a vocabulary with no upper-case letters
+ * is uncased (bert-base-uncased), one with them is cased.
+ */
+function wordPieceTokenizer(gguf: GgufFile): GgufTokenizerInfo {
+  const tokens = stringArray(gguf, 'tokenizer.ggml.tokens');
+  const types = metaArray(gguf, 'tokenizer.ggml.token_type') ?? [];
+  const vocab: Record<string, number> = {};
+  const added: Record<string, unknown>[] = [];
+  let cased = false;
+  tokens.forEach((token, id) => {
+    const special = types[id] === CONTROL || types[id] === USER_DEFINED;
+    const piece = token.startsWith(PHANTOM_SPACE)
+      ? token.slice(1)
+      : token.startsWith('[') && token.endsWith(']')
+        ? token
+        : `##${token}`;
+    vocab[piece] = id;
+    if (!special && piece !== piece.toLowerCase()) cased = true;
+    if (special)
+      added.push({
+        id,
+        content: piece,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      });
+  });
+  const bosId = optionalId(gguf, 'tokenizer.ggml.bos_token_id');
+  const sepId =
+    optionalId(gguf, 'tokenizer.ggml.seperator_token_id') ?? optionalId(gguf, 'tokenizer.ggml.eos_token_id');
+  const unkId = optionalId(gguf, 'tokenizer.ggml.unknown_token_id');
+  const cls = bosId === undefined ? undefined : tokens[bosId];
+  const sep = sepId === undefined ? undefined : tokens[sepId];
+  const unk = unkId === undefined ? undefined : tokens[unkId];
+  if (cls === undefined || sep === undefined || unk === undefined) {
+    throw new SiftError(
+      'E_MODEL_CONFIG',
+      'a bert GGUF vocabulary needs bos (CLS), separator (SEP) and unknown token ids',
+      { file: gguf.file, field: 'tokenizer.ggml.bos_token_id' },
+    );
+  }
+  const special = (id: string) => ({ SpecialToken: { id, type_id: 0 } });
+  const json = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: !cased,
+    },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [special(cls), { Sequence: { id: 'A', type_id: 0 } }, special(sep)],
+      pair: [
+        special(cls),
+        { Sequence: { id: 'A', type_id: 0 } },
+        special(sep),
+        { Sequence: { id: 'B', type_id: 1 } },
+        { SpecialToken: { id: sep, type_id: 1 } },
+      ],
+      special_tokens: {
+        [cls]: { id: cls, ids: [bosId], tokens: [cls] },
+        [sep]: { id: sep, ids: [sepId], tokens: [sep] },
+      },
+    },
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: {
+      type: 'WordPiece',
+      unk_token: unk,
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab,
+    },
+  };
+  return {
+    tokenizer: tokenizerFromJson(json, {}, { file: gguf.file }),
+    bosId,
+    eosId: sepId,
+    chatTemplate: undefined,
   };
 }
 
