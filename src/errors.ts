@@ -44,6 +44,10 @@ export const errorCatalogue = {
   E_CANCELLED: 'the client went away before its request finished',
   E_SHUTTING_DOWN: 'the service is shutting down and takes no new requests',
   E_MODE_UNAVAILABLE: 'a retrieval mode needs a model this service was started without',
+  E_BACKEND_UNREACHABLE: 'a remote retrieval backend (Weaviate) cannot be reached at the given URL',
+  E_BACKEND_SCHEMA:
+    "a remote backend's collection does not fit what sift would store (another model's dimension, layout or corpus)",
+  E_BACKEND_REQUEST: 'a remote retrieval backend refused or failed a request (import, search, schema)',
   E_INTERNAL: 'an unexpected internal failure (a bug, or a worker thread that died)',
 } as const;
 

@@ -1,4 +1,14 @@
 // Composes retrieval stages over an index: the one public face of src/search.
+
+export {
+  BACKENDS,
+  type Backend,
+  indexDocSource,
+  type OpenedRemoteRetriever,
+  openRemoteRetriever,
+  parseBackend,
+  type RemoteRetrieverOptions,
+} from './open-remote-retriever.js';
 export {
   type OpenedRetriever,
   type OpenRetrieverOptions,
