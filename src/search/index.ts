@@ -3,6 +3,7 @@
 export {
   BACKENDS,
   type Backend,
+  importIndex,
   indexDocSource,
   type OpenedRemoteRetriever,
   openRemoteRetriever,

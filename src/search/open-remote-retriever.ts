@@ -8,6 +8,7 @@ import { embedDocuments } from '../index/embed.js';
 import type { SiftIndex } from '../index/sift-index.js';
 import { openEmbedder } from '../models/open-embedder.js';
 import { DEFAULT_EMBEDDER } from '../models/registry.js';
+import type { Encoder } from '../models/types.js';
 import {
   type ImportOutcome,
   type RemoteDoc,
@@ -66,6 +67,33 @@ export function indexDocSource(index: SiftIndex, vector: (ord: number) => Float3
 }
 
 /**
+ * Embeds what `index` lacks, then imports into Weaviate what its collection lacks (creating the collection,
+ * or refusing one for another model before anything is written). What `sift index --backend weaviate` runs.
+ */
+export async function importIndex(
+  connection: WeaviateConnection,
+  index: SiftIndex,
+  encoder: Encoder,
+  options: Pick<RemoteRetrieverOptions, 'layout' | 'collection' | 'quiet'> & {
+    bm25?: { k1: number; b: number };
+  },
+): Promise<{ collection: WeaviateCollection; imported: ImportOutcome; embedSeconds: number }> {
+  const quiet = options.quiet ?? false;
+  const embedded = await embedDocuments(index, encoder, { quiet });
+  const source = indexDocSource(index, (ord) => embedded.store.vector(ord));
+  const collection = await WeaviateCollection.ensure(connection, source, {
+    embedder: encoder.id,
+    dimension: encoder.dimension,
+    analyzer: index.analyzer.config,
+    bm25: { k1: options.bm25?.k1 ?? DEFAULT_BM25_PARAMS.k1, b: options.bm25?.b ?? DEFAULT_BM25_PARAMS.b },
+    ...(options.layout ? { layout: options.layout } : {}),
+    ...(options.collection ? { name: options.collection } : {}),
+  });
+  const imported = await collection.importFrom(source, { quiet });
+  return { collection, imported, embedSeconds: embedded.seconds };
+}
+
+/**
  * Imports `index` into Weaviate (what is missing of it) and opens the mode's retriever there. Every mode
  * needs the embedder: one collection holds both the terms and the vectors of a corpus.
  */
@@ -77,22 +105,15 @@ export async function openRemoteRetriever(
   const quiet = options.quiet ?? false;
   const encoder = await openEmbedder(options.embedder ?? DEFAULT_EMBEDDER, { quiet });
   try {
-    const embedded = await embedDocuments(index, encoder, { quiet });
-    const source = indexDocSource(index, (ord) => embedded.store.vector(ord));
     const bm25 = {
       ...DEFAULT_BM25_PARAMS,
       ...options.bm25,
       fieldWeights: { ...DEFAULT_BM25_PARAMS.fieldWeights, ...options.bm25?.fieldWeights },
     };
-    const collection = await WeaviateCollection.ensure(connection, source, {
-      embedder: encoder.id,
-      dimension: encoder.dimension,
-      analyzer: index.analyzer.config,
-      bm25: { k1: bm25.k1, b: bm25.b },
-      ...(options.layout ? { layout: options.layout } : {}),
-      ...(options.collection ? { name: options.collection } : {}),
+    const { collection, imported, embedSeconds } = await importIndex(connection, index, encoder, {
+      ...options,
+      bm25,
     });
-    const imported = await collection.importFrom(source, { quiet });
     const lexical = new WeaviateBm25Retriever(collection, index.analyzer, bm25);
     const dense = new WeaviateDenseRetriever(collection, encoder);
     const retriever =
@@ -106,7 +127,7 @@ export async function openRemoteRetriever(
       encoder,
       collection,
       imported,
-      embedSeconds: embedded.seconds,
+      embedSeconds,
       release: () => encoder.release(),
     };
   } catch (error) {
