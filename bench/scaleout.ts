@@ -7,6 +7,7 @@
 // runs in this process (ExactKnn, float32, native kernel when built). Weaviate's answers are checked
 // against sift's (top-10 ids equal). Import time into each cluster is reported too.
 
+import { loadavg } from 'node:os';
 import { createAnalyzer } from '../src/analysis/index.js';
 import { VectorStore } from '../src/index/index.js';
 import { connectWeaviate, type RemoteDoc, WeaviateCollection } from '../src/remote/index.js';
@@ -71,12 +72,17 @@ const sift = await timed(queryCount, async (q) => {
   const [hits = []] = await knn.search(queries.subarray(q * D, (q + 1) * D), 1, 10);
   return hits.map((hit) => ids[hit.ord]!);
 });
+console.log(
+  `sift: ${sift.qps.toFixed(1)} QPS (load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')})`,
+);
 const rows: Array<Record<string, string | number>> = [
   {
     system: 'sift ExactKnn (in process)',
     nodes: 1,
     n,
-    import_s: '-',
+    import_docs_per_s: '-',
     qps: sift.qps,
     p50_ms: sift.p50,
     p99_ms: sift.p99,
@@ -126,15 +132,24 @@ for (const nodes of [1, 3] as const) {
     system: nodes === 1 ? 'Weaviate flat, 1 shard' : 'Weaviate flat, 3 shards RF 2',
     nodes,
     n,
-    import_s: imported.imported > 0 ? imported.seconds.toFixed(1) : 'cached',
+    import_docs_per_s: imported.imported > 0 ? Math.round(imported.imported / imported.seconds) : 'cached',
     qps: remote.qps,
     p50_ms: remote.p50,
     p99_ms: remote.p99,
     top10_equal: `${equal}/${queryCount}`,
   });
   await connection.close();
+  console.log(JSON.stringify(rows.at(-1)));
 }
 
 console.log(`exact kNN, d=${D}, n=${n}, k=10, ${queryCount} queries from ${concurrency} clients, loopback`);
 printTable(rows, 1);
-writeResult('scaleout', { machine: machineInfo(), d: D, n, queryCount, concurrency, rows });
+writeResult('scaleout', {
+  machine: machineInfo(),
+  loadavg: loadavg(),
+  d: D,
+  n,
+  queryCount,
+  concurrency,
+  rows,
+});

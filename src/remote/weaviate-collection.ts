@@ -145,22 +145,27 @@ export class WeaviateCollection {
       bm25: options.bm25,
       fields: mapMetadataFields(seen),
     };
-    const existing = await fetchClass(connection, name);
-    let meta = wanted;
-    if (existing) {
-      meta = readCollectionMeta(name, existing.description);
-      checkCompatible(name, meta, wanted);
-      if (existing.vectorIndexType !== 'flat') {
-        throw new SiftError(
-          'E_BACKEND_SCHEMA',
-          `Weaviate collection ${name} has a "${existing.vectorIndexType}" vector index; sift needs "flat" (exact kNN)`,
-          { collection: name },
-        );
-      }
-    } else {
+    let existing = await fetchClass(connection, name);
+    if (!existing) {
       const layout = defaultLayout(connection.nodes.length, options.layout);
-      await request(connection, `create collection ${name}`, () =>
-        connection.client.collections.createFromSchema(classDefinition(name, wanted, layout)),
+      try {
+        await request(connection, `create collection ${name}`, () =>
+          connection.client.collections.createFromSchema(classDefinition(name, wanted, layout)),
+        );
+        return new WeaviateCollection(connection, name, wanted, options.readConsistency ?? 'ONE');
+      } catch (error) {
+        // Another process may have created it meanwhile (imports are idempotent): check that one.
+        existing = await fetchClass(connection, name);
+        if (!existing) throw error;
+      }
+    }
+    const meta = readCollectionMeta(name, existing.description);
+    checkCompatible(name, meta, wanted);
+    if (existing.vectorIndexType !== 'flat') {
+      throw new SiftError(
+        'E_BACKEND_SCHEMA',
+        `Weaviate collection ${name} has a "${existing.vectorIndexType}" vector index; sift needs "flat" (exact kNN)`,
+        { collection: name },
       );
     }
     return new WeaviateCollection(connection, name, meta, options.readConsistency ?? 'ONE');
