@@ -50,6 +50,10 @@ export const errorCatalogue = {
   E_TRAIN_DIVERGED:
     'training stopped because the loss became NaN or infinite; the last good checkpoint is kept',
   E_CHECKPOINT: 'a training checkpoint is incomplete, unreadable, or belongs to a different training run',
+  E_BACKEND_UNREACHABLE: 'a remote retrieval backend (Weaviate) cannot be reached at the given URL',
+  E_BACKEND_SCHEMA:
+    "a remote backend's collection does not fit what sift would store (another model's dimension, layout or corpus)",
+  E_BACKEND_REQUEST: 'a remote retrieval backend refused or failed a request (import, search, schema)',
   E_INTERNAL: 'an unexpected internal failure (a bug, or a worker thread that died)',
 } as const;
 

@@ -5,6 +5,7 @@ import { ensureDemoCollection } from '../demo/index.js';
 import { evaluateCollection, formatMetricsTable } from '../eval/index.js';
 import { Bm25Retriever } from '../retrieve/bm25.js';
 import type { FilterSpec } from '../retrieve/filters.js';
+import { localOrdinal } from '../retrieve/retriever.js';
 import { makeSnippet } from '../retrieve/snippet.js';
 import { siftPaths } from '../util/paths.js';
 import { parsePositiveInt } from './options.js';
@@ -54,7 +55,7 @@ export function registerDemoCommand(program: Command): void {
           ...(example.filter ? { filter: example.filter } : {}),
         });
         for (const [i, hit] of hits.entries()) {
-          const doc = index.docs.get(hit.ord);
+          const doc = index.docs.get(localOrdinal(hit));
           const { location, seniority, salaryMin, salaryMax } = doc.metadata;
           console.log(
             `  ${i + 1}. ${doc.title} — ${String(location)}, ${String(seniority)}, $${String(salaryMin)}–${String(salaryMax)}  (${hit.score.toFixed(2)})`,

@@ -2,7 +2,8 @@
 //
 // Contract forms (used by tools outside the project; keep them exactly):
 //   sift eval --run <run-file> --qrels <qrels.tsv>
-//   sift eval --collection <beir-folder> --mode bm25|dense|hybrid [--rerank <ranker-id>|default] [--json FILE]
+//   sift eval --collection <beir-folder> --mode bm25|dense|hybrid [--rerank <ranker-id>|default]
+//             [--backend local|weaviate --url <url>] [--json FILE]
 
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
@@ -17,7 +18,7 @@ import {
   writeTrecRun,
 } from '../eval/index.js';
 import type { FieldCombination } from '../retrieve/bm25.js';
-import { parseMode, RETRIEVAL_MODES } from '../search/index.js';
+import { BACKENDS, parseBackend, parseMode, RETRIEVAL_MODES } from '../search/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { siftPaths } from '../util/paths.js';
 import { parseNonNegativeNumber, parsePositiveInt } from './options.js';
@@ -57,6 +58,21 @@ export function registerEvalCommand(program: Command): void {
     .option('--b <x>', 'BM25 b (default 0.75)', parseNonNegativeNumber)
     .option('--title-weight <x>', 'BM25 weight of the title field (default 1)', parseNonNegativeNumber)
     .option('--fields <how>', 'BM25 field combination: best-fields (default) | most-fields | bm25f | flat')
+    .option('--backend <backend>', `where retrieval runs: ${BACKENDS.join('|')}`, 'local')
+    .option(
+      '--url <url>',
+      "with --backend weaviate: a Weaviate node's REST URL (gRPC at its port + 1, or ?grpc=PORT)",
+    )
+    .option(
+      '--shards <n>',
+      'with --backend weaviate: shards of a new collection (default 3 with ≥ 3 nodes)',
+      parsePositiveInt,
+    )
+    .option(
+      '--replication <n>',
+      'with --backend weaviate: replication factor of a new collection (default 2 with ≥ 3 nodes)',
+      parsePositiveInt,
+    )
     .option('--json <file>', 'write {"metrics", "queries", "perQuery"} to this file')
     .option('--save-run <file>', 'with --collection: also write the run in TREC format')
     .option('--quiet', 'no progress bars', false)
@@ -66,6 +82,7 @@ export function registerEvalCommand(program: Command): void {
 Examples:
   $ sift eval --collection ../shared/data/cranfield --mode bm25 --json cranfield.json
   $ sift eval --run bm25.run --qrels qrels/test.tsv
+  $ sift eval --collection ../shared/data/cranfield --mode dense --backend weaviate --url http://127.0.0.1:20000
   $ sift eval --run bm25.run --run dense.run --qrels qrels/test.tsv   (paired randomisation test vs the first)`,
     )
     .action(async (opts: EvalOptions) => {
@@ -83,8 +100,24 @@ Examples:
 
 async function evalCollection(opts: EvalOptions): Promise<void> {
   const mode = parseMode(opts.mode);
+  const backend = parseBackend(opts.backend);
+  if (backend === 'weaviate' && opts.url === undefined)
+    throw argumentError('--backend weaviate needs --url <url>');
+  if (backend === 'local' && opts.url !== undefined) throw argumentError('--url needs --backend weaviate');
   const outcome = await evaluateCollection(opts.collection!, {
     mode,
+    ...(backend === 'weaviate'
+      ? {
+          remote: {
+            backend,
+            url: opts.url!,
+            layout: {
+              ...(opts.shards !== undefined ? { shards: opts.shards } : {}),
+              ...(opts.replication !== undefined ? { replicationFactor: opts.replication } : {}),
+            },
+          },
+        }
+      : {}),
     ...(opts.embedder ? { embedder: opts.embedder } : {}),
     indexesRoot: siftPaths().indexes,
     depth: opts.depth,
@@ -98,10 +131,14 @@ async function evalCollection(opts: EvalOptions): Promise<void> {
       ...(opts.fields !== undefined ? { combination: opts.fields as FieldCombination } : {}),
     },
   });
-  const name = opts.rerank ? `${opts.mode} → ${opts.rerank}@${opts.rerankDepth}` : opts.mode;
+  const base = backend === 'weaviate' ? `${opts.mode} (weaviate)` : opts.mode;
+  const name = opts.rerank ? `${base} → ${opts.rerank}@${opts.rerankDepth}` : base;
   console.log(`${outcome.collection.name}: ${outcome.result.queries} judged queries, ${name}`);
   console.log(formatMetricsTable([{ name, result: outcome.result }]));
-  const { rankSeconds, rankedItems } = outcome.timings;
+  const { rankSeconds, rankedItems, importSeconds, imported } = outcome.timings;
+  if (importSeconds !== undefined) {
+    console.log(`weaviate: ${imported} documents imported in ${importSeconds.toFixed(1)} s`);
+  }
   if (rankSeconds !== undefined && rankedItems) {
     console.log(
       `ranker: ${rankedItems} items in ${rankSeconds.toFixed(1)} s (${(rankedItems / rankSeconds).toFixed(1)} items/s)`,
@@ -142,6 +179,10 @@ interface EvalOptions {
   b?: number;
   titleWeight?: number;
   fields?: string;
+  backend: string;
+  url?: string;
+  shards?: number;
+  replication?: number;
   json?: string;
   saveRun?: string;
   quiet: boolean;

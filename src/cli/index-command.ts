@@ -1,10 +1,15 @@
 // `sift index <collection>`: builds the index of a BEIR folder or a JSONL/CSV document file.
 
 import type { Command } from 'commander';
+import { SiftError } from '../errors.js';
 import { buildIndex } from '../index/build.js';
 import { embedDocuments } from '../index/embed.js';
 import { createReadStats } from '../ingest/index.js';
 import { openEmbedder } from '../models/open-embedder.js';
+import { DEFAULT_EMBEDDER } from '../models/registry.js';
+import { connectWeaviate, type WeaviateConnection } from '../remote/index.js';
+import { BACKENDS, importIndex, parseBackend } from '../search/index.js';
+import { parsePositiveInt } from './options.js';
 import { defaultIndexDir, resolveCollection } from './sources.js';
 
 export function registerIndexCommand(program: Command): void {
@@ -24,52 +29,105 @@ export function registerIndexCommand(program: Command): void {
       '--embedder <id>',
       'also embed every document with this model (e.g. all-minilm-l6-v2) for dense search',
     )
+    .option('--backend <backend>', `also import into a remote backend: ${BACKENDS.join('|')}`, 'local')
+    .option('--url <url>', "with --backend weaviate: a Weaviate node's REST URL")
+    .option(
+      '--shards <n>',
+      'with --backend weaviate: shards of a new collection (default 3 with ≥ 3 nodes)',
+      parsePositiveInt,
+    )
+    .option(
+      '--replication <n>',
+      'with --backend weaviate: replication factor (default 2 with ≥ 3 nodes)',
+      parsePositiveInt,
+    )
     .option('--quiet', 'no progress bar', false)
     .action(async (collectionPath: string, opts: IndexOptions) => {
-      const collection = await resolveCollection(collectionPath);
-      const name = opts.name ?? collection.name;
-      const dir = opts.out ?? defaultIndexDir(name);
-      const stats = createReadStats();
-      const result = await buildIndex(collection.source, {
-        dir,
-        name,
-        force: opts.force,
-        quiet: opts.quiet,
-        read: opts.skipBadLines ? { onBadRecord: 'skip', stats } : { stats },
-      });
-      const { index } = result;
-      const docs = index.docs.liveCount;
-      if (result.built) {
-        console.log(
-          `indexed ${docs} documents (${index.inverted.termCount} terms) in ${result.seconds.toFixed(2)} s, ` +
-            `${Math.round(docs / Math.max(result.seconds, 1e-9))} docs/s → ${dir}`,
-        );
-      } else {
-        console.log(`index is current: ${docs} documents → ${dir}`);
+      const backend = parseBackend(opts.backend);
+      if (backend === 'weaviate' && opts.url === undefined) {
+        throw new SiftError('E_BAD_ARGUMENT', '--backend weaviate needs --url <url>', { field: 'url' });
       }
-      if (opts.embedder) {
-        const encoder = await openEmbedder(opts.embedder, { quiet: opts.quiet });
-        try {
-          // Resumable: a job interrupted earlier continues at the first document without a vector.
-          const embedded = await embedDocuments(index, encoder, { quiet: opts.quiet });
-          console.log(
-            embedded.embedded === 0
-              ? `vectors are current (${encoder.id})`
-              : `embedded ${embedded.embedded} documents with ${encoder.id} in ${embedded.seconds.toFixed(1)} s, ` +
-                  `${Math.round(embedded.embedded / Math.max(embedded.seconds, 1e-9))} docs/s`,
-          );
-        } finally {
-          await encoder.release();
-        }
-      }
-      if (stats.skipped > 0) {
-        console.warn(`skipped ${stats.skipped} malformed records:`);
-        for (const example of stats.skippedExamples) console.warn(`  ${example}`);
+      // Reached first: an unreachable cluster fails before any work.
+      const connection = backend === 'weaviate' ? await connectWeaviate(opts.url!) : undefined;
+      try {
+        await indexCollection(collectionPath, opts, connection);
+      } finally {
+        await connection?.close();
       }
     });
 }
 
+async function indexCollection(
+  collectionPath: string,
+  opts: IndexOptions,
+  connection: WeaviateConnection | undefined,
+): Promise<void> {
+  const collection = await resolveCollection(collectionPath);
+  const name = opts.name ?? collection.name;
+  const dir = opts.out ?? defaultIndexDir(name);
+  const stats = createReadStats();
+  const result = await buildIndex(collection.source, {
+    dir,
+    name,
+    force: opts.force,
+    quiet: opts.quiet,
+    read: opts.skipBadLines ? { onBadRecord: 'skip', stats } : { stats },
+  });
+  const { index } = result;
+  const docs = index.docs.liveCount;
+  if (result.built) {
+    console.log(
+      `indexed ${docs} documents (${index.inverted.termCount} terms) in ${result.seconds.toFixed(2)} s, ` +
+        `${Math.round(docs / Math.max(result.seconds, 1e-9))} docs/s → ${dir}`,
+    );
+  } else {
+    console.log(`index is current: ${docs} documents → ${dir}`);
+  }
+  if (connection) {
+    const encoder = await openEmbedder(opts.embedder ?? DEFAULT_EMBEDDER, { quiet: opts.quiet });
+    try {
+      const layout = {
+        ...(opts.shards !== undefined ? { shards: opts.shards } : {}),
+        ...(opts.replication !== undefined ? { replicationFactor: opts.replication } : {}),
+      };
+      const { collection: remote, imported } = await importIndex(connection, index, encoder, {
+        layout,
+        quiet: opts.quiet,
+      });
+      console.log(
+        `weaviate ${connection.endpoint.url}: collection ${remote.name}, ${imported.imported} documents imported` +
+          (imported.skipped ? `, ${imported.skipped} already there` : '') +
+          ` in ${imported.seconds.toFixed(1)} s`,
+      );
+    } finally {
+      await encoder.release();
+    }
+  } else if (opts.embedder) {
+    const encoder = await openEmbedder(opts.embedder, { quiet: opts.quiet });
+    try {
+      // Resumable: a job interrupted earlier continues at the first document without a vector.
+      const embedded = await embedDocuments(index, encoder, { quiet: opts.quiet });
+      console.log(
+        embedded.embedded === 0
+          ? `vectors are current (${encoder.id})`
+          : `embedded ${embedded.embedded} documents with ${encoder.id} in ${embedded.seconds.toFixed(1)} s, ` +
+              `${Math.round(embedded.embedded / Math.max(embedded.seconds, 1e-9))} docs/s`,
+      );
+    } finally {
+      await encoder.release();
+    }
+  }
+  if (stats.skipped > 0) {
+    console.warn(`skipped ${stats.skipped} malformed records:`);
+    for (const example of stats.skippedExamples) console.warn(`  ${example}`);
+  }
+}
+
 interface IndexOptions {
+  backend: string;
+  url?: string;
+  shards?: number;
+  replication?: number;
   embedder?: string;
   name?: string;
   out?: string;

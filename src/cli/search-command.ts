@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { openRanker } from '../rank/index.js';
 import { parseFilterArgs } from '../retrieve/filters.js';
+import { localOrdinal } from '../retrieve/retriever.js';
 import { makeSnippet } from '../retrieve/snippet.js';
 import { openRetriever, parseMode, RETRIEVAL_MODES, rankedSearch } from '../search/index.js';
 import { parsePositiveInt } from './options.js';
@@ -52,7 +53,7 @@ export function registerSearchCommand(program: Command): void {
       }
       const { hits, timings } = outcome;
       const results = hits.map((hit) => {
-        const doc = index.docs.get(hit.ord);
+        const doc = index.docs.get(localOrdinal(hit));
         return {
           id: hit.id,
           score: hit.score,

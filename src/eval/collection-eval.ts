@@ -6,10 +6,17 @@ import { buildIndex, countLines } from '../index/build.js';
 import type { SiftIndex } from '../index/sift-index.js';
 import { type BeirCollection, loadBeirCollection, readBeirCorpus } from '../ingest/index.js';
 import { openRanker, type RankCandidate, type Ranker, rerank } from '../rank/index.js';
+import { connectWeaviate, type RemoteLayout } from '../remote/index.js';
 import type { Bm25Params } from '../retrieve/bm25.js';
 import type { FusionMethod } from '../retrieve/fusion.js';
 import type { Hit, Retriever } from '../retrieve/retriever.js';
-import { openRetriever, type RetrievalMode } from '../search/index.js';
+import {
+  type OpenedRemoteRetriever,
+  type OpenedRetriever,
+  openRemoteRetriever,
+  openRetriever,
+  type RetrievalMode,
+} from '../search/index.js';
 import { mulberry32 } from '../util/mulberry32.js';
 import { ProgressBar } from '../util/progress.js';
 import { type EvalResult, evaluateRun } from './metrics.js';
@@ -32,6 +39,8 @@ export interface CollectionEvalOptions {
   /** Evaluate a seeded random sample of this many judged queries (for slow rankers); default all. */
   maxQueries?: number;
   quiet?: boolean;
+  /** Retrieve from a remote backend instead of the local index (which still analyses and embeds). */
+  remote?: { backend: 'weaviate'; url: string; layout?: Partial<RemoteLayout>; collection?: string };
 }
 
 export interface CollectionEvalOutcome {
@@ -44,6 +53,9 @@ export interface CollectionEvalOutcome {
     indexBuilt: boolean;
     embedSeconds: number;
     searchSeconds: number;
+    /** Seconds importing into the remote backend, and documents imported (with `remote`). */
+    importSeconds?: number;
+    imported?: number;
     /** Seconds in the ranker, and items it scored (when reranking). */
     rankSeconds?: number;
     rankedItems?: number;
@@ -130,14 +142,36 @@ export async function evaluateCollection(
   options: CollectionEvalOptions,
 ): Promise<CollectionEvalOutcome> {
   const quiet = options.quiet ?? false;
-  const opened = await openCollection(folder, options.indexesRoot, quiet);
-  const { retriever, embedSeconds, release } = await openRetriever(opened.index, {
-    mode: options.mode,
-    quiet,
-    ...(options.bm25 ? { bm25: options.bm25 } : {}),
-    ...(options.embedder ? { embedder: options.embedder } : {}),
-    ...(options.fusion ? { fusion: options.fusion } : {}),
-  });
+  // A remote backend is reached first: an unreachable one fails before any work or any write.
+  const connection = options.remote ? await connectWeaviate(options.remote.url) : undefined;
+  let opened: Awaited<ReturnType<typeof openCollection>>;
+  let first: OpenedRetriever | OpenedRemoteRetriever;
+  try {
+    opened = await openCollection(folder, options.indexesRoot, quiet);
+    const retrieverOptions = {
+      mode: options.mode,
+      quiet,
+      ...(options.bm25 ? { bm25: options.bm25 } : {}),
+      ...(options.embedder ? { embedder: options.embedder } : {}),
+      ...(options.fusion ? { fusion: options.fusion } : {}),
+    };
+    first = connection
+      ? await openRemoteRetriever(connection, opened.index, {
+          ...retrieverOptions,
+          ...(options.remote?.layout ? { layout: options.remote.layout } : {}),
+          ...(options.remote?.collection ? { collection: options.remote.collection } : {}),
+        })
+      : await openRetriever(opened.index, retrieverOptions);
+  } catch (error) {
+    await connection?.close();
+    throw error;
+  }
+  const { retriever, embedSeconds } = first;
+  const imported = 'imported' in first ? (first as OpenedRemoteRetriever).imported : undefined;
+  const release = async () => {
+    await first.release();
+    await connection?.close();
+  };
   const ranker = options.rerank ? await openRanker(options.rerank, { quiet }) : undefined;
   const docs = opened.index.docs;
   const second: SecondStage | undefined = ranker
@@ -145,8 +179,8 @@ export async function evaluateCollection(
         ranker,
         depth: options.rerankDepth ?? 100,
         candidateOf: (hit) => {
-          const doc = docs.get(hit.ord);
-          return { id: doc.id, title: doc.title, text: doc.text };
+          const doc = docs.getById(hit.id);
+          return { id: hit.id, title: doc?.title ?? '', text: doc?.text ?? '' };
         },
         rankMs: 0,
         items: 0,
@@ -175,6 +209,7 @@ export async function evaluateCollection(
         indexBuilt: opened.built,
         embedSeconds,
         searchSeconds,
+        ...(imported ? { importSeconds: imported.seconds, imported: imported.imported } : {}),
         ...(second ? { rankSeconds: second.rankMs / 1000, rankedItems: second.items } : {}),
       },
     };

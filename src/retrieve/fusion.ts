@@ -35,14 +35,20 @@ export function fuse(lists: readonly RankedList[], fusion: FusionMethod = { meth
     list.hits.forEach((hit, i) => {
       let entry = fused.get(hit.id);
       if (!entry) {
-        entry = { id: hit.id, ord: hit.ord, score: 0, stages: {} };
+        entry = { id: hit.id, ...(hit.ord !== undefined ? { ord: hit.ord } : {}), score: 0, stages: {} };
         fused.set(hit.id, entry);
       }
       entry.score += weight * contribution[i]!;
       entry.stages[list.name] = hit.score;
     });
   }
-  return [...fused.values()].sort((a, b) => b.score - a.score || a.ord - b.ord);
+  // Ties go by document id, which every backend knows (a remote one has no local ordinals), so local and
+  // remote retrievers that return the same lists fuse them into the same order.
+  return [...fused.values()].sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function rrfContributions(hits: readonly Hit[], k: number): number[] {

@@ -18,6 +18,6 @@ export {
 } from './filters.js';
 export { DEFAULT_RRF_K, type FusedHit, type FusionMethod, fuse, type RankedList } from './fusion.js';
 export { type HybridOptions, HybridRetriever } from './hybrid.js';
-export type { Hit, Retriever, SearchRequest } from './retriever.js';
+export { type Hit, localOrdinal, type Retriever, type SearchRequest } from './retriever.js';
 export { makeSnippet, type Snippet } from './snippet.js';
 export { type ScoredOrdinal, TopKCollector } from './top-k.js';

@@ -1,5 +1,6 @@
 // The contract every first-stage retriever (bm25, dense, hybrid) fulfils.
 
+import { SiftError } from '../errors.js';
 import type { FilterSpec } from './filters.js';
 
 export interface SearchRequest {
@@ -12,12 +13,23 @@ export interface SearchRequest {
 
 export interface Hit {
   id: string;
-  /** The document's ordinal in the index it came from. */
-  ord: number;
+  /**
+   * The document's ordinal in the local index it came from; absent for hits from a remote backend,
+   * which knows documents only by id.
+   */
+  ord?: number;
   score: number;
 }
 
 export interface Retriever {
   readonly name: string;
   search(request: SearchRequest): Promise<Hit[]>;
+}
+
+/** The local ordinal of a hit from a local retriever; a remote hit reaching local-only code is a bug. */
+export function localOrdinal(hit: Hit): number {
+  if (hit.ord === undefined) {
+    throw new SiftError('E_INTERNAL', `hit "${hit.id}" has no local ordinal (it came from a remote backend)`);
+  }
+  return hit.ord;
 }

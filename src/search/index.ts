@@ -1,4 +1,15 @@
 // Composes retrieval stages over an index: the one public face of src/search.
+
+export {
+  BACKENDS,
+  type Backend,
+  importIndex,
+  indexDocSource,
+  type OpenedRemoteRetriever,
+  openRemoteRetriever,
+  parseBackend,
+  type RemoteRetrieverOptions,
+} from './open-remote-retriever.js';
 export {
   type OpenedRetriever,
   type OpenRetrieverOptions,

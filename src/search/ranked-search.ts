@@ -17,7 +17,8 @@ export interface RankedSearchRequest {
 
 export interface RankedHit {
   id: string;
-  ord: number;
+  /** The local ordinal (absent when the first stage is a remote backend). */
+  ord?: number;
   score: number;
   /** Scores per stage: the first stage's (per retriever for hybrid) and the ranker's. */
   stages: Record<string, number>;
@@ -48,19 +49,19 @@ export async function rankedSearch(
   if (!ranker) {
     return { hits: hits.map((hit) => ({ ...hit, stages: firstStages(hit) })), timings: { retrieveMs } };
   }
-  const candidateOf = (hit: { ord: number }): RankCandidate => {
-    const doc = index.docs.get(hit.ord);
-    return { id: doc.id, title: doc.title, text: doc.text };
+  const candidateOf = (hit: { id: string }): RankCandidate => {
+    const doc = index.docs.getById(hit.id);
+    return { id: hit.id, title: doc?.title ?? '', text: doc?.text ?? '' };
   };
-  const byOrd = new Map(hits.map((hit) => [hit.ord, hit]));
+  const byId = new Map(hits.map((hit) => [hit.id, hit]));
   const outcome = await rerank(request.query, hits, ranker, candidateOf, {
     topN: request.rerankDepth ?? 100,
   });
   const ranked = outcome.hits.slice(0, request.k).map((hit) => {
-    const original = byOrd.get(hit.ord);
+    const original = byId.get(hit.id);
     const stages = original ? firstStages(original) : {};
     if (hit.stages.rank !== undefined) stages[ranker.id] = hit.stages.rank;
-    return { id: hit.id, ord: hit.ord, score: hit.score, stages };
+    return { id: hit.id, ...(hit.ord !== undefined ? { ord: hit.ord } : {}), score: hit.score, stages };
   });
   return { hits: ranked, timings: { retrieveMs, rankMs: outcome.rankMs } };
 }

@@ -18,7 +18,7 @@ import { DenseRetriever } from '../retrieve/dense.js';
 import { ExactKnn } from '../retrieve/exact-knn.js';
 import type { FusedHit } from '../retrieve/fusion.js';
 import { HybridRetriever } from '../retrieve/hybrid.js';
-import type { Hit, Retriever } from '../retrieve/retriever.js';
+import { type Hit, localOrdinal, type Retriever } from '../retrieve/retriever.js';
 import { makeSnippet } from '../retrieve/snippet.js';
 import type { RetrievalMode } from '../search/index.js';
 import type {
@@ -97,13 +97,14 @@ class Engine {
       ...(request.filter ? { filter: request.filter } : {}),
     })) as Array<Hit & Partial<FusedHit>>;
     const results = hits.map((hit, rank): EngineHit => {
-      const doc = docs.get(hit.ord);
+      const ord = localOrdinal(hit);
+      const doc = docs.get(ord);
       const stages = hit.stages
         ? { ...hit.stages, [request.mode]: hit.score }
         : { [request.mode]: hit.score };
       return {
         id: hit.id,
-        ord: hit.ord,
+        ord,
         score: hit.score,
         stages,
         title: doc.title,

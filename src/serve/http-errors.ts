@@ -24,6 +24,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   E_TIMEOUT: 503,
   E_SHUTTING_DOWN: 503,
   E_MODEL_MISSING: 503,
+  // A remote backend that is down or failing is a dependency outage, not a bug of the request.
+  E_BACKEND_UNREACHABLE: 502,
+  E_BACKEND_REQUEST: 502,
 };
 
 export function statusOf(code: ErrorCode): number {
