@@ -57,4 +57,5 @@ const manifest = {
 };
 writeFileSync('$out/manifest.json', JSON.stringify(manifest, null, 2) + '\n');
 " "$home"
+npx --no-install biome format --write "$out/manifest.json" >/dev/null
 ls -la "$out"
