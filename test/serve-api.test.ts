@@ -160,6 +160,37 @@ describe('POST /v1/search', () => {
     assert.equal(unknownRoute.body.error.code, 'E_NOT_FOUND');
   });
 
+  test('a filter on a field no document has is 400 naming the field and the known ones', async () => {
+    const response = await search({ query: 'nurse', filters: { senority: 'senior' } });
+    assert.equal(response.status, 400);
+    assert.equal(response.body.error.code, 'E_FILTER_FIELD_UNKNOWN');
+    assert.match(response.body.error.message, /"senority"/);
+    assert.match(response.body.error.message, /seniority/);
+  });
+
+  test('a body without Content-Type is 415; a wrong method is 405 with Allow', async () => {
+    const bare = await fetch(new URL('/v1/search', base), {
+      method: 'POST',
+      body: JSON.stringify({ query: 'nurse' }),
+      headers: { 'content-type': '' },
+    });
+    assert.equal(bare.status, 415);
+    assert.equal(((await bare.json()) as { error: { code: string } }).error.code, 'E_UNSUPPORTED_MEDIA_TYPE');
+    const text = await fetch(new URL('/v1/rank', base), {
+      method: 'POST',
+      body: 'query=nurse',
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(text.status, 415);
+    const wrong = await request(base, 'GET', '/v1/search');
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.body.error.code, 'E_METHOD_NOT_ALLOWED');
+    assert.equal(wrong.headers.get('allow'), 'POST');
+    const put = await request(base, 'PUT', '/v1/documents/some-id');
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get('allow'), 'DELETE');
+  });
+
   test('a body over the size limit is 413', async () => {
     const response = await search({ query: 'x'.repeat(1_500_000) });
     assert.equal(response.status, 413);
@@ -213,6 +244,28 @@ describe('document writes', () => {
     }
     const del = await request(base, 'DELETE', `/v1/documents/${doc.id}`);
     assert.equal(del.status, 401);
+  });
+
+  test('the key is checked before the body is read: malformed, oversized or untyped bodies without it are 401', async () => {
+    const malformed = await request(base, 'POST', '/v1/documents', undefined, { raw: '{"documents": [' });
+    assert.equal(malformed.status, 401);
+    assert.equal(malformed.body.error.code, 'E_UNAUTHORIZED');
+    const invalid = await request(base, 'POST', '/v1/documents', { documents: 'none' });
+    assert.equal(invalid.status, 401);
+    const huge = await request(base, 'POST', '/v1/documents', undefined, { raw: 'x'.repeat(1_500_000) });
+    assert.equal(huge.status, 401);
+    const untyped = await fetch(new URL('/v1/documents', base), {
+      method: 'POST',
+      body: 'not json at all',
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(untyped.status, 401);
+    // With the key, the same malformed body is 400.
+    const keyed = await request(base, 'POST', '/v1/documents', undefined, {
+      raw: '{"documents": [',
+      headers: auth,
+    });
+    assert.equal(keyed.status, 400);
   });
 
   test('an added document is committed before the answer, searchable in every mode, and deletable', async () => {

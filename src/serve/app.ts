@@ -1,7 +1,6 @@
 // The HTTP face of the service (fastify): routes, validation from the schemas, the error table,
 // admission control, per-request deadlines and cancellation, metrics, the OpenAPI document and the page.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SiftError } from '../errors.js';
@@ -11,6 +10,7 @@ import { ConcurrencyGate } from './gate.js';
 import { errorBody, statusOf, toSiftError, wantsRetryAfter } from './http-errors.js';
 import type { ServeMetrics } from './metrics.js';
 import type { PageAssets } from './page.js';
+import { jsonBodyCheck, keyCheck, RouteMethods } from './request-checks.js';
 import {
   DocumentParams,
   DocumentsBody,
@@ -63,6 +63,8 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
     },
   });
   let draining = false;
+  const routeMethods = new RouteMethods();
+  routeMethods.attach(app);
   const admission = new ConcurrencyGate({
     name: 'admission',
     limit: config.maxInFlight,
@@ -130,11 +132,19 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
       console.error(`sift serve: ${error instanceof Error ? error.stack : sift.message}`);
     return reply.status(status).send(errorBody(sift));
   });
-  app.setNotFoundHandler(async (request, reply) =>
-    reply
+  app.setNotFoundHandler(async (request, reply) => {
+    const allowed = routeMethods.allowed(request.url);
+    if (allowed.length > 0) {
+      const error = new SiftError(
+        'E_METHOD_NOT_ALLOWED',
+        `${request.method} is not allowed on ${request.url.split('?')[0]} (allowed: ${allowed.join(', ')})`,
+      );
+      return reply.status(statusOf(error.code)).header('allow', allowed.join(', ')).send(errorBody(error));
+    }
+    return reply
       .status(404)
-      .send(errorBody(new SiftError('E_NOT_FOUND', `no route ${request.method} ${request.url}`))),
-  );
+      .send(errorBody(new SiftError('E_NOT_FOUND', `no route ${request.method} ${request.url}`)));
+  });
 
   /** The request's signal: aborted when the client disconnects or the deadline passes. */
   function requestSignal(reply: FastifyReply): AbortSignal {
@@ -182,19 +192,17 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
     }
   }
 
-  const expectedKey = context.apiKey ? digest(context.apiKey) : undefined;
-  async function requireKey(request: FastifyRequest): Promise<void> {
-    if (!expectedKey) {
-      throw new SiftError('E_UNAUTHORIZED', 'writes are disabled: start the service with SIFT_API_KEY set');
-    }
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match || !timingSafeEqual(digest(match[1]!.trim()), expectedKey)) {
-      throw new SiftError('E_UNAUTHORIZED', 'send the key in SIFT_API_KEY as "Authorization: Bearer <key>"');
-    }
-  }
+  // The key is checked in onRequest, before the body is read: a write without it is 401 whatever its body.
+  const requireKey = keyCheck(context.apiKey);
 
-  const errors = { 400: ErrorReply, 404: ErrorReply, 413: ErrorReply, 429: ErrorReply, 503: ErrorReply };
+  const errors = {
+    400: ErrorReply,
+    404: ErrorReply,
+    413: ErrorReply,
+    415: ErrorReply,
+    429: ErrorReply,
+    503: ErrorReply,
+  };
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(context.page.html),
@@ -266,9 +274,13 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
 
   app.post<{ Body: SearchBody }>(
     '/v1/search',
-    { schema: { summary: 'search the index', body: SearchBody, response: { 200: SearchReply, ...errors } } },
+    {
+      onRequest: jsonBodyCheck,
+      schema: { summary: 'search the index', body: SearchBody, response: { 200: SearchReply, ...errors } },
+    },
     async (request, reply) => {
       checkIndex(request.body.index);
+      service.validateSearch(request.body);
       const signal = requestSignal(reply);
       return admitted(signal, () => service.search(request.body, signal));
     },
@@ -277,6 +289,7 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
   app.post<{ Body: RankBody }>(
     '/v1/rank',
     {
+      onRequest: jsonBodyCheck,
       schema: {
         summary: 'score query–document pairs with a named ranker',
         body: RankBody,
@@ -292,7 +305,7 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
   app.post<{ Body: DocumentsBody }>(
     '/v1/documents',
     {
-      preHandler: requireKey,
+      onRequest: [requireKey, jsonBodyCheck],
       schema: {
         summary: 'add or replace documents; answered once committed to disk',
         security: [{ apiKey: [] }],
@@ -309,7 +322,7 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
   app.delete<{ Params: DocumentParams }>(
     '/v1/documents/:id',
     {
-      preHandler: requireKey,
+      onRequest: requireKey,
       schema: {
         summary: 'delete a document; answered once committed to disk',
         security: [{ apiKey: [] }],
@@ -330,8 +343,4 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
 
 interface TimedRequest extends FastifyRequest {
   startedAt?: number;
-}
-
-function digest(key: string): Buffer {
-  return createHash('sha256').update(key).digest();
 }

@@ -8,6 +8,7 @@ import { embeddingText } from '../index/embed.js';
 import type { Doc } from '../ingest/types.js';
 import type { TextRole } from '../models/types.js';
 import type { RankCandidate } from '../rank/types.js';
+import { checkFilterFields } from '../retrieve/filters.js';
 import type { RetrievalMode } from '../search/index.js';
 import { LruCache } from '../util/lru-cache.js';
 import { abortReason, DynamicBatcher } from './batcher.js';
@@ -69,11 +70,12 @@ export class SearchService {
     metrics.queueDepth.track({ queue: 'engine' }, () => engine.queueDepth);
   }
 
-  async search(body: SearchBody, signal: AbortSignal): Promise<SearchReply> {
-    const started = performance.now();
-    const timings: Timings = {};
+  /**
+   * What can be refused from the request alone (mode not served, filter on an unknown field), checked on
+   * the HTTP thread before the request takes an admission slot or enters any queue.
+   */
+  validateSearch(body: SearchBody): void {
     const mode: RetrievalMode = body.mode ?? 'bm25';
-    const k = body.k ?? 10;
     if (!this.engine.info.modes.includes(mode)) {
       throw new SiftError(
         'E_MODE_UNAVAILABLE',
@@ -81,6 +83,15 @@ export class SearchService {
         { field: 'mode' },
       );
     }
+    checkFilterFields(body.filters, this.engine.info.fields);
+  }
+
+  async search(body: SearchBody, signal: AbortSignal): Promise<SearchReply> {
+    const started = performance.now();
+    const timings: Timings = {};
+    const mode: RetrievalMode = body.mode ?? 'bm25';
+    const k = body.k ?? 10;
+    this.validateSearch(body);
     let vector: Float32Array | undefined;
     if (mode !== 'bm25') {
       vector = await this.stage('embed', timings, signal, () => this.embedQuery(body.query, signal));
@@ -222,7 +233,15 @@ export class SearchService {
       });
     }
     const result = await this.engine.upsert(docs, vectors);
-    this.engine.info = { ...this.engine.info, documents: result.documents, generation: result.generation };
+    // New metadata fields become filterable at once (the engine's facets are recomputed lazily).
+    const fields = new Set(this.engine.info.fields);
+    for (const doc of docs) for (const field of Object.keys(doc.metadata)) fields.add(field);
+    this.engine.info = {
+      ...this.engine.info,
+      documents: result.documents,
+      generation: result.generation,
+      fields: [...fields].sort((a, b) => a.localeCompare(b)),
+    };
     return { upserted: docs.length, ...result };
   }
 
