@@ -62,7 +62,11 @@ describe('read routes', () => {
     const seniority = info.body.facets.find((f: { field: string }) => f.field === 'seniority');
     assert.ok(seniority.values.length > 1);
     assert.ok(info.body.facets.find((f: { field: string }) => f.field === 'salaryMin').max > 0);
-    assert.deepEqual(info.body.rankers, ['default', 'overlap']);
+    // One entry per ranker: "default" is not listed again, it names one of them.
+    assert.deepEqual(info.body.rankers, ['overlap', 'sleep-800', 'sleep-1000', 'sleep-1500']);
+    assert.equal(info.body.defaultRanker, 'overlap');
+    for (const ranker of info.body.rankerStatus) assert.equal(ranker.state, 'ready', ranker.id);
+    assert.ok(info.body.fields.includes('seniority'));
     const { body } = await request(base, 'GET', '/v1/evaluation');
     assert.deepEqual(body.reports.map((r: { name: string }) => r.name).sort(), ['bm25', 'dense', 'hybrid']);
     for (const report of body.reports) {

@@ -5,11 +5,13 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SiftError } from '../errors.js';
 import type { ServeConfig } from './config.js';
+import type { DepthController } from './depth-controller.js';
 import { readEvaluations } from './evaluation.js';
 import { ConcurrencyGate } from './gate.js';
 import { errorBody, statusOf, toSiftError, wantsRetryAfter } from './http-errors.js';
 import type { ServeMetrics } from './metrics.js';
 import type { PageAssets } from './page.js';
+import type { RankerReadiness } from './ranker-readiness.js';
 import { jsonBodyCheck, keyCheck, RouteMethods } from './request-checks.js';
 import {
   DocumentParams,
@@ -18,13 +20,14 @@ import {
   EvaluationReply,
   HealthReply,
   InfoReply,
+  LiveReply,
   RankBody,
   RankReply,
   SearchBody,
   SearchReply,
   WriteReply,
 } from './schemas.js';
-import type { SearchService } from './search-service.js';
+import type { RequestLimits, SearchService } from './search-service.js';
 
 export interface AppContext {
   config: ServeConfig;
@@ -33,8 +36,11 @@ export interface AppContext {
   page: PageAssets;
   /** Folder of evaluation reports shown by the page. */
   evaluationDir: string;
-  /** Ranker ids to offer (from the rank stage's listRankers). */
-  rankers: () => string[];
+  /** Which rankers can score now; resolves "default" and refuses unknown (404) or loading (503) ones. */
+  readiness: RankerReadiness;
+  /** The canonical id "default" names (undefined when the ranker module has none). */
+  defaultRanker: string | undefined;
+  depthController: DepthController;
   /** The key write routes require (SIFT_API_KEY); undefined refuses every write. */
   apiKey: string | undefined;
 }
@@ -46,9 +52,6 @@ export interface ServeApp {
 }
 
 const VERSION = '0.1.0';
-
-/** Routes that hold an admission slot while they work. */
-const ADMITTED_ROUTES = new Set(['/v1/search', '/v1/rank']);
 
 export async function createApp(context: AppContext): Promise<ServeApp> {
   const { config, service, metrics } = context;
@@ -65,16 +68,25 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
   let draining = false;
   const routeMethods = new RouteMethods();
   routeMethods.attach(app);
+  // Two admission gates: ranking work (reranked searches, /v1/rank) cannot take the slots of plain
+  // searches, which take milliseconds, and so cannot starve them.
   const admission = new ConcurrencyGate({
     name: 'admission',
     limit: config.maxInFlight,
     maxWaiting: config.maxWaiting,
     refusal: 'E_TOO_MANY_REQUESTS',
   });
+  const rankAdmission = new ConcurrencyGate({
+    name: 'rank admission',
+    limit: config.maxInFlight,
+    maxWaiting: config.maxWaiting,
+    refusal: 'E_TOO_MANY_REQUESTS',
+  });
   metrics.queueDepth.track({ queue: 'admission' }, () => admission.waiting);
+  metrics.queueDepth.track({ queue: 'rank-admission' }, () => rankAdmission.waiting);
   metrics.index.track({ fact: 'documents' }, () => service.engine.info.documents);
   metrics.index.track({ fact: 'generation' }, () => service.engine.info.generation);
-  metrics.index.track({ fact: 'requests_in_flight' }, () => admission.active);
+  metrics.index.track({ fact: 'requests_in_flight' }, () => admission.active + rankAdmission.active);
 
   await app.register(swagger, {
     openapi: {
@@ -101,7 +113,12 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
     }
     // Under overload, refuse before the body is even parsed: a refusal must cost far less than the work
     // it avoids, or answering 429s starves the requests that were admitted.
-    if (ADMITTED_ROUTES.has(request.routeOptions.url ?? '') && admission.saturated) {
+    const route = request.routeOptions.url ?? '';
+    const saturated =
+      route === '/v1/rank'
+        ? rankAdmission.saturated
+        : route === '/v1/search' && admission.saturated && rankAdmission.saturated;
+    if (saturated) {
       throw new SiftError(
         'E_TOO_MANY_REQUESTS',
         `${config.maxInFlight} requests in progress and ${config.maxWaiting} waiting`,
@@ -125,7 +142,11 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
     const sift = toSiftError(error);
     const status = statusOf(sift.code);
     if (wantsRetryAfter(status)) {
-      reply.header('retry-after', String(config.retryAfterSeconds));
+      const { retryAfterSeconds } = sift.context;
+      reply.header(
+        'retry-after',
+        String(typeof retryAfterSeconds === 'number' ? retryAfterSeconds : config.retryAfterSeconds),
+      );
       metrics.rejected.inc({ code: sift.code });
     }
     if (status >= 500 && sift.code === 'E_INTERNAL')
@@ -146,8 +167,10 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
       .send(errorBody(new SiftError('E_NOT_FOUND', `no route ${request.method} ${request.url}`)));
   });
 
-  /** The request's signal: aborted when the client disconnects or the deadline passes. */
-  function requestSignal(reply: FastifyReply): AbortSignal {
+  /** The request's limits: a signal aborted when the client disconnects or the deadline passes. */
+  function requestLimits(request: FastifyRequest, reply: FastifyReply): RequestLimits {
+    const startedAt =
+      Date.now() - (performance.now() - ((request as TimedRequest).startedAt ?? performance.now()));
     const controller = new AbortController();
     const timer = setTimeout(() => {
       metrics.cancelled.inc({ reason: 'timeout' });
@@ -161,16 +184,17 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
         controller.abort(new SiftError('E_CANCELLED', 'the client disconnected'));
       }
     });
-    return controller.signal;
+    return { signal: controller.signal, deadline: startedAt + config.requestTimeoutMs, startedAt };
   }
 
   /** Holds an admission slot for the work; the time spent waiting for it is reported as "queue". */
   async function admitted<T extends { timings: Record<string, number> }>(
+    gate: ConcurrencyGate,
     signal: AbortSignal,
     work: () => Promise<T>,
   ): Promise<T> {
     const waitStarted = performance.now();
-    const release = await admission.acquire(signal);
+    const release = await gate.acquire(signal);
     const queueMs = performance.now() - waitStarted;
     try {
       const result = await work();
@@ -219,9 +243,29 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.get(
+    '/livez',
+    { schema: { summary: 'alive (answers while starting, too)', response: { 200: LiveReply } } },
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get(
     '/healthz',
-    { schema: { summary: 'ready to serve', response: { 200: HealthReply, 503: ErrorReply } } },
+    {
+      schema: {
+        summary: 'ready to serve: 200 once the configured rankers are built, 503 with Retry-After before',
+        response: { 200: HealthReply, 503: ErrorReply },
+      },
+    },
     async () => {
+      if (!context.readiness.allReady) {
+        const waiting = context.readiness
+          .list()
+          .filter((r) => r.state === 'loading' || r.state === 'failed')
+          .map((r) => `${r.id} ${r.state}${r.seconds !== undefined ? ` (${r.seconds} s)` : ''}`);
+        throw new SiftError('E_RANKER_NOT_READY', `not ready: ranker ${waiting.join(', ')}`, {
+          retryAfterSeconds: 5,
+        });
+      }
       const { info } = service.engine;
       return {
         status: 'ok',
@@ -249,15 +293,24 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
     },
     async () => {
       const info = await service.engine.refreshInfo();
-      const rankers = context.rankers();
+      const rankerStatus = context.readiness.list();
       return {
         index: info.name,
         documents: info.documents,
         generation: info.generation,
         modes: info.modes,
         embedder: service.embedder ?? null,
-        rankers: rankers.length > 0 && !rankers.includes('default') ? ['default', ...rankers] : rankers,
+        rankers: rankerStatus.map((r) => r.id),
+        defaultRanker: context.defaultRanker ?? null,
+        rankerStatus,
+        rerank: {
+          budgetMs: config.rerankBudgetMs,
+          depthFloor: config.rerankDepthFloor,
+          depthCeiling: config.rerankDepth,
+          depth: context.depthController.depth(config.rerankBudgetMs, 1),
+        },
         facets: info.facets,
+        fields: info.fields,
       };
     },
   );
@@ -279,10 +332,16 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
       schema: { summary: 'search the index', body: SearchBody, response: { 200: SearchReply, ...errors } },
     },
     async (request, reply) => {
+      // Everything that can be refused from the request alone is, before any queue: 404, 400, 503 not ready.
       checkIndex(request.body.index);
       service.validateSearch(request.body);
-      const signal = requestSignal(reply);
-      return admitted(signal, () => service.search(request.body, signal));
+      const body = request.body.rerank
+        ? { ...request.body, rerank: context.readiness.require(request.body.rerank) }
+        : request.body;
+      const limits = requestLimits(request, reply);
+      return admitted(body.rerank ? rankAdmission : admission, limits.signal, () =>
+        service.search(body, limits),
+      );
     },
   );
 
@@ -297,8 +356,9 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
       },
     },
     async (request, reply) => {
-      const signal = requestSignal(reply);
-      return admitted(signal, () => service.rank(request.body, signal));
+      const ranker = context.readiness.require(request.body.ranker ?? 'default');
+      const limits = requestLimits(request, reply);
+      return admitted(rankAdmission, limits.signal, () => service.rank({ ...request.body, ranker }, limits));
     },
   );
 
