@@ -129,6 +129,8 @@ describe('POST /v1/search', () => {
       assert.ok('hybrid' in result.stages);
     }
     assert.ok(first.body.timings.rerank >= 0);
+    // The response says how deep reranking went.
+    assert.deepEqual(first.body.rerank, { ranker: 'overlap', depth: 30, requested: 30, budgetMs: 1500 });
     const hits = await metric(base, 'sift_cache_lookups_total{cache="ranker-score",result="hit"}');
     const again = await search({ query, k: 5, mode: 'hybrid', rerank: 'overlap', rerankDepth: 30 });
     assert.deepEqual(again.body.results, first.body.results);
@@ -386,6 +388,25 @@ describe('serving engine', () => {
     const next = await search({ query: 'hospital nurse', k: 3, mode: 'hybrid' });
     assert.equal(next.status, 200);
     assert.equal(next.body.results.length, 3);
+  });
+
+  test('a busy ranker worker does not hold up dense search: embedding has its own worker', async () => {
+    const batches = await metric(base, 'sift_batch_size_count{batcher="rank"}');
+    const busy = request(base, 'POST', '/v1/rank', {
+      ranker: 'sleep-1500',
+      query: 'x',
+      documents: [{ text: 'x' }],
+    });
+    await waitFor(
+      'the rank call to start',
+      async () => (await metric(base, 'sift_batch_size_count{batcher="rank"}')) > batches,
+    );
+    const started = performance.now();
+    const dense = await search({ query: 'an uncached query about forklift drivers', k: 3, mode: 'dense' });
+    const ms = performance.now() - started;
+    assert.equal(dense.status, 200);
+    assert.ok(ms < 1000, `dense search took ${ms.toFixed(0)} ms while the ranker was busy`);
+    assert.equal((await busy).status, 200);
   });
 
   test('concurrent query embeddings are batched across requests', async () => {
