@@ -83,7 +83,13 @@ async function rankJob(job: RankJob): Promise<RankOutcome> {
     let chunk = perCandidate === undefined ? 1 : Math.max(1, Math.floor(data.chunkMs / perCandidate));
     if (job.budgetEnd !== undefined) {
       const fits = perCandidate === undefined ? 1 : Math.floor((job.budgetEnd - now) / perCandidate);
-      if (now >= job.budgetEnd || fits < 1) break;
+      if (now >= job.budgetEnd) break;
+      if (fits < 1) {
+        // Nothing fits by the estimate. Lower it a little each time, so that a slow first measurement
+        // (a cold session, a moment of contention) is probed again rather than believed forever.
+        if (scored === 0 && perCandidate !== undefined) msPerCandidate.set(ranker.id, perCandidate * 0.95);
+        break;
+      }
       chunk = Math.min(chunk, fits);
     }
     chunk = Math.min(chunk, n - scored);

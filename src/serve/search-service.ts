@@ -18,6 +18,7 @@ import type { ServeConfig } from './config.js';
 import type { DepthController } from './depth-controller.js';
 import type { EngineClient } from './engine-client.js';
 import type { EngineHit } from './engine-protocol.js';
+import type { Priority } from './gate.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelPool } from './model-pool.js';
 import type { RankJob, RankOutcome } from './model-protocol.js';
@@ -128,9 +129,13 @@ export class SearchService {
     const mode: RetrievalMode = body.mode ?? 'bm25';
     const k = body.k ?? 10;
     this.validateSearch(body);
+    // A reranked search has its own latency budget and gives way to plain searches in the first stage.
+    const priority = body.rerank ? 'low' : 'high';
     let vector: Float32Array | undefined;
     if (mode !== 'bm25') {
-      vector = await this.stage('embed', timings, signal, () => this.embedQuery(body.query, signal));
+      vector = await this.stage('embed', timings, signal, () =>
+        this.embedQuery(body.query, signal, priority),
+      );
     }
     const budgetMs = body.rerankBudgetMs ?? this.config.rerankBudgetMs;
     let requested = 0;
@@ -151,6 +156,7 @@ export class SearchService {
           withSnippet: body.rerank ? 0 : k,
         },
         signal,
+        priority,
       ),
     );
     let hits = retrieved.hits;
@@ -180,12 +186,12 @@ export class SearchService {
     };
   }
 
-  private async embedQuery(query: string, signal: AbortSignal): Promise<Float32Array> {
+  private async embedQuery(query: string, signal: AbortSignal, priority: Priority): Promise<Float32Array> {
     const cached = this.queryCache.get(query);
     this.metrics.cacheLookups.inc({ cache: 'query-embedding', result: cached ? 'hit' : 'miss' });
     if (cached) return cached;
     if (!this.queryEmbeds) throw new SiftError('E_MODE_UNAVAILABLE', 'this service has no query embedder');
-    const vector = await this.queryEmbeds.submit(query, signal);
+    const vector = await this.queryEmbeds.submit(query, signal, priority);
     this.queryCache.set(query, vector);
     return vector;
   }
