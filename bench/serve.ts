@@ -13,7 +13,10 @@
 // plain hybrid request is timed. The overload run opens far more connections than the admission limit
 // plus its waiting line. Resident memory of the server is sampled from /proc every 100 ms.
 //
-//   node dist/bench/serve.js [--docs 5000] [--seconds 8] [--overload-connections 1000]
+//   node dist/bench/serve.js [--docs 5000] [--seconds 8] [--overload-connections 1000] [--budget-ms N]
+//
+// --budget-ms sets the server's rerank budget (default: the service's own) and names the result file
+// serve-budget-<N>.json.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,6 +35,7 @@ const option = (name: string, fallback: number) => {
 const DOCS = option('docs', 5000);
 const SECONDS = option('seconds', 8);
 const OVERLOAD_CONNECTIONS = option('overload-connections', 1000);
+const BUDGET_MS = option('budget-ms', 0);
 const MAX_REQUESTS = 50_000;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -171,7 +175,7 @@ async function main(): Promise<void> {
   // The machine may be shared: its load average before and after says how much the numbers can be trusted.
   const loadBefore = loadavg();
   console.log(`starting sift serve over jobs-2026-${DOCS} (first run builds and embeds the corpus)…`);
-  const server = await startServer({});
+  const server = await startServer(BUDGET_MS > 0 ? { SIFT_SERVE_RERANK_BUDGET_MS: String(BUDGET_MS) } : {});
   const info = (await (await fetch(new URL('/v1/info', server.url))).json()) as {
     defaultRanker: string | null;
     rerank: { budgetMs: number; depthFloor: number; depthCeiling: number };
@@ -273,7 +277,7 @@ async function main(): Promise<void> {
   console.log(
     `healthz after overload: ${health.status}; ready ${server.readySeconds.toFixed(1)} s after start; 1-minute load average ${loadBefore[0]?.toFixed(1)} before, ${loadavg()[0]?.toFixed(1)} after`,
   );
-  writeResult('serve', {
+  writeResult(BUDGET_MS > 0 ? `serve-budget-${BUDGET_MS}` : 'serve', {
     question:
       'sift serve throughput and latency on loopback with a real reranker: budget, adaptive depth, isolation of plain search from a rerank flood, load shedding and memory',
     settings: {
