@@ -234,3 +234,21 @@ test('a ranker not yet built is refused with 503 and Retry-After, reported by /v
     await server.close();
   }
 });
+
+test('a reranked search that waits for a ranking slot past its budget is refused (429); plain search is not held up', async () => {
+  await withServer({ maxRankInFlight: 1 }, async ({ url }) => {
+    const holder = rank(url, 'sleep-800');
+    await rankBatches(url, 1);
+    const refused = await timed(
+      request(url, 'POST', '/v1/search', { query: 'nurse', rerank: 'overlap', rerankBudgetMs: 200 }),
+    );
+    assert.equal(refused.value.status, 429);
+    assert.equal(refused.value.body.error.code, 'E_TOO_MANY_REQUESTS');
+    assert.ok(refused.value.headers.get('retry-after'));
+    assert.ok(refused.ms < 700, `refused when its budget ran out (${refused.ms.toFixed(0)} ms)`);
+    const plain = await timed(request(url, 'POST', '/v1/search', { query: 'nurse' }));
+    assert.equal(plain.value.status, 200);
+    assert.ok(plain.ms < 300);
+    assert.equal((await holder).status, 200);
+  });
+});

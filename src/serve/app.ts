@@ -78,7 +78,7 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
   });
   const rankAdmission = new ConcurrencyGate({
     name: 'rank admission',
-    limit: config.maxInFlight,
+    limit: Math.min(config.maxInFlight, config.maxRankInFlight),
     maxWaiting: config.maxWaiting,
     refusal: 'E_TOO_MANY_REQUESTS',
   });
@@ -192,9 +192,11 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
     gate: ConcurrencyGate,
     signal: AbortSignal,
     work: () => Promise<T>,
+    /** Most ms to wait for a slot (a reranked search's budget); past it, 429. */
+    maxWaitMs?: number,
   ): Promise<T> {
     const waitStarted = performance.now();
-    const release = await gate.acquire(signal);
+    const release = await gate.acquire(maxWaitMs === undefined ? signal : boundedWait(signal, maxWaitMs));
     const queueMs = performance.now() - waitStarted;
     try {
       const result = await work();
@@ -339,9 +341,11 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
         ? { ...request.body, rerank: context.readiness.require(request.body.rerank) }
         : request.body;
       const limits = requestLimits(request, reply);
-      return admitted(body.rerank ? rankAdmission : admission, limits.signal, () =>
-        service.search(body, limits),
-      );
+      if (!body.rerank) return admitted(admission, limits.signal, () => service.search(body, limits));
+      // A reranked search waits for a ranking slot at most as long as its budget lasts.
+      const budgetMs = body.rerankBudgetMs ?? config.rerankBudgetMs;
+      const left = limits.startedAt + budgetMs - Date.now();
+      return admitted(rankAdmission, limits.signal, () => service.search(body, limits), Math.max(0, left));
     },
   );
 
@@ -399,6 +403,35 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
       draining = true;
     },
   };
+}
+
+/**
+ * A signal that aborts with the request's, or with E_TOO_MANY_REQUESTS after `ms`: a wait for a ranking
+ * slot that would outlast the request's budget is refused instead.
+ */
+function boundedWait(signal: AbortSignal, ms: number): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new SiftError(
+          'E_TOO_MANY_REQUESTS',
+          `every ranking slot stayed busy for this search's whole ${Math.round(ms)} ms budget`,
+          { queue: 'rank admission' },
+        ),
+      ),
+    ms,
+  );
+  const onAbort = () => {
+    clearTimeout(timer);
+    controller.abort(signal.reason);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  controller.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), {
+    once: true,
+  });
+  return controller.signal;
 }
 
 interface TimedRequest extends FastifyRequest {

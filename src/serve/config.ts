@@ -43,6 +43,11 @@ export interface ServeConfig {
   maxInFlight: number;
   /** Requests waiting for a processing slot; past it, 429. Default 256. */
   maxWaiting: number;
+  /**
+   * Reranked searches and rank calls processed at once (at most maxInFlight). A reranked search that
+   * waits for a slot longer than its budget is refused (429). Default 4.
+   */
+  maxRankInFlight: number;
   /** Deadline of a search or rank request, in ms; past it, 503. Default 10,000. */
   requestTimeoutMs: number;
   /** Largest request body in bytes; past it, 413. Default 1 MiB. */
@@ -207,6 +212,13 @@ export const SERVE_OPTIONS: Record<keyof ServeConfig, OptionSpec> = {
     help: 'requests processed at once',
     parse: integer(1),
     default: () => 64,
+  },
+  maxRankInFlight: {
+    flag: '--max-rank-in-flight <n>',
+    env: 'SIFT_SERVE_MAX_RANK_IN_FLIGHT',
+    help: 'reranked searches and rank calls processed at once',
+    parse: integer(1),
+    default: () => 4,
   },
   maxWaiting: {
     flag: '--max-waiting <n>',
