@@ -46,8 +46,11 @@ export interface RunningServer {
   indexName: string;
   indexDir: string;
   metrics: ServeMetrics;
-  /** Resolves once the configured rankers are built (or failed: see /v1/info); /healthz is 200 from then. */
-  ready: Promise<void>;
+  /**
+   * Settles once every configured ranker is built or has failed: true when all are ready (/healthz is
+   * 200 from then), false when one failed (see /v1/info; /healthz stays 503).
+   */
+  ready: Promise<boolean>;
   /** Graceful: stop accepting, finish in-flight requests, commit pending writes, stop the threads. */
   close(): Promise<void>;
 }
@@ -138,7 +141,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;
-  const ready = readiness.prepare(config.rankers);
+  const ready = readiness.prepare(config.rankers).then(() => readiness.allReady);
   return {
     url: `http://${host}:${port}/`,
     indexName: engine.info.name,
