@@ -58,6 +58,8 @@ test('search page: type a query, see results, switch mode, apply a filter, reran
     rankerModule: undefined,
     rankers: 'smollm2-135m-qlik',
     rerankBudgetMs: 30_000,
+    // The machine may be shared: a slow ranker must not turn into a timeout here.
+    requestTimeoutMs: 60_000,
   });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
