@@ -1,15 +1,22 @@
-// Question: how much search traffic does `sift serve` take on this machine, at what latency, and does
-// it shed overload with 429/503 + Retry-After while its memory stays bounded?
+// Question: how much search traffic does `sift serve` take on this machine, at what latency; does
+// reranking with a real model stay inside its latency budget at every load, with a depth that falls as
+// load rises; does a flood of reranked searches leave plain hybrid search its throughput; and does it
+// shed overload with 429/503 + Retry-After while its memory stays bounded?
 //
-// The service runs as its own process (`bin/sift serve`, default settings, over the synthetic job corpus
-// of 5,000 postings, built on first run) and autocannon loads it over loopback from this process:
-// bm25 and the heaviest mode available (hybrid, plus a reranker when sift has one) at 1, 8 and 64
-// concurrent clients, each run bounded in time and request count. Caches are off
-// (SIFT_SERVE_CACHE_ENTRIES=0), so every dense/hybrid request embeds its query in the model worker.
-// The overload run opens far more connections than the admission limit plus its waiting line.
-// Resident memory of the server is sampled from /proc every 100 ms; peak RSS is VmHWM.
+// The service runs as its own process (`bin/sift serve` on 127.0.0.1, default settings, so the default
+// ranker is built at start, over the synthetic job corpus, built on first run) and autocannon loads it
+// over loopback from this process: bm25, hybrid and hybrid + the default reranker (adaptive depth) at
+// 1, 8 and 64 concurrent clients, each run bounded in time and request count. Caches are off
+// (SIFT_SERVE_CACHE_ENTRIES=0), so every dense/hybrid request embeds its query and every reranked one
+// scores its candidates. Then the flood: 64 clients of reranked searches and, at the same time, 8
+// clients of plain hybrid, whose throughput is compared with the unloaded 8-client run; after it, one
+// plain hybrid request is timed. The overload run opens far more connections than the admission limit
+// plus its waiting line. Resident memory of the server is sampled from /proc every 100 ms.
 //
-//   node --expose-gc dist/bench/serve.js [--docs 5000] [--seconds 8] [--overload-connections 1000]
+//   node dist/bench/serve.js [--docs 5000] [--seconds 8] [--overload-connections 1000] [--budget-ms N]
+//
+// --budget-ms sets the server's rerank budget (default: the service's own) and names the result file
+// serve-budget-<N>.json.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,7 +24,6 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { listRankers } from '../src/rank/index.js';
 import { siftPaths } from '../src/util/paths.js';
 import { printTable, writeResult } from './lib/report.js';
 
@@ -29,6 +35,7 @@ const option = (name: string, fallback: number) => {
 const DOCS = option('docs', 5000);
 const SECONDS = option('seconds', 8);
 const OVERLOAD_CONNECTIONS = option('overload-connections', 1000);
+const BUDGET_MS = option('budget-ms', 0);
 const MAX_REQUESTS = 50_000;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -37,10 +44,12 @@ interface Server {
   url: string;
 }
 
-async function startServer(env: Record<string, string>): Promise<Server> {
+/** Starts `sift serve` on loopback and resolves once it reports ready (its rankers built). */
+async function startServer(env: Record<string, string>): Promise<Server & { readySeconds: number }> {
+  const started = performance.now();
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'sift'), 'serve', '--port', '0', '--demo-docs', String(DOCS)],
+    [join(ROOT, 'bin', 'sift'), 'serve', '--host', '127.0.0.1', '--port', '0', '--demo-docs', String(DOCS)],
     {
       env: { ...process.env, SIFT_SERVE_CACHE_ENTRIES: '0', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -48,14 +57,15 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
+    let url: string | undefined;
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /(http:\/\/\S+\/)/.exec(out);
-      if (match) resolve(match[1]!);
+      url ??= /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+      if (url && /sift serve: ready/.test(out)) resolve(url);
     });
-    child.once('exit', (code) => reject(new Error(`sift serve exited (${code}) before listening`)));
+    child.once('exit', (code) => reject(new Error(`sift serve exited (${code}) before it was ready`)));
   });
-  return { child, url };
+  return { child, url, readySeconds: (performance.now() - started) / 1000 };
 }
 
 async function stopServer(server: Server): Promise<void> {
@@ -88,6 +98,8 @@ interface LoadResult {
   statuses: Record<string, number>;
   retryAfterMissing: number;
   maxRssMiB: number;
+  /** Rerank depths the responses reported (reranked searches only). */
+  depths: number[];
 }
 
 async function load(
@@ -98,6 +110,7 @@ async function load(
 ): Promise<LoadResult> {
   let next = 0;
   const statuses: Record<string, number> = {};
+  const depths: number[] = [];
   let retryAfterMissing = 0;
   let maxRss = 0;
   const sampler = setInterval(() => {
@@ -124,11 +137,15 @@ async function load(
             }),
             onResponse: (
               status: number,
-              _body: string,
+              body: string,
               _context: unknown,
               headers?: Record<string, string>,
             ) => {
               statuses[status] = (statuses[status] ?? 0) + 1;
+              if (status === 200 && body.includes('"rerank":{')) {
+                const depth = (JSON.parse(body) as { rerank?: { depth: number } }).rerank?.depth;
+                if (depth !== undefined) depths.push(depth);
+              }
               if ((status === 429 || status === 503) && !headers?.['retry-after']) retryAfterMissing++;
               if (++answered === MAX_REQUESTS) instance?.stop();
             },
@@ -147,61 +164,103 @@ async function load(
     statuses,
     retryAfterMissing,
     maxRssMiB: Math.max(maxRss, memory(server.child.pid!).rss),
+    depths,
   };
 }
+
+const mean = (values: readonly number[]) =>
+  values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 
 async function main(): Promise<void> {
   // The machine may be shared: its load average before and after says how much the numbers can be trusted.
   const loadBefore = loadavg();
   console.log(`starting sift serve over jobs-2026-${DOCS} (first run builds and embeds the corpus)…`);
-  const server = await startServer({});
+  const server = await startServer(BUDGET_MS > 0 ? { SIFT_SERVE_RERANK_BUDGET_MS: String(BUDGET_MS) } : {});
+  const info = (await (await fetch(new URL('/v1/info', server.url))).json()) as {
+    defaultRanker: string | null;
+    rerank: { budgetMs: number; depthFloor: number; depthCeiling: number };
+  };
+  const budgetMs = info.rerank.budgetMs;
+  console.log(
+    `ready in ${server.readySeconds.toFixed(1)} s; reranking with ${info.defaultRanker}, budget ${budgetMs} ms`,
+  );
   const texts = queries();
-  const rankers = listRankers();
-  const modes: Array<{ name: string; body: (query: string) => Record<string, unknown> }> = [
-    { name: 'bm25', body: (query) => ({ query, k: 10, mode: 'bm25' }) },
-    { name: 'hybrid', body: (query) => ({ query, k: 10, mode: 'hybrid' }) },
-  ];
-  if (rankers.length > 0) {
-    modes.push({
-      name: 'hybrid+rerank(default)',
-      body: (query) => ({ query, k: 10, mode: 'hybrid', rerank: 'default', rerankDepth: 20 }),
-    });
-  }
-  // One short warm-up so that JIT and first-touch costs do not land in the first measured run.
-  await load(server, modes[1]!.body, 4, texts.slice(0, 20));
+  const bm25 = { name: 'bm25', body: (query: string) => ({ query, k: 10, mode: 'bm25' }) };
+  const hybrid = { name: 'hybrid', body: (query: string) => ({ query, k: 10, mode: 'hybrid' }) };
+  const reranked = {
+    name: `hybrid+rerank(${info.defaultRanker})`,
+    body: (query: string) => ({ query, k: 10, mode: 'hybrid', rerank: 'default' }),
+  };
+  const modes = [bm25, hybrid, reranked];
+  // One short warm-up per mode, so that JIT, first-touch costs and the ranker's first measurement do not
+  // land in the first measured run.
+  for (const mode of modes) await load(server, mode.body, 2, texts.slice(0, 20));
 
   const rows: Array<Record<string, string | number>> = [];
+  const results = new Map<string, LoadResult>();
   for (const mode of modes) {
     for (const connections of [1, 8, 64]) {
       const result = await load(server, mode.body, connections, texts);
+      results.set(`${mode.name}/${connections}`, result);
       const row = {
         mode: mode.name,
         clients: connections,
-        'req/s': Math.round(result.requestsPerSecond),
+        'req/s': Math.round(result.requestsPerSecond * 10) / 10,
         'p50 ms': result.p50,
         'p99 ms': result.p99,
         requests: result.requests,
         'non-200': result.requests - (result.statuses['200'] ?? 0),
+        'mean depth': mode === reranked ? Math.round(mean(result.depths) * 10) / 10 : '–',
         'max RSS MiB': Math.round(result.maxRssMiB),
       };
       rows.push(row);
       console.log(JSON.stringify(row));
     }
   }
+
+  // The flood: reranked searches at 64 clients and, beside them, plain hybrid at 8.
+  console.log(`\nflood: 64 clients of ${reranked.name} with 8 clients of hybrid, ${SECONDS} s…`);
+  const [flood, besideFlood] = await Promise.all([
+    load(server, reranked.body, 64, texts),
+    load(server, hybrid.body, 8, texts.slice().reverse()),
+  ]);
+  const afterStarted = performance.now();
+  const after = await fetch(new URL('/v1/search', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(hybrid.body('first plain request after the flood')),
+  });
+  const afterMs = performance.now() - afterStarted;
+  const unloaded = results.get('hybrid/8')!;
+  const floodRow = {
+    'hybrid req/s unloaded (8 clients)': Math.round(unloaded.requestsPerSecond * 10) / 10,
+    'hybrid req/s during flood': Math.round(besideFlood.requestsPerSecond * 10) / 10,
+    'share kept': `${Math.round((100 * besideFlood.requestsPerSecond) / unloaded.requestsPerSecond)}%`,
+    'hybrid 503s': besideFlood.statuses['503'] ?? 0,
+    'hybrid non-200': besideFlood.requests - (besideFlood.statuses['200'] ?? 0),
+    'hybrid p99 ms': besideFlood.p99,
+    'rerank p99 ms': flood.p99,
+    'rerank mean depth': Math.round(mean(flood.depths) * 10) / 10,
+    'first hybrid after, ms': Math.round(afterMs),
+    'its status': after.status,
+    'hybrid p50 unloaded (1 client) ms': results.get('hybrid/1')!.p50,
+  };
+
   const before = memory(server.child.pid!);
-  const heaviest = modes[modes.length - 1]!;
-  console.log(`\noverload: ${OVERLOAD_CONNECTIONS} connections of ${heaviest.name} for ${SECONDS} s…`);
-  const overload = await load(server, heaviest.body, OVERLOAD_CONNECTIONS, texts);
-  const after = memory(server.child.pid!);
+  console.log(`\noverload: ${OVERLOAD_CONNECTIONS} connections of ${reranked.name} for ${SECONDS} s…`);
+  const overload = await load(server, reranked.body, OVERLOAD_CONNECTIONS, texts);
+  const afterOverload = memory(server.child.pid!);
   const health = await fetch(new URL('/healthz', server.url));
   await stopServer(server);
 
   console.log(
-    `\nsift serve on loopback, default settings, caches off, ${SECONDS} s per run (≤ ${MAX_REQUESTS} requests)`,
+    `\nsift serve on loopback, default settings (rerank budget ${budgetMs} ms), caches off, ${SECONDS} s per run (≤ ${MAX_REQUESTS} requests)`,
   );
   printTable(rows, 1);
+  console.log('\nflood of reranked searches, plain hybrid beside it');
+  printTable([floodRow], 1);
   const overloadRow = {
-    mode: heaviest.name,
+    mode: reranked.name,
     clients: OVERLOAD_CONNECTIONS,
     requests: overload.requests,
     '200': overload.statuses['200'] ?? 0,
@@ -211,26 +270,28 @@ async function main(): Promise<void> {
     'p99 ms': overload.p99,
     'RSS before MiB': Math.round(before.rss),
     'max RSS during MiB': Math.round(overload.maxRssMiB),
-    'peak RSS (VmHWM) MiB': Math.round(after.peak),
+    'peak RSS (VmHWM) MiB': Math.round(afterOverload.peak),
   };
   console.log('\noverload');
   printTable([overloadRow], 1);
   console.log(
-    `healthz after overload: ${health.status}; 1-minute load average ${loadBefore[0]?.toFixed(1)} before, ${loadavg()[0]?.toFixed(1)} after`,
+    `healthz after overload: ${health.status}; ready ${server.readySeconds.toFixed(1)} s after start; 1-minute load average ${loadBefore[0]?.toFixed(1)} before, ${loadavg()[0]?.toFixed(1)} after`,
   );
-  writeResult('serve', {
-    question: 'sift serve throughput and latency on loopback; load shedding and memory under overload',
+  writeResult(BUDGET_MS > 0 ? `serve-budget-${BUDGET_MS}` : 'serve', {
+    question:
+      'sift serve throughput and latency on loopback with a real reranker: budget, adaptive depth, isolation of plain search from a rerank flood, load shedding and memory',
     settings: {
       docs: DOCS,
       secondsPerRun: SECONDS,
       maxRequestsPerRun: MAX_REQUESTS,
-      server:
-        'bin/sift serve defaults (1 model worker, maxBatch 32, maxWaitMs 2, maxInFlight 64, maxWaiting 256), SIFT_SERVE_CACHE_ENTRIES=0',
+      server: `bin/sift serve defaults on 127.0.0.1 (1 embedding worker, 1 ranker worker building ${info.defaultRanker} at start, rerank budget ${budgetMs} ms, depth ${info.rerank.depthFloor}–${info.rerank.depthCeiling}), SIFT_SERVE_CACHE_ENTRIES=0`,
       client: 'autocannon in the bench process; the server in its own process on the same machine',
       queries: `the corpus's ${texts.length} queries, round robin`,
+      readySeconds: server.readySeconds,
       loadAverage1m: { before: loadBefore[0], after: loadavg()[0] },
     },
     rows,
+    flood: floodRow,
     overload: { ...overloadRow, statuses: overload.statuses, healthzAfter: health.status },
   });
 }

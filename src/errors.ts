@@ -11,6 +11,7 @@ export const errorCatalogue = {
   E_DUPLICATE_ID: 'two records share one id',
   E_BAD_ARGUMENT: 'an option or argument has an invalid value',
   E_BAD_FILTER: 'a metadata filter is malformed',
+  E_FILTER_FIELD_UNKNOWN: 'a metadata filter names a field that no document in the index has',
   E_INDEX_NOT_FOUND: 'no index exists at the given location',
   E_INDEX_VERSION: 'an index file was written by an incompatible format version',
   E_INDEX_CORRUPT: 'an index file is truncated or fails its checksum',
@@ -27,6 +28,8 @@ export const errorCatalogue = {
   E_NATIVE_UNAVAILABLE:
     "sift's native kernel was asked for but was not built here (no C++ compiler at install)",
   E_RANKER_UNKNOWN: 'no ranker with this id is known to sift',
+  E_RANKER_NOT_READY:
+    'a ranker is known but its model is still being pulled or built; retry after the given delay',
   E_PROMPT_TEMPLATE: 'a prompt template lacks a slot it needs or has an unknown one',
   E_RANKER_LABEL: "a ranker's answer label is not exactly one token of the model's vocabulary",
   E_POLICY_INVALID: 'a grading policy file is malformed or incomplete',
@@ -39,6 +42,8 @@ export const errorCatalogue = {
   E_BAD_REQUEST: 'an HTTP request is malformed (bad JSON) or violates its route schema',
   E_UNAUTHORIZED: 'a write request lacks the API key set in SIFT_API_KEY',
   E_NOT_FOUND: 'no HTTP route or resource at this path',
+  E_METHOD_NOT_ALLOWED: 'an HTTP route exists at this path but not for this method',
+  E_UNSUPPORTED_MEDIA_TYPE: 'an HTTP request body is not sent as application/json',
   E_PAYLOAD_TOO_LARGE: "an HTTP request body is over the service's size limit",
   E_TOO_MANY_REQUESTS: "the service's admission queue is full; retry after the given delay",
   E_OVERLOADED: 'a serving stage (model batcher, engine) is at capacity; retry after the given delay',

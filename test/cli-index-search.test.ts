@@ -49,6 +49,14 @@ test('indexes a JSONL file and searches it with filters, as JSON', async () => {
     ['j1'],
   );
   assert.equal(response.results[0]!.metadata.salary, 70000);
+  // A filter on a field no document has fails, naming the field and the known ones.
+  await assert.rejects(run(SIFT, ['search', 'jobs', 'nurse', '--filter', 'town=oslo'], { env }), (error) => {
+    const { stderr } = error as { stderr: string };
+    assert.match(stderr, /"town"/);
+    assert.match(stderr, /known fields: city, salary/);
+    assert.match(stderr, /E_FILTER_FIELD_UNKNOWN/);
+    return true;
+  });
 });
 
 test('indexes a CSV file; numeric columns filter as numbers', async () => {

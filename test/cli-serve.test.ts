@@ -14,7 +14,10 @@ const SIFT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 's
 test('sift serve prints its URL, answers /healthz and shuts down cleanly on SIGTERM', async () => {
   const home = await tempHome();
   // The config file asks for 30 postings and no embedder; the environment picks the port (0 = any free).
-  await writeFile(join(home, 'serve.json'), JSON.stringify({ demoDocs: 30, embedder: 'none', port: 1 }));
+  await writeFile(
+    join(home, 'serve.json'),
+    JSON.stringify({ demoDocs: 30, embedder: 'none', port: 1, rankers: 'none' }),
+  );
   const child = spawn(process.execPath, [SIFT, 'serve', '--host', '127.0.0.1'], {
     env: { ...process.env, SIFT_HOME: home, SIFT_SERVE_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

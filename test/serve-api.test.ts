@@ -62,7 +62,11 @@ describe('read routes', () => {
     const seniority = info.body.facets.find((f: { field: string }) => f.field === 'seniority');
     assert.ok(seniority.values.length > 1);
     assert.ok(info.body.facets.find((f: { field: string }) => f.field === 'salaryMin').max > 0);
-    assert.deepEqual(info.body.rankers, ['default', 'overlap']);
+    // One entry per ranker: "default" is not listed again, it names one of them.
+    assert.deepEqual(info.body.rankers, ['overlap', 'sleep-800', 'sleep-1000', 'sleep-1500']);
+    assert.equal(info.body.defaultRanker, 'overlap');
+    for (const ranker of info.body.rankerStatus) assert.equal(ranker.state, 'ready', ranker.id);
+    assert.ok(info.body.fields.includes('seniority'));
     const { body } = await request(base, 'GET', '/v1/evaluation');
     assert.deepEqual(body.reports.map((r: { name: string }) => r.name).sort(), ['bm25', 'dense', 'hybrid']);
     for (const report of body.reports) {
@@ -125,6 +129,8 @@ describe('POST /v1/search', () => {
       assert.ok('hybrid' in result.stages);
     }
     assert.ok(first.body.timings.rerank >= 0);
+    // The response says how deep reranking went.
+    assert.deepEqual(first.body.rerank, { ranker: 'overlap', depth: 30, requested: 30, budgetMs: 1500 });
     const hits = await metric(base, 'sift_cache_lookups_total{cache="ranker-score",result="hit"}');
     const again = await search({ query, k: 5, mode: 'hybrid', rerank: 'overlap', rerankDepth: 30 });
     assert.deepEqual(again.body.results, first.body.results);
@@ -158,6 +164,37 @@ describe('POST /v1/search', () => {
     const unknownRoute = await request(base, 'GET', '/v2/nothing');
     assert.equal(unknownRoute.status, 404);
     assert.equal(unknownRoute.body.error.code, 'E_NOT_FOUND');
+  });
+
+  test('a filter on a field no document has is 400 naming the field and the known ones', async () => {
+    const response = await search({ query: 'nurse', filters: { senority: 'senior' } });
+    assert.equal(response.status, 400);
+    assert.equal(response.body.error.code, 'E_FILTER_FIELD_UNKNOWN');
+    assert.match(response.body.error.message, /"senority"/);
+    assert.match(response.body.error.message, /seniority/);
+  });
+
+  test('a body without Content-Type is 415; a wrong method is 405 with Allow', async () => {
+    const bare = await fetch(new URL('/v1/search', base), {
+      method: 'POST',
+      body: JSON.stringify({ query: 'nurse' }),
+      headers: { 'content-type': '' },
+    });
+    assert.equal(bare.status, 415);
+    assert.equal(((await bare.json()) as { error: { code: string } }).error.code, 'E_UNSUPPORTED_MEDIA_TYPE');
+    const text = await fetch(new URL('/v1/rank', base), {
+      method: 'POST',
+      body: 'query=nurse',
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(text.status, 415);
+    const wrong = await request(base, 'GET', '/v1/search');
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.body.error.code, 'E_METHOD_NOT_ALLOWED');
+    assert.equal(wrong.headers.get('allow'), 'POST');
+    const put = await request(base, 'PUT', '/v1/documents/some-id');
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get('allow'), 'DELETE');
   });
 
   test('a body over the size limit is 413', async () => {
@@ -213,6 +250,28 @@ describe('document writes', () => {
     }
     const del = await request(base, 'DELETE', `/v1/documents/${doc.id}`);
     assert.equal(del.status, 401);
+  });
+
+  test('the key is checked before the body is read: malformed, oversized or untyped bodies without it are 401', async () => {
+    const malformed = await request(base, 'POST', '/v1/documents', undefined, { raw: '{"documents": [' });
+    assert.equal(malformed.status, 401);
+    assert.equal(malformed.body.error.code, 'E_UNAUTHORIZED');
+    const invalid = await request(base, 'POST', '/v1/documents', { documents: 'none' });
+    assert.equal(invalid.status, 401);
+    const huge = await request(base, 'POST', '/v1/documents', undefined, { raw: 'x'.repeat(1_500_000) });
+    assert.equal(huge.status, 401);
+    const untyped = await fetch(new URL('/v1/documents', base), {
+      method: 'POST',
+      body: 'not json at all',
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(untyped.status, 401);
+    // With the key, the same malformed body is 400.
+    const keyed = await request(base, 'POST', '/v1/documents', undefined, {
+      raw: '{"documents": [',
+      headers: auth,
+    });
+    assert.equal(keyed.status, 400);
   });
 
   test('an added document is committed before the answer, searchable in every mode, and deletable', async () => {
@@ -329,6 +388,25 @@ describe('serving engine', () => {
     const next = await search({ query: 'hospital nurse', k: 3, mode: 'hybrid' });
     assert.equal(next.status, 200);
     assert.equal(next.body.results.length, 3);
+  });
+
+  test('a busy ranker worker does not hold up dense search: embedding has its own worker', async () => {
+    const batches = await metric(base, 'sift_batch_size_count{batcher="rank"}');
+    const busy = request(base, 'POST', '/v1/rank', {
+      ranker: 'sleep-1500',
+      query: 'x',
+      documents: [{ text: 'x' }],
+    });
+    await waitFor(
+      'the rank call to start',
+      async () => (await metric(base, 'sift_batch_size_count{batcher="rank"}')) > batches,
+    );
+    const started = performance.now();
+    const dense = await search({ query: 'an uncached query about forklift drivers', k: 3, mode: 'dense' });
+    const ms = performance.now() - started;
+    assert.equal(dense.status, 200);
+    assert.ok(ms < 1000, `dense search took ${ms.toFixed(0)} ms while the ranker was busy`);
+    assert.equal((await busy).status, 200);
   });
 
   test('concurrent query embeddings are batched across requests', async () => {

@@ -46,12 +46,14 @@ test('a full admission line answers 429 with Retry-After; the admitted request s
   await withServer({ maxInFlight: 1, maxWaiting: 0, retryAfterSeconds: 2 }, async ({ url }) => {
     const admitted = rank(url, 'sleep-800');
     await rankBatches(url, 1);
-    const refused = await request(url, 'POST', '/v1/search', { query: 'nurse' });
+    const refused = await rank(url, 'overlap');
     assert.equal(refused.status, 429);
     assert.equal(refused.body.error.code, 'E_TOO_MANY_REQUESTS');
     assert.equal(refused.headers.get('retry-after'), '2');
-    assert.equal((await admitted).status, 200);
+    // Ranking work has its own admission slots: a plain search is not refused while ranking is full.
     assert.equal((await request(url, 'POST', '/v1/search', { query: 'nurse' })).status, 200);
+    assert.equal((await admitted).status, 200);
+    assert.equal((await rank(url, 'overlap')).status, 200);
     assert.ok((await metric(url, 'sift_requests_rejected_total{code="E_TOO_MANY_REQUESTS"}')) >= 1);
   });
 });
@@ -115,4 +117,143 @@ test('shutdown finishes in-flight requests, refuses new ones and leaves the inde
   const index = await SiftIndex.open(indexDir);
   assert.equal(index.generation, written.body.generation);
   assert.notEqual(index.docs.ordOf(doc.id), undefined);
+});
+
+/** Ranks `documents` copies of one text; with the per-<ms> ranker that costs <ms> per document. */
+const rankMany = (base: string, ranker: string, documents: number, init?: Parameters<typeof request>[4]) =>
+  request(
+    base,
+    'POST',
+    '/v1/rank',
+    {
+      ranker,
+      query: 'nurse',
+      documents: Array.from({ length: documents }, (_, i) => ({ text: `registered nurse ${i}` })),
+    },
+    init,
+  );
+
+/** Milliseconds a request takes. */
+async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work;
+  return { value, ms: performance.now() - started };
+}
+
+test('an expired request is stopped between chunks: the worker is free again at once, not after the work', async () => {
+  await withServer(
+    { requestTimeoutMs: 600, rankers: 'overlap,per-100', rankChunkMs: 100 },
+    async ({ url }) => {
+      // 60 documents at 100 ms each would hold the one ranker worker for 6 s.
+      const late = await timed(rankMany(url, 'per-100', 60));
+      assert.equal(late.value.status, 503);
+      assert.equal(late.value.body.error.code, 'E_TIMEOUT');
+      assert.ok(late.ms < 1500, `answered at the deadline (${late.ms.toFixed(0)} ms)`);
+      // The next request is scored as soon as the current chunk ends, not 6 s later.
+      const next = await timed(rankMany(url, 'overlap', 3));
+      assert.equal(next.value.status, 200);
+      assert.ok(next.ms < 1000, `the worker was freed (${next.ms.toFixed(0)} ms)`);
+    },
+  );
+});
+
+test('a client that disconnects mid-rerank stops the ranker at its next chunk', async () => {
+  await withServer({ rankers: 'overlap,per-100', rankChunkMs: 100 }, async ({ url }) => {
+    const controller = new AbortController();
+    const abandoned = request(
+      url,
+      'POST',
+      '/v1/search',
+      { query: 'nurse', k: 5, rerank: 'per-100', rerankDepth: 40, rerankBudgetMs: 20_000 },
+      { signal: controller.signal },
+    );
+    await rankBatches(url, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    await assert.rejects(abandoned, { name: 'AbortError' });
+    await waitFor(
+      'the cancellation to be counted',
+      async () => (await metric(url, 'sift_requests_cancelled_total{reason="client"}')) === 1,
+    );
+    // 40 candidates would take 4 s; the worker stops at its next chunk and scores the next request.
+    const next = await timed(rankMany(url, 'overlap', 3));
+    assert.equal(next.value.status, 200);
+    assert.ok(next.ms < 1000, `the worker was freed (${next.ms.toFixed(0)} ms)`);
+  });
+});
+
+test('an unknown ranker is 404 at once while the ranker worker is busy', async () => {
+  await withServer({ rankers: 'overlap,per-100' }, async ({ url }) => {
+    const busy = rankMany(url, 'per-100', 30);
+    await rankBatches(url, 1);
+    const unknown = await timed(rankMany(url, 'no-such-ranker', 1));
+    assert.equal(unknown.value.status, 404);
+    assert.equal(unknown.value.body.error.code, 'E_RANKER_UNKNOWN');
+    const search = await timed(
+      request(url, 'POST', '/v1/search', { query: 'nurse', rerank: 'no-such-ranker' }),
+    );
+    assert.equal(search.value.status, 404);
+    assert.ok(unknown.ms < 500 && search.ms < 500, `${unknown.ms} ms, ${search.ms} ms`);
+    assert.equal((await busy).status, 200);
+  });
+});
+
+test('a ranker not yet built is refused with 503 and Retry-After, reported by /v1/info, and /healthz waits for it', async () => {
+  const server = await startTestServer(
+    home,
+    { index: indexDir, embedder: 'none', rankers: 'overlap,slowopen-2500' },
+    { waitReady: false },
+  );
+  const { url } = server;
+  try {
+    assert.equal((await request(url, 'GET', '/livez')).status, 200, 'alive while starting');
+    const health = await request(url, 'GET', '/healthz');
+    assert.equal(health.status, 503);
+    assert.equal(health.body.error.code, 'E_RANKER_NOT_READY');
+    assert.ok(health.headers.get('retry-after'));
+    const refused = await timed(rankMany(url, 'slowopen-2500', 1));
+    assert.equal(refused.value.status, 503);
+    assert.equal(refused.value.body.error.code, 'E_RANKER_NOT_READY');
+    assert.equal(refused.value.headers.get('retry-after'), '5');
+    assert.ok(refused.ms < 500, 'refused at once, not after a timeout');
+    const info = await request(url, 'GET', '/v1/info');
+    const status = (id: string) =>
+      info.body.rankerStatus.find((r: { id: string }) => r.id === id)?.state as string;
+    assert.equal(status('slowopen-2500'), 'loading');
+    // A plain search works while the ranker loads.
+    assert.equal((await request(url, 'POST', '/v1/search', { query: 'nurse' })).status, 200);
+    // A known ranker nobody configured is built on first request, which is refused meanwhile.
+    const onDemand = await rankMany(url, 'sleep-10', 1);
+    assert.equal(onDemand.status, 503);
+    assert.equal(onDemand.body.error.code, 'E_RANKER_NOT_READY');
+    assert.equal(await server.ready, true);
+    assert.equal((await request(url, 'GET', '/healthz')).status, 200);
+    assert.equal((await rankMany(url, 'slowopen-2500', 1)).status, 200);
+    await waitFor('the on-demand ranker', async () => (await rankMany(url, 'sleep-10', 1)).status === 200);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a reranked search that waits for a ranking slot past its budget is refused (429); plain search is not held up', async () => {
+  await withServer({ maxRankInFlight: 1 }, async ({ url }) => {
+    let holderDone = false;
+    const holder = rank(url, 'sleep-1500').finally(() => {
+      holderDone = true;
+    });
+    await rankBatches(url, 1);
+    const refused = await request(url, 'POST', '/v1/search', {
+      query: 'nurse',
+      rerank: 'overlap',
+      rerankBudgetMs: 200,
+    });
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error.code, 'E_TOO_MANY_REQUESTS');
+    assert.ok(refused.headers.get('retry-after'));
+    assert.equal(holderDone, false, 'refused when its budget ran out, not when the slot freed');
+    const plain = await request(url, 'POST', '/v1/search', { query: 'nurse' });
+    assert.equal(plain.status, 200);
+    assert.equal(holderDone, false, 'the plain search did not wait for the ranking slot');
+    assert.equal((await holder).status, 200);
+  });
 });

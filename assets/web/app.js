@@ -1,6 +1,7 @@
 // sift's web page: reads the index's modes, rankers and filterable fields from /v1/info, searches
 // through POST /v1/search and shows the latest evaluation from /v1/evaluation. Plain browser JavaScript,
-// served as is (no build step). All document text goes through textContent, never innerHTML.
+// served as is (no build step). All document text goes through textContent, never innerHTML. The whole
+// query state (query, mode, results, reranker, depth, filters) lives in the URL, so a search can be shared.
 
 const $ = (id) => document.getElementById(id);
 const form = $('search');
@@ -9,6 +10,24 @@ let inFlight;
 
 /** Text fields shown first when the index has them (the job corpus's useful filters). */
 const PREFERRED = ['location', 'seniority', 'workplace', 'employmentType', 'country', 'company'];
+
+/** Human labels for the job corpus's fields; other fields get their camelCase name spelt out. */
+const LABELS = {
+  employmentType: 'Employment type',
+  family: 'Job family',
+  salaryMin: 'Minimum salary at least',
+  salaryMax: 'Maximum salary at least',
+  postedDaysAgo: 'Posted within N days',
+};
+
+/** Numeric fields whose filter is an upper bound ("posted within N days"); the rest are lower bounds. */
+const UPPER_BOUND = new Set(['postedDaysAgo']);
+
+function labelOf(field) {
+  if (LABELS[field]) return LABELS[field];
+  const words = field.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
 
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -31,9 +50,21 @@ async function loadInfo() {
     if (option.disabled) option.textContent = `${option.value} (needs an embedder)`;
   }
   if (info.modes.includes('hybrid')) $('mode').value = 'hybrid';
-  for (const id of info.rankers) $('rerank').append(el('option', { value: id, textContent: id }));
-  if (info.rankers.length === 0)
+  // One entry per ranker; the one "default" names says so, and one not built yet says that too.
+  for (const ranker of info.rankerStatus) {
+    const notes = [];
+    if (ranker.id === info.defaultRanker) notes.push('default');
+    if (ranker.state === 'loading') notes.push('building…');
+    else if (ranker.state === 'not loaded') notes.push('built on first use');
+    else if (ranker.state === 'failed') notes.push('failed to load');
+    const textContent = notes.length > 0 ? `${ranker.id} (${notes.join(', ')})` : ranker.id;
+    $('rerank').append(el('option', { value: ranker.id, textContent }));
+  }
+  if (info.rankerStatus.length === 0)
     $('rerank').append(el('option', { disabled: true, textContent: 'no rankers installed' }));
+  $('depth').placeholder = `auto`;
+  $('depth').title =
+    `default: adaptive, at most ${info.rerank.depthCeiling}, within ${info.rerank.budgetMs} ms`;
   buildFilters(info.facets);
 }
 
@@ -50,7 +81,7 @@ function buildFilters(facets) {
     );
     for (const value of facet.values) select.append(el('option', { value, textContent: value }));
     select.dataset.kind = 'eq';
-    box.append(el('label', { htmlFor: select.id, textContent: `${facet.field} ` }, select));
+    box.append(el('label', { htmlFor: select.id, textContent: `${labelOf(facet.field)} ` }, select));
   }
   for (const facet of facets.filter((f) => f.min !== undefined)) {
     const input = el('input', {
@@ -59,11 +90,12 @@ function buildFilters(facets) {
       type: 'number',
       min: String(facet.min),
       max: String(facet.max),
-      placeholder: `${facet.min}–${facet.max}`,
-      size: 9,
+      placeholder: 'any',
+      title: `${facet.min.toLocaleString()}–${facet.max.toLocaleString()}`,
+      size: 8,
     });
-    input.dataset.kind = 'gte';
-    box.append(el('label', { htmlFor: input.id, textContent: `${facet.field} ≥ ` }, input));
+    input.dataset.kind = UPPER_BOUND.has(facet.field) ? 'lte' : 'gte';
+    box.append(el('label', { htmlFor: input.id, textContent: `${labelOf(facet.field)} ` }, input));
   }
   if (facets.length === 0) box.append(el('p', { className: 'muted', textContent: 'no filterable fields' }));
 }
@@ -72,7 +104,8 @@ function currentFilters() {
   const filters = {};
   for (const control of $('filters').querySelectorAll('select, input')) {
     if (control.value === '') continue;
-    filters[control.name] = control.dataset.kind === 'gte' ? { gte: Number(control.value) } : control.value;
+    const kind = control.dataset.kind;
+    filters[control.name] = kind === 'eq' ? control.value : { [kind]: Number(control.value) };
   }
   return filters;
 }
@@ -122,6 +155,12 @@ function render(query, mode, body) {
     );
   }
   status.textContent = `${body.results.length} result${body.results.length === 1 ? '' : 's'} for “${query}” (${mode})`;
+  $('rerank-line').textContent = body.rerank
+    ? `reranked by ${body.rerank.ranker}, depth ${body.rerank.depth}, in ${Math.round(body.timings.rerank ?? 0)} ms` +
+      (body.rerank.depth < body.rerank.requested
+        ? ` (${body.rerank.requested} asked; the ${body.rerank.budgetMs} ms budget ran out)`
+        : '')
+    : '';
   $('timings').textContent = Object.entries(body.timings)
     .map(([stage, ms]) => `${stage} ${ms.toFixed(1)} ms`)
     .join(' · ');
@@ -133,10 +172,11 @@ async function search() {
   inFlight?.abort();
   inFlight = new AbortController();
   const mode = $('mode').value;
-  const request = { query, k: Number($('k').value), mode, filters: currentFilters() };
+  const filters = currentFilters();
+  const request = { query, k: Number($('k').value), mode, filters };
   if ($('rerank').value) request.rerank = $('rerank').value;
-  const params = new URLSearchParams({ q: query, mode });
-  history.replaceState(null, '', `?${params}`);
+  if ($('rerank').value && $('depth').value) request.rerankDepth = Number($('depth').value);
+  history.replaceState(null, '', `?${stateParams(query, mode, filters)}`);
   status.className = '';
   status.textContent = 'searching…';
   try {
@@ -155,12 +195,42 @@ async function search() {
     status.textContent = `Search failed: ${error.message}`;
     $('results').replaceChildren();
     $('timings').textContent = '';
+    $('rerank-line').textContent = '';
   }
+}
+
+/** The query state as URL parameters: q, mode, k, rerank, depth, and one f.<field> per filter. */
+function stateParams(query, mode, filters) {
+  const params = new URLSearchParams({ q: query, mode, k: $('k').value });
+  if ($('rerank').value) params.set('rerank', $('rerank').value);
+  if ($('depth').value) params.set('depth', $('depth').value);
+  for (const [field, condition] of Object.entries(filters)) {
+    params.set(`f.${field}`, typeof condition === 'object' ? String(Object.values(condition)[0]) : condition);
+  }
+  return params;
+}
+
+/** Sets the controls from the URL (a shared or reloaded search). */
+function restoreState(params) {
+  const set = (id, value) => {
+    if (value !== null && $(id)) $(id).value = value;
+  };
+  set('mode', params.get('mode'));
+  set('k', params.get('k'));
+  set('rerank', params.get('rerank'));
+  set('depth', params.get('depth'));
+  for (const [key, value] of params) if (key.startsWith('f.')) set(`filter-${key.slice(2)}`, value);
 }
 
 async function loadEvaluation() {
   const { reports } = await getJson('/v1/evaluation');
-  if (reports.length === 0) return;
+  $('evaluation').removeAttribute('aria-busy');
+  if (reports.length === 0) {
+    $('evaluation').replaceChildren(
+      el('p', { className: 'muted', textContent: 'no evaluation reports for this index yet' }),
+    );
+    return;
+  }
   const metrics = ['ndcg@10', 'recall@100', 'mrr@10', 'map'];
   const table = el(
     'table',
@@ -202,7 +272,7 @@ form.addEventListener('change', (event) => {
 try {
   await loadInfo();
   const params = new URLSearchParams(location.search);
-  if (params.get('mode')) $('mode').value = params.get('mode');
+  restoreState(params);
   if (params.get('q')) {
     $('q').value = params.get('q');
     search();
@@ -212,4 +282,9 @@ try {
   status.className = 'error';
   status.textContent = `Cannot reach the service: ${error.message}`;
 }
-loadEvaluation().catch(() => {});
+loadEvaluation().catch((error) => {
+  $('evaluation').removeAttribute('aria-busy');
+  $('evaluation').replaceChildren(
+    el('p', { className: 'error', textContent: `cannot load the evaluation: ${error.message}` }),
+  );
+});

@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { openRanker } from '../rank/index.js';
-import { parseFilterArgs } from '../retrieve/filters.js';
+import { checkFilterFields, metadataFields, parseFilterArgs } from '../retrieve/filters.js';
 import { localOrdinal } from '../retrieve/retriever.js';
 import { makeSnippet } from '../retrieve/snippet.js';
 import { openRetriever, parseMode, RETRIEVAL_MODES, rankedSearch } from '../search/index.js';
@@ -33,11 +33,16 @@ export function registerSearchCommand(program: Command): void {
     .action(async (indexArg: string, query: string, opts: SearchOptions) => {
       const index = await openIndexArgument(indexArg);
       const mode = parseMode(opts.mode);
+      // A filter on a field no document has is refused before any model is opened.
+      const filter = parseFilterArgs(opts.filter);
+      checkFilterFields(
+        filter,
+        metadataFields(Array.from(index.docs.liveOrdinals(), (ord) => index.docs.metadata(ord))),
+      );
       const opened = await openRetriever(index, {
         mode,
         ...(opts.embedder ? { embedder: opts.embedder } : {}),
       });
-      const filter = parseFilterArgs(opts.filter);
       const ranker = opts.rerank ? await openRanker(opts.rerank) : undefined;
       let outcome: Awaited<ReturnType<typeof rankedSearch>>;
       try {

@@ -29,6 +29,15 @@ Write routes (POST /v1/documents, DELETE /v1/documents/:id) need the key in SIFT
     });
     const server = await startServer(config);
     console.log(`sift serve: ${server.indexName} at ${server.url}  (Ctrl-C stops)`);
+    const started = Date.now();
+    void server.ready.then((ready) => {
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      if (!ready) {
+        console.log(`sift serve: not ready: a ranker failed to load (see above); /healthz answers 503`);
+      } else if (config.rankers.length > 0) {
+        console.log(`sift serve: ready (rankers ${config.rankers.join(', ')} built in ${seconds} s)`);
+      } else console.log('sift serve: ready');
+    });
     let signals = 0;
     const stop = (signal: string) => {
       if (++signals > 1) process.exit(1); // a second Ctrl-C does not wait

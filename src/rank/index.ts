@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCrossEncoder } from './cross-encoder-ranker.js';
 import { type OpenRankerOptions, openDecoderRanker } from './open-ranker.js';
-import { rankerIds } from './registry.js';
+import { rankerIds, rankerSpec } from './registry.js';
 import type { Ranker } from './types.js';
 
 export { type CrossEncoderOptions, CrossEncoderRanker, loadCrossEncoder } from './cross-encoder-ranker.js';
@@ -32,12 +32,27 @@ export function listRankers(): string[] {
   return rankerIds();
 }
 
+/** Whether `ref` is a folder holding a Hugging Face cross-encoder (config.json + model.safetensors). */
+function isCrossEncoderFolder(ref: string): boolean {
+  return existsSync(join(ref, 'config.json')) && existsSync(join(ref, 'model.safetensors'));
+}
+
+/**
+ * The id `openRanker(ref)` will report, without opening anything: "default" resolves to the recommended
+ * ranker, "<id>:fp32" to "<id>"; E_RANKER_UNKNOWN for unknown ids.
+ */
+export function resolveRanker(ref: string): string {
+  if (isCrossEncoderFolder(ref)) return ref;
+  const { spec, dtype } = rankerSpec(ref);
+  return dtype === 'int8' ? `${spec.id}:int8` : spec.id;
+}
+
 /**
  * Opens a ranker by id ("default" names the one sift recommends), or a cross-encoder from a Hugging Face
  * folder path (config.json + model.safetensors + tokenizer.json); E_RANKER_UNKNOWN for unknown ids.
  */
 export async function openRanker(id: string, options: OpenRankerOptions = {}): Promise<Ranker> {
-  if (existsSync(join(id, 'config.json')) && existsSync(join(id, 'model.safetensors'))) {
+  if (isCrossEncoderFolder(id)) {
     return loadCrossEncoder(id, { id, ...(options.threads ? { threads: options.threads } : {}) });
   }
   return openDecoderRanker(id, options);

@@ -42,6 +42,30 @@ export function compileFilter(spec: FilterSpec | undefined): MetadataPredicate |
   return (metadata) => tests.every((test) => test(metadata));
 }
 
+/**
+ * Refuses a filter on a field that no document has (E_FILTER_FIELD_UNKNOWN, naming the field and listing
+ * the known ones): such a filter can only match nothing, which is almost always a misspelt field.
+ */
+export function checkFilterFields(spec: FilterSpec | undefined, knownFields: Iterable<string>): void {
+  if (spec === undefined) return;
+  const known = new Set(knownFields);
+  const unknown = Object.keys(spec).filter((field) => !known.has(field));
+  if (unknown.length === 0) return;
+  const listed = [...known].sort((a, b) => a.localeCompare(b));
+  throw new SiftError(
+    'E_FILTER_FIELD_UNKNOWN',
+    `no document has the field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `"${f}"`).join(', ')} (known fields: ${listed.length > 0 ? listed.join(', ') : 'none'})`,
+    { field: unknown[0]!, known: listed.join(', ') },
+  );
+}
+
+/** Every metadata field name that at least one of the given documents has. */
+export function metadataFields(metadataOf: Iterable<Readonly<Record<string, MetadataValue>>>): Set<string> {
+  const fields = new Set<string>();
+  for (const metadata of metadataOf) for (const field of Object.keys(metadata)) fields.add(field);
+  return fields;
+}
+
 function compileCondition(field: string, condition: FilterCondition): MetadataPredicate {
   if (isScalar(condition)) return equalityTest(field, [condition]);
   if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) {

@@ -105,3 +105,20 @@ test('weights bound a batch by total weight; a runner failure rejects every item
   assert.deepEqual(settled.slice(0, 3), [4, 2, 3]);
   assert.ok(isSiftError(settled[3], 'E_INTERNAL'));
 });
+
+test('high-priority items go ahead of low ones and never share their batch; low batches are small', async () => {
+  const { batches, releases, run } = gatedRunner();
+  const batcher = new DynamicBatcher<number, number>(
+    { name: 't', maxBatch: 8, maxWaitMs: 0, maxQueue: 100, lowMaxBatch: 2 },
+    run,
+  );
+  const first = batcher.submit(0);
+  const low = [1, 2, 3].map((i) => batcher.submit(i, undefined, 'low'));
+  const high = [4, 5].map((i) => batcher.submit(i));
+  for (let i = 0; i < 4; i++) {
+    releases[i]!();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.deepEqual(await Promise.all([first, ...low, ...high]), [0, 10, 20, 30, 40, 50]);
+  assert.deepEqual(batches, [[0], [4, 5], [1, 2], [3]]);
+});

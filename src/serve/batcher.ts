@@ -7,8 +7,13 @@
 // deadline passed) while it still waits is removed from the queue and never reaches the model. At most
 // `concurrency` batches run at a time (one per model worker); while they run, new items accumulate, so
 // batches grow with load, which is what makes batching pay.
+//
+// Items of `low` priority (the first stage of reranked searches) wait behind every `high` one and run in
+// batches of their own, at most `lowMaxBatch` weight, so a flood of them delays a plain search by one
+// small batch at most.
 
 import { SiftError } from '../errors.js';
+import type { Priority } from './gate.js';
 
 export interface BatcherOptions {
   /** Name used in errors and metrics, e.g. "embed" or "rank". */
@@ -23,11 +28,14 @@ export interface BatcherOptions {
   concurrency?: number;
   /** Told the size of each batch as it starts. */
   onBatch?: (size: number) => void;
+  /** Most weight in a batch of low-priority items. Default maxBatch / 4. */
+  lowMaxBatch?: number;
 }
 
 interface Pending<I, O> {
   item: I;
   weight: number;
+  priority: Priority;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
   signal: AbortSignal | undefined;
@@ -58,7 +66,7 @@ export class DynamicBatcher<I, O> {
   }
 
   /** Queues one item; resolves with its result, rejects with E_CANCELLED if `signal` aborts first. */
-  submit(item: I, signal?: AbortSignal): Promise<O> {
+  submit(item: I, signal?: AbortSignal, priority: Priority = 'high'): Promise<O> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.queue.length >= this.options.maxQueue) {
       return Promise.reject(
@@ -75,6 +83,7 @@ export class DynamicBatcher<I, O> {
       const pending: Pending<I, O> = {
         item,
         weight: Math.max(1, this.weightOf(item)),
+        priority,
         resolve,
         reject,
         signal,
@@ -84,7 +93,10 @@ export class DynamicBatcher<I, O> {
         pending.onAbort = () => this.withdraw(pending);
         signal.addEventListener('abort', pending.onAbort, { once: true });
       }
-      this.queue.push(pending);
+      // High-priority items go ahead of every low-priority one; each class stays first come, first served.
+      const firstLow = priority === 'high' ? this.queue.findIndex((p) => p.priority === 'low') : -1;
+      if (firstLow >= 0) this.queue.splice(firstLow, 0, pending);
+      else this.queue.push(pending);
       this.queuedWeight += pending.weight;
       this.schedule();
     });
@@ -115,12 +127,19 @@ export class DynamicBatcher<I, O> {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    // Take items up to maxBatch; a single item heavier than maxBatch still goes, alone.
+    // Take items up to maxBatch (lowMaxBatch for low-priority ones, which never share a batch with high
+    // ones); a single item heavier than that still goes, alone.
     const batch: Array<Pending<I, O>> = [];
     let weight = 0;
+    const priority = this.queue[0]?.priority;
+    const limit =
+      priority === 'low'
+        ? (this.options.lowMaxBatch ?? Math.max(1, Math.floor(this.options.maxBatch / 4)))
+        : this.options.maxBatch;
     while (this.queue.length > 0) {
       const next = this.queue[0]!;
-      if (batch.length > 0 && weight + next.weight > this.options.maxBatch) break;
+      if (next.priority !== priority) break;
+      if (batch.length > 0 && weight + next.weight > limit) break;
       this.queue.shift();
       this.queuedWeight -= next.weight;
       weight += next.weight;

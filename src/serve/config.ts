@@ -22,8 +22,13 @@ export interface ServeConfig {
   demoDocs: number;
   /** Query embedder for dense and hybrid modes ("none" serves bm25 only). Default all-minilm-l6-v2. */
   embedder: string;
-  /** Model worker threads, each with its own ONNX sessions. Default 1 (2-core machines). */
+  /**
+   * Ranker worker threads, each with its own ONNX sessions. Default 1 (2-core machines). Query and
+   * document embeddings have a worker of their own, so reranking never holds up a dense search.
+   */
   workers: number;
+  /** Rankers pulled and built at start, before /healthz reports ready ("none" for none). Default "default". */
+  rankers: string[];
   /** Threads per model session inside a worker. Default: every core. */
   modelThreads: number;
   /** Threads for the exact-kNN scan in the engine thread. Default 1. */
@@ -38,12 +43,29 @@ export interface ServeConfig {
   maxInFlight: number;
   /** Requests waiting for a processing slot; past it, 429. Default 256. */
   maxWaiting: number;
+  /**
+   * Reranked searches and rank calls processed at once (at most maxInFlight). A reranked search that
+   * waits for a slot longer than its budget is refused (429). Default 4.
+   */
+  maxRankInFlight: number;
   /** Deadline of a search or rank request, in ms; past it, 503. Default 10,000. */
   requestTimeoutMs: number;
   /** Largest request body in bytes; past it, 413. Default 1 MiB. */
   bodyLimit: number;
-  /** First-stage candidates a reranker sees when a request does not say. Default 100 (as `sift eval --rerank`). */
+  /**
+   * Most first-stage candidates a reranker sees (the adaptive depth's ceiling, and the depth before any
+   * measurement); a request's rerankDepth lowers it. Default 100 (as `sift eval --rerank`).
+   */
   rerankDepth: number;
+  /** Least depth the adaptive controller asks for (the budget may still stop it sooner). Default 5. */
+  rerankDepthFloor: number;
+  /**
+   * Latency budget of a reranked search, ms from its arrival: the ranker scores the best-first prefix of
+   * the candidates that fits. Default 1,500.
+   */
+  rerankBudgetMs: number;
+  /** A ranker scores in chunks of about this many ms, checking for cancellation between them. Default 200. */
+  rankChunkMs: number;
   /** Entries in each cache (query embeddings, ranker scores); 0 disables them. Default 50,000. */
   cacheEntries: number;
   /** Module whose `openRanker(id)` opens rankers in the workers. Default sift's own rank stage. */
@@ -65,6 +87,16 @@ interface OptionSpec {
 const text: Parser = (raw, where) => {
   if (typeof raw === 'string' && raw.length > 0) return raw;
   throw badValue(where, raw, 'a non-empty string');
+};
+
+/** A comma-separated list (or a JSON array in the config file); "none" or "" is the empty list. */
+const idList: Parser = (raw, where) => {
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
+  if (!items?.every((item) => typeof item === 'string')) {
+    throw badValue(where, raw, 'a comma-separated list of ids');
+  }
+  const ids = (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
+  return ids.length === 1 && ids[0] === 'none' ? [] : ids;
 };
 
 const integer =
@@ -128,9 +160,16 @@ export const SERVE_OPTIONS: Record<keyof ServeConfig, OptionSpec> = {
   workers: {
     flag: '--workers <n>',
     env: 'SIFT_SERVE_WORKERS',
-    help: 'model worker threads',
+    help: 'ranker worker threads',
     parse: integer(1),
     default: () => 1,
+  },
+  rankers: {
+    flag: '--rankers <ids>',
+    env: 'SIFT_SERVE_RANKERS',
+    help: 'rankers built at start, comma-separated, or "none"',
+    parse: idList,
+    default: () => ['default'],
   },
   modelThreads: {
     flag: '--model-threads <n>',
@@ -174,6 +213,13 @@ export const SERVE_OPTIONS: Record<keyof ServeConfig, OptionSpec> = {
     parse: integer(1),
     default: () => 64,
   },
+  maxRankInFlight: {
+    flag: '--max-rank-in-flight <n>',
+    env: 'SIFT_SERVE_MAX_RANK_IN_FLIGHT',
+    help: 'reranked searches and rank calls processed at once',
+    parse: integer(1),
+    default: () => 4,
+  },
   maxWaiting: {
     flag: '--max-waiting <n>',
     env: 'SIFT_SERVE_MAX_WAITING',
@@ -198,9 +244,30 @@ export const SERVE_OPTIONS: Record<keyof ServeConfig, OptionSpec> = {
   rerankDepth: {
     flag: '--rerank-depth <n>',
     env: 'SIFT_SERVE_RERANK_DEPTH',
-    help: 'candidates a reranker sees by default',
+    help: 'most candidates a reranker sees (adaptive depth ceiling)',
     parse: integer(1),
     default: () => 100,
+  },
+  rerankDepthFloor: {
+    flag: '--rerank-depth-floor <n>',
+    env: 'SIFT_SERVE_RERANK_DEPTH_FLOOR',
+    help: 'least depth the adaptive controller asks for',
+    parse: integer(1),
+    default: () => 5,
+  },
+  rerankBudgetMs: {
+    flag: '--rerank-budget-ms <ms>',
+    env: 'SIFT_SERVE_RERANK_BUDGET_MS',
+    help: 'latency budget of a reranked search',
+    parse: integer(1),
+    default: () => 1500,
+  },
+  rankChunkMs: {
+    flag: '--rank-chunk-ms <ms>',
+    env: 'SIFT_SERVE_RANK_CHUNK_MS',
+    help: 'ranker scoring chunk length (cancellation points)',
+    parse: integer(1),
+    default: () => 200,
   },
   cacheEntries: {
     flag: '--cache-entries <n>',

@@ -16,7 +16,7 @@ import type {
   EngineWorkerData,
   WriteResult,
 } from './engine-protocol.js';
-import { ConcurrencyGate } from './gate.js';
+import { ConcurrencyGate, type Priority } from './gate.js';
 import { fromWireError } from './wire-error.js';
 
 export interface EngineClientOptions extends EngineWorkerData {
@@ -89,8 +89,12 @@ export class EngineClient {
     return this.gate.waiting;
   }
 
-  async search(request: Omit<EngineSearch, 'op'>, signal?: AbortSignal): Promise<EngineSearchResult> {
-    const release = await this.gate.acquire(signal);
+  async search(
+    request: Omit<EngineSearch, 'op'>,
+    signal?: AbortSignal,
+    priority: Priority = 'high',
+  ): Promise<EngineSearchResult> {
+    const release = await this.gate.acquire(signal, priority);
     try {
       return (await this.send({ op: 'search', ...request })) as EngineSearchResult;
     } finally {

@@ -61,6 +61,8 @@ export interface EngineInfo {
   /** Modes this index can answer (dense and hybrid need the embedder's vectors). */
   modes: RetrievalMode[];
   facets: Facet[];
+  /** Every metadata field some live document has: what a filter may name. */
+  fields: string[];
 }
 
 export type EngineRequest =

@@ -61,7 +61,7 @@ class Engine {
   private bm25: Bm25Retriever;
   private knn: ExactKnn | undefined;
   private store: VectorStore | undefined;
-  private facets: Facet[] | undefined;
+  private facets: { facets: Facet[]; fields: string[] } | undefined;
   private readonly pendingWrites: Array<{ apply: () => unknown; reply: (error?: unknown) => void }> = [];
   private committing: Promise<void> | undefined;
 
@@ -83,7 +83,8 @@ class Engine {
       documents: this.index.docs.liveOrdinals().length,
       generation: this.index.generation,
       modes,
-      facets: this.facets,
+      facets: this.facets.facets,
+      fields: this.facets.fields,
     };
   }
 
@@ -230,11 +231,13 @@ class Engine {
   }
 }
 
-function computeFacets(index: SiftIndex): Facet[] {
+function computeFacets(index: SiftIndex): { facets: Facet[]; fields: string[] } {
   const text = new Map<string, Set<string> | null>();
   const numeric = new Map<string, { min: number; max: number }>();
+  const fields = new Set<string>();
   for (const ord of index.docs.liveOrdinals()) {
     for (const [field, value] of Object.entries(index.docs.metadata(ord))) {
+      fields.add(field);
       for (const item of Array.isArray(value) ? value : [value]) {
         if (typeof item === 'number') {
           const range = numeric.get(field);
@@ -257,7 +260,7 @@ function computeFacets(index: SiftIndex): Facet[] {
     if (values) facets.push({ field, values: [...values].sort((a, b) => a.localeCompare(b)) });
   }
   for (const [field, range] of numeric) if (!text.has(field)) facets.push({ field, ...range });
-  return facets;
+  return { facets, fields: [...fields].sort((a, b) => a.localeCompare(b)) };
 }
 
 async function main(): Promise<void> {

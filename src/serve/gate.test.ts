@@ -36,3 +36,21 @@ test('a waiter whose signal aborts leaves the line without holding the gate', as
   held();
   assert.equal(gate.active, 0);
 });
+
+test('a high-priority waiter is admitted before low-priority ones that came first', async () => {
+  const gate = new ConcurrencyGate({ name: 't', limit: 1, maxWaiting: 10, refusal: 'E_OVERLOADED' });
+  const holder = await gate.acquire();
+  const order: string[] = [];
+  const low = gate.acquire(undefined, 'low').then((release) => {
+    order.push('low');
+    release();
+  });
+  const high = gate.acquire(undefined, 'high').then((release) => {
+    order.push('high');
+    release();
+  });
+  assert.equal(gate.waiting, 2);
+  holder();
+  await Promise.all([low, high]);
+  assert.deepEqual(order, ['high', 'low']);
+});

@@ -1,6 +1,7 @@
 // A concurrency gate with a bounded, first-come waiting line: at most `limit` holders at once, at most
 // `maxWaiting` waiting; one more is refused at once with the gate's error code, and a waiter whose
-// request aborts leaves the line without ever holding the gate.
+// request aborts leaves the line without ever holding the gate. Waiters of `low` priority (reranked
+// searches, which have a latency budget of their own) are admitted only when no `high` one waits.
 
 import { type ErrorCode, SiftError } from '../errors.js';
 import { abortReason } from './batcher.js';
@@ -15,14 +16,18 @@ export interface GateOptions {
 
 export type Release = () => void;
 
+/** `high`: latency-sensitive (plain searches); `low`: deferrable (the first stage of reranked searches). */
+export type Priority = 'high' | 'low';
+
 export class ConcurrencyGate {
   private holders = 0;
   private readonly line: Array<() => void> = [];
+  private readonly lowLine: Array<() => void> = [];
 
   constructor(private readonly options: GateOptions) {}
 
   get waiting(): number {
-    return this.line.length;
+    return this.line.length + this.lowLine.length;
   }
 
   get active(): number {
@@ -31,16 +36,16 @@ export class ConcurrencyGate {
 
   /** True when one more acquire would be refused at once. */
   get saturated(): boolean {
-    return this.holders >= this.options.limit && this.line.length >= this.options.maxWaiting;
+    return this.holders >= this.options.limit && this.waiting >= this.options.maxWaiting;
   }
 
-  acquire(signal?: AbortSignal): Promise<Release> {
+  acquire(signal?: AbortSignal, priority: Priority = 'high'): Promise<Release> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.holders < this.options.limit) {
       this.holders++;
       return Promise.resolve(this.releaser());
     }
-    if (this.line.length >= this.options.maxWaiting) {
+    if (this.waiting >= this.options.maxWaiting) {
       return Promise.reject(
         new SiftError(
           this.options.refusal,
@@ -49,10 +54,11 @@ export class ConcurrencyGate {
         ),
       );
     }
+    const line = priority === 'high' ? this.line : this.lowLine;
     return new Promise<Release>((resolve, reject) => {
       const onAbort = () => {
-        const at = this.line.indexOf(admit);
-        if (at >= 0) this.line.splice(at, 1);
+        const at = line.indexOf(admit);
+        if (at >= 0) line.splice(at, 1);
         reject(abortReason(signal!));
       };
       const admit = () => {
@@ -61,7 +67,7 @@ export class ConcurrencyGate {
         resolve(this.releaser());
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.line.push(admit);
+      line.push(admit);
     });
   }
 
@@ -71,7 +77,7 @@ export class ConcurrencyGate {
       if (released) return;
       released = true;
       this.holders--;
-      this.line.shift()?.();
+      (this.line.shift() ?? this.lowLine.shift())?.();
     };
   }
 }

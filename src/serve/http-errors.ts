@@ -8,15 +8,18 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   E_BAD_REQUEST: 400,
   E_BAD_ARGUMENT: 400,
   E_BAD_FILTER: 400,
+  E_FILTER_FIELD_UNKNOWN: 400,
   E_MODE_UNAVAILABLE: 400,
   E_VECTOR_DIMENSION: 400,
   E_UNAUTHORIZED: 401,
   E_NOT_FOUND: 404,
+  E_METHOD_NOT_ALLOWED: 405,
   E_INDEX_NOT_FOUND: 404,
   E_RANKER_UNKNOWN: 404,
   E_UNKNOWN_DOC: 404,
   E_MODEL_UNKNOWN: 404,
   E_PAYLOAD_TOO_LARGE: 413,
+  E_UNSUPPORTED_MEDIA_TYPE: 415,
   E_TOO_MANY_REQUESTS: 429,
   // Nginx's "client closed request": never reaches the client, but keeps cancellations apart in metrics.
   E_CANCELLED: 499,
@@ -27,6 +30,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   // A remote backend that is down or failing is a dependency outage, not a bug of the request.
   E_BACKEND_UNREACHABLE: 502,
   E_BACKEND_REQUEST: 502,
+  E_RANKER_NOT_READY: 503,
 };
 
 export function statusOf(code: ErrorCode): number {
@@ -55,8 +59,11 @@ export function toSiftError(error: unknown): SiftError {
   if (fastifyError.validation !== undefined) return new SiftError('E_BAD_REQUEST', message);
   switch (fastifyError.statusCode) {
     case 400:
-    case 415:
       return new SiftError('E_BAD_REQUEST', message, { fastifyCode: fastifyError.code });
+    case 415:
+      return new SiftError('E_UNSUPPORTED_MEDIA_TYPE', `${message}; send the body as application/json`, {
+        fastifyCode: fastifyError.code,
+      });
     case 404:
       return new SiftError('E_NOT_FOUND', message);
     case 413:

@@ -1,6 +1,7 @@
-// A pool of model worker threads: each loads the models once at start, then runs whole batches sent
-// to it. Work goes to the worker with the fewest tasks outstanding. A worker that dies fails its
-// outstanding tasks with E_INTERNAL and is replaced, so one crash costs a few requests, not the service.
+// A pool of model worker threads: each loads the models once at start (rankers when asked to), then
+// runs whole batches sent to it. Work goes to the worker with the fewest tasks outstanding. A worker that
+// dies fails its outstanding tasks with E_INTERNAL and is replaced (reopening the rankers that were
+// loaded), so one crash costs a few requests, not the service.
 
 import { Worker } from 'node:worker_threads';
 import { SiftError } from '../errors.js';
@@ -61,9 +62,27 @@ export class ModelPool {
     return (await this.call({ op: 'rank', jobs })) as RankOutcome[];
   }
 
-  private async call(request: DistributiveOmit<ModelRequest, 'id'>): Promise<Float32Array | RankOutcome[]> {
+  /** Tells every worker to stop these rank jobs at their next chunk (or skip them if not started). */
+  cancel(keys: number[]): void {
+    for (const { worker } of this.workers) worker.postMessage({ op: 'cancel', keys });
+  }
+
+  /** Opens a ranker in every worker (pulling and building its model when needed); its canonical id. */
+  async loadRanker(ranker: string): Promise<string> {
+    const loaded = await Promise.all(
+      this.workers.map((w) => this.call({ op: 'load', ranker }, w) as Promise<{ rankerId: string }>),
+    );
+    this.options.preloadRankers = [...new Set([...(this.options.preloadRankers ?? []), ranker])];
+    return loaded[0]?.rankerId ?? ranker;
+  }
+
+  private async call(
+    request: DistributiveOmit<ModelRequest, 'id'>,
+    worker?: PoolWorker,
+  ): Promise<Float32Array | RankOutcome[] | { rankerId: string }> {
     if (this.closing) throw new SiftError('E_SHUTTING_DOWN', 'the model pool is shutting down');
-    const target = this.workers.reduce((best, w) => (w.outstanding.size < best.outstanding.size ? w : best));
+    const target =
+      worker ?? this.workers.reduce((best, w) => (w.outstanding.size < best.outstanding.size ? w : best));
     const id = this.nextId++;
     const response = await new Promise<ModelResponse>((resolve, reject) => {
       target.outstanding.set(id, { resolve, reject });

@@ -1,4 +1,4 @@
-// Messages between the HTTP thread's model pool and its worker threads.
+// Messages between the HTTP thread's model pools and their worker threads.
 
 import type { TextRole } from '../models/types.js';
 import type { RankCandidate } from '../rank/types.js';
@@ -13,24 +13,48 @@ export interface ModelWorkerData {
   threads: number;
   /** Module exporting `openRanker(id)`; default sift's rank stage. */
   rankerModule: string | undefined;
-  /** Rankers to open at start, so that the first request does not pay their load. */
+  /** Rankers to open at start (workers that replace a crashed one reopen what was loaded). */
   preloadRankers?: string[];
+  /** Ranker candidates per scoring call are sized so that one call takes about this long, in ms. */
+  chunkMs: number;
 }
 
 export interface RankJob {
+  /** Unique per job: a `cancel` message names it. */
+  key: number;
   ranker: string;
   query: string;
+  /** Best first (the first stage's order): under a budget, a prefix of them is scored. */
   candidates: RankCandidate[];
+  /** Epoch ms after which the request is gone: nothing more is scored (E_TIMEOUT). */
+  deadline: number;
+  /** Epoch ms by which scoring should end: the worker scores the prefix that fits. Unset: all. */
+  budgetEnd?: number;
 }
 
-export type RankOutcome = { scores: Float32Array; rankerId: string } | { error: WireError };
+export type RankOutcome =
+  | {
+      /** Scores of the first `scores.length` candidates (all of them unless a budget stopped it). */
+      scores: Float32Array;
+      rankerId: string;
+      /** Time spent scoring in the worker, ms (not waiting). */
+      scoringMs: number;
+    }
+  | { error: WireError };
 
 export type ModelRequest =
   | { id: number; op: 'embed'; texts: string[]; role: TextRole }
-  | { id: number; op: 'rank'; jobs: RankJob[] };
+  | { id: number; op: 'rank'; jobs: RankJob[] }
+  | { id: number; op: 'load'; ranker: string };
 
 export type ModelResponse =
-  | { id: number; ok: true; value: Float32Array | RankOutcome[] }
+  | { id: number; ok: true; value: Float32Array | RankOutcome[] | { rankerId: string } }
   | { id: number; ok: false; error: WireError };
+
+/** Sent outside the request/response pairs: stop these rank jobs (client gone, deadline passed). */
+export interface CancelMessage {
+  op: 'cancel';
+  keys: number[];
+}
 
 export type ModelWorkerStatus = { type: 'ready'; dimension: number } | { type: 'failed'; error: WireError };

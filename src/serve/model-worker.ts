@@ -1,21 +1,42 @@
-// A model worker thread: holds its own ONNX sessions (the query embedder, loaded at start, and rankers,
-// each opened once on first use) and runs the batches the pool sends it, one at a time.
+// A model worker thread: holds its own ONNX sessions (a query embedder, or rankers, each opened once when
+// the pool asks it to load one) and runs the batches the pool sends it, one at a time.
 //
-// Nothing here runs on the HTTP thread, so a model call never blocks request handling.
+// Rank jobs are scored in chunks sized from the ranker's measured speed (about `chunkMs` each). Between
+// chunks the worker reads its messages, so a job whose request was cancelled or whose deadline passed
+// stops there, and a job with a latency budget stops at the last chunk that fits it: the scored prefix
+// (best first from the first stage) comes back. A job already dead when it reaches the worker costs
+// nothing. Nothing here runs on the HTTP thread, so a model call never blocks request handling.
 
+import { setImmediate as yieldToMessages } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
+import { SiftError } from '../errors.js';
 import { openEmbedder } from '../models/open-embedder.js';
 import type { Encoder } from '../models/types.js';
-import type { RankCandidate, Ranker } from '../rank/types.js';
-import type { ModelRequest, ModelResponse, ModelWorkerData, RankJob, RankOutcome } from './model-protocol.js';
+import type { Ranker } from '../rank/types.js';
+import type {
+  CancelMessage,
+  ModelRequest,
+  ModelResponse,
+  ModelWorkerData,
+  RankJob,
+  RankOutcome,
+} from './model-protocol.js';
 import { toWireError } from './wire-error.js';
 
 const data = workerData as ModelWorkerData;
 const port = parentPort!;
 let encoder: Encoder | undefined;
 const rankers = new Map<string, Promise<Ranker>>();
+/** Measured ms per candidate, per ranker (exponentially weighted). */
+const msPerCandidate = new Map<string, number>();
+/** Keys of rank jobs received and not yet finished; cancelled ones are moved to `cancelled`. */
+const live = new Set<number>();
+const cancelled = new Set<number>();
 
-type OpenRanker = (id: string) => Promise<Ranker>;
+type OpenRanker = (
+  id: string,
+  options?: { home?: string; threads?: number; quiet?: boolean },
+) => Promise<Ranker>;
 let openRankerFn: OpenRanker | undefined;
 
 async function rankerFor(id: string): Promise<Ranker> {
@@ -23,7 +44,7 @@ async function rankerFor(id: string): Promise<Ranker> {
   if (!ranker) {
     openRankerFn ??= ((await import(data.rankerModule ?? '../rank/index.js')) as { openRanker: OpenRanker })
       .openRanker;
-    ranker = openRankerFn(id);
+    ranker = openRankerFn(id, { home: data.home, threads: data.threads, quiet: true });
     rankers.set(id, ranker);
     // A failed open (unknown id, missing model) is not cached: the error goes back, nothing stays loaded.
     ranker.catch(() => rankers.delete(id));
@@ -31,37 +52,62 @@ async function rankerFor(id: string): Promise<Ranker> {
   return ranker;
 }
 
-/**
- * Scores a batch of rank jobs. Jobs with the same ranker and query (concurrent identical searches) are
- * merged into one scoring call; the Ranker contract scores one query per call, so distinct queries are
- * scored one call each, in turn.
- */
+/** Scores each job in turn; a failure or cancellation of one job leaves the others untouched. */
 async function rank(jobs: readonly RankJob[]): Promise<RankOutcome[]> {
-  const groups = new Map<string, number[]>();
-  jobs.forEach((job, i) => {
-    const key = `${job.ranker}\u0000${job.query}`;
-    const members = groups.get(key);
-    if (members) members.push(i);
-    else groups.set(key, [i]);
-  });
-  const outcomes: RankOutcome[] = new Array(jobs.length);
-  for (const members of groups.values()) {
-    const first = jobs[members[0]!]!;
+  const outcomes: RankOutcome[] = [];
+  for (const job of jobs) {
     try {
-      const ranker = await rankerFor(first.ranker);
-      const candidates: RankCandidate[] = members.flatMap((i) => jobs[i]!.candidates);
-      const scores = await ranker.score(first.query, candidates);
-      let at = 0;
-      for (const i of members) {
-        const n = jobs[i]!.candidates.length;
-        outcomes[i] = { scores: scores.slice(at, at + n), rankerId: ranker.id };
-        at += n;
-      }
+      outcomes.push(await rankJob(job));
     } catch (error) {
-      for (const i of members) outcomes[i] = { error: toWireError(error) };
+      outcomes.push({ error: toWireError(error) });
+    } finally {
+      live.delete(job.key);
+      cancelled.delete(job.key);
     }
   }
   return outcomes;
+}
+
+async function rankJob(job: RankJob): Promise<RankOutcome> {
+  const ranker = await rankerFor(job.ranker);
+  const n = job.candidates.length;
+  const scores = new Float32Array(n);
+  let scored = 0;
+  let scoringMs = 0;
+  while (scored < n) {
+    if (cancelled.has(job.key)) throw new SiftError('E_CANCELLED', 'the request was cancelled');
+    const now = Date.now();
+    if (now >= job.deadline) throw new SiftError('E_TIMEOUT', 'the request passed its deadline');
+    const perCandidate = msPerCandidate.get(ranker.id);
+    // Unknown speed: one candidate measures it. Known: as many as take about chunkMs.
+    let chunk = perCandidate === undefined ? 1 : Math.max(1, Math.floor(data.chunkMs / perCandidate));
+    if (job.budgetEnd !== undefined) {
+      const fits = perCandidate === undefined ? 1 : Math.floor((job.budgetEnd - now) / perCandidate);
+      if (now >= job.budgetEnd) break;
+      if (fits < 1) {
+        // Nothing fits by the estimate. Lower it a little each time, so that a slow first measurement
+        // (a cold session, a moment of contention) is probed again rather than believed forever.
+        if (scored === 0 && perCandidate !== undefined) msPerCandidate.set(ranker.id, perCandidate * 0.95);
+        break;
+      }
+      chunk = Math.min(chunk, fits);
+    }
+    chunk = Math.min(chunk, n - scored);
+    const started = performance.now();
+    const chunkScores = await ranker.score(job.query, job.candidates.slice(scored, scored + chunk));
+    const ms = performance.now() - started;
+    scoringMs += ms;
+    scores.set(chunkScores, scored);
+    scored += chunk;
+    const measured = ms / chunk;
+    msPerCandidate.set(
+      ranker.id,
+      perCandidate === undefined ? measured : 0.7 * perCandidate + 0.3 * measured,
+    );
+    // Let cancel messages in before the next chunk.
+    await yieldToMessages();
+  }
+  return { scores: scores.slice(0, scored), rankerId: ranker.id, scoringMs };
 }
 
 async function handle(request: ModelRequest): Promise<ModelResponse> {
@@ -71,10 +117,19 @@ async function handle(request: ModelRequest): Promise<ModelResponse> {
       const vectors = await encoder.encode(request.texts, request.role);
       return { id: request.id, ok: true, value: vectors };
     }
+    if (request.op === 'load') {
+      const ranker = await rankerFor(request.ranker);
+      return { id: request.id, ok: true, value: { rankerId: ranker.id } };
+    }
     return { id: request.id, ok: true, value: await rank(request.jobs) };
   } catch (error) {
     return { id: request.id, ok: false, error: toWireError(error) };
   }
+}
+
+function send(response: ModelResponse): void {
+  const transfer = response.ok && response.value instanceof Float32Array ? [response.value.buffer] : [];
+  port.postMessage(response, transfer as ArrayBuffer[]);
 }
 
 async function start(): Promise<void> {
@@ -88,9 +143,14 @@ async function start(): Promise<void> {
     port.postMessage({ type: 'failed', error: toWireError(error) });
     return;
   }
-  // Requests are handled one at a time: a worker's sessions already use its threads fully.
+  // Model calls run one at a time: a worker's sessions already use its threads fully. Loads and
+  // cancellations are handled as they arrive, beside the running call.
   let chain = Promise.resolve();
-  port.on('message', (message: ModelRequest | { op: 'close' }) => {
+  port.on('message', (message: ModelRequest | CancelMessage | { op: 'close' }) => {
+    if (message.op === 'cancel') {
+      for (const key of message.keys) if (live.has(key)) cancelled.add(key);
+      return;
+    }
     if (message.op === 'close') {
       chain = chain.then(async () => {
         await encoder?.release();
@@ -100,11 +160,12 @@ async function start(): Promise<void> {
       });
       return;
     }
-    chain = chain.then(async () => {
-      const response = await handle(message);
-      const transfer = response.ok && response.value instanceof Float32Array ? [response.value.buffer] : [];
-      port.postMessage(response, transfer as ArrayBuffer[]);
-    });
+    if (message.op === 'load') {
+      void handle(message).then(send);
+      return;
+    }
+    if (message.op === 'rank') for (const job of message.jobs) live.add(job.key);
+    chain = chain.then(async () => send(await handle(message)));
   });
 }
 

@@ -47,7 +47,19 @@ export const SearchBody = Type.Object(
       }),
     ),
     rerankDepth: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 1000, description: 'first-stage candidates the ranker scores' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description:
+          'most first-stage candidates the ranker scores; the service may score fewer to meet the budget',
+      }),
+    ),
+    rerankBudgetMs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 60_000,
+        description: "latency budget for the reranked search, ms (default: the service's)",
+      }),
     ),
     filters: Type.Optional(
       Type.Record(Type.String(), FilterCondition, { description: 'field → condition, all must hold' }),
@@ -76,9 +88,22 @@ export const SearchResult = Type.Object({
   metadata: Type.Record(Type.String(), Type.Unknown()),
 });
 
+export const RerankReport = Type.Object(
+  {
+    ranker: Type.String(),
+    depth: Type.Integer({ description: 'candidates the ranker scored, best first from the first stage' }),
+    requested: Type.Integer({
+      description: 'candidates it was asked for (the adaptive depth, capped by rerankDepth)',
+    }),
+    budgetMs: Type.Integer(),
+  },
+  { description: 'how deep reranking went (only on reranked searches)' },
+);
+
 export const SearchReply = Type.Object({
   results: Type.Array(SearchResult),
   timings: Timings,
+  rerank: Type.Optional(RerankReport),
 });
 export type SearchReply = Static<typeof SearchReply>;
 
@@ -150,6 +175,8 @@ export const ErrorReply = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
 });
 
+export const LiveReply = Type.Object({ status: Type.String() });
+
 export const HealthReply = Type.Object({
   status: Type.String(),
   index: Type.String(),
@@ -164,7 +191,31 @@ export const InfoReply = Type.Object({
   generation: Type.Integer(),
   modes: Type.Array(Type.String()),
   embedder: Type.Union([Type.String(), Type.Null()]),
-  rankers: Type.Array(Type.String(), { description: 'ranker ids sift knows (plus "default" when any)' }),
+  rankers: Type.Array(Type.String(), {
+    description: 'ranker ids, each once ("default" names defaultRanker)',
+  }),
+  defaultRanker: Type.Union([Type.String(), Type.Null()], { description: 'the ranker "default" names' }),
+  rankerStatus: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      state: Type.Union([
+        Type.Literal('not loaded'),
+        Type.Literal('loading'),
+        Type.Literal('ready'),
+        Type.Literal('failed'),
+      ]),
+      seconds: Type.Optional(Type.Number()),
+      error: Type.Optional(Type.String()),
+    }),
+    { description: 'whether each ranker can score now; one not ready is refused with 503 and Retry-After' },
+  ),
+  rerank: Type.Object({
+    budgetMs: Type.Integer(),
+    depthFloor: Type.Integer(),
+    depthCeiling: Type.Integer(),
+    depth: Type.Integer({ description: 'the depth the adaptive controller would ask for now' }),
+  }),
+  fields: Type.Array(Type.String(), { description: 'metadata fields a filter may name' }),
   facets: Type.Array(
     Type.Object({
       field: Type.String(),

@@ -1,19 +1,24 @@
 // What each API route does, stage by stage, on the HTTP thread: embed the query (batched across
-// requests in the model pool), retrieve in the engine thread, rerank (batched, with a score cache),
-// and write documents durably. Every stage honours the request's abort signal: work still queued is
-// dropped, and a request whose deadline passes is answered at once even if a stage is still running.
+// requests in the embedding worker), retrieve in the engine thread, rerank (batched, in the ranker
+// workers, with a score cache and an adaptive depth under a latency budget), and write documents
+// durably. Every stage honours the request's abort signal: work still queued is dropped, work running in
+// a ranker worker is told to stop at its next chunk, and a request whose deadline passes is answered at
+// once even if a stage is still running.
 
 import { SiftError } from '../errors.js';
 import { embeddingText } from '../index/embed.js';
 import type { Doc } from '../ingest/types.js';
 import type { TextRole } from '../models/types.js';
 import type { RankCandidate } from '../rank/types.js';
+import { checkFilterFields } from '../retrieve/filters.js';
 import type { RetrievalMode } from '../search/index.js';
 import { LruCache } from '../util/lru-cache.js';
 import { abortReason, DynamicBatcher } from './batcher.js';
 import type { ServeConfig } from './config.js';
+import type { DepthController } from './depth-controller.js';
 import type { EngineClient } from './engine-client.js';
 import type { EngineHit } from './engine-protocol.js';
+import type { Priority } from './gate.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelPool } from './model-pool.js';
 import type { RankJob, RankOutcome } from './model-protocol.js';
@@ -22,23 +27,47 @@ import { fromWireError } from './wire-error.js';
 
 type Timings = Record<string, number>;
 
+/** A request's limits: its abort signal, its deadline and when it arrived (epoch ms). */
+export interface RequestLimits {
+  signal: AbortSignal;
+  deadline: number;
+  startedAt: number;
+}
+
+/** How deep reranking went, as the search response reports it. */
+export interface RerankReport {
+  ranker: string;
+  /** Candidates the ranker scored (score-cache hits included). */
+  depth: number;
+  /** Candidates it was asked to score (the adaptive depth, capped by the request's rerankDepth). */
+  requested: number;
+  budgetMs: number;
+}
+
 export class SearchService {
   private readonly queryEmbeds: DynamicBatcher<string, Float32Array> | undefined;
   private readonly documentEmbeds: DynamicBatcher<string, Float32Array> | undefined;
   private readonly ranks: DynamicBatcher<RankJob, RankOutcome>;
+  private readonly rankPool: ModelPool;
   private readonly queryCache: LruCache<string, Float32Array>;
   /** Ranker scores by (ranker, query, ordinal): a replaced document gets a new ordinal, so no stale hits. */
   private readonly scoreCache: LruCache<string, number>;
+  private nextJobKey = 1;
+  /** Reranked searches between asking for a depth and getting their scores. */
+  private rerankInFlight = 0;
 
   constructor(
     readonly engine: EngineClient,
-    pool: ModelPool,
+    /** The embedding worker (undefined without an embedder) and the ranker workers: one cannot starve the other. */
+    pools: { embed: ModelPool | undefined; rank: ModelPool },
     private readonly metrics: ServeMetrics,
     private readonly config: ServeConfig,
     /** The embedder id, when dense and hybrid are served. */
     readonly embedder: string | undefined,
+    private readonly depthController: DepthController,
   ) {
-    const batcherOptions = (name: string) => ({
+    this.rankPool = pools.rank;
+    const batcherOptions = (name: string, pool: ModelPool) => ({
       name,
       maxBatch: config.maxBatch,
       maxWaitMs: config.maxWaitMs,
@@ -46,19 +75,23 @@ export class SearchService {
       concurrency: pool.size,
       onBatch: (size: number) => metrics.batchSize.observe({ batcher: name }, size),
     });
-    const embed = (role: TextRole) => async (texts: string[]) => {
-      const vectors = await pool.embed(texts, role);
-      const d = vectors.length / texts.length;
-      return texts.map((_, i) => vectors.subarray(i * d, (i + 1) * d));
-    };
-    if (embedder) {
-      this.queryEmbeds = new DynamicBatcher(batcherOptions('embed-query'), embed('query'));
-      this.documentEmbeds = new DynamicBatcher(batcherOptions('embed-document'), embed('document'));
+    const embedPool = pools.embed;
+    if (embedder && embedPool) {
+      const embed = (role: TextRole) => async (texts: string[]) => {
+        const vectors = await embedPool.embed(texts, role);
+        const d = vectors.length / texts.length;
+        return texts.map((_, i) => vectors.subarray(i * d, (i + 1) * d));
+      };
+      this.queryEmbeds = new DynamicBatcher(batcherOptions('embed-query', embedPool), embed('query'));
+      this.documentEmbeds = new DynamicBatcher(
+        batcherOptions('embed-document', embedPool),
+        embed('document'),
+      );
     }
     // A rank job weighs as many candidates as it carries, so maxBatch bounds the candidates per call.
     this.ranks = new DynamicBatcher(
-      batcherOptions('rank'),
-      (jobs) => pool.rank(jobs),
+      batcherOptions('rank', pools.rank),
+      (jobs) => pools.rank.rank(jobs),
       (job) => job.candidates.length,
     );
     this.queryCache = new LruCache(config.cacheEntries);
@@ -69,11 +102,12 @@ export class SearchService {
     metrics.queueDepth.track({ queue: 'engine' }, () => engine.queueDepth);
   }
 
-  async search(body: SearchBody, signal: AbortSignal): Promise<SearchReply> {
-    const started = performance.now();
-    const timings: Timings = {};
+  /**
+   * What can be refused from the request alone (mode not served, filter on an unknown field), checked on
+   * the HTTP thread before the request takes an admission slot or enters any queue.
+   */
+  validateSearch(body: SearchBody): void {
     const mode: RetrievalMode = body.mode ?? 'bm25';
-    const k = body.k ?? 10;
     if (!this.engine.info.modes.includes(mode)) {
       throw new SiftError(
         'E_MODE_UNAVAILABLE',
@@ -81,11 +115,35 @@ export class SearchService {
         { field: 'mode' },
       );
     }
+    checkFilterFields(body.filters, this.engine.info.fields);
+  }
+
+  /**
+   * Searches; `body.rerank`, when set, must be a ready ranker's canonical id (the route resolves it).
+   * Reranking scores the best-first prefix of the candidates that fits the budget.
+   */
+  async search(body: SearchBody, limits: RequestLimits): Promise<SearchReply & { rerank?: RerankReport }> {
+    const { signal } = limits;
+    const started = performance.now();
+    const timings: Timings = {};
+    const mode: RetrievalMode = body.mode ?? 'bm25';
+    const k = body.k ?? 10;
+    this.validateSearch(body);
+    // A reranked search has its own latency budget and gives way to plain searches in the first stage.
+    const priority = body.rerank ? 'low' : 'high';
     let vector: Float32Array | undefined;
     if (mode !== 'bm25') {
-      vector = await this.stage('embed', timings, signal, () => this.embedQuery(body.query, signal));
+      vector = await this.stage('embed', timings, signal, () =>
+        this.embedQuery(body.query, signal, priority),
+      );
     }
-    const depth = body.rerank ? Math.max(k, body.rerankDepth ?? this.config.rerankDepth) : k;
+    const budgetMs = body.rerankBudgetMs ?? this.config.rerankBudgetMs;
+    let requested = 0;
+    if (body.rerank) {
+      const cap = Math.min(body.rerankDepth ?? this.config.rerankDepth, this.config.rerankDepth);
+      requested = Math.min(cap, this.depthController.depth(budgetMs, this.rerankInFlight + 1));
+    }
+    const depth = Math.max(k, requested);
     const retrieved = await this.stage('retrieve', timings, signal, () =>
       this.engine.search(
         {
@@ -94,18 +152,22 @@ export class SearchService {
           depth,
           ...(vector ? { vector } : {}),
           ...(body.filters ? { filter: body.filters } : {}),
-          withText: body.rerank ? depth : 0,
+          withText: requested,
           withSnippet: body.rerank ? 0 : k,
         },
         signal,
+        priority,
       ),
     );
     let hits = retrieved.hits;
+    let report: RerankReport | undefined;
     if (body.rerank) {
       const ranker = body.rerank;
-      hits = await this.stage('rerank', timings, signal, () =>
-        this.rerank(ranker, body.query, hits, k, signal),
+      const reranked = await this.stage('rerank', timings, signal, () =>
+        this.rerank(ranker, body.query, hits, k, requested, budgetMs, limits),
       );
+      hits = reranked.hits;
+      report = { ranker, depth: reranked.scored, requested, budgetMs };
     }
     timings.total = performance.now() - started;
     this.metrics.stageSeconds.observe({ stage: 'total' }, timings.total / 1000);
@@ -120,76 +182,133 @@ export class SearchService {
         metadata: hit.metadata,
       })),
       timings,
+      ...(report ? { rerank: report } : {}),
     };
   }
 
-  private async embedQuery(query: string, signal: AbortSignal): Promise<Float32Array> {
+  private async embedQuery(query: string, signal: AbortSignal, priority: Priority): Promise<Float32Array> {
     const cached = this.queryCache.get(query);
     this.metrics.cacheLookups.inc({ cache: 'query-embedding', result: cached ? 'hit' : 'miss' });
     if (cached) return cached;
     if (!this.queryEmbeds) throw new SiftError('E_MODE_UNAVAILABLE', 'this service has no query embedder');
-    const vector = await this.queryEmbeds.submit(query, signal);
+    const vector = await this.queryEmbeds.submit(query, signal, priority);
     this.queryCache.set(query, vector);
     return vector;
   }
 
-  /** Scores the candidates with the ranker (cached scores reused), keeps the best k, adds their snippets. */
+  /**
+   * Scores the first `requested` candidates with the ranker (cached scores reused; under the budget the
+   * worker may score only a prefix of the rest), orders the scored ones by their score, then any unscored
+   * ones in first-stage order, keeps the best k and adds their snippets.
+   */
   private async rerank(
     ranker: string,
     query: string,
     hits: EngineHit[],
     k: number,
-    signal: AbortSignal,
-  ): Promise<EngineHit[]> {
+    requested: number,
+    budgetMs: number,
+    limits: RequestLimits,
+  ): Promise<{ hits: EngineHit[]; scored: number }> {
+    const stageStarted = performance.now();
     const key = (hit: EngineHit) => `${ranker}\u0000${query}\u0000${hit.ord}`;
-    const scores = hits.map((hit) => this.scoreCache.get(key(hit)));
-    const missing = hits.filter((_, i) => scores[i] === undefined);
-    this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'hit' }, hits.length - missing.length);
+    const pool = hits.slice(0, requested);
+    const scores = pool.map((hit): number | undefined => this.scoreCache.get(key(hit)));
+    const missing = pool.filter((_, i) => scores[i] === undefined);
+    this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'hit' }, pool.length - missing.length);
     this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'miss' }, missing.length);
-    if (missing.length > 0 || hits.length === 0) {
+    let scoringMs = 0;
+    let fresh = 0;
+    if (missing.length > 0) {
       const candidates: RankCandidate[] = missing.map((hit) => ({
         id: hit.id,
         title: hit.title,
         text: hit.text ?? '',
       }));
-      const fresh = await this.scoreWith(ranker, query, candidates, signal);
-      missing.forEach((hit, i) => {
-        this.scoreCache.set(key(hit), fresh.scores[i]!);
+      const budgetEnd = limits.startedAt + budgetMs;
+      this.rerankInFlight++;
+      let outcome: { scores: Float32Array; scoringMs: number };
+      try {
+        outcome = await this.scoreWith(ranker, query, candidates, limits, budgetEnd);
+      } finally {
+        this.rerankInFlight--;
+      }
+      scoringMs = outcome.scoringMs;
+      fresh = outcome.scores.length;
+      missing.slice(0, fresh).forEach((hit, i) => {
+        this.scoreCache.set(key(hit), outcome.scores[i]!);
       });
+      // The worker scored the first `fresh` of the missing candidates (best first); the rest stay unscored.
       let at = 0;
-      hits.forEach((_, i) => {
-        if (scores[i] === undefined) scores[i] = fresh.scores[at++]!;
+      pool.forEach((_, i) => {
+        if (scores[i] !== undefined) return;
+        if (at < fresh) scores[i] = outcome.scores[at]!;
+        at++;
       });
     }
-    const order = hits
-      .map((hit, i) => ({ hit, score: scores[i]!, rank: i }))
-      .sort((a, b) => b.score - a.score || a.rank - b.rank)
-      .slice(0, k);
+    const scored = pool
+      .map((hit, i) => ({ hit, score: scores[i], rank: i }))
+      .filter((entry): entry is { hit: EngineHit; score: number; rank: number } => entry.score !== undefined)
+      .sort((a, b) => b.score - a.score || a.rank - b.rank);
+    const scoredOrds = new Set(scored.map(({ hit }) => hit.ord));
+    const order = [
+      ...scored.map(({ hit, score }) => ({ hit, score: score as number | undefined })),
+      ...hits.filter((hit) => !scoredOrds.has(hit.ord)).map((hit) => ({ hit, score: undefined })),
+    ].slice(0, k);
+    this.depthController.observe({
+      scored: fresh,
+      scoringMs,
+      latencyMs: performance.now() - stageStarted,
+      budgetMs,
+    });
     const snippets = await this.engine.snippets(
       query,
       order.map(({ hit }) => hit.ord),
     );
-    return order.map(({ hit, score }, i) => {
+    const reranked = order.map(({ hit, score }, i) => {
       const { text: _text, ...rest } = hit;
-      return { ...rest, score, stages: { ...hit.stages, rerank: score }, snippet: snippets[i]! };
+      return score === undefined
+        ? { ...rest, snippet: snippets[i]! }
+        : { ...rest, score, stages: { ...hit.stages, rerank: score }, snippet: snippets[i]! };
     });
+    return { hits: reranked, scored: scored.length };
   }
 
+  /** Scores through the ranker workers; a request that aborts tells the worker to stop at its next chunk. */
   private async scoreWith(
     ranker: string,
     query: string,
     candidates: RankCandidate[],
-    signal: AbortSignal,
-  ): Promise<{ scores: Float32Array; rankerId: string }> {
-    const outcome = await this.ranks.submit({ ranker, query, candidates }, signal);
-    if ('error' in outcome) throw fromWireError(outcome.error);
-    return outcome;
+    limits: RequestLimits,
+    budgetEnd?: number,
+  ): Promise<{ scores: Float32Array; rankerId: string; scoringMs: number }> {
+    const { signal } = limits;
+    signal.throwIfAborted();
+    const job: RankJob = {
+      key: this.nextJobKey++,
+      ranker,
+      query,
+      candidates,
+      deadline: limits.deadline,
+      ...(budgetEnd !== undefined ? { budgetEnd } : {}),
+    };
+    const onAbort = () => this.rankPool.cancel([job.key]);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const outcome = await this.ranks.submit(job, signal);
+      if ('error' in outcome) throw fromWireError(outcome.error);
+      return outcome;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
+  /** Scores every document; `body.ranker` must be a ready ranker's canonical id (the route resolves it). */
   async rank(
     body: RankBody,
-    signal: AbortSignal,
+    limits: RequestLimits,
   ): Promise<{ ranker: string; scores: number[]; timings: Timings }> {
+    const { signal } = limits;
     const started = performance.now();
     const timings: Timings = {};
     const candidates = body.documents.map((doc, i) => ({
@@ -198,7 +317,7 @@ export class SearchService {
       text: doc.text,
     }));
     const outcome = await this.stage('rank', timings, signal, () =>
-      this.scoreWith(body.ranker ?? 'default', body.query, candidates, signal),
+      this.scoreWith(body.ranker ?? 'default', body.query, candidates, limits),
     );
     timings.total = performance.now() - started;
     return { ranker: outcome.rankerId, scores: [...outcome.scores], timings };
@@ -222,7 +341,15 @@ export class SearchService {
       });
     }
     const result = await this.engine.upsert(docs, vectors);
-    this.engine.info = { ...this.engine.info, documents: result.documents, generation: result.generation };
+    // New metadata fields become filterable at once (the engine's facets are recomputed lazily).
+    const fields = new Set(this.engine.info.fields);
+    for (const doc of docs) for (const field of Object.keys(doc.metadata)) fields.add(field);
+    this.engine.info = {
+      ...this.engine.info,
+      documents: result.documents,
+      generation: result.generation,
+      fields: [...fields].sort((a, b) => a.localeCompare(b)),
+    };
     return { upserted: docs.length, ...result };
   }
 

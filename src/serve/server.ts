@@ -1,10 +1,12 @@
 // Starts the service: opens (or, for the synthetic job corpus, builds) the index, embeds documents that
-// lack vectors, starts the engine thread and the model worker pool, and listens. Closing drains it:
-// new requests get 503, in-flight ones finish, pending writes are committed, then the threads stop.
+// lack vectors, starts the engine thread, the embedding worker and the ranker workers, listens, then
+// pulls and builds the configured rankers (/healthz turns 200 once they are ready; /livez answers from
+// the start). Closing drains it: new requests get 503, in-flight ones finish, pending writes are
+// committed, then the threads stop.
 //
 // Threads: the HTTP thread only parses, validates, queues and answers; the engine thread owns the index
-// (BM25, exact kNN, commits); model workers hold the ONNX sessions (query embedder, rankers) and run
-// the batches the dynamic batchers send them.
+// (BM25, exact kNN, commits); the embedding worker holds the embedder's session and the ranker workers
+// the rankers', each running the batches the dynamic batchers send them.
 
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -15,7 +17,7 @@ import { openCollection } from '../eval/index.js';
 import { embedDocuments } from '../index/embed.js';
 import { SiftIndex } from '../index/sift-index.js';
 import { openEmbedder } from '../models/open-embedder.js';
-import { listRankers } from '../rank/index.js';
+import { listRankers, resolveRanker } from '../rank/index.js';
 import { Bm25Retriever } from '../retrieve/bm25.js';
 import { DenseRetriever } from '../retrieve/dense.js';
 import { ExactKnn } from '../retrieve/exact-knn.js';
@@ -23,11 +25,13 @@ import { HybridRetriever } from '../retrieve/hybrid.js';
 import { siftPaths } from '../util/paths.js';
 import { createApp } from './app.js';
 import type { ServeConfig } from './config.js';
+import { DepthController } from './depth-controller.js';
 import { EngineClient } from './engine-client.js';
 import { evaluationDir, readEvaluations, writeEvaluations } from './evaluation.js';
 import { ServeMetrics } from './metrics.js';
 import { ModelPool } from './model-pool.js';
 import { loadPage } from './page.js';
+import { RankerReadiness } from './ranker-readiness.js';
 import { SearchService } from './search-service.js';
 
 export interface StartOptions {
@@ -42,6 +46,11 @@ export interface RunningServer {
   indexName: string;
   indexDir: string;
   metrics: ServeMetrics;
+  /**
+   * Settles once every configured ranker is built or has failed: true when all are ready (/healthz is
+   * 200 from then), false when one failed (see /v1/info; /healthz stays 503).
+   */
+  ready: Promise<boolean>;
   /** Graceful: stop accepting, finish in-flight requests, commit pending writes, stop the threads. */
   close(): Promise<void>;
 }
@@ -52,6 +61,9 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
   const quiet = options.quiet ?? false;
   const home = siftPaths(env).home;
 
+  const rankers = await rankerModuleFace(config.rankerModule);
+  // An unknown configured ranker fails the start, as any bad setting does; a failed load does not.
+  for (const ref of config.rankers) rankers.resolve(ref);
   const prepared = await prepareIndex(config, home, log, quiet);
   const metrics = new ServeMetrics();
   const engine = await EngineClient.start({
@@ -60,34 +72,64 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     knnThreads: config.knnThreads,
     maxQueue: config.maxQueue,
   });
-  let pool: ModelPool;
+  const rankerModule = config.rankerModule ? pathToFileURL(resolve(config.rankerModule)).href : undefined;
+  const workerData = { home, threads: config.modelThreads, rankerModule, chunkMs: config.rankChunkMs };
+  let embedPool: ModelPool | undefined;
+  let rankPool: ModelPool;
   try {
-    pool = await ModelPool.start({
-      size: config.workers,
-      embedder: prepared.embedderId === undefined ? undefined : config.embedder,
-      threads: config.modelThreads,
-      home,
-      rankerModule: config.rankerModule ? pathToFileURL(resolve(config.rankerModule)).href : undefined,
-    });
+    // The embedding worker is apart from the ranker workers, so a long rerank never delays a search's
+    // query embedding.
+    embedPool =
+      prepared.embedderId === undefined
+        ? undefined
+        : await ModelPool.start({ size: 1, embedder: config.embedder, ...workerData });
+    rankPool = await ModelPool.start({ size: config.workers, embedder: undefined, ...workerData });
   } catch (error) {
-    await engine.close();
+    await Promise.all([engine.close(), embedPool?.close()]);
     throw error;
   }
-  const rankers = await rankerLister(config.rankerModule);
-  const service = new SearchService(engine, pool, metrics, config, prepared.embedderId);
+  const closePools = () => Promise.all([embedPool?.close(), rankPool.close()]);
+  const readiness = new RankerReadiness({
+    resolve: rankers.resolve,
+    list: rankers.list,
+    load: (id) => rankPool.loadRanker(id),
+    log,
+    retryAfterSeconds: Math.max(config.retryAfterSeconds, 5),
+  });
+  const depthController = new DepthController({
+    floor: config.rerankDepthFloor,
+    ceiling: config.rerankDepth,
+    workers: rankPool.size,
+  });
+  const service = new SearchService(
+    engine,
+    { embed: embedPool, rank: rankPool },
+    metrics,
+    config,
+    prepared.embedderId,
+    depthController,
+  );
+  let defaultRanker: string | undefined;
+  try {
+    defaultRanker = rankers.resolve('default');
+  } catch {
+    defaultRanker = undefined;
+  }
   const { app, drain } = await createApp({
     config,
     service,
     metrics,
     page: await loadPage(),
     evaluationDir: evaluationDir(home, engine.info.name),
-    rankers,
+    readiness,
+    defaultRanker,
+    depthController,
     apiKey: env.SIFT_API_KEY || undefined,
   });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
-    await Promise.all([engine.close(), pool.close()]);
+    await Promise.all([engine.close(), closePools()]);
     throw new SiftError(
       'E_BAD_ARGUMENT',
       `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
@@ -99,17 +141,19 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;
+  const ready = readiness.prepare(config.rankers).then(() => readiness.allReady);
   return {
     url: `http://${host}:${port}/`,
     indexName: engine.info.name,
     indexDir: prepared.dir,
     metrics,
+    ready,
     close: () => {
       closing ??= (async () => {
         drain();
         await app.close();
         await engine.close();
-        await pool.close();
+        await closePools();
         metrics.close();
       })();
       return closing;
@@ -177,9 +221,17 @@ async function resolveIndexDir(arg: string, home: string): Promise<string> {
   );
 }
 
-/** Ranker ids for the page: from the configured ranker module when it lists them, else sift's own. */
-async function rankerLister(module: string | undefined): Promise<() => string[]> {
-  if (!module) return listRankers;
-  const loaded = (await import(pathToFileURL(resolve(module)).href)) as { listRankers?: () => string[] };
-  return loaded.listRankers ?? (() => []);
+/**
+ * What the HTTP thread needs of the ranker module (sift's rank stage, or --ranker-module): the ids to
+ * list and how a reference resolves to its canonical id, without opening any model.
+ */
+async function rankerModuleFace(
+  module: string | undefined,
+): Promise<{ list: () => string[]; resolve: (ref: string) => string }> {
+  if (!module) return { list: listRankers, resolve: resolveRanker };
+  const loaded = (await import(pathToFileURL(resolve(module)).href)) as {
+    listRankers?: () => string[];
+    resolveRanker?: (ref: string) => string;
+  };
+  return { list: loaded.listRankers ?? (() => []), resolve: loaded.resolveRanker ?? ((ref) => ref) };
 }

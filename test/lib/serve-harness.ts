@@ -28,14 +28,27 @@ export async function tempHome(): Promise<string> {
 export async function startTestServer(
   home: string,
   settings: Partial<Record<keyof ServeConfig, string | number>>,
+  options: { waitReady?: boolean } = {},
 ): Promise<RunningServer> {
   const env = { SIFT_HOME: home, SIFT_API_KEY: API_KEY };
   const config = await resolveServeConfig({
-    flags: { port: 0, rankerModule: TEST_RANKERS, workers: 1, modelThreads: 1, ...settings },
+    flags: {
+      port: 0,
+      rankerModule: TEST_RANKERS,
+      workers: 1,
+      modelThreads: 1,
+      rankers: TEST_RANKER_IDS,
+      ...settings,
+    },
     env,
   });
-  return startServer(config, { quiet: true, log: () => {}, env });
+  const server = await startServer(config, { quiet: true, log: () => {}, env });
+  if (options.waitReady ?? true) await server.ready;
+  return server;
 }
+
+/** The test rankers the servers build at start (others are built on first request, answered 503). */
+export const TEST_RANKER_IDS = 'overlap,sleep-800,sleep-1000,sleep-1500';
 
 export interface JsonResponse {
   status: number;
