@@ -45,13 +45,21 @@ for (const [name, gradeMap] of [
     const sampled = await run(SIFT, [...sample, '--judged-share', '0.5', '--quiet'], { env });
     assert.match(sampled.stdout, /sampled 8 pairs over 2 queries/);
 
-    const judged = await run(SIFT, ['judge', 'run', '--store', store, '--judge', 'default', '--quiet'], {
-      env,
-    });
+    const judged = await run(
+      SIFT,
+      ['judge', 'run', '--store', store, '--judge', 'default', '--threads', '1', '--quiet'],
+      {
+        env,
+      },
+    );
     assert.match(judged.stdout, /8 labelled, 0 from cache, 0 failed of 8 pending/);
-    const again = await run(SIFT, ['judge', 'run', '--store', store, '--judge', 'default', '--quiet'], {
-      env,
-    });
+    const again = await run(
+      SIFT,
+      ['judge', 'run', '--store', store, '--judge', 'default', '--threads', '1', '--quiet'],
+      {
+        env,
+      },
+    );
     assert.match(again.stdout, /0 labelled, 0 from cache, 0 failed of 0 pending/);
 
     const json = join(dir, 'audit.json');

@@ -59,7 +59,8 @@ for (const [judge, model] of [
       const pairs = count(store, 'SELECT count(*) AS n FROM pairs');
       assert.equal(pairs, 8);
 
-      const args = ['judge', 'run', '--store', store, '--judge', judge, '--quiet'];
+      // One llama.cpp thread: test files run two at a time, and spinning threads on shared cores stall.
+      const args = ['judge', 'run', '--store', store, '--judge', judge, '--threads', '1', '--quiet'];
       const child = spawn(SIFT, args, { env, stdio: 'ignore' });
       const exited = new Promise<NodeJS.Signals | null>((resolve) =>
         child.once('exit', (_code, signal) => resolve(signal)),

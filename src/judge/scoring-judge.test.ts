@@ -19,7 +19,7 @@ const gguf = join(siftPaths().models, MODEL, 'qwen2.5-coder-0.5b-instruct-q4_k_m
 
 test('every form is read for a pair, and the grade is the most likely valid digit', { skip }, async () => {
   const policy = await loadPolicy('web-search');
-  const judge = createScoringJudge(await LlamaScorer.open(gguf, { contextSize: 2048 }), {
+  const judge = createScoringJudge(await LlamaScorer.open(gguf, { contextSize: 2048, threads: 1 }), {
     id: `llama:${MODEL}`,
   });
   try {
@@ -52,7 +52,7 @@ test('a document longer than the context is cut on the document side, and the ju
 }, async () => {
   const policy = await loadPolicy('web-search');
   const cut: number[] = [];
-  const judge = createScoringJudge(await LlamaScorer.open(gguf, { contextSize: 1024 }), {
+  const judge = createScoringJudge(await LlamaScorer.open(gguf, { contextSize: 1024, threads: 1 }), {
     id: `llama:${MODEL}`,
     prompt: { maxDocChars: 100_000 },
     onTruncated: (_request, kept) => cut.push(kept),

@@ -27,6 +27,8 @@ describe('model registry', () => {
       'nomic-embed-text-v1.5',
       'smollm2-135m-instruct-q4',
       'gemma3-270m-q4',
+      'qwen2.5-coder-1.5b-instruct-q4',
+      'qwen2.5-coder-0.5b-instruct-q4',
     ]);
     assert.equal(embedderSpec().id, DEFAULT_EMBEDDER);
     assert.equal(embedderSpec().architecture.maxLength, 256);
@@ -96,5 +98,29 @@ describe('model registry', () => {
         assert.ok(at !== undefined, `${spec.id}/${name} has a local header offset`);
         assert.ok(at >= file.archive.startsAt && at < file.archive.startsAt + file.archive.bytes);
       }
+  });
+});
+
+describe('split-wheel decoders', () => {
+  it('assemble the Qwen GGUF files from numbered parts whose sizes add up to the pinned file', () => {
+    for (const [id, parts] of [
+      ['qwen2.5-coder-1.5b-instruct-q4', 22],
+      ['qwen2.5-coder-0.5b-instruct-q4', 6],
+    ] as const) {
+      const spec = modelSpec(id);
+      assert.equal(spec.wheels.length, parts);
+      const [file] = Object.values(spec.files);
+      assert.ok(file && isConcatMember(file));
+      assert.equal(file.concat.length, parts);
+      assert.equal(
+        file.concat.reduce((sum, part) => sum + part.bytes, 0),
+        file.bytes,
+      );
+      // Part n comes from wheel n: the order of concatenation is the order of the wheels.
+      assert.deepEqual(
+        file.concat.map((part) => part.wheel),
+        spec.wheels.map((wheel) => wheel.package),
+      );
+    }
   });
 });

@@ -73,7 +73,7 @@ describe('nomic-embed-text-v1.5 against llama.cpp (node-llama-cpp)', { skip }, (
     const { getLlama } = await import('node-llama-cpp');
     const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
     const model = await llama.loadModel({ modelPath: file });
-    const context = await model.createEmbeddingContext({ threads: 2, contextSize: 2048 });
+    const context = await model.createEmbeddingContext({ threads: 1, contextSize: 2048 });
     try {
       let worst = 1;
       for (const [role, texts, prefix] of [

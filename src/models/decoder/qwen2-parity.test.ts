@@ -113,7 +113,7 @@ describe(`qwen2 parity with llama.cpp (${id})`, { skip }, () => {
   let policy: Policy;
   before(async () => {
     policy = await loadPolicy('web-search');
-    llama = await LlamaScorer.open(file, { contextSize: 2048 });
+    llama = await LlamaScorer.open(file, { contextSize: 2048, threads: 1 });
     sift = await loadDecoder(file, { id });
   });
   after(async () => {
