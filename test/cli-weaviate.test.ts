@@ -58,7 +58,8 @@ clusterSuite('sift eval --backend weaviate (live cluster)', (url) => {
       queries: number;
     };
     assert.equal(report.queries, 225);
-    // sift's own BM25 on cranfield: 0.3798 (test/cli-eval.test.ts); Weaviate scores per shard.
-    assert.ok(Math.abs(report.metrics['ndcg@10']! - 0.3798) <= 0.01, `ndcg@10 ${report.metrics['ndcg@10']}`);
+    // sift's own BM25 on cranfield: 0.3798 (test/cli-eval.test.ts). Weaviate scores per shard, with
+    // shards drawn at random, so its NDCG varies around sift's (the bound of test/weaviate-parity.test.ts).
+    assert.ok(Math.abs(report.metrics['ndcg@10']! - 0.3798) <= 0.03, `ndcg@10 ${report.metrics['ndcg@10']}`);
   });
 });

@@ -1,8 +1,13 @@
 // Parity of the Weaviate backend with sift's single-node retrieval on both shared collections, against a
 // live cluster (3 nodes, 3 shards, RF 2 in CI): dense top 10 identical to sift's exact kNN for every
-// judged query (equal-score neighbours may swap), BM25 NDCG@10 within 0.01 of sift's own (Weaviate
-// keeps BM25 statistics per shard), and how far hybrid's top 10 agrees (printed: it
-// inherits BM25's per-shard differences through its ranks).
+// judged query (equal-score neighbours may swap); BM25 NDCG@10 within 0.01 of sift's own on a one-shard
+// collection, where Weaviate's statistics are the corpus's as sift's are, and within 0.03 on the sharded
+// one. Neither is exact right after an import: on dbpedia the one-shard Δ was -0.0046 in a run that had
+// just imported and 0.0000 (both collections) in a second run against the same data, so Weaviate's
+// BM25 statistics settle some time after the writes. Weaviate also keeps them per shard and assigns
+// documents to shards at random when a collection is created, so the sharded NDCG is a random variable
+// around sift's: seven clean runs gave Δ from -0.0102 to +0.0077 on these 40 and 225 queries. How far
+// hybrid's top 10 agrees is printed: it inherits BM25's per-shard differences through its ranks.
 
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
@@ -18,7 +23,7 @@ import {
   type Hit,
   HybridRetriever,
 } from '../src/retrieve/index.js';
-import { openRemoteRetriever } from '../src/search/index.js';
+import { importIndex, openRemoteRetriever } from '../src/search/index.js';
 import { siftPaths } from '../src/util/paths.js';
 import { clusterSuite } from './lib/weaviate-cluster.js';
 
@@ -26,6 +31,10 @@ const SHARED = resolve(process.env.SIFT_SHARED ?? '../shared');
 const COLLECTIONS = ['cranfield', 'dbpedia-entity-subset'];
 /** Scores closer than this are ties: their order may differ between float32 kernels. */
 const TIE = 1e-5;
+/** BM25 NDCG@10 on one shard (the corpus's own statistics, approximated; see above). */
+const ONE_SHARD_NDCG = 0.01;
+/** BM25 NDCG@10 on three shards: per-shard statistics move it (see above); a real scoring fault moves it more. */
+const SHARDED_NDCG = 0.03;
 
 clusterSuite('weaviate parity (live cluster)', (url) => {
   for (const name of COLLECTIONS) {
@@ -68,15 +77,27 @@ clusterSuite('weaviate parity (live cluster)', (url) => {
         const remoteRun = await runJudgedQueries(opened.collection, remoteBm25, 1000, true);
         const ndcg = (run: Run) => evaluateRun(run, opened.collection.qrels).metrics['ndcg@10']!;
         const [localNdcg, remoteNdcg] = [ndcg(localRun), ndcg(remoteRun)];
+        const oneShard = await importIndex(connection, opened.index, encoder, {
+          layout: { shards: 1, replicationFactor: 1 },
+          collection: `${remote.collection.name}_OneShard`,
+          quiet: true,
+        });
+        const oneShardBm25 = new WeaviateBm25Retriever(
+          oneShard.collection,
+          opened.index.analyzer,
+          DEFAULT_BM25_PARAMS,
+        );
+        const oneShardNdcg = ndcg(await runJudgedQueries(opened.collection, oneShardBm25, 1000, true));
         const summary =
           `${name}: ${judged.length} queries; dense top 10 identical ${tally.dense.same}, equal up to ties ${tally.dense.tied}, ` +
           `different ${tally.dense.differ}; hybrid top 10 identical ${tally.hybrid.same}, up to ties ${tally.hybrid.tied}, ` +
           `different ${tally.hybrid.differ}, mean overlap ${(hybridOverlap / judged.length).toFixed(3)}; BM25 NDCG@10 sift ${localNdcg.toFixed(4)} weaviate ${remoteNdcg.toFixed(4)} ` +
-          `(Δ ${(remoteNdcg - localNdcg).toFixed(4)})`;
+          `(Δ ${(remoteNdcg - localNdcg).toFixed(4)}), one shard ${oneShardNdcg.toFixed(4)} (Δ ${(oneShardNdcg - localNdcg).toFixed(4)})`;
         t.diagnostic(summary);
         console.log(summary);
         assert.deepEqual(differing, [], 'dense top 10 differs for these queries');
-        assert.ok(Math.abs(remoteNdcg - localNdcg) <= 0.01, summary);
+        assert.ok(Math.abs(oneShardNdcg - localNdcg) <= ONE_SHARD_NDCG, `one shard: ${summary}`);
+        assert.ok(Math.abs(remoteNdcg - localNdcg) <= SHARDED_NDCG, `three shards: ${summary}`);
       } finally {
         await remote.release();
         await connection.close();
