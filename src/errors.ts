@@ -28,6 +28,7 @@ export const errorCatalogue = {
   E_NATIVE_UNAVAILABLE:
     "sift's native kernel was asked for but was not built here (no C++ compiler at install)",
   E_RANKER_UNKNOWN: 'no ranker with this id is known to sift',
+  E_MODEL_NOT_TRAINED: 'the model is one sift trains itself, and it has not been trained here yet',
   E_RANKER_NOT_READY:
     'a ranker is known but its model is still being pulled or built; retry after the given delay',
   E_PROMPT_TEMPLATE: 'a prompt template lacks a slot it needs or has an unknown one',

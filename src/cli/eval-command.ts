@@ -17,6 +17,7 @@ import {
   toJsonReport,
   writeTrecRun,
 } from '../eval/index.js';
+import type { QuerySplit } from '../ingest/index.js';
 import type { FieldCombination } from '../retrieve/bm25.js';
 import { BACKENDS, parseBackend, parseMode, RETRIEVAL_MODES } from '../search/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -52,6 +53,11 @@ export function registerEvalCommand(program: Command): void {
       '--max-queries <n>',
       'evaluate a fixed random sample of this many judged queries',
       parsePositiveInt,
+    )
+    .option(
+      '--split <side>',
+      "only queries on this side of sift's fixed query split: train|test|all (learned rankers: test)",
+      'all',
     )
     .option('--depth <n>', 'results retrieved per query', parsePositiveInt, 1000)
     .option('--k1 <x>', 'BM25 k1 (default 1.2)', parseNonNegativeNumber)
@@ -124,6 +130,7 @@ async function evalCollection(opts: EvalOptions): Promise<void> {
     quiet: opts.quiet,
     ...(opts.rerank ? { rerank: opts.rerank, rerankDepth: opts.rerankDepth } : {}),
     ...(opts.maxQueries !== undefined ? { maxQueries: opts.maxQueries } : {}),
+    split: parseSplit(opts.split),
     bm25: {
       ...(opts.k1 !== undefined ? { k1: opts.k1 } : {}),
       ...(opts.b !== undefined ? { b: opts.b } : {}),
@@ -133,7 +140,8 @@ async function evalCollection(opts: EvalOptions): Promise<void> {
   });
   const base = backend === 'weaviate' ? `${opts.mode} (weaviate)` : opts.mode;
   const name = opts.rerank ? `${base} → ${opts.rerank}@${opts.rerankDepth}` : base;
-  console.log(`${outcome.collection.name}: ${outcome.result.queries} judged queries, ${name}`);
+  const side = opts.split === 'all' ? '' : ` (${opts.split} split)`;
+  console.log(`${outcome.collection.name}: ${outcome.result.queries} judged queries${side}, ${name}`);
   console.log(formatMetricsTable([{ name, result: outcome.result }]));
   const { rankSeconds, rankedItems, importSeconds, imported } = outcome.timings;
   if (importSeconds !== undefined) {
@@ -161,6 +169,13 @@ async function writeJson(file: string, result: EvalResult): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
+function parseSplit(split: string): QuerySplit | 'all' {
+  if (split === 'train' || split === 'test' || split === 'all') return split;
+  throw new SiftError('E_BAD_ARGUMENT', `--split must be train, test or all, not "${split}"`, {
+    field: 'split',
+  });
+}
+
 function argumentError(detail: string): SiftError {
   return new SiftError('E_BAD_ARGUMENT', detail);
 }
@@ -175,6 +190,7 @@ interface EvalOptions {
   rerank?: string;
   rerankDepth: number;
   maxQueries?: number;
+  split: string;
   k1?: number;
   b?: number;
   titleWeight?: number;

@@ -9,6 +9,7 @@ import { registerJudgeCommand } from './judge-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerTrainCommand } from './train-command.js';
 
 export function createProgram(): Command {
   const program = new Command('sift')
@@ -25,6 +26,8 @@ Start here:
   $ sift search cranfield "boundary layer heat transfer"
   $ sift eval --collection ../shared/data/cranfield --mode bm25 --json out.json
   $ sift judge sample --collection ../shared/data/cranfield --queries 20 --per-query 10 --store labels.sqlite
+  $ sift train --preset default                 train the cross-encoder sift-ce-minilm-l6 from the label sets
+  $ sift eval --collection ../shared/data/cranfield --mode hybrid --rerank sift-ce-minilm-l6
 
 State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
     );
@@ -34,6 +37,7 @@ State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
   registerEvalCommand(program);
   registerModelsCommand(program);
   registerJudgeCommand(program);
+  registerTrainCommand(program);
   registerServeCommand(program);
   return program;
 }

@@ -1,8 +1,15 @@
 // `sift models list|pull|verify`: the pinned models, fetching them into SIFT_HOME, and checking them.
 
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
+import {
+  installedTrainedIds,
+  installedTrainedModel,
+  TRAINABLE_MODELS,
+  trainedModelDir,
+} from '../models/index.js';
 import { isModelPresent, modelDir, verifyModelDir } from '../models/model-files.js';
 import { formatBytes, pullModel } from '../models/pull.js';
 import { modelBytes, modelSpec, modelSpecs } from '../models/registry.js';
@@ -23,6 +30,15 @@ export function registerModelsCommand(program: Command): void {
         const dir = modelDir(spec.id, home);
         const status = (await isModelPresent(dir, spec)) ? 'pulled' : 'not pulled';
         rows.push([spec.id, spec.kind, formatBytes(modelBytes(spec)), status, dir]);
+      }
+      // Models sift trains itself: the presets' ids (trained or not) and any other trained here.
+      const trained = new Set([...Object.keys(TRAINABLE_MODELS), ...installedTrainedIds(home)]);
+      for (const id of [...trained].sort()) {
+        const dir = installedTrainedModel(id, home);
+        const preset = TRAINABLE_MODELS[id]?.preset;
+        const size = dir ? formatBytes((await stat(join(dir, 'model.safetensors'))).size) : '-';
+        const status = dir ? 'trained' : `not trained (sift train --preset ${preset})`;
+        rows.push([id, 'cross-encoder (trained)', size, status, dir ?? trainedModelDir(id, home)]);
       }
       console.log(formatTable(rows));
     });

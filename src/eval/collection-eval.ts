@@ -4,7 +4,13 @@
 import { join } from 'node:path';
 import { buildIndex, countLines } from '../index/build.js';
 import type { SiftIndex } from '../index/sift-index.js';
-import { type BeirCollection, loadBeirCollection, readBeirCorpus } from '../ingest/index.js';
+import {
+  type BeirCollection,
+  inSplit,
+  loadBeirCollection,
+  type QuerySplit,
+  readBeirCorpus,
+} from '../ingest/index.js';
 import { openRanker, type RankCandidate, type Ranker, rerank } from '../rank/index.js';
 import { connectWeaviate, type RemoteLayout } from '../remote/index.js';
 import type { Bm25Params } from '../retrieve/bm25.js';
@@ -38,6 +44,11 @@ export interface CollectionEvalOptions {
   rerankDepth?: number;
   /** Evaluate a seeded random sample of this many judged queries (for slow rankers); default all. */
   maxQueries?: number;
+  /**
+   * Only the queries on this side of the fixed train/test split (src/ingest/query-split.ts); default all.
+   * Learned rankers are evaluated on 'test': their label sets hold training queries only.
+   */
+  split?: QuerySplit | 'all';
   quiet?: boolean;
   /** Retrieve from a remote backend instead of the local index (which still analyses and embeds). */
   remote?: { backend: 'weaviate'; url: string; layout?: Partial<RemoteLayout>; collection?: string };
@@ -188,8 +199,9 @@ export async function evaluateCollection(
     : undefined;
   try {
     const started = performance.now();
+    const queries = inSplit(opened.collection.queries, options.split ?? 'all', (query) => query.id);
     const run = await runJudgedQueries(
-      opened.collection,
+      { ...opened.collection, queries },
       retriever,
       options.depth ?? 1000,
       quiet,

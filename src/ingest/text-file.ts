@@ -1,8 +1,10 @@
-// Opening UTF-8 text files for streaming, and reading them line by line, with file errors as SiftErrors.
+// Opening UTF-8 text files for streaming (gzip-compressed ones, named *.gz, too), and reading them line
+// by line, with file errors as SiftErrors.
 
-import type { ReadStream } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { SiftError } from '../errors.js';
 
 /** One physical line of a text file, without its line break; `line` counts from 1. */
@@ -13,9 +15,10 @@ export interface TextLine {
 
 /**
  * Opens a file as a UTF-8 stream. Opening first (rather than letting createReadStream fail later)
- * turns a missing file into E_FILE_NOT_FOUND before any record is read.
+ * turns a missing file into E_FILE_NOT_FOUND before any record is read. A path ending in .gz is
+ * decompressed on the way; a corrupt one fails the read with E_IO naming the file.
  */
-export async function openTextFile(path: string): Promise<ReadStream> {
+export async function openTextFile(path: string): Promise<Readable> {
   let handle: FileHandle;
   let isFolder: boolean;
   try {
@@ -34,7 +37,13 @@ export async function openTextFile(path: string): Promise<ReadStream> {
     throw new SiftError('E_BAD_ARGUMENT', 'is a folder, not a file', { file: path });
   }
   // The stream owns the handle from here on and closes it when it ends or is destroyed.
-  return handle.createReadStream({ encoding: 'utf8' });
+  if (!path.endsWith('.gz')) return handle.createReadStream({ encoding: 'utf8' });
+  const raw = handle.createReadStream();
+  const gunzip = createGunzip();
+  raw.on('error', (error) => gunzip.destroy(error));
+  gunzip.on('close', () => raw.destroy());
+  gunzip.setEncoding('utf8');
+  return raw.pipe(gunzip);
 }
 
 /** Throws E_FILE_NOT_FOUND when `path` does not exist, E_BAD_ARGUMENT when it is a folder. */

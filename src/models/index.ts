@@ -15,4 +15,16 @@ export { type OpenEmbedderOptions, openEmbedder, parseEmbedderRef } from './open
 export { ensureModel, pullModel } from './pull.js';
 export { DEFAULT_EMBEDDER, type EmbedderSpec, type ModelSpec, modelIds, modelSpec } from './registry.js';
 export { loadTokenizer } from './tokenizer.js';
+export {
+  checkTrainedModelId,
+  installedTrainedIds,
+  installedTrainedModel,
+  installTrainedModel,
+  listTrainedModels,
+  MODEL_CARD,
+  readTrainedModel,
+  TRAINABLE_MODELS,
+  type TrainedModelCard,
+  trainedModelDir,
+} from './trained.js';
 export type { Encoder, TextRole } from './types.js';

@@ -2,6 +2,13 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { SiftError } from '../errors.js';
+import {
+  installedTrainedIds,
+  installedTrainedModel,
+  readTrainedModel,
+  TRAINABLE_MODELS,
+} from '../models/index.js';
 import { loadCrossEncoder } from './cross-encoder-ranker.js';
 import { type OpenRankerOptions, openDecoderRanker } from './open-ranker.js';
 import { rankerIds, rankerSpec } from './registry.js';
@@ -27,9 +34,31 @@ export { type RerankedHit, type RerankOptions, rerank } from './rerank.js';
 export { ScoreCache } from './score-cache.js';
 export type { RankCandidate, Ranker } from './types.js';
 
-/** Ranker ids sift knows ("default" names the recommended one; each id also has an ":int8" variant). */
+/**
+ * Ranker ids sift knows: its decoder rankers ("default" names the recommended one; each also has an
+ * ":int8" variant) and the cross-encoders trained here (`sift train`).
+ */
 export function listRankers(): string[] {
-  return rankerIds();
+  return [...rankerIds(), ...installedTrainedIds()];
+}
+
+/**
+ * The folder of a trained cross-encoder `ref` names (installed under $SIFT_HOME/models/trained), or
+ * undefined when `ref` is no trained model's id. A model sift's presets train that is not there yet is
+ * E_MODEL_NOT_TRAINED, with the command that trains it.
+ */
+function trainedRanker(ref: string): string | undefined {
+  const folder = installedTrainedModel(ref);
+  if (folder) return folder;
+  const trainable = TRAINABLE_MODELS[ref];
+  if (trainable) {
+    throw new SiftError(
+      'E_MODEL_NOT_TRAINED',
+      `the ranker "${ref}" is trained by sift itself and is not trained here yet: run \`sift train --preset ${trainable.preset}\``,
+      { field: 'rerank' },
+    );
+  }
+  return undefined;
 }
 
 /** Whether `ref` is a folder holding a Hugging Face cross-encoder (config.json + model.safetensors). */
@@ -43,6 +72,7 @@ function isCrossEncoderFolder(ref: string): boolean {
  */
 export function resolveRanker(ref: string): string {
   if (isCrossEncoderFolder(ref)) return ref;
+  if (trainedRanker(ref)) return ref;
   const { spec, dtype } = rankerSpec(ref);
   return dtype === 'int8' ? `${spec.id}:int8` : spec.id;
 }
@@ -54,6 +84,18 @@ export function resolveRanker(ref: string): string {
 export async function openRanker(id: string, options: OpenRankerOptions = {}): Promise<Ranker> {
   if (isCrossEncoderFolder(id)) {
     return loadCrossEncoder(id, { id, ...(options.threads ? { threads: options.threads } : {}) });
+  }
+  const trained = trainedRanker(id);
+  if (trained) {
+    // Serve at the length the model was trained at (its card's settings), not BERT's 512 positions.
+    const card = await readTrainedModel(id);
+    const settings = card?.['settings'] as { maxLength?: unknown } | undefined;
+    const maxLength = typeof settings?.maxLength === 'number' ? settings.maxLength : undefined;
+    return loadCrossEncoder(trained, {
+      id,
+      ...(maxLength ? { maxLength } : {}),
+      ...(options.threads ? { threads: options.threads } : {}),
+    });
   }
   return openDecoderRanker(id, options);
 }

@@ -1,23 +1,15 @@
-// Training examples from a BEIR collection's human qrels, until the judge's labels arrive: every judged
-// (query, document) pair with its grade, plus a few random unjudged documents per query as grade-0
-// negatives. Queries are split into train and dev by a fixed hash of the query id, so the split never
-// depends on file order or on a seed: sha256(id)'s first byte < 0.8 · 256 → train, else dev.
+// Training examples from a BEIR collection's human qrels (golden labels): every judged (query, document)
+// pair with its grade, plus a few random unjudged documents per query as grade-0 negatives. Only the
+// collection's training queries are used (src/ingest/query-split.ts: its test queries are what learned
+// models are evaluated on), divided into train and dev by `devSplit`.
 
-import { createHash } from 'node:crypto';
-import { loadBeirCollection, readBeirCorpus } from '../ingest/index.js';
+import { loadBeirCollection, querySplit, readBeirCorpus } from '../ingest/index.js';
+import { type DevSplit, devSplit } from './dev-split.js';
 import type { TrainingExample } from './examples.js';
 import { Rng } from './rng.js';
 
-export type QuerySplit = 'train' | 'dev';
-
-/** The split of a query id: the first byte of sha256(id) below 205 (≈ 0.8 · 256) is train. */
-export function querySplit(queryId: string): QuerySplit {
-  const first = createHash('sha256').update(queryId).digest()[0]!;
-  return first < Math.round(0.8 * 256) ? 'train' : 'dev';
-}
-
 export interface BeirExampleOptions {
-  split: QuerySplit;
+  split: DevSplit;
   /** Random unjudged documents added per query as grade 0. Default 2. */
   negativesPerQuery?: number;
   /** Seed of the negative sampling. Default 13. */
@@ -40,7 +32,7 @@ export async function beirExamples(folder: string, options: BeirExampleOptions):
   const examples: TrainingExample[] = [];
   for (const query of collection.queries) {
     const judgments = collection.qrels.get(query.id);
-    if (!judgments || querySplit(query.id) !== options.split) continue;
+    if (!judgments || querySplit(query.id) !== 'train' || devSplit(query.id) !== options.split) continue;
     const add = (docId: string, grade: number) => {
       const doc = docs.get(docId);
       if (!doc) return;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isSiftError } from '../errors.js';
 import { epochBatches } from './batches.js';
-import { querySplit } from './beir-examples.js';
+import { devSplit } from './dev-split.js';
 import { readTrainingJsonl } from './examples.js';
 import { learningRate } from './schedule.js';
 
@@ -92,12 +92,12 @@ describe('readTrainingJsonl', () => {
   });
 });
 
-describe('querySplit', () => {
-  it('splits by a fixed hash of the id, about 80/20', () => {
+describe('devSplit', () => {
+  it('splits by a fixed hash of the key, about 80/20', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => String(i));
-    const train = ids.filter((id) => querySplit(id) === 'train').length;
+    const train = ids.filter((id) => devSplit(id) === 'train').length;
     assert.ok(train > 750 && train < 850, `${train} of 1000 in train`);
-    assert.equal(querySplit('1'), querySplit('1'));
+    assert.equal(devSplit('1'), devSplit('1'));
   });
 });
 

@@ -3,7 +3,7 @@
 
 export { AdamW, type AdamWOptions } from './adamw.js';
 export { type EncodedPair, epochBatches, tokenBatch } from './batches.js';
-export { type BeirExampleOptions, beirExamples, type QuerySplit, querySplit } from './beir-examples.js';
+export { type BeirExampleOptions, beirExamples } from './beir-examples.js';
 export { BertEncoder, CrossEncoderModel, type ModelOptions } from './bert-model.js';
 export { latestCheckpoint, type TrainerState } from './checkpoint.js';
 export { clipGradNorm } from './clip.js';
@@ -13,6 +13,7 @@ export {
   type TrainResult,
   trainCrossEncoder,
 } from './cross-encoder-trainer.js';
+export { type DevSplit, devSplit } from './dev-split.js';
 export type { TokenBatch } from './embeddings.js';
 export { readTrainingJsonl, type TrainingExample } from './examples.js';
 export { gemmBackend } from './gemm.js';
@@ -27,5 +28,7 @@ export {
   multiTeacherKl,
 } from './losses.js';
 export { Parameter } from './parameter.js';
+export { type CrossEncoderPreset, committedLabelSets, preset, presetNames } from './presets.js';
 export { Rng } from './rng.js';
 export { type Decay, learningRate, type ScheduleOptions } from './schedule.js';
+export { type TrainPresetOptions, type TrainPresetResult, trainPreset } from './train-preset.js';

@@ -1,0 +1,109 @@
+// Question: does a ranker sift distilled from its judge's labels beat the first stage it reranks, on
+// queries whose labels it never saw?
+//
+// For each collection (cranfield, dbpedia-entity-subset, and the demo job collection) and on its *test*
+// queries only (the fixed hash split, src/ingest/query-split.ts; the committed label sets hold training
+// queries only), it runs BM25, dense and hybrid (the default first stage, depth 1,000), then reranks
+// hybrid's top 100 with each trained ranker. Reported per collection: NDCG@10 and Recall@100 (trec_eval
+// conventions, human qrels), each ranker's difference from hybrid with the paired randomisation test
+// of per-query NDCG@10, and the ranker's items/s in the same run. Each ranker's model card (data and
+// settings) goes into the JSON.
+//
+//   npm run build && bin/sift train --preset default && node dist/bench/distill.js [--rankers a,b]
+// Results: bench/results/distill.json.
+
+import { join } from 'node:path';
+import { ensureDemoCollection } from '../src/demo/index.js';
+import {
+  type CollectionEvalOutcome,
+  evaluateCollection,
+  perQueryScores,
+  randomisationTest,
+} from '../src/eval/index.js';
+import { readTrainedModel } from '../src/models/index.js';
+import { sharedDir, siftPaths } from '../src/util/paths.js';
+import { machineInfo, printTable, stringArg, writeResult } from './lib/report.js';
+
+const RERANK_DEPTH = 100;
+
+interface Row {
+  collection: string;
+  run: string;
+  queries: number;
+  'ndcg@10': number;
+  'recall@100': number;
+  'Δ ndcg@10 vs hybrid': number | string;
+  p: number | string;
+  'items/s': number | string;
+}
+
+async function main(): Promise<void> {
+  const rankers = stringArg('--rankers', 'sift-ce-minilm-l6').split(',').filter(Boolean);
+  const shared = sharedDir();
+  // The job collection the label sets were made on (scripts/make-label-sets.sh).
+  const demo = await ensureDemoCollection({ root: siftPaths().collections, seed: 2026, docs: 5000 });
+  const folders = [
+    join(shared, 'data', 'cranfield'),
+    join(shared, 'data', 'dbpedia-entity-subset'),
+    demo.folder,
+  ];
+  const indexesRoot = siftPaths().indexes;
+  const rows: Row[] = [];
+  const cards: Record<string, unknown> = {};
+  for (const ranker of rankers) cards[ranker] = (await readTrainedModel(ranker)) ?? null;
+
+  for (const folder of folders) {
+    const evaluate = (mode: 'bm25' | 'dense' | 'hybrid', rerank?: string) =>
+      evaluateCollection(folder, {
+        mode,
+        indexesRoot,
+        split: 'test',
+        quiet: true,
+        ...(rerank ? { rerank, rerankDepth: RERANK_DEPTH } : {}),
+      });
+    const row = (name: string, outcome: CollectionEvalOutcome, base?: CollectionEvalOutcome): Row => {
+      const { metrics, queries } = outcome.result;
+      const { rankSeconds, rankedItems } = outcome.timings;
+      let delta: number | string = '';
+      let p: number | string = '';
+      if (base) {
+        const test = randomisationTest(
+          perQueryScores(outcome.result, 'ndcg@10'),
+          perQueryScores(base.result, 'ndcg@10'),
+        );
+        delta = test.meanDifference;
+        p = test.pValue;
+      }
+      return {
+        collection: outcome.collection.name,
+        run: name,
+        queries,
+        'ndcg@10': metrics['ndcg@10']!,
+        'recall@100': metrics['recall@100']!,
+        'Δ ndcg@10 vs hybrid': delta,
+        p,
+        'items/s': rankSeconds && rankedItems ? rankedItems / rankSeconds : '',
+      };
+    };
+    rows.push(row('bm25', await evaluate('bm25')));
+    rows.push(row('dense', await evaluate('dense')));
+    const hybrid = await evaluate('hybrid');
+    rows.push(row('hybrid', hybrid));
+    for (const ranker of rankers) {
+      const reranked = await evaluate('hybrid', ranker);
+      rows.push(row(`hybrid → ${ranker}@${RERANK_DEPTH}`, reranked, hybrid));
+      console.error(`${reranked.collection.name}: ${ranker} done`);
+    }
+  }
+  printTable(rows as unknown as Record<string, string | number>[]);
+  const file = writeResult('distill', {
+    machine: machineInfo(),
+    split: 'test',
+    rerankDepth: RERANK_DEPTH,
+    rows,
+    cards,
+  });
+  console.log(`wrote ${file}`);
+}
+
+await main();

@@ -1,0 +1,117 @@
+// Training presets: named recipes that `sift train --preset <name>` runs. A preset fixes the base model,
+// the data and every setting, each chosen on principle for any corpus (never tuned to a shown
+// collection), so that the model it makes means the same thing wherever it is trained.
+//
+// 'default' trains sift's general-purpose cross-encoder, `sift-ce-minilm-l6`, from the judge label sets
+// committed with sift (assets/labels: several collections and two policies, training queries only):
+// - base: all-minilm-l6-v2's encoder (the only BERT weights obtainable here; no pretrained cross-encoder
+//   is), with a new one-logit head, as sentence-transformers' CrossEncoder starts one;
+// - loss: binary cross-entropy on the calibrated normalised grade, a soft target in [0, 1] (LinkedIn's
+//   soft-target distillation; SYSTEM.md §3), so the judge's uncertainty reaches the student;
+// - settings: the BERT fine-tuning recipe (Devlin et al. 2019; sentence-transformers' cross-encoder
+//   defaults): AdamW at 2e-5, 10% linear warm-up then linear decay, weight decay 0.01, gradient norm 1,
+//   batches of 16, BERT's own dropout 0.1 (the label sets are small);
+// - length: 256 tokens per pair, what the ranker serves (long documents are cut on the document side);
+// - stopping: at most 4 epochs, nDCG@10 on the dev queries (a fixed 20% hash of the training queries)
+//   after each epoch, the best checkpoint kept, stopping after 2 epochs without improvement.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SiftError } from '../errors.js';
+import type { Decay } from './schedule.js';
+
+export interface CrossEncoderPreset {
+  name: string;
+  /** The trained model's registry id. */
+  id: string;
+  description: string;
+  /** Registry id of the model to start from. */
+  base: string;
+  settings: {
+    loss: 'bce';
+    epochs: number;
+    batchSize: number;
+    learningRate: number;
+    warmupRatio: number;
+    decay: Decay;
+    weightDecay: number;
+    maxGradNorm: number;
+    maxLength: number;
+    dropout: number;
+    seed: number;
+    /** Dev evaluations (one per epoch) without improvement before stopping. */
+    patience: number;
+  };
+}
+
+const PRESETS: readonly CrossEncoderPreset[] = [
+  {
+    name: 'default',
+    id: 'sift-ce-minilm-l6',
+    description: "sift's general-purpose cross-encoder, distilled from the committed judge label sets",
+    base: 'all-minilm-l6-v2',
+    settings: {
+      loss: 'bce',
+      epochs: 4,
+      batchSize: 16,
+      learningRate: 2e-5,
+      warmupRatio: 0.1,
+      decay: 'linear',
+      weightDecay: 0.01,
+      maxGradNorm: 1,
+      maxLength: 256,
+      dropout: 0.1,
+      seed: 42,
+      patience: 2,
+    },
+  },
+];
+
+export function presetNames(): string[] {
+  return PRESETS.map((p) => p.name);
+}
+
+export function preset(name: string): CrossEncoderPreset {
+  const found = PRESETS.find((p) => p.name === name);
+  if (!found) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      `unknown preset "${name}" (available: ${presetNames().join(', ')})`,
+      {
+        field: 'preset',
+      },
+    );
+  }
+  return found;
+}
+
+/** The committed label sets' folder (assets/labels beside dist/ in the package). */
+export function labelSetsDir(): string {
+  return fileURLToPath(new URL('../../../assets/labels/', import.meta.url));
+}
+
+/** The committed label set files named by assets/labels/manifest.json, in its order. */
+export function committedLabelSets(): { name: string; file: string }[] {
+  const dir = labelSetsDir();
+  const manifestFile = `${dir}manifest.json`;
+  let manifest: { sets?: Record<string, { file?: unknown }> };
+  try {
+    manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as typeof manifest;
+  } catch (error) {
+    throw new SiftError('E_TRAIN_DATA', `cannot read the label sets' manifest: ${String(error)}`, {
+      file: manifestFile,
+    });
+  }
+  const sets = Object.entries(manifest.sets ?? {});
+  if (sets.length === 0)
+    throw new SiftError('E_TRAIN_DATA', 'the manifest lists no label sets', { file: manifestFile });
+  return sets.map(([name, set]) => {
+    if (typeof set.file !== 'string' || set.file.includes('/')) {
+      throw new SiftError('E_TRAIN_DATA', `set "${name}" has no file name`, {
+        file: manifestFile,
+        field: 'file',
+      });
+    }
+    return { name, file: `${dir}${set.file}` };
+  });
+}

@@ -1,0 +1,124 @@
+// Runs a training preset end to end: reads the label sets, holds back the dev queries, pulls the base
+// model, trains (resumable: the run lives in $SIFT_HOME/train/<id>/<key of recipe and data>, and the
+// same command continues it after a kill), and installs the best checkpoint as a trained model with a card saying how it was made.
+
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { SiftError } from '../errors.js';
+import {
+  checkTrainedModelId,
+  ensureModel,
+  installTrainedModel,
+  MODEL_CARD,
+  type TrainedModelCard,
+} from '../models/index.js';
+import { sha256File } from '../util/file-hash.js';
+import { siftPaths } from '../util/paths.js';
+import { type TrainResult, trainCrossEncoder } from './cross-encoder-trainer.js';
+import { devSplit } from './dev-split.js';
+import { readTrainingJsonl, type TrainingExample } from './examples.js';
+import { committedLabelSets, preset as presetNamed } from './presets.js';
+
+export interface TrainPresetOptions {
+  preset: string;
+  /** The trained model's id (default: the preset's). */
+  id?: string;
+  /** Label files (training JSONL, .gz allowed); default the committed label sets. */
+  labels?: readonly string[];
+  /** Overrides for quick runs and experiments (recorded in the card). */
+  epochs?: number;
+  maxSteps?: number;
+  home?: string;
+  quiet?: boolean;
+}
+
+export interface TrainPresetResult {
+  id: string;
+  folder: string;
+  card: TrainedModelCard;
+  train: TrainResult;
+}
+
+export async function trainPreset(options: TrainPresetOptions): Promise<TrainPresetResult> {
+  const recipe = presetNamed(options.preset);
+  const id = checkTrainedModelId(options.id ?? recipe.id);
+  const home = options.home ?? siftPaths().home;
+  const sources = options.labels?.length
+    ? options.labels.map((file) => ({ name: file, file }))
+    : committedLabelSets();
+
+  const data: { name: string; file: string; sha256: string; examples: number; queries: number }[] = [];
+  const all: TrainingExample[] = [];
+  for (const source of sources) {
+    const examples = await readTrainingJsonl(source.file);
+    // Query ids are only unique within a collection: key them by their set.
+    for (const example of examples)
+      all.push({ ...example, queryId: `${source.name}\u0000${example.queryId}` });
+    data.push({
+      name: source.name,
+      file: source.file,
+      sha256: await sha256File(source.file),
+      examples: examples.length,
+      queries: new Set(examples.map((e) => e.queryId)).size,
+    });
+  }
+  const train = all.filter((e) => devSplit(e.queryId) === 'train');
+  const dev = all.filter((e) => devSplit(e.queryId) === 'dev');
+  if (train.length === 0) {
+    throw new SiftError('E_TRAIN_DATA', 'every labelled query fell on the dev side: label more queries', {
+      file: sources[0]!.file,
+    });
+  }
+
+  const base = await ensureModel(recipe.base, { home, quiet: options.quiet ?? false });
+  const settings = {
+    ...recipe.settings,
+    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+  };
+  const stepsPerEpoch = Math.ceil(train.length / settings.batchSize);
+  // One run folder per recipe and data: the same command resumes it, new label sets start a new one.
+  const runKey = createHash('sha256')
+    .update(
+      JSON.stringify({
+        base: recipe.base,
+        settings,
+        maxSteps: options.maxSteps,
+        data: data.map((d) => d.sha256),
+      }),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  const runDir = join(home, 'train', id, runKey);
+  const result = await trainCrossEncoder({
+    modelDir: base,
+    outDir: runDir,
+    train,
+    ...(dev.length > 0 ? { dev } : {}),
+    ...settings,
+    evalEvery: stepsPerEpoch,
+    ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+    quiet: options.quiet ?? false,
+  });
+
+  const card: TrainedModelCard = {
+    version: 1,
+    id,
+    kind: 'cross-encoder',
+    preset: recipe.name,
+    base: recipe.base,
+    createdAt: new Date().toISOString(),
+    description: recipe.description,
+    data: data.map(({ file, ...rest }) => ({ ...rest, file: file.split('/').pop() })),
+    examples: { train: train.length, dev: dev.length },
+    settings: { ...settings, ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) },
+    steps: result.steps,
+    stoppedEarly: result.stoppedEarly,
+    checkpoint: result.bestCheckpoint.split('/').pop(),
+    ...(result.bestDevNdcg10 !== undefined ? { bestDevNdcg10: result.bestDevNdcg10 } : {}),
+    dev: result.dev,
+    run: runDir,
+    card: MODEL_CARD,
+  };
+  const folder = await installTrainedModel(result.bestCheckpoint, card, home);
+  return { id, folder, card, train: result };
+}

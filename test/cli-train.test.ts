@@ -1,0 +1,117 @@
+// The training contract, end to end through the CLI: `sift train --preset default` makes registry id
+// sift-ce-minilm-l6 from the committed label sets, and `sift eval --collection DIR --mode hybrid
+// --rerank sift-ce-minilm-l6 --json F` uses it. A few steps only (the full preset takes minutes on two
+// cores; bench/distill.ts runs it and measures the model): what is checked here is the form, the
+// model card, resuming, and the clear error before the model exists.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { committedLabelSets } from '../src/train/index.js';
+import { sha256File } from '../src/util/file-hash.js';
+import { siftPaths } from '../src/util/paths.js';
+import { modelSkip } from './lib/model-skip.js';
+
+const run = promisify(execFile);
+const SIFT = resolve('bin/sift');
+const CRANFIELD = join(resolve(process.env.SIFT_SHARED ?? '../shared'), 'data', 'cranfield');
+const BASE = 'all-minilm-l6-v2';
+
+test('sift train --preset default → sift-ce-minilm-l6, used by sift eval --rerank', {
+  timeout: 20 * 60_000,
+}, async (t) => {
+  const skip = modelSkip(BASE);
+  if (skip) return t.skip(skip);
+  // A fresh SIFT_HOME that borrows the pulled base model, so nothing trained here reaches the real one.
+  const home = await mkdtemp(join(tmpdir(), 'sift-home-'));
+  await mkdir(join(home, 'models'));
+  await symlink(join(siftPaths().models, BASE), join(home, 'models', BASE));
+  const env = { ...process.env, SIFT_HOME: home };
+  const options = { env, maxBuffer: 1 << 24 };
+
+  await assert.rejects(
+    run(
+      SIFT,
+      ['eval', '--collection', CRANFIELD, '--mode', 'bm25', '--rerank', 'sift-ce-minilm-l6', '--quiet'],
+      options,
+    ),
+    (error: { stderr: string }) =>
+      /not trained here yet: run `sift train --preset default`/.test(error.stderr),
+  );
+
+  const cardFile = join(home, 'card.json');
+  const trained = await run(
+    SIFT,
+    ['train', '--preset', 'default', '--max-steps', '2', '--json', cardFile, '--quiet'],
+    options,
+  );
+  assert.match(trained.stdout, /sift-ce-minilm-l6: trained 2 steps on \d+ examples \(\d+ dev\)/);
+  const card = JSON.parse(await readFile(cardFile, 'utf8')) as {
+    id: string;
+    base: string;
+    data: { name: string; sha256: string; examples: number }[];
+    examples: { train: number; dev: number };
+    steps: number;
+  };
+  assert.equal(card.id, 'sift-ce-minilm-l6');
+  assert.equal(card.base, BASE);
+  assert.equal(card.steps, 2);
+  const sets = committedLabelSets();
+  assert.deepEqual(
+    card.data.map((d) => d.name),
+    sets.map((s) => s.name),
+  );
+  for (const [i, set] of sets.entries()) assert.equal(card.data[i]!.sha256, await sha256File(set.file));
+  assert.equal(
+    card.examples.train + card.examples.dev,
+    card.data.reduce((sum, d) => sum + d.examples, 0),
+  );
+  const folder = join(home, 'models', 'trained', 'sift-ce-minilm-l6');
+  const files = await readdir(folder);
+  for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'sift-model.json'])
+    assert.ok(files.includes(file), `${file} in ${files.join(', ')}`);
+  assert.ok(!files.includes('optimizer.safetensors'), 'optimizer state is not part of the model');
+  const weights = await sha256File(join(folder, 'model.safetensors'));
+
+  // The same command again continues the same run (already complete): same weights, nothing retrained.
+  const again = await run(SIFT, ['train', '--preset', 'default', '--max-steps', '2', '--quiet'], options);
+  assert.match(again.stdout, /resumed/);
+  assert.equal(await sha256File(join(folder, 'model.safetensors')), weights);
+
+  const report = join(home, 'eval.json');
+  const evaluated = await run(
+    SIFT,
+    [
+      'eval',
+      '--collection',
+      CRANFIELD,
+      '--mode',
+      'hybrid',
+      '--rerank',
+      'sift-ce-minilm-l6',
+      '--split',
+      'test',
+      '--max-queries',
+      '2',
+      '--rerank-depth',
+      '20',
+      '--json',
+      report,
+      '--quiet',
+    ],
+    options,
+  );
+  assert.match(evaluated.stdout, /hybrid → sift-ce-minilm-l6@20/);
+  const metrics = JSON.parse(await readFile(report, 'utf8')) as {
+    queries: number;
+    metrics: Record<string, number>;
+  };
+  assert.equal(metrics.queries, 2);
+  assert.ok(Number.isFinite(metrics.metrics['ndcg@10']));
+  assert.ok(existsSync(join(home, 'train', 'sift-ce-minilm-l6')), 'the run folder stays for resuming');
+});
