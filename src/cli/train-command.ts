@@ -8,7 +8,8 @@
 // continues it after a kill (new label sets start a new run).
 
 import type { Command } from 'commander';
-import { presetNames, trainPreset } from '../train/index.js';
+import { SiftError } from '../errors.js';
+import { presetNames, type TrainLoss, trainPreset } from '../train/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parsePositiveInt } from './options.js';
 
@@ -17,6 +18,7 @@ interface TrainOptions {
   id?: string;
   labels: string[];
   epochs?: number;
+  loss?: string;
   maxSteps?: number;
   json?: string;
   quiet: boolean;
@@ -37,6 +39,7 @@ export function registerTrainCommand(program: Command): void {
       [] as string[],
     )
     .option('--epochs <n>', "override the preset's epochs", parsePositiveInt)
+    .option('--loss <loss>', "override the preset's loss: bce|kl|listwise")
     .option('--max-steps <n>', 'stop after this many optimizer steps (quick runs)', parsePositiveInt)
     .option('--json <file>', 'write the model card (data, settings, steps, dev nDCG@10) to this file')
     .option('--quiet', 'no progress bar', false)
@@ -55,6 +58,7 @@ Examples:
         ...(opts.id ? { id: opts.id } : {}),
         labels: opts.labels,
         ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+        ...(opts.loss !== undefined ? { loss: parseLoss(opts.loss) } : {}),
         ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
         quiet: opts.quiet,
       });
@@ -71,4 +75,11 @@ Examples:
         console.log(`wrote ${opts.json}`);
       }
     });
+}
+
+function parseLoss(loss: string): TrainLoss {
+  if (loss === 'bce' || loss === 'kl' || loss === 'listwise') return loss;
+  throw new SiftError('E_BAD_ARGUMENT', `--loss must be bce, kl or listwise, not "${loss}"`, {
+    field: 'loss',
+  });
 }

@@ -4,6 +4,7 @@
 // padding) while their order stays random.
 
 import type { TokenBatch } from './embeddings.js';
+import type { CandidateGroup } from './losses.js';
 import { Rng } from './rng.js';
 
 /** A tokenized pair: "[CLS] query [SEP] document [SEP]" ids and segment ids. */
@@ -30,6 +31,50 @@ export function epochBatches(
     for (let b = 0; b < part.length; b += batchSize) batches.push(part.slice(b, b + batchSize));
   }
   return rng.shuffle(batches);
+}
+
+/**
+ * Batches of whole queries for listwise losses: example indices grouped by query key, the queries
+ * shuffled per epoch (a function of seed and epoch, so a resumed run sees the same batches), then packed
+ * in that order while a batch stays within `batchSize` examples (a query larger than that is a batch of
+ * its own). A query's examples are consecutive in its batch.
+ */
+export function queryBatches(
+  queryKeys: readonly string[],
+  batchSize: number,
+  seed: number,
+  epoch: number,
+): number[][] {
+  const byQuery = new Map<string, number[]>();
+  queryKeys.forEach((key, i) => {
+    let rows = byQuery.get(key);
+    if (!rows) byQuery.set(key, (rows = []));
+    rows.push(i);
+  });
+  const rng = new Rng((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
+  const queries = rng.shuffle([...byQuery.values()]);
+  const batches: number[][] = [];
+  let current: number[] = [];
+  for (const rows of queries) {
+    if (current.length > 0 && current.length + rows.length > batchSize) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(...rows);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** The runs of consecutive rows with the same query key, as candidate groups over those rows. */
+export function queryGroups(rows: readonly number[], keyOf: (row: number) => string): CandidateGroup[] {
+  const groups: CandidateGroup[] = [];
+  rows.forEach((row, i) => {
+    const last = groups[groups.length - 1];
+    if (last && keyOf(rows[i - 1]!) === keyOf(row)) last.count++;
+    else groups.push({ start: i, count: 1 });
+  });
+  return groups;
 }
 
 /** Right-pads the rows' pairs to the longest of them. */

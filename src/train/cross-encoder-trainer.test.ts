@@ -101,6 +101,27 @@ describe('trainCrossEncoder (tiny BERT, Cranfield pairs)', { skip }, () => {
     });
   });
 
+  it('trains listwise over whole queries: the loss falls on the training queries and dev is scored', async () => {
+    const result = await trainCrossEncoder({
+      modelDir,
+      outDir: join(work, 'listwise'),
+      train,
+      dev,
+      ...small,
+      loss: 'listwise',
+      epochs: 6,
+      evalEvery: 0,
+    });
+    assert.ok(result.losses.every(Number.isFinite));
+    const perEpoch = result.steps / 6;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const first = mean(result.losses.slice(0, perEpoch));
+    const last = mean(result.losses.slice(-perEpoch));
+    assert.ok(last < first, `listwise loss ${first.toFixed(4)} → ${last.toFixed(4)}`);
+    assert.equal(result.dev.length, 1);
+    assert.ok(Number.isFinite(result.dev[0]!.loss));
+  });
+
   it('accumulates gradients: two half batches give the gradient of the whole batch; steps count whole groups', async () => {
     const { config } = await readBertConfig(modelDir);
     const weights = bertWeights(await readSafetensors(join(modelDir, 'model.safetensors')), config);

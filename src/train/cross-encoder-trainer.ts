@@ -18,7 +18,7 @@ import { readSafetensors } from '../models/safetensors.js';
 import { loadTokenizer } from '../models/tokenizer.js';
 import { ProgressBar } from '../util/progress.js';
 import { AdamW } from './adamw.js';
-import { type EncodedPair, epochBatches, tokenBatch } from './batches.js';
+import { type EncodedPair, epochBatches, queryBatches, queryGroups, tokenBatch } from './batches.js';
 import { CrossEncoderModel } from './bert-model.js';
 import {
   type CheckpointIo,
@@ -34,7 +34,7 @@ import {
 import { clipGradNorm } from './clip.js';
 import { evaluateDev } from './evaluate.js';
 import type { TrainingExample } from './examples.js';
-import { bceWithLogits, klDivergence, type LossResult } from './losses.js';
+import { bceWithLogits, klDivergence, type LossResult, listwiseSoftmaxCe } from './losses.js';
 import { Rng } from './rng.js';
 import { type Decay, learningRate } from './schedule.js';
 
@@ -45,6 +45,14 @@ import { type Decay, learningRate } from './schedule.js';
  */
 export type PointwiseLoss = 'bce' | 'kl';
 
+/**
+ * 'listwise': softmax cross-entropy over each query's candidates, the target distribution being the
+ * candidates' grade_normalized over their sum (one logit). Batches hold whole queries. It learns only
+ * the order within a query, never a query's or a collection's level, which pointwise losses on small
+ * label sets spend most of their capacity on.
+ */
+export type TrainLoss = PointwiseLoss | 'listwise';
+
 export interface CrossEncoderTrainOptions {
   /** The model to start from: a BERT folder (config.json, model.safetensors, tokenizer.json). */
   modelDir: string;
@@ -52,7 +60,7 @@ export interface CrossEncoderTrainOptions {
   outDir: string;
   train: readonly TrainingExample[];
   dev?: readonly TrainingExample[];
-  loss?: PointwiseLoss;
+  loss?: TrainLoss;
   /** Output logits. Default 1 (a relevance score, sentence-transformers CrossEncoder style). */
   labels?: number;
   /** Default 1. */
@@ -200,6 +208,15 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
   const lossOf =
     (examples: readonly TrainingExample[]) =>
     (logits: Float32Array, rows: readonly number[]): LossResult => {
+      if (o.loss === 'listwise') {
+        if (o.labels !== 1)
+          throw new SiftError('E_BAD_ARGUMENT', 'the listwise loss needs labels = 1', { field: 'loss' });
+        return listwiseSoftmaxCe(
+          logits,
+          rows.map((r) => examples[r]!.gradeNormalized),
+          queryGroups(rows, (r) => examples[r]!.queryId),
+        );
+      }
       if (o.loss === 'bce') {
         if (o.labels !== 1)
           throw new SiftError('E_BAD_ARGUMENT', 'the bce loss needs labels = 1', { field: 'loss' });
@@ -220,7 +237,21 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
   const trainLoss = lossOf(options.train);
   const devLoss = options.dev ? lossOf(options.dev) : undefined;
 
-  const batchesPerEpoch = Math.ceil(train.length / o.batchSize);
+  const batchesOf = (epoch: number): number[][] =>
+    o.loss === 'listwise'
+      ? queryBatches(
+          options.train.map((e) => e.queryId),
+          o.batchSize,
+          o.seed,
+          epoch,
+        )
+      : epochBatches(
+          train.map((p) => p.ids.length),
+          o.batchSize,
+          o.seed,
+          epoch,
+        );
+  const batchesPerEpoch = batchesOf(0).length;
   const stepsPerEpoch = Math.ceil(batchesPerEpoch / o.accumulation);
   const totalSteps = Math.min(options.maxSteps ?? Number.POSITIVE_INFINITY, stepsPerEpoch * o.epochs);
   const warmupSteps = Math.round(o.warmupRatio * totalSteps);
@@ -242,7 +273,9 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
   const evaluate = async (): Promise<boolean> => {
     if (!dev || !options.dev || !devLoss) return false;
     training = false;
-    const result = evaluateDev(model, options.dev, dev, (l, r) => devLoss(l, r).loss, o.batchSize);
+    const result = evaluateDev(model, options.dev, dev, (l, r) => devLoss(l, r).loss, o.batchSize, {
+      wholeQueries: o.loss === 'listwise',
+    });
     training = true;
     devHistory.push({ step: state.step, ...result });
     if (!state.best || result.ndcg10 > state.best.metric) {
@@ -266,12 +299,7 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
   progress.tick(state.step * o.batchSize * o.accumulation);
   let lastEvaluated = -1;
   outer: for (; state.epoch < o.epochs && state.step < totalSteps; state.epoch++, state.batchInEpoch = 0) {
-    const batches = epochBatches(
-      train.map((p) => p.ids.length),
-      o.batchSize,
-      o.seed,
-      state.epoch,
-    );
+    const batches = batchesOf(state.epoch);
     while (state.batchInEpoch < batches.length && state.step < totalSteps) {
       const group = batches.slice(state.batchInEpoch, state.batchInEpoch + o.accumulation);
       let stepLoss = 0;

@@ -19,6 +19,10 @@ export function evaluateDev(
   pairs: readonly EncodedPair[],
   lossOf: (logits: Float32Array, rows: readonly number[]) => number,
   batchSize: number,
+  options: {
+    /** The loss needs each query's candidates together (listwise): computed once, over all pairs in query order. */
+    wholeQueries?: boolean;
+  } = {},
 ): DevResult {
   const order = pairs.map((_, i) => i).sort((a, b) => pairs[a]!.ids.length - pairs[b]!.ids.length);
   const scores = new Float32Array(pairs.length);
@@ -31,7 +35,17 @@ export function evaluateDev(
       // One logit: the score; several (grade classes): the expected grade under softmax.
       scores[r] = labels === 1 ? logits[b]! : expectedGrade(logits.subarray(b * labels, (b + 1) * labels));
     });
-    lossSum += lossOf(logits, rows) * rows.length;
+    if (!options.wholeQueries) lossSum += lossOf(logits, rows) * rows.length;
+  }
+  if (options.wholeQueries) {
+    const byQuery = examples
+      .map((_, i) => i)
+      .sort((a, b) => compareKeys(examples[a]!.queryId, examples[b]!.queryId) || a - b);
+    lossSum =
+      lossOf(
+        Float32Array.from(byQuery, (r) => scores[r]!),
+        byQuery,
+      ) * pairs.length;
   }
   const run: Run = new Map();
   const qrels: Qrels = new Map();
@@ -43,6 +57,10 @@ export function evaluateDev(
   });
   const result = evaluateRun(run, qrels, { metrics: ['ndcg@10'] });
   return { ndcg10: result.metrics['ndcg@10'] ?? 0, loss: lossSum / Math.max(1, pairs.length) };
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function expectedGrade(logits: Float32Array): number {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isSiftError } from '../errors.js';
-import { epochBatches } from './batches.js';
+import { epochBatches, queryBatches, queryGroups } from './batches.js';
 import { devSplit } from './dev-split.js';
 import { readTrainingJsonl } from './examples.js';
 import { learningRate } from './schedule.js';
@@ -98,6 +98,48 @@ describe('devSplit', () => {
     const train = ids.filter((id) => devSplit(id) === 'train').length;
     assert.ok(train > 750 && train < 850, `${train} of 1000 in train`);
     assert.equal(devSplit('1'), devSplit('1'));
+  });
+});
+
+describe('queryBatches', () => {
+  const keys = Array.from({ length: 60 }, (_, i) => `q${i % 13}`);
+
+  it('keeps each query whole and consecutive, covers every example once, the same way per seed and epoch', () => {
+    const batches = queryBatches(keys, 10, 1, 0);
+    assert.deepEqual(
+      batches.flat().sort((a, b) => a - b),
+      keys.map((_, i) => i),
+    );
+    for (const batch of batches) {
+      const seen = new Set<string>();
+      batch.forEach((row, i) => {
+        const key = keys[row]!;
+        if (i > 0 && keys[batch[i - 1]!] !== key) assert.ok(!seen.has(key), `${key} split within a batch`);
+        seen.add(key);
+      });
+      assert.ok(batch.length <= 10 || new Set(batch.map((r) => keys[r])).size === 1);
+    }
+    const owners = new Map<string, number>();
+    batches.forEach((batch, b) => {
+      for (const row of batch) {
+        const key = keys[row]!;
+        assert.ok(!owners.has(key) || owners.get(key) === b, `${key} in two batches`);
+        owners.set(key, b);
+      }
+    });
+    assert.deepEqual(queryBatches(keys, 10, 1, 0), batches);
+    assert.notDeepEqual(queryBatches(keys, 10, 1, 1), batches);
+  });
+
+  it('groups consecutive rows of a query', () => {
+    assert.deepEqual(
+      queryGroups([4, 5, 9, 1, 2], (r) => (r < 3 ? 'a' : r < 6 ? 'b' : 'c')),
+      [
+        { start: 0, count: 2 },
+        { start: 2, count: 1 },
+        { start: 3, count: 2 },
+      ],
+    );
   });
 });
 

@@ -10,6 +10,7 @@ export { clipGradNorm } from './clip.js';
 export {
   type CrossEncoderTrainOptions,
   type PointwiseLoss,
+  type TrainLoss,
   type TrainResult,
   trainCrossEncoder,
 } from './cross-encoder-trainer.js';

@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SiftError } from '../errors.js';
+import type { TrainLoss } from './cross-encoder-trainer.js';
 import type { Decay } from './schedule.js';
 
 export interface CrossEncoderPreset {
@@ -28,7 +29,7 @@ export interface CrossEncoderPreset {
   /** Registry id of the model to start from. */
   base: string;
   settings: {
-    loss: 'bce';
+    loss: TrainLoss;
     epochs: number;
     batchSize: number;
     learningRate: number;

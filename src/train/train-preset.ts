@@ -14,7 +14,7 @@ import {
 } from '../models/index.js';
 import { sha256File } from '../util/file-hash.js';
 import { siftPaths } from '../util/paths.js';
-import { type TrainResult, trainCrossEncoder } from './cross-encoder-trainer.js';
+import { type TrainLoss, type TrainResult, trainCrossEncoder } from './cross-encoder-trainer.js';
 import { devSplit } from './dev-split.js';
 import { readTrainingJsonl, type TrainingExample } from './examples.js';
 import { committedLabelSets, preset as presetNamed } from './presets.js';
@@ -27,6 +27,7 @@ export interface TrainPresetOptions {
   labels?: readonly string[];
   /** Overrides for quick runs and experiments (recorded in the card). */
   epochs?: number;
+  loss?: TrainLoss;
   maxSteps?: number;
   home?: string;
   quiet?: boolean;
@@ -74,6 +75,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
   const settings = {
     ...recipe.settings,
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+    ...(options.loss !== undefined ? { loss: options.loss } : {}),
   };
   const stepsPerEpoch = Math.ceil(train.length / settings.batchSize);
   // One run folder per recipe and data: the same command resumes it, new label sets start a new one.
