@@ -47,9 +47,9 @@ export function queryBatches(
 ): number[][] {
   const byQuery = new Map<string, number[]>();
   queryKeys.forEach((key, i) => {
-    let rows = byQuery.get(key);
-    if (!rows) byQuery.set(key, (rows = []));
-    rows.push(i);
+    const rows = byQuery.get(key);
+    if (rows) rows.push(i);
+    else byQuery.set(key, [i]);
   });
   const rng = new Rng((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
   const queries = rng.shuffle([...byQuery.values()]);
