@@ -9,7 +9,7 @@
 
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
-import { presetNames, type TrainLoss, trainPreset } from '../train/index.js';
+import { presetNames, type TrainLoss, type TrainTarget, trainPreset } from '../train/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parsePositiveInt } from './options.js';
 
@@ -19,6 +19,7 @@ interface TrainOptions {
   labels: string[];
   epochs?: number;
   loss?: string;
+  target?: string;
   maxSteps?: number;
   json?: string;
   quiet: boolean;
@@ -40,6 +41,10 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--epochs <n>', "override the preset's epochs", parsePositiveInt)
     .option('--loss <loss>', "override the preset's loss: bce|kl|listwise")
+    .option(
+      '--target <target>',
+      "override the preset's target: grade (calibrated) | p-yes (the judge's p(yes))",
+    )
     .option('--max-steps <n>', 'stop after this many optimizer steps (quick runs)', parsePositiveInt)
     .option('--json <file>', 'write the model card (data, settings, steps, dev nDCG@10) to this file')
     .option('--quiet', 'no progress bar', false)
@@ -59,6 +64,7 @@ Examples:
         labels: opts.labels,
         ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
         ...(opts.loss !== undefined ? { loss: parseLoss(opts.loss) } : {}),
+        ...(opts.target !== undefined ? { target: parseTarget(opts.target) } : {}),
         ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
         quiet: opts.quiet,
       });
@@ -81,5 +87,12 @@ function parseLoss(loss: string): TrainLoss {
   if (loss === 'bce' || loss === 'kl' || loss === 'listwise') return loss;
   throw new SiftError('E_BAD_ARGUMENT', `--loss must be bce, kl or listwise, not "${loss}"`, {
     field: 'loss',
+  });
+}
+
+function parseTarget(target: string): TrainTarget {
+  if (target === 'grade' || target === 'p-yes') return target;
+  throw new SiftError('E_BAD_ARGUMENT', `--target must be grade or p-yes, not "${target}"`, {
+    field: 'target',
   });
 }

@@ -46,6 +46,7 @@ export async function beirExamples(folder: string, options: BeirExampleOptions):
         grade: g,
         gradeNormalized: g / maxGrade,
         softLabel: null,
+        pYes: null,
       });
     };
     for (const [docId, grade] of judgments) add(docId, grade);

@@ -20,6 +20,11 @@ export interface TrainingExample {
   gradeNormalized: number;
   /** The judge's distribution over grades (sums to 1), when it gave one. */
   softLabel: number[] | null;
+  /**
+   * The scoring judge's p(yes) for "relevant under the policy" (scores.pYes in the export), when it gave
+   * one: the paper's soft target (SYSTEM.md §3), uncalibrated, so its order is the judge's own.
+   */
+  pYes: number | null;
 }
 
 /** Reads every example of a training JSONL file. */
@@ -63,6 +68,16 @@ function parseExample(value: unknown, file: string, line: number): TrainingExamp
     if (Math.abs(sum - 1) > 1e-3) bad('soft_label', `must sum to 1 (sums to ${sum})`);
     softLabel = soft as number[];
   }
+  const scores = r['scores'];
+  let pYes: number | null = null;
+  if (scores !== undefined && scores !== null) {
+    if (typeof scores !== 'object' || Array.isArray(scores)) bad('scores', 'must be null or an object');
+    const p = (scores as Record<string, unknown>)['pYes'];
+    if (p !== undefined && p !== null) {
+      if (typeof p !== 'number' || !(p >= 0 && p <= 1)) bad('scores.pYes', 'must be a probability');
+      pYes = p as number;
+    }
+  }
   const query = text('query', true);
   if (query.trim() === '') bad('query', 'is empty');
   return {
@@ -74,5 +89,6 @@ function parseExample(value: unknown, file: string, line: number): TrainingExamp
     grade: grade as number,
     gradeNormalized: normalized as number,
     softLabel,
+    pYes,
   };
 }

@@ -29,7 +29,13 @@ export {
   multiTeacherKl,
 } from './losses.js';
 export { Parameter } from './parameter.js';
-export { type CrossEncoderPreset, committedLabelSets, preset, presetNames } from './presets.js';
+export {
+  type CrossEncoderPreset,
+  committedLabelSets,
+  preset,
+  presetNames,
+  type TrainTarget,
+} from './presets.js';
 export { Rng } from './rng.js';
 export { type Decay, learningRate, type ScheduleOptions } from './schedule.js';
 export { type TrainPresetOptions, type TrainPresetResult, trainPreset } from './train-preset.js';

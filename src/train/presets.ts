@@ -21,6 +21,8 @@ import { SiftError } from '../errors.js';
 import type { TrainLoss } from './cross-encoder-trainer.js';
 import type { Decay } from './schedule.js';
 
+export type TrainTarget = 'grade' | 'p-yes';
+
 export interface CrossEncoderPreset {
   name: string;
   /** The trained model's registry id. */
@@ -28,6 +30,11 @@ export interface CrossEncoderPreset {
   description: string;
   /** Registry id of the model to start from. */
   base: string;
+  /**
+   * What the student learns from each label: 'grade', the calibrated normalised grade; 'p-yes', the
+   * judge's own p(yes) (uncalibrated).
+   */
+  target: TrainTarget;
   settings: {
     loss: TrainLoss;
     epochs: number;
@@ -51,6 +58,7 @@ const PRESETS: readonly CrossEncoderPreset[] = [
     id: 'sift-ce-minilm-l6',
     description: "sift's general-purpose cross-encoder, distilled from the committed judge label sets",
     base: 'all-minilm-l6-v2',
+    target: 'grade',
     settings: {
       loss: 'bce',
       epochs: 4,

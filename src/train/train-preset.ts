@@ -17,7 +17,7 @@ import { siftPaths } from '../util/paths.js';
 import { type TrainLoss, type TrainResult, trainCrossEncoder } from './cross-encoder-trainer.js';
 import { devSplit } from './dev-split.js';
 import { readTrainingJsonl, type TrainingExample } from './examples.js';
-import { committedLabelSets, preset as presetNamed } from './presets.js';
+import { committedLabelSets, preset as presetNamed, type TrainTarget } from './presets.js';
 
 export interface TrainPresetOptions {
   preset: string;
@@ -28,6 +28,7 @@ export interface TrainPresetOptions {
   /** Overrides for quick runs and experiments (recorded in the card). */
   epochs?: number;
   loss?: TrainLoss;
+  target?: TrainTarget;
   maxSteps?: number;
   home?: string;
   quiet?: boolean;
@@ -48,10 +49,11 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     ? options.labels.map((file) => ({ name: file, file }))
     : committedLabelSets();
 
+  const target = options.target ?? recipe.target;
   const data: { name: string; file: string; sha256: string; examples: number; queries: number }[] = [];
   const all: TrainingExample[] = [];
   for (const source of sources) {
-    const examples = await readTrainingJsonl(source.file);
+    const examples = withTarget(await readTrainingJsonl(source.file), target, source.file);
     // Query ids are only unique within a collection: key them by their set.
     for (const example of examples)
       all.push({ ...example, queryId: `${source.name}\u0000${example.queryId}` });
@@ -83,6 +85,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     .update(
       JSON.stringify({
         base: recipe.base,
+        target,
         settings,
         maxSteps: options.maxSteps,
         data: data.map((d) => d.sha256),
@@ -112,6 +115,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     description: recipe.description,
     data: data.map(({ file, ...rest }) => ({ ...rest, file: file.split('/').pop() })),
     examples: { train: train.length, dev: dev.length },
+    target,
     settings: { ...settings, ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) },
     steps: result.steps,
     stoppedEarly: result.stoppedEarly,
@@ -123,4 +127,19 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
   };
   const folder = await installTrainedModel(result.bestCheckpoint, card, home);
   return { id, folder, card, train: result };
+}
+
+/** The examples with the chosen target in gradeNormalized (what the losses read). */
+function withTarget(examples: TrainingExample[], target: TrainTarget, file: string): TrainingExample[] {
+  if (target === 'grade') return examples;
+  return examples.map((example, i) => {
+    if (example.pYes === null) {
+      throw new SiftError(
+        'E_TRAIN_DATA',
+        `example ${i + 1} (query ${example.queryId}, document ${example.docId}) has no scores.pYes; train on --target grade, or label with a scoring judge`,
+        { file, field: 'scores.pYes' },
+      );
+    }
+    return { ...example, gradeNormalized: example.pYes };
+  });
 }
