@@ -2,7 +2,7 @@
 
 import { Command } from 'commander';
 import { isSiftError } from '../errors.js';
-import { SIFT_VERSION } from '../util/version.js';
+import { SIFT_VERSION } from '../util/index.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEvalCommand } from './eval-command.js';
 import { registerIndexCommand } from './index-command.js';

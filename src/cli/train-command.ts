@@ -9,7 +9,7 @@
 
 import type { Command } from 'commander';
 import { presetNames, trainPreset } from '../train/index.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/index.js';
 import { parsePositiveInt } from './options.js';
 
 interface TrainOptions {

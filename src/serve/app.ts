@@ -4,7 +4,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SiftError } from '../errors.js';
-import { SIFT_VERSION } from '../util/version.js';
+import { SIFT_VERSION } from '../util/index.js';
 import type { ServeConfig } from './config.js';
 import type { DepthController } from './depth-controller.js';
 import { readEvaluations } from './evaluation.js';

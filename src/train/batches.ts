@@ -3,8 +3,8 @@
 // length, cuts the window into batches, and shuffles the batches. Batches then hold similar lengths (little
 // padding) while their order stays random.
 
+import { Mulberry32 } from '../util/index.js';
 import type { TokenBatch } from './embeddings.js';
-import { Rng } from './rng.js';
 
 /** A tokenized pair: "[CLS] query [SEP] document [SEP]" ids and segment ids. */
 export interface EncodedPair {
@@ -21,7 +21,7 @@ export function epochBatches(
   seed: number,
   epoch: number,
 ): number[][] {
-  const rng = new Rng((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
+  const rng = new Mulberry32((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
   const order = rng.shuffle(lengths.map((_, i) => i));
   const batches: number[][] = [];
   const window = batchSize * WINDOW_BATCHES;

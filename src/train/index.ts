@@ -29,6 +29,5 @@ export {
 } from './losses.js';
 export { Parameter } from './parameter.js';
 export { type CrossEncoderPreset, committedLabelSets, preset, presetNames } from './presets.js';
-export { Rng } from './rng.js';
 export { type Decay, learningRate, type ScheduleOptions } from './schedule.js';
 export { type TrainPresetOptions, type TrainPresetResult, trainPreset } from './train-preset.js';
