@@ -18,7 +18,6 @@ import { join } from 'node:path';
 import { ensureDemoCollection } from '../src/demo/index.js';
 import {
   type EvalResult,
-  evaluateCollection,
   perQueryScores,
   type RandomisationResult,
   randomisationTest,
@@ -27,6 +26,7 @@ import { embeddingText } from '../src/index/embed.js';
 import type { SiftIndex } from '../src/index/sift-index.js';
 import { openEmbedder } from '../src/models/open-embedder.js';
 import type { RetrievalMode } from '../src/search/index.js';
+import { evaluateCollection } from '../src/search/index.js';
 import { sharedDir, siftPaths } from '../src/util/paths.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 import { sampleCollection } from './lib/sample-collection.js';

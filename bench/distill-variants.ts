@@ -16,18 +16,19 @@
 
 import { join } from 'node:path';
 import { ensureDemoCollection } from '../src/demo/index.js';
-import { evaluateCollection, perQueryScores, randomisationTest } from '../src/eval/index.js';
+import { perQueryScores, randomisationTest } from '../src/eval/index.js';
 import { loadBeirCollection } from '../src/ingest/index.js';
 import { ensureModel, installTrainedModel } from '../src/models/index.js';
+import { evaluateCollection } from '../src/search/index.js';
 import {
   committedLabelSets,
   devSplit,
   preset,
-  Rng,
   readTrainingJsonl,
   type TrainingExample,
   trainCrossEncoder,
 } from '../src/train/index.js';
+import { Mulberry32 } from '../src/util/index.js';
 
 import { sharedDir, siftPaths } from '../src/util/paths.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
@@ -66,7 +67,7 @@ async function labelledPairs(
 /** The first `n` labels in a seeded order of whole queries (so a query's pairs stay together). */
 function firstLabels<T extends TrainingExample>(examples: readonly T[], n: number): T[] {
   const queries = [...new Set(examples.map((e) => e.queryId))];
-  const rng = new Rng(7);
+  const rng = new Mulberry32(7);
   for (let i = queries.length - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1));
     [queries[i], queries[j]] = [queries[j]!, queries[i]!];

@@ -14,13 +14,9 @@
 
 import { join } from 'node:path';
 import { ensureDemoCollection } from '../src/demo/index.js';
-import {
-  type CollectionEvalOutcome,
-  evaluateCollection,
-  perQueryScores,
-  randomisationTest,
-} from '../src/eval/index.js';
+import { perQueryScores, randomisationTest } from '../src/eval/index.js';
 import { readTrainedModel } from '../src/models/index.js';
+import { type CollectionEvalOutcome, evaluateCollection } from '../src/search/index.js';
 import { sharedDir, siftPaths } from '../src/util/paths.js';
 import { machineInfo, printTable, stringArg, writeResult } from './lib/report.js';
 

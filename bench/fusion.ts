@@ -22,7 +22,6 @@ import { join } from 'node:path';
 import { ensureDemoCollection } from '../src/demo/index.js';
 import {
   type EvalResult,
-  evaluateCollection,
   evaluateRun,
   perQueryScores,
   type Run,
@@ -33,8 +32,9 @@ import type { BeirCollection } from '../src/ingest/index.js';
 import { DEFAULT_EMBEDDER } from '../src/models/registry.js';
 import { type FusionMethod, fuse, type RankedList } from '../src/retrieve/fusion.js';
 import type { Hit } from '../src/retrieve/retriever.js';
-import { mulberry32 } from '../src/util/mulberry32.js';
+import { evaluateCollection } from '../src/search/index.js';
 import { sharedDir, siftPaths } from '../src/util/paths.js';
+import { mulberry32 } from '../src/util/random.js';
 import { FUSION_VARIANTS, type ScoredList } from './lib/fusion-variants.js';
 import { machineInfo, printTable, stringArg, writeResult } from './lib/report.js';
 

@@ -17,8 +17,8 @@ import hnswlib from 'hnswlib-node';
 import usearch from 'usearch';
 import { type VectorDtype, VectorStore } from '../src/index/vector-store.js';
 import { ExactKnn } from '../src/retrieve/exact-knn.js';
-import { randomUnitVectors } from '../src/retrieve/knn/random-vectors.js';
 import { nativeKnnStatus } from '../src/runtime/native-knn.js';
+import { randomUnitVectors } from '../test/lib/random-vectors.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
 import { machineInfo, percentile, printTable, writeResult } from './lib/report.js';
 

@@ -23,7 +23,7 @@ import { BertLayer } from '../src/train/bert-layer.js';
 import { gemmBackend } from '../src/train/gemm.js';
 import { LayerNorm } from '../src/train/layer-norm.js';
 import { Linear } from '../src/train/linear.js';
-import { mulberry32 } from '../src/util/mulberry32.js';
+import { mulberry32 } from '../src/util/random.js';
 import { openBlasSgemmGflops } from './lib/blas-limits.js';
 import { percentile, positiveIntArg, printTable, writeResult } from './lib/report.js';
 import { runTorchStep } from './lib/torch-baseline.js';

@@ -31,10 +31,10 @@ import {
   CrossEncoderModel,
   clipGradNorm,
   gemmBackend,
-  Rng,
   type TokenBatch,
 } from '../src/train/index.js';
 import { siftPaths } from '../src/util/paths.js';
+import { Mulberry32 } from '../src/util/random.js';
 import { openBlasSgemmGflops } from './lib/blas-limits.js';
 import { percentile, positiveIntArg, printTable, writeResult } from './lib/report.js';
 import { runTorchStep, type TorchBaseline } from './lib/torch-baseline.js';
@@ -53,10 +53,10 @@ async function main(): Promise<void> {
   const peakBefore = openBlasSgemmGflops();
   const { config } = await readBertConfig(modelDir);
   const weights = bertWeights(await readSafetensors(join(modelDir, 'model.safetensors')), config);
-  const model = CrossEncoderModel.fromWeights(weights, config, { rng: new Rng(1) });
+  const model = CrossEncoderModel.fromWeights(weights, config, { rng: new Mulberry32(1) });
   const params = model.parameters();
   const adam = new AdamW(params, { weightDecay: 0.01 });
-  const rng = new Rng(7);
+  const rng = new Mulberry32(7);
   const tokens = BATCH * SEQ;
   const ids = Int32Array.from({ length: tokens }, (_, i) =>
     i % SEQ === 0 ? 101 : 1000 + Math.floor(rng.next() * 29000),

@@ -16,7 +16,7 @@ import {
   type WeaviateConnection,
 } from '../src/remote/index.js';
 import { compileFilter, type FilterSpec } from '../src/retrieve/index.js';
-import { mulberry32 } from '../src/util/mulberry32.js';
+import { mulberry32 } from '../src/util/random.js';
 import { clusterSuite } from './lib/weaviate-cluster.js';
 
 const COUNT = 600;

@@ -21,7 +21,7 @@ import { createAnalyzer } from '../src/analysis/index.js';
 import { generateJobPostings } from '../src/demo/index.js';
 import { connectWeaviate, type RemoteDoc, WeaviateCollection } from '../src/remote/index.js';
 import type { Hit } from '../src/retrieve/index.js';
-import { mulberry32 } from '../src/util/mulberry32.js';
+import { mulberry32 } from '../src/util/random.js';
 import { WEAVIATE_URL } from './lib/weaviate-cluster.js';
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { evaluateRun, openCollection, type Run, runJudgedQueries } from '../src/eval/index.js';
+import { evaluateRun, type Run } from '../src/eval/index.js';
 import { embedDocuments } from '../src/index/embed.js';
 import { connectWeaviate, WeaviateBm25Retriever, WeaviateDenseRetriever } from '../src/remote/index.js';
 import {
@@ -23,7 +23,7 @@ import {
   type Hit,
   HybridRetriever,
 } from '../src/retrieve/index.js';
-import { importIndex, openRemoteRetriever } from '../src/search/index.js';
+import { importIndex, openCollection, openRemoteRetriever, runJudgedQueries } from '../src/search/index.js';
 import { siftPaths } from '../src/util/paths.js';
 import { clusterSuite } from './lib/weaviate-cluster.js';
 

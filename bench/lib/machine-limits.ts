@@ -8,7 +8,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { attr, GraphBuilder } from '../../src/models/onnx/graph-builder.js';
+import { attr, GraphBuilder } from '../../src/runtime/onnx/graph-builder.js';
 import { createSession, tensor } from '../../src/runtime/ort.js';
 
 export interface MachineLimits {

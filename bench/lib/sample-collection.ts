@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { xoshiro128ss } from '../../src/eval/prng.js';
+import { xoshiro128ss } from '../../src/util/random.js';
 
 export interface SampleOptions {
   docs: number;

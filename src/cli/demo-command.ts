@@ -2,12 +2,11 @@
 
 import type { Command } from 'commander';
 import { ensureDemoCollection } from '../demo/index.js';
-import { evaluateCollection, formatMetricsTable } from '../eval/index.js';
-import { Bm25Retriever } from '../retrieve/bm25.js';
-import type { FilterSpec } from '../retrieve/filters.js';
-import { localOrdinal } from '../retrieve/retriever.js';
-import { makeSnippet } from '../retrieve/snippet.js';
-import { siftPaths } from '../util/paths.js';
+import { formatMetricsTable } from '../eval/index.js';
+import type { FilterSpec } from '../retrieve/index.js';
+import { Bm25Retriever, localOrdinal, makeSnippet } from '../retrieve/index.js';
+import { evaluateCollection } from '../search/index.js';
+import { siftPaths } from '../util/index.js';
 import { parsePositiveInt } from './options.js';
 
 const EXAMPLES: Array<{ query: string; filter?: FilterSpec; note: string }> = [

@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
 import {
   type EvalResult,
-  evaluateCollection,
   evaluateRun,
   formatMetricsTable,
   readQrels,
@@ -18,10 +17,9 @@ import {
   writeTrecRun,
 } from '../eval/index.js';
 import type { QuerySplit } from '../ingest/index.js';
-import type { FieldCombination } from '../retrieve/bm25.js';
-import { BACKENDS, parseBackend, parseMode, RETRIEVAL_MODES } from '../search/index.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { siftPaths } from '../util/paths.js';
+import type { FieldCombination } from '../retrieve/index.js';
+import { BACKENDS, evaluateCollection, parseBackend, parseMode, RETRIEVAL_MODES } from '../search/index.js';
+import { siftPaths, writeFileAtomic } from '../util/index.js';
 import { parseNonNegativeNumber, parsePositiveInt } from './options.js';
 
 export function registerEvalCommand(program: Command): void {

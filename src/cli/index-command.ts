@@ -2,11 +2,9 @@
 
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
-import { buildIndex } from '../index/build.js';
-import { embedDocuments } from '../index/embed.js';
+import { buildIndex, embedDocuments } from '../index/index.js';
 import { createReadStats } from '../ingest/index.js';
-import { openEmbedder } from '../models/open-embedder.js';
-import { DEFAULT_EMBEDDER } from '../models/registry.js';
+import { DEFAULT_EMBEDDER, openEmbedder } from '../models/index.js';
 import { connectWeaviate, type WeaviateConnection } from '../remote/index.js';
 import { BACKENDS, importIndex, parseBackend } from '../search/index.js';
 import { parsePositiveInt } from './options.js';

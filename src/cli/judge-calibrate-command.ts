@@ -24,7 +24,7 @@ import {
   SCORING_TEMPLATE_VERSION,
   saveCalibration,
 } from '../judge/index.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/index.js';
 import { fmt, selectLabelSet, table } from './judge-shared.js';
 
 type FeatureColumns = Map<CalibrationFeature, number[]>;

@@ -11,9 +11,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
-import { openCollection, readQrels } from '../eval/index.js';
+import { readQrels } from '../eval/index.js';
+import type { Query } from '../ingest/index.js';
 import { inSplit, type QuerySplit, readBeirQueries, readLines } from '../ingest/index.js';
-import type { Query } from '../ingest/types.js';
 import {
   auditAgreement,
   type Calibration,
@@ -35,11 +35,10 @@ import {
   samplePairs,
   systemRuns,
 } from '../judge/index.js';
-import { DEFAULT_EMBEDDER } from '../models/registry.js';
-import type { Retriever } from '../retrieve/retriever.js';
-import { openRetriever } from '../search/index.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { siftPaths } from '../util/paths.js';
+import { DEFAULT_EMBEDDER } from '../models/index.js';
+import type { Retriever } from '../retrieve/index.js';
+import { openCollection, openRetriever } from '../search/index.js';
+import { siftPaths, writeFileAtomic } from '../util/index.js';
 import { registerCalibrateCommand } from './judge-calibrate-command.js';
 import { confusionTable, fmt, type SelectOptions, selectLabelSet, table } from './judge-shared.js';
 import { parseNonNegativeNumber, parsePositiveInt } from './options.js';

@@ -2,6 +2,7 @@
 
 import { Command } from 'commander';
 import { isSiftError } from '../errors.js';
+import { SIFT_VERSION } from '../util/index.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEvalCommand } from './eval-command.js';
 import { registerIndexCommand } from './index-command.js';
@@ -14,7 +15,7 @@ import { registerTrainCommand } from './train-command.js';
 export function createProgram(): Command {
   const program = new Command('sift')
     .description('semantic search that learns what "relevant" means from an LLM judge')
-    .version('0.1.0')
+    .version(SIFT_VERSION)
     .showHelpAfterError()
     .addHelpText(
       'after',

@@ -5,15 +5,20 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
 import {
+  formatBytes,
   installedTrainedIds,
   installedTrainedModel,
+  isModelPresent,
+  modelBytes,
+  modelDir,
+  modelSpec,
+  modelSpecs,
+  pullModel,
   TRAINABLE_MODELS,
   trainedModelDir,
+  verifyModelDir,
 } from '../models/index.js';
-import { isModelPresent, modelDir, verifyModelDir } from '../models/model-files.js';
-import { formatBytes, pullModel } from '../models/pull.js';
-import { modelBytes, modelSpec, modelSpecs } from '../models/registry.js';
-import { siftPaths } from '../util/paths.js';
+import { siftPaths } from '../util/index.js';
 
 export function registerModelsCommand(program: Command): void {
   const models = program

@@ -2,9 +2,13 @@
 
 import type { Command } from 'commander';
 import { openRanker } from '../rank/index.js';
-import { checkFilterFields, metadataFields, parseFilterArgs } from '../retrieve/filters.js';
-import { localOrdinal } from '../retrieve/retriever.js';
-import { makeSnippet } from '../retrieve/snippet.js';
+import {
+  checkFilterFields,
+  localOrdinal,
+  makeSnippet,
+  metadataFields,
+  parseFilterArgs,
+} from '../retrieve/index.js';
 import { openRetriever, parseMode, RETRIEVAL_MODES, rankedSearch } from '../search/index.js';
 import { parsePositiveInt } from './options.js';
 import { openIndexArgument } from './sources.js';

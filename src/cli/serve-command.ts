@@ -1,6 +1,7 @@
 // `sift serve`: the HTTP service and its web page, over an index or (by default) the synthetic job corpus.
 
 import type { Command } from 'commander';
+import { ensureDemoCollection } from '../demo/index.js';
 import { resolveServeConfig, SERVE_OPTIONS, startServer } from '../serve/index.js';
 
 export function registerServeCommand(program: Command): void {
@@ -27,7 +28,7 @@ Write routes (POST /v1/documents, DELETE /v1/documents/:id) need the key in SIFT
       flags: opts,
       ...(typeof opts.config === 'string' ? { configFile: opts.config } : {}),
     });
-    const server = await startServer(config);
+    const server = await startServer(config, { demoCollection: ensureDemoCollection });
     console.log(`sift serve: ${server.indexName} at ${server.url}  (Ctrl-C stops)`);
     const started = Date.now();
     void server.ready.then((ready) => {

@@ -4,10 +4,9 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { SiftError } from '../errors.js';
-import { countLines, type DocumentSource } from '../index/build.js';
-import { SiftIndex } from '../index/sift-index.js';
+import { countLines, type DocumentSource, SiftIndex } from '../index/index.js';
 import { readBeirCorpus, readDocuments } from '../ingest/index.js';
-import { siftPaths } from '../util/paths.js';
+import { siftPaths } from '../util/index.js';
 
 export interface ResolvedCollection {
   name: string;

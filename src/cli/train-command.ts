@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
 import { presetNames, type TrainLoss, type TrainTarget, trainPreset } from '../train/index.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/index.js';
 import { parsePositiveInt } from './options.js';
 
 interface TrainOptions {

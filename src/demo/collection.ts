@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isSiftError, SiftError } from '../errors.js';
-import type { Doc, Qrels, Query } from '../ingest/types.js';
+import type { Doc, Qrels, Query } from '../ingest/index.js';
+import { checkSeed } from '../util/index.js';
 import { gradeTable } from './grading.js';
 import {
   checkCount,
@@ -22,7 +23,6 @@ import {
 import { withLines } from './line-writer.js';
 import type { JobFacts } from './posting-facts.js';
 import { generateJobQueries } from './queries.js';
-import { checkSeed } from './random.js';
 import { wordCount } from './text.js';
 
 export const collectionFiles = {

@@ -23,7 +23,7 @@
 // job with nothing wrong; 1 = the job with several things wrong, or a neighbouring job with one thing wrong.
 
 import { SiftError } from '../errors.js';
-import type { MetadataValue } from '../ingest/types.js';
+import type { MetadataValue } from '../ingest/index.js';
 import { areRelatedFamilies } from './families.js';
 import type { EmploymentType, Seniority, Workplace } from './types.js';
 

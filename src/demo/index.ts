@@ -40,7 +40,6 @@ export {
 export { cities, placeName, remoteCity, remoteZones } from './locations.js';
 export { generateJobQueries, type JobQueryOptions, type JobQuerySet } from './queries.js';
 export { type JobQueryKind, jobQueryKinds } from './query-drafts.js';
-export { checkSeed, createRandom, deriveSeed, type Random } from './random.js';
 export {
   type Company,
   type EmploymentType,

@@ -1,10 +1,10 @@
 // The seeded job-postings generator: posting i of seed s is always the same Doc, whatever the count.
 
 import { SiftError } from '../errors.js';
-import type { Doc, MetadataValue } from '../ingest/types.js';
+import type { Doc, MetadataValue } from '../ingest/index.js';
+import { checkSeed, createRandom, deriveSeed } from '../util/index.js';
 import { drawJobFacts, type JobFacts } from './posting-facts.js';
 import { renderPostingText } from './posting-text.js';
-import { checkSeed, createRandom, deriveSeed } from './random.js';
 
 export interface JobPostingOptions {
   seed: number;

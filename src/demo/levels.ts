@@ -1,6 +1,6 @@
 // Seniority levels: how common each is, how it moves pay and experience, and how it shapes a job title.
 
-import type { Random } from './random.js';
+import type { Random } from '../util/index.js';
 import type { EmploymentType, JobFamily, Seniority } from './types.js';
 
 export interface LevelProfile {

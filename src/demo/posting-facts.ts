@@ -3,11 +3,11 @@
 // Facts come first and text second from the same stream, so a caller that needs only the facts (query
 // generation over 100,000 postings) can draw them without rendering a single sentence.
 
+import type { Random } from '../util/index.js';
 import { companies, companiesInSectors } from './companies.js';
 import { jobFamilies } from './families.js';
 import { composeTitle, drawEmploymentType, levelProfiles } from './levels.js';
 import { cities, cityWeights, remoteZones, remoteZoneWeights } from './locations.js';
-import type { Random } from './random.js';
 import {
   type Company,
   type EmploymentType,

@@ -3,9 +3,9 @@
 // Every sentence is written for this project. Variety matters more than polish: many small pools,
 // each picked from at random, keep 100,000 postings from reading like one template.
 
+import type { Random } from '../util/index.js';
 import { countryName, placeName, remoteCity } from './locations.js';
 import type { JobFacts } from './posting-facts.js';
-import type { Random } from './random.js';
 import { capitalize, formatCount, formatUsd, formatUsdShort, joinList, withArticle } from './text.js';
 import type { Sector } from './types.js';
 

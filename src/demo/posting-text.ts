@@ -4,6 +4,7 @@
 // the section pools until the budget is spent. The must-haves (role, every listed skill, workplace and
 // pay) put what the metadata says into the text too, so a reader of the text alone can find the posting.
 
+import type { Random } from '../util/index.js';
 import type { JobFacts } from './posting-facts.js';
 import {
   aboutPhrases,
@@ -25,7 +26,6 @@ import {
   skillsPhrase,
   workplacePhrase,
 } from './posting-phrases.js';
-import type { Random } from './random.js';
 import { capitalize, joinList, sentenceWords } from './text.js';
 
 type SectionName =

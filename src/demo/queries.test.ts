@@ -2,13 +2,13 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Doc, MetadataValue } from '../ingest/types.js';
+import type { Doc, MetadataValue } from '../ingest/index.js';
+import { createRandom } from '../util/index.js';
 import { familyById, jobFamilies } from './families.js';
 import type { JobIntent } from './grading.js';
 import { generateJobPostingSkeletons, generateJobPostings } from './job-postings.js';
 import { generateJobQueries } from './queries.js';
 import { jobQueryKinds } from './query-drafts.js';
-import { createRandom } from './random.js';
 import { wordTokens } from './text.js';
 
 const postings = generateJobPostings({ seed: 99, count: 3000 });

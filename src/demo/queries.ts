@@ -7,7 +7,8 @@
 // engineer" → "Mechanical Engineer"), and a couple of random ones.
 
 import { SiftError } from '../errors.js';
-import type { Doc, Qrels, Query } from '../ingest/types.js';
+import type { Doc, Qrels, Query } from '../ingest/index.js';
+import { checkSeed, createRandom, deriveSeed, type Random } from '../util/index.js';
 import { familyById, relatedFamilies } from './families.js';
 import { gradeJob, type JobIntent, type JobView, jobViewFromMetadata } from './grading.js';
 import { checkCount } from './job-postings.js';
@@ -19,7 +20,6 @@ import {
   type QueryAnchor,
   type QueryDraft,
 } from './query-drafts.js';
-import { checkSeed, createRandom, deriveSeed, type Random } from './random.js';
 import { wordTokens } from './text.js';
 import {
   type EmploymentType,

@@ -3,9 +3,9 @@
 // Every stated constraint is read off the anchor, so the anchor itself always satisfies the intent and
 // every query has at least one grade-3 posting.
 
+import type { Random } from '../util/index.js';
 import type { JobIntent } from './grading.js';
 import { countryName, remoteCity } from './locations.js';
-import type { Random } from './random.js';
 import { formatUsd, formatUsdShort, joinList, withArticle } from './text.js';
 import type { EmploymentType, JobFamily, Seniority, Workplace } from './types.js';
 

@@ -2,11 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createRandom } from '../util/index.js';
 import { companies } from './companies.js';
 import { areRelatedFamilies, familyById, jobFamilies, relatedFamilies } from './families.js';
 import { composeTitle, levelProfiles } from './levels.js';
 import { cities, countryName, placeName, remoteZones } from './locations.js';
-import { createRandom } from './random.js';
 import { article, formatUsd, joinList, sentenceWords, wordCount, wordTokens } from './text.js';
 import { seniorities } from './types.js';
 

@@ -1,12 +1,6 @@
-// The evaluation harness's public face: run and qrels files, metrics, significance tests and reports.
+// The evaluation harness's public face: run and qrels files, metrics, significance tests and reports
+// (running a configuration over a collection is composition, in search/).
 
-export {
-  type CollectionEvalOptions,
-  type CollectionEvalOutcome,
-  evaluateCollection,
-  openCollection,
-  runJudgedQueries,
-} from './collection-eval.js';
 export {
   DEFAULT_METRICS,
   type EvalOptions,

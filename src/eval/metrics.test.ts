@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSiftError } from '../errors.js';
-import type { Qrels } from '../ingest/types.js';
+import type { Qrels } from '../ingest/index.js';
 import { evaluateQuery, evaluateRun, parseMetricSpec, parseMetricSpecs } from './metrics.js';
 import { compareCodePoints, rankDocs, type ScoredDoc } from './ranking.js';
 import type { Run } from './run.js';

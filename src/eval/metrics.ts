@@ -12,7 +12,7 @@
 //   absent from the qrels are ignored, as in trec_eval.
 
 import { SiftError } from '../errors.js';
-import type { Qrels } from '../ingest/types.js';
+import type { Qrels } from '../ingest/index.js';
 import { rankDocs, type ScoredDoc } from './ranking.js';
 import type { Run } from './run.js';
 

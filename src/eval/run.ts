@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SiftError } from '../errors.js';
+import type { Qrels } from '../ingest/index.js';
 import { readLines } from '../ingest/index.js';
-import type { Qrels } from '../ingest/types.js';
 import { rankDocs, type ScoredDoc } from './ranking.js';
 
 /** queryId → that query's retrieved documents, best first (trec_eval order, see ranking.ts). */

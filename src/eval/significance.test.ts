@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSiftError } from '../errors.js';
+import { xoshiro128ss } from '../util/index.js';
 import type { EvalResult } from './metrics.js';
-import { xoshiro128ss } from './prng.js';
 import { pairedTTest, perQueryScores, randomisationTest } from './significance.js';
 
 const close = (actual: number, expected: number, tolerance: number): void => {

@@ -6,8 +6,8 @@
 // point of comparison and agrees closely with it on typical query counts.
 
 import { SiftError } from '../errors.js';
+import { xoshiro128ss } from '../util/index.js';
 import type { EvalResult } from './metrics.js';
-import { xoshiro128ss } from './prng.js';
 import { studentTTwoSided } from './student-t.js';
 
 /** queryId → one system's score for that query on one metric. */

@@ -7,9 +7,8 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
-import type { Doc, ReadOptions } from '../ingest/types.js';
-import { sha256File } from '../util/file-hash.js';
-import { ProgressBar } from '../util/progress.js';
+import type { Doc, ReadOptions } from '../ingest/index.js';
+import { ProgressBar, sha256File } from '../util/index.js';
 import { SiftIndex } from './sift-index.js';
 
 export interface BuildIndexOptions {

@@ -8,7 +8,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { SiftError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/index.js';
 
 const MAGIC = Buffer.from('SIFTIDX\0', 'latin1');
 const ALIGN = 8;

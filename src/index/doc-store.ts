@@ -5,7 +5,7 @@
 // commit compacts the store, so components can skip them with one bitmap test.
 
 import { SiftError } from '../errors.js';
-import type { Doc, MetadataValue } from '../ingest/types.js';
+import type { Doc, MetadataValue } from '../ingest/index.js';
 import { bytesOf, type OpenedContainer, type Sections } from './container.js';
 
 interface StoredText {

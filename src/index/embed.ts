@@ -2,8 +2,8 @@
 // interrupted job continues at the first document without a vector), checkpointed by commits.
 
 import { SiftError } from '../errors.js';
-import type { Encoder } from '../models/types.js';
-import { ProgressBar } from '../util/progress.js';
+import type { Encoder } from '../models/index.js';
+import { ProgressBar } from '../util/index.js';
 import type { SiftIndex } from './sift-index.js';
 import { VectorStore } from './vector-store.js';
 

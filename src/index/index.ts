@@ -3,6 +3,7 @@ export {
   type BuildIndexOptions,
   type BuildResult,
   buildIndex,
+  countLines,
   type DocumentSource,
 } from './build.js';
 export { DocStore } from './doc-store.js';
@@ -15,4 +16,10 @@ export {
   type IndexInfo,
   SiftIndex,
 } from './sift-index.js';
-export { type VectorDtype, VectorStore, type VectorStoreOptions } from './vector-store.js';
+export {
+  codeIndex,
+  type VectorBlock,
+  type VectorDtype,
+  VectorStore,
+  type VectorStoreOptions,
+} from './vector-store.js';

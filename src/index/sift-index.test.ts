@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isSiftError } from '../errors.js';
-import type { Doc } from '../ingest/types.js';
-import { Bm25Retriever } from '../retrieve/bm25.js';
+import type { Doc } from '../ingest/index.js';
+import { Bm25Retriever } from '../retrieve/index.js';
 import { SiftIndex } from './sift-index.js';
 
 async function cranfieldDocs(count: number): Promise<Doc[]> {

@@ -3,13 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { randomUnitVectors } from '../../test/lib/random-vectors.js';
 import { isSiftError } from '../errors.js';
-import { randomUnitVectors } from '../retrieve/knn/random-vectors.js';
 import { readContainer, writeContainer } from './container.js';
 import {
   codeIndex,
-  floatToHalf,
-  halfToFloat,
   VECTOR_FORMAT,
   VECTOR_FORMAT_VERSION,
   type VectorDtype,
@@ -87,22 +85,6 @@ test('normalize makes every row unit length', () => {
     [0.6, 0.8],
   );
   assert.equal(store.meta().normalized, true);
-});
-
-test('half precision: exact values survive, others round to nearest even', () => {
-  for (const v of [0, 1, -2, 0.5, 65504, 2 ** -24, -(2 ** -14), 0.333251953125]) {
-    assert.equal(halfToFloat(floatToHalf(v)), v);
-  }
-  assert.equal(halfToFloat(floatToHalf(1 + 2 ** -11)), 1); // tie → even mantissa
-  assert.equal(halfToFloat(floatToHalf(1 + 3 * 2 ** -11)), 1 + 2 ** -9);
-  assert.equal(halfToFloat(floatToHalf(70000)), Number.POSITIVE_INFINITY);
-  assert.equal(halfToFloat(floatToHalf(2 ** -26)), 0);
-  let worst = 0;
-  for (const v of randomUnitVectors(100, 64, 3)) {
-    if (Math.abs(v) >= 2 ** -14)
-      worst = Math.max(worst, Math.abs(halfToFloat(floatToHalf(v)) - v) / Math.abs(v));
-  }
-  assert.ok(worst <= 2 ** -11, `relative error ${worst}`);
 });
 
 test('int8 codes approximate the rows (per-vector and per-dimension scales)', () => {

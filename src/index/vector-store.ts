@@ -31,6 +31,7 @@
 // in a shared index container or in a file of their own (`save` / `open`, format "sift-vectors").
 
 import { SiftError } from '../errors.js';
+import { floatToHalf, HALF_TABLE, halfToFloat } from '../util/index.js';
 import { bytesOf, type OpenedContainer, readContainer, type Sections, writeContainer } from './container.js';
 
 export const VECTOR_FORMAT = 'sift-vectors';
@@ -673,57 +674,4 @@ function uint16View(bytes: Uint8Array): Uint16Array {
   if (bytes.byteOffset % 2 === 0)
     return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
   return new Uint16Array(new Uint8Array(bytes).buffer);
-}
-
-// --- IEEE 754 half precision -----------------------------------------------------------------------
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** Rounds a number to the nearest half-precision value (ties to even) and returns its 16 bits. */
-export function floatToHalf(value: number): number {
-  f32[0] = value;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0); // Inf / NaN
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00; // overflow → Inf
-  if (e <= 0) {
-    if (e < -10) return sign; // underflow → ±0
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    const midpoint = 1 << (shift - 1);
-    return sign | (half + (rest > midpoint || (rest === midpoint && (half & 1) === 1) ? 1 : 0));
-  }
-  const half = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  // A carry out of the mantissa correctly bumps the exponent (up to Inf).
-  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1) === 1) ? 1 : 0));
-}
-
-/** Every half-precision value as a number, indexed by its 16 bits. */
-export const HALF_TABLE: Float32Array = (() => {
-  const table = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >>> 10) & 0x1f;
-    const mant = h & 0x3ff;
-    table[h] =
-      exp === 0
-        ? sign * mant * 2 ** -24
-        : exp === 0x1f
-          ? mant === 0
-            ? sign * Number.POSITIVE_INFINITY
-            : Number.NaN
-          : sign * (1 + mant / 1024) * 2 ** (exp - 15);
-  }
-  return table;
-})();
-
-export function halfToFloat(bits: number): number {
-  return HALF_TABLE[bits & 0xffff]!;
 }

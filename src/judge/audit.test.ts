@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isSiftError } from '../errors.js';
 import type { Run } from '../eval/index.js';
-import type { Qrels } from '../ingest/types.js';
+import type { Qrels } from '../ingest/index.js';
 import { auditAgreement, compareSystemOrdering, parseGradeMap } from './audit.js';
 
 const qrels: Qrels = new Map([

@@ -11,7 +11,7 @@
 
 import { SiftError } from '../errors.js';
 import { evaluateRun, type Run } from '../eval/index.js';
-import type { Qrels } from '../ingest/types.js';
+import type { Qrels } from '../ingest/index.js';
 import { type ConfusionMatrix, cohensKappa, confusionMatrix, kendallTauB, spearman } from './agreement.js';
 
 export interface JudgeLabel {

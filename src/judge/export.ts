@@ -4,7 +4,7 @@
 // calibration in force, `grade` and `grade_normalized` are the calibrated ones (the normalised target is
 // then the calibrated relevance itself) and the judge's own answer stays in `raw_grade`, with `scores`.
 
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/index.js';
 import { type Calibration, gradeOnScale } from './calibration.js';
 import { calibratedRelevance } from './calibration-store.js';
 import type { LabelSet, StoredLabel } from './label-store.js';

@@ -14,7 +14,7 @@
 // `calibrated` is the logistic combination of every feature, cross-validated the same way.
 
 import type { Run } from '../eval/index.js';
-import type { Qrels } from '../ingest/types.js';
+import type { Qrels } from '../ingest/index.js';
 import { cohensKappa, confusionMatrix, spearman } from './agreement.js';
 import { compareSystemOrdering } from './audit.js';
 import {

@@ -85,9 +85,13 @@ export {
   promptHash,
 } from './prompt.js';
 export {
+  queryPart,
+  questionLead,
   SCORING_FORMS,
   SCORING_TEMPLATE_VERSION,
   type ScoringForm,
+  scoringDocumentPart,
+  scoringSystemTurn,
 } from './scoring-prompts.js';
 export { AUDIT_SYSTEMS, DEFAULT_AUDIT_SYSTEMS, systemRuns } from './system-runs.js';
 export type {

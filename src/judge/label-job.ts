@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { isSiftError } from '../errors.js';
-import { ProgressBar } from '../util/progress.js';
+import { ProgressBar } from '../util/index.js';
 import type { LabelStore, PairToJudge } from './label-store.js';
 import type { Policy } from './policy.js';
 import { type Judge, JudgeFailure } from './types.js';

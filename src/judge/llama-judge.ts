@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
 import { ensureModel, modelSpec } from '../models/index.js';
-import { LlamaScorer } from '../runtime/llama.js';
+import { LlamaScorer } from '../runtime/index.js';
 import { createScoringJudge, type ScoringJudgeOptions } from './scoring-judge.js';
 import type { Judge } from './types.js';
 

@@ -9,7 +9,7 @@
 // prompt is kept as a KV cache and only the rest is prefilled.
 
 import { SiftError } from '../errors.js';
-import { type DecoderModel, type KvCache, truncateCache } from '../models/decoder/decoder-model.js';
+import { type DecoderModel, type KvCache, truncateCache } from '../models/index.js';
 import type {
   ChatBackend,
   ChatMessage,

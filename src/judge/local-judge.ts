@@ -2,7 +2,7 @@
 // instruct model (SmolLM2-135M-Instruct by default), whose answer is constrained to the grade schema and
 // whose grade-token probabilities are kept as the soft label. No server, no network.
 
-import { openDecoder } from '../models/open-decoder.js';
+import { openDecoder } from '../models/index.js';
 import { type ChatJudgeOptions, createChatJudge } from './chat-judge.js';
 import { LocalChatBackend } from './local-chat-backend.js';
 import type { Policy } from './policy.js';

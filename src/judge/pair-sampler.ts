@@ -4,11 +4,10 @@
 // hits alike, which is what rankers trained on its labels need (SYSTEM.md §2: hard negatives).
 
 import { createHash } from 'node:crypto';
-import type { SiftIndex } from '../index/sift-index.js';
-import type { Query } from '../ingest/types.js';
-import type { Retriever } from '../retrieve/retriever.js';
-import { mulberry32 } from '../util/mulberry32.js';
-import { ProgressBar } from '../util/progress.js';
+import type { SiftIndex } from '../index/index.js';
+import type { Query } from '../ingest/index.js';
+import type { Retriever } from '../retrieve/index.js';
+import { mulberry32, ProgressBar } from '../util/index.js';
 import type { NewPair, StoredDocument } from './label-store.js';
 
 export interface SampleOptions {

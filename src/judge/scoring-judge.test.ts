@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { modelSkip } from '../../test/lib/model-skip.js';
-import { LlamaScorer } from '../runtime/llama.js';
-import { siftPaths } from '../util/paths.js';
+import { LlamaScorer } from '../runtime/index.js';
+import { siftPaths } from '../util/index.js';
 import { loadPolicy } from './policy.js';
 import { createScoringJudge } from './scoring-judge.js';
 

@@ -5,7 +5,7 @@
 // distribution; every form's raw score is kept in `scores` for calibration (calibration.ts).
 
 import { SiftError } from '../errors.js';
-import type { LlamaScorer, TokenDistribution } from '../runtime/llama.js';
+import type { LlamaScorer, TokenDistribution } from '../runtime/index.js';
 import type { Policy } from './policy.js';
 import {
   queryLikelihoodLead,

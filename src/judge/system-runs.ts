@@ -2,9 +2,9 @@
 // check. BM25 variants need no model, so the check is cheap; dense and hybrid are there when asked for.
 
 import { SiftError } from '../errors.js';
-import { openCollection, type Run } from '../eval/index.js';
-import type { Bm25Params } from '../retrieve/bm25.js';
-import { openRetriever, type RetrievalMode } from '../search/index.js';
+import type { Run } from '../eval/index.js';
+import type { Bm25Params } from '../retrieve/index.js';
+import { openCollection, openRetriever, type RetrievalMode } from '../search/index.js';
 
 interface SystemSpec {
   mode: RetrievalMode;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isSiftError } from '../errors.js';
-import { sharedDir, siftPaths } from '../util/paths.js';
+import { sharedDir, siftPaths } from '../util/index.js';
 import { type Embedder, loadEmbedder } from './embedder.js';
 import { encodeSafetensors } from './safetensors.js';
 

@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SiftError } from '../errors.js';
-import { createSession, type OrtTensor, type Session, tensor } from '../runtime/ort.js';
+import { createSession, type OrtTensor, type Session, tensor } from '../runtime/index.js';
 import { positionCapacity, readBertConfig } from './bert/config.js';
 import type { BertGraphOptions } from './bert/graph.js';
 import { openBertGraph } from './bert/open-graph.js';

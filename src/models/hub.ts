@@ -10,18 +10,11 @@ import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SiftError } from '../errors.js';
-import { isConcatMember, type ModelFile } from './registry.js';
+import { type HubSource, isConcatMember, type ModelFile } from './registry.js';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 
 /** Where a model lives on the hub. */
-export interface HubSource {
-  /** e.g. "sentence-transformers/all-MiniLM-L6-v2" */
-  repo: string;
-  /** A branch, tag or commit; the pinned sha256 of every file is what makes the download exact. */
-  revision: string;
-}
-
 export interface HubDownloadOptions {
   /** Hub base URL (default: HF_ENDPOINT, else https://huggingface.co). */
   endpoint?: string;

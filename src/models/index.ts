@@ -1,5 +1,8 @@
 // Models: the one public face of src/models (registry, pulling, tokenizers, embedders).
 
+export { type BertConfig, parseBertConfig, positionCapacity, readBertConfig } from './bert/config.js';
+export { openBertGraph } from './bert/open-graph.js';
+export { type BertWeights, bertWeights, type WeightSource } from './bert/weights.js';
 export {
   type DecoderDtype,
   type DecoderModel,
@@ -7,14 +10,24 @@ export {
   loadDecoder,
   type PrefillRequest,
   type PrefillResult,
+  truncateCache,
 } from './decoder/decoder-model.js';
 export { type Embedder, type EmbedderDtype, type EmbedderOptions, loadEmbedder } from './embedder.js';
-export { modelDir, verifyModelDir } from './model-files.js';
+export { isModelPresent, modelDir, verifyModelDir } from './model-files.js';
 export { type OpenDecoderOptions, openDecoder } from './open-decoder.js';
 export { type OpenEmbedderOptions, openEmbedder, parseEmbedderRef } from './open-embedder.js';
-export { ensureModel, pullModel } from './pull.js';
-export { DEFAULT_EMBEDDER, type EmbedderSpec, type ModelSpec, modelIds, modelSpec } from './registry.js';
-export { loadTokenizer } from './tokenizer.js';
+export { ensureModel, formatBytes, pullModel } from './pull.js';
+export {
+  DEFAULT_EMBEDDER,
+  type EmbedderSpec,
+  type ModelSpec,
+  modelBytes,
+  modelIds,
+  modelSpec,
+  modelSpecs,
+} from './registry.js';
+export { encodeSafetensors, parseSafetensors, readSafetensors } from './safetensors.js';
+export { loadTokenizer, type TextTokenizer } from './tokenizer.js';
 export {
   checkTrainedModelId,
   installedTrainedIds,

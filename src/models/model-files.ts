@@ -1,9 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { sha256File } from '../util/file-hash.js';
-import { siftPaths } from '../util/paths.js';
+import { sha256File, siftPaths, writeFileAtomic } from '../util/index.js';
 import type { ModelSpec } from './registry.js';
 
 export const VERIFIED_MARKER = '.verified.json';

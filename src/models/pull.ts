@@ -28,7 +28,7 @@ import { pipeline } from 'node:stream/promises';
 import { createInflateRaw } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import { SiftError } from '../errors.js';
-import { siftPaths } from '../util/paths.js';
+import { siftPaths } from '../util/index.js';
 import { downloadFromHub, hubEndpoint } from './hub.js';
 import { hashMismatch, isModelPresent, modelDir, sha256File, verifyModelDir } from './model-files.js';
 import {

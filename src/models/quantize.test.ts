@@ -2,9 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSession, tensor } from '../runtime/ort.js';
-import { mulberry32 as random } from '../util/mulberry32.js';
-import { GraphBuilder } from './onnx/graph-builder.js';
+import { createSession, GraphBuilder, tensor } from '../runtime/index.js';
+import { mulberry32 as random } from '../util/index.js';
 import { dequantize, preferredWeightType, quantizedMatMul, quantizePerChannel } from './quantize.js';
 
 const M = 6;

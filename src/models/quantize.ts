@@ -7,7 +7,7 @@
 // y = (x_q − x_zp) · q · x_s · s_j ≈ x · W. ONNX Runtime runs the integer product in its MLAS kernels.
 
 import { readFileSync } from 'node:fs';
-import { attr, type GraphBuilder } from './onnx/graph-builder.js';
+import { attr, type GraphBuilder } from '../runtime/index.js';
 
 export type QuantizeMode = 'int8';
 

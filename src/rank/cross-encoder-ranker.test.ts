@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isSiftError } from '../errors.js';
-import { encodeSafetensors } from '../models/safetensors.js';
-import { sharedDir } from '../util/paths.js';
+import { encodeSafetensors } from '../models/index.js';
+import { sharedDir } from '../util/index.js';
 import { type CrossEncoderRanker, loadCrossEncoder } from './cross-encoder-ranker.js';
 
 interface Reference {

@@ -8,10 +8,14 @@
 
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
-import { positionCapacity, readBertConfig } from '../models/bert/config.js';
-import { openBertGraph } from '../models/bert/open-graph.js';
-import { loadTokenizer, type TextTokenizer } from '../models/tokenizer.js';
-import { type Session, tensor } from '../runtime/ort.js';
+import {
+  loadTokenizer,
+  openBertGraph,
+  positionCapacity,
+  readBertConfig,
+  type TextTokenizer,
+} from '../models/index.js';
+import { type Session, tensor } from '../runtime/index.js';
 import { ScoreCache } from './score-cache.js';
 import type { RankCandidate, Ranker } from './types.js';
 

@@ -8,7 +8,7 @@
 // (the baseline the benchmark compares against); both feed the model the same token sequences.
 
 import { SiftError } from '../errors.js';
-import type { DecoderModel } from '../models/decoder/decoder-model.js';
+import type { DecoderModel } from '../models/index.js';
 import type { PromptTemplate } from './prompt-template.js';
 import { renderPrefix, titleTextSeparator } from './prompt-template.js';
 import { ScoreCache } from './score-cache.js';

@@ -1,7 +1,7 @@
 // Opens a ranker by reference ("default", "<id>", "<id>:int8"): pulls its model when missing, loads it,
 // and reads its prompt template.
 
-import { openDecoder } from '../models/open-decoder.js';
+import { openDecoder } from '../models/index.js';
 import { DecoderRanker, type DecoderRankerOptions } from './decoder-ranker.js';
 import { readPromptTemplate } from './prompt-template.js';
 import { QueryLikelihoodRanker, readQueryLikelihoodTemplate } from './query-likelihood-ranker.js';

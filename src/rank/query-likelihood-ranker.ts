@@ -7,7 +7,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { SiftError } from '../errors.js';
-import type { DecoderModel } from '../models/decoder/decoder-model.js';
+import type { DecoderModel } from '../models/index.js';
 import { ScoreCache } from './score-cache.js';
 import type { RankCandidate, Ranker } from './types.js';
 

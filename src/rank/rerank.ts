@@ -4,7 +4,7 @@
 // in its own order, so metrics at any depth (Recall@100 of a 1,000-deep run) stay defined. Every hit
 // keeps both stages' scores, for the API's per-stage view.
 
-import type { Hit } from '../retrieve/retriever.js';
+import type { Hit } from '../retrieve/index.js';
 import type { RankCandidate, Ranker } from './types.js';
 
 export interface RerankOptions {

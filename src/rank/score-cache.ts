@@ -4,7 +4,7 @@
 // Eviction is least-recently-used (the shared LruCache); hits and misses are counted for reporting.
 
 import { createHash } from 'node:crypto';
-import { LruCache } from '../util/lru-cache.js';
+import { LruCache } from '../util/index.js';
 
 export class ScoreCache {
   private readonly entries: LruCache<string, number>;

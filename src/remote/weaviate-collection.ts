@@ -10,10 +10,9 @@
 import { type Collection, type ConsistencyLevel, type FilterValue, generateUuid5 } from 'weaviate-client';
 import type { AnalyzerConfig } from '../analysis/index.js';
 import { SiftError } from '../errors.js';
-import type { MetadataValue } from '../ingest/types.js';
-import type { FilterSpec } from '../retrieve/filters.js';
-import type { Hit } from '../retrieve/retriever.js';
-import { ProgressBar } from '../util/progress.js';
+import type { MetadataValue } from '../ingest/index.js';
+import type { FilterSpec, Hit } from '../retrieve/index.js';
+import { ProgressBar } from '../util/index.js';
 import type { WeaviateConnection } from './weaviate-connection.js';
 import { type ByProperty, type CompiledRemoteFilter, compileRemoteFilter } from './weaviate-filter.js';
 import {

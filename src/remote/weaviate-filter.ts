@@ -3,7 +3,7 @@
 // "contains", ranges need a single number, and a missing field fails every condition.
 
 import { Filters, type FilterValue } from 'weaviate-client';
-import { compileFilter, type FilterScalar, type FilterSpec } from '../retrieve/filters.js';
+import { compileFilter, type FilterScalar, type FilterSpec } from '../retrieve/index.js';
 import { type MetadataFieldMapping, metadataKey } from './weaviate-schema.js';
 
 /** A compiled filter: none given, one that no document can pass, or a Weaviate filter. */

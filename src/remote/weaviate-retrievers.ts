@@ -3,9 +3,8 @@
 // BM25 does; Weaviate holds the documents, vectors, shards and replicas, and scores them.
 
 import type { Analyzer } from '../analysis/index.js';
-import type { Encoder } from '../models/types.js';
-import type { Bm25Params } from '../retrieve/bm25.js';
-import type { Hit, Retriever, SearchRequest } from '../retrieve/retriever.js';
+import type { Encoder } from '../models/index.js';
+import type { Bm25Params, Hit, Retriever, SearchRequest } from '../retrieve/index.js';
 import type { WeaviateCollection } from './weaviate-collection.js';
 import { TERM_PROPERTY } from './weaviate-schema.js';
 

@@ -5,7 +5,7 @@
 import type { WeaviateClient } from 'weaviate-client';
 import type { AnalyzerConfig } from '../analysis/index.js';
 import { SiftError } from '../errors.js';
-import type { MetadataValue } from '../ingest/types.js';
+import type { MetadataValue } from '../ingest/index.js';
 
 /** Weaviate's REST class definition, as the client's createFromSchema takes it. */
 type WeaviateClass = Parameters<WeaviateClient['collections']['createFromSchema']>[0];

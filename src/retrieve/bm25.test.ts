@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createAnalyzer } from '../analysis/index.js';
 import { isSiftError } from '../errors.js';
-import { SiftIndex } from '../index/sift-index.js';
+import { SiftIndex } from '../index/index.js';
 import { Bm25Retriever } from './bm25.js';
 
 const DOCS = [

@@ -18,8 +18,8 @@
 // frequencies and length, as if the field were repeated that many times).
 
 import { SiftError } from '../errors.js';
-import type { SiftIndex } from '../index/sift-index.js';
-import { INDEXED_FIELDS } from '../index/sift-index.js';
+import type { SiftIndex } from '../index/index.js';
+import { INDEXED_FIELDS } from '../index/index.js';
 import { compileFilter } from './filters.js';
 import type { Hit, Retriever, SearchRequest } from './retriever.js';
 import { TopKCollector } from './top-k.js';

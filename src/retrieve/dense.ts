@@ -1,8 +1,8 @@
 // Dense retrieval: the query is embedded by the same bi-encoder as the documents and the nearest
 // document vectors are found by exact, exhaustive search (no approximate graph, so no lost recall).
 
-import type { DocStore } from '../index/doc-store.js';
-import type { Encoder } from '../models/types.js';
+import type { DocStore } from '../index/index.js';
+import type { Encoder } from '../models/index.js';
 import { compileFilter, type MetadataPredicate } from './filters.js';
 import type { Hit, Retriever, SearchRequest } from './retriever.js';
 import type { ScoredOrdinal } from './top-k.js';

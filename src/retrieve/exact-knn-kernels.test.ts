@@ -6,11 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { bruteForceTopK, randomUnitVectors } from '../../test/lib/random-vectors.js';
 import { isSiftError } from '../errors.js';
-import { codeIndex, VectorStore, type VectorStoreOptions } from '../index/vector-store.js';
-import { loadNativeKnn, nativeKnnStatus } from '../runtime/native-knn.js';
+import { codeIndex, VectorStore, type VectorStoreOptions } from '../index/index.js';
+import { loadNativeKnn, nativeKnnStatus } from '../runtime/index.js';
 import { ExactKnn, type KnnSearchOptions } from './exact-knn.js';
-import { bruteForceTopK, randomUnitVectors } from './knn/random-vectors.js';
 import { TopKCollector } from './top-k.js';
 
 const native = nativeKnnStatus();

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { bruteForceTopK, randomUnitVectors } from '../../test/lib/random-vectors.js';
 import { isSiftError } from '../errors.js';
-import { type VectorDtype, VectorStore, type VectorStoreOptions } from '../index/vector-store.js';
+import { type VectorDtype, VectorStore, type VectorStoreOptions } from '../index/index.js';
 import { ExactKnn } from './exact-knn.js';
-import { bruteForceTopK, randomUnitVectors } from './knn/random-vectors.js';
 import type { ScoredOrdinal } from './top-k.js';
 
 const D = 384;

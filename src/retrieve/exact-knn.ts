@@ -3,7 +3,7 @@
 // float32 and int8 stores are scanned by sift's native kernel (native/knn.cc via runtime/native-knn.ts)
 // when it was built at install: scores are compared with each query's k-th best while still in registers,
 // so the score matrix is never written out; int8 stores are scanned through their codes. Without the addon,
-// and for float16 stores, the scan runs as ONNX Runtime graphs (knn/knn-graphs.ts) over the float rows
+// and for float16 stores, the scan runs as ONNX Runtime graphs (runtime/knn-graphs.ts) over the float rows
 // (an int8 store's float32 master, so exactly), one run per chunk of rows (`float32Chunk`, or
 // `float16Chunk` for half rows): a matrix product of the query batch against the rows (MLAS sgemm) and a
 // TopK, on intraOpThreads threads. Corpus tensors are zero-copy views of the store's arrays, made once per
@@ -24,15 +24,19 @@
 
 import { availableParallelism } from 'node:os';
 import { SiftError } from '../errors.js';
-import type { VectorBlock, VectorStore } from '../index/vector-store.js';
+import type { VectorBlock, VectorStore } from '../index/index.js';
 import {
+  createSession,
+  knnGraph,
   loadNativeKnn,
   type NativeKnn,
   type NativeScanResult,
   nativeKnnStatus,
-} from '../runtime/native-knn.js';
-import { createSession, type OrtFeeds, type OrtTensor, type Session, tensor } from '../runtime/ort.js';
-import { knnGraph } from './knn/knn-graphs.js';
+  type OrtFeeds,
+  type OrtTensor,
+  type Session,
+  tensor,
+} from '../runtime/index.js';
 import { type ScoredOrdinal, TopKCollector } from './top-k.js';
 
 export interface KnnSearchOptions {

@@ -2,7 +2,7 @@
 // that retrievers test *during* their scan (a document that fails never enters the top-k).
 
 import { SiftError } from '../errors.js';
-import type { MetadataValue } from '../ingest/types.js';
+import type { MetadataValue } from '../ingest/index.js';
 
 export type FilterScalar = string | number | boolean;
 

@@ -9,11 +9,13 @@ export {
 export { DenseRetriever, filterBitmap, type VectorSearcher } from './dense.js';
 export { ExactKnn, type ExactKnnOptions, type KnnSearchOptions } from './exact-knn.js';
 export {
+  checkFilterFields,
   compileFilter,
   type FilterCondition,
   type FilterScalar,
   type FilterSpec,
   type MetadataPredicate,
+  metadataFields,
   parseFilterArgs,
 } from './filters.js';
 export { DEFAULT_RRF_K, type FusedHit, type FusionMethod, fuse, type RankedList } from './fusion.js';

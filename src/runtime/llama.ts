@@ -5,13 +5,7 @@
 // sequence; callers append tokens, read next-token distributions at chosen positions, and cut the
 // sequence back to a prefix so that a shared prefix (a grading policy) is evaluated once and reused.
 
-import {
-  getLlama,
-  type Llama,
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaModel,
-} from 'node-llama-cpp';
+import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import { SiftError } from '../errors.js';
 
 export interface LlamaScorerOptions {
@@ -28,10 +22,14 @@ export type TokenDistribution = ReadonlyMap<number, number>;
 
 let llamaOnce: Promise<Llama> | undefined;
 
-/** llama.cpp's CPU build, loaded once per process (about half a second). */
+/**
+ * llama.cpp's CPU build, loaded once per process (about half a second). The package itself is imported
+ * here, on first use, so that importing runtime/ costs nothing to the processes that never score with it.
+ */
 function loadLlama(): Promise<Llama> {
-  llamaOnce ??= getLlama({ gpu: false, build: 'never', logLevel: 'error' as never }).catch(
-    (error: unknown) => {
+  llamaOnce ??= import('node-llama-cpp')
+    .then(({ getLlama }) => getLlama({ gpu: false, build: 'never', logLevel: 'error' as never }))
+    .catch((error: unknown) => {
       llamaOnce = undefined;
       throw new SiftError(
         'E_NATIVE_UNAVAILABLE',
@@ -39,8 +37,7 @@ function loadLlama(): Promise<Llama> {
         {},
         { cause: error },
       );
-    },
-  );
+    });
   return llamaOnce;
 }
 

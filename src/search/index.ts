@@ -1,6 +1,13 @@
 // Composes retrieval stages over an index: the one public face of src/search.
 
 export {
+  type CollectionEvalOptions,
+  type CollectionEvalOutcome,
+  evaluateCollection,
+  openCollection,
+  runJudgedQueries,
+} from './collection-eval.js';
+export {
   BACKENDS,
   type Backend,
   importIndex,

@@ -4,11 +4,10 @@
 // it composes its local ones; hybrid fuses them here, in sift.
 
 import { SiftError } from '../errors.js';
-import { embedDocuments } from '../index/embed.js';
-import type { SiftIndex } from '../index/sift-index.js';
-import { openEmbedder } from '../models/open-embedder.js';
-import { DEFAULT_EMBEDDER } from '../models/registry.js';
-import type { Encoder } from '../models/types.js';
+import type { SiftIndex } from '../index/index.js';
+import { embedDocuments } from '../index/index.js';
+import type { Encoder } from '../models/index.js';
+import { DEFAULT_EMBEDDER, openEmbedder } from '../models/index.js';
 import {
   type ImportOutcome,
   type RemoteDoc,
@@ -19,8 +18,7 @@ import {
   type WeaviateConnection,
   WeaviateDenseRetriever,
 } from '../remote/index.js';
-import { DEFAULT_BM25_PARAMS } from '../retrieve/bm25.js';
-import { HybridRetriever } from '../retrieve/hybrid.js';
+import { DEFAULT_BM25_PARAMS, HybridRetriever } from '../retrieve/index.js';
 import type { OpenedRetriever, OpenRetrieverOptions } from './open-retriever.js';
 
 export const BACKENDS = ['local', 'weaviate'] as const;

@@ -2,17 +2,18 @@
 // first if the index has no vectors for the model yet) or hybrid (both, fused).
 
 import { SiftError } from '../errors.js';
-import { embedDocuments } from '../index/embed.js';
-import type { SiftIndex } from '../index/sift-index.js';
-import { openEmbedder } from '../models/open-embedder.js';
-import { DEFAULT_EMBEDDER } from '../models/registry.js';
-import type { Encoder } from '../models/types.js';
-import { type Bm25Params, Bm25Retriever } from '../retrieve/bm25.js';
-import { DenseRetriever } from '../retrieve/dense.js';
-import { ExactKnn } from '../retrieve/exact-knn.js';
-import type { FusionMethod } from '../retrieve/fusion.js';
-import { HybridRetriever } from '../retrieve/hybrid.js';
-import type { Retriever } from '../retrieve/retriever.js';
+import type { SiftIndex } from '../index/index.js';
+import { embedDocuments } from '../index/index.js';
+import type { Encoder } from '../models/index.js';
+import { DEFAULT_EMBEDDER, openEmbedder } from '../models/index.js';
+import type { FusionMethod, Retriever } from '../retrieve/index.js';
+import {
+  type Bm25Params,
+  Bm25Retriever,
+  DenseRetriever,
+  ExactKnn,
+  HybridRetriever,
+} from '../retrieve/index.js';
 
 export const RETRIEVAL_MODES = ['bm25', 'dense', 'hybrid'] as const;
 export type RetrievalMode = (typeof RETRIEVAL_MODES)[number];

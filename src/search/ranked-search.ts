@@ -1,11 +1,9 @@
 // `retrieve (top K) → rank (top N) → results`: one query through a first stage and an optional ranker,
 // with each stage's scores and timings.
 
-import type { SiftIndex } from '../index/sift-index.js';
+import type { SiftIndex } from '../index/index.js';
 import { type RankCandidate, type Ranker, rerank } from '../rank/index.js';
-import type { FilterSpec } from '../retrieve/filters.js';
-import type { FusedHit } from '../retrieve/fusion.js';
-import type { Retriever } from '../retrieve/retriever.js';
+import type { FilterSpec, FusedHit, Retriever } from '../retrieve/index.js';
 
 export interface RankedSearchRequest {
   query: string;

@@ -4,6 +4,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SiftError } from '../errors.js';
+import { SIFT_VERSION } from '../util/index.js';
 import type { ServeConfig } from './config.js';
 import type { DepthController } from './depth-controller.js';
 import { readEvaluations } from './evaluation.js';
@@ -51,8 +52,6 @@ export interface ServeApp {
   drain(): void;
 }
 
-const VERSION = '0.1.0';
-
 export async function createApp(context: AppContext): Promise<ServeApp> {
   const { config, service, metrics } = context;
   const app = Fastify({
@@ -93,7 +92,7 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
       openapi: '3.1.0',
       info: {
         title: 'sift',
-        version: VERSION,
+        version: SIFT_VERSION,
         description:
           'Semantic search over one index: BM25, dense (exact kNN) and hybrid retrieval, optional reranking, incremental writes.',
       },

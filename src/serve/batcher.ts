@@ -13,7 +13,7 @@
 // small batch at most.
 
 import { SiftError } from '../errors.js';
-import type { Priority } from './gate.js';
+import { abortReason, type Priority } from './gate.js';
 
 export interface BatcherOptions {
   /** Name used in errors and metrics, e.g. "embed" or "rank". */
@@ -176,11 +176,4 @@ export class DynamicBatcher<I, O> {
         else this.schedule();
       });
   }
-}
-
-/** The error a request's abort signal carries, or E_CANCELLED when it carries none of ours. */
-export function abortReason(signal: AbortSignal): SiftError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof SiftError) return reason;
-  return new SiftError('E_CANCELLED', 'the request was cancelled');
 }

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
-import { siftPaths } from '../util/paths.js';
+import { siftPaths } from '../util/index.js';
 
 export interface ServeConfig {
   /** Interface to listen on. Default 127.0.0.1 (loopback only). */

@@ -5,7 +5,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { SiftError } from '../errors.js';
-import type { Doc } from '../ingest/types.js';
+import type { Doc } from '../ingest/index.js';
 import type {
   EngineHit,
   EngineInfo,

@@ -1,7 +1,7 @@
 // Messages between the HTTP thread and the engine thread, which owns the index.
 
-import type { Doc, MetadataValue } from '../ingest/types.js';
-import type { FilterSpec } from '../retrieve/filters.js';
+import type { Doc, MetadataValue } from '../ingest/index.js';
+import type { FilterSpec } from '../retrieve/index.js';
 import type { RetrievalMode } from '../search/index.js';
 import type { WireError } from './wire-error.js';
 

@@ -9,17 +9,21 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { SiftError } from '../errors.js';
-import { SiftIndex } from '../index/sift-index.js';
-import type { VectorStore } from '../index/vector-store.js';
-import type { Doc } from '../ingest/types.js';
-import type { Encoder } from '../models/types.js';
-import { Bm25Retriever } from '../retrieve/bm25.js';
-import { DenseRetriever } from '../retrieve/dense.js';
-import { ExactKnn } from '../retrieve/exact-knn.js';
-import type { FusedHit } from '../retrieve/fusion.js';
-import { HybridRetriever } from '../retrieve/hybrid.js';
-import { type Hit, localOrdinal, type Retriever } from '../retrieve/retriever.js';
-import { makeSnippet } from '../retrieve/snippet.js';
+import type { VectorStore } from '../index/index.js';
+import { SiftIndex } from '../index/index.js';
+import type { Doc } from '../ingest/index.js';
+import type { Encoder } from '../models/index.js';
+import type { FusedHit } from '../retrieve/index.js';
+import {
+  Bm25Retriever,
+  DenseRetriever,
+  ExactKnn,
+  type Hit,
+  HybridRetriever,
+  localOrdinal,
+  makeSnippet,
+  type Retriever,
+} from '../retrieve/index.js';
 import type { RetrievalMode } from '../search/index.js';
 import type {
   EngineHit,

@@ -5,10 +5,11 @@
 
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type EvalResult, evaluateRun, runJudgedQueries, toJsonReport } from '../eval/index.js';
+import { type EvalResult, evaluateRun, toJsonReport } from '../eval/index.js';
 import type { BeirCollection } from '../ingest/index.js';
-import type { Retriever } from '../retrieve/retriever.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import type { Retriever } from '../retrieve/index.js';
+import { runJudgedQueries } from '../search/index.js';
+import { writeFileAtomic } from '../util/index.js';
 
 export interface EvaluationSummary {
   name: string;

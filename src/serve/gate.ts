@@ -4,7 +4,6 @@
 // searches, which have a latency budget of their own) are admitted only when no `high` one waits.
 
 import { type ErrorCode, SiftError } from '../errors.js';
-import { abortReason } from './batcher.js';
 
 export interface GateOptions {
   name: string;
@@ -80,4 +79,11 @@ export class ConcurrencyGate {
       (this.line.shift() ?? this.lowLine.shift())?.();
     };
   }
+}
+
+/** The error a request's abort signal carries, or E_CANCELLED when it carries none of ours. */
+export function abortReason(signal: AbortSignal): SiftError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof SiftError) return reason;
+  return new SiftError('E_CANCELLED', 'the request was cancelled');
 }

@@ -5,7 +5,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { SiftError } from '../errors.js';
-import type { TextRole } from '../models/types.js';
+import type { TextRole } from '../models/index.js';
 import type {
   ModelRequest,
   ModelResponse,

@@ -1,7 +1,7 @@
 // Messages between the HTTP thread's model pools and their worker threads.
 
-import type { TextRole } from '../models/types.js';
-import type { RankCandidate } from '../rank/types.js';
+import type { TextRole } from '../models/index.js';
+import type { RankCandidate } from '../rank/index.js';
 import type { WireError } from './wire-error.js';
 
 export interface ModelWorkerData {

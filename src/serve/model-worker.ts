@@ -10,9 +10,9 @@
 import { setImmediate as yieldToMessages } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SiftError } from '../errors.js';
-import { openEmbedder } from '../models/open-embedder.js';
-import type { Encoder } from '../models/types.js';
-import type { Ranker } from '../rank/types.js';
+import type { Encoder } from '../models/index.js';
+import { openEmbedder } from '../models/index.js';
+import type { Ranker } from '../rank/index.js';
 import type {
   CancelMessage,
   ModelRequest,

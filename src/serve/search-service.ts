@@ -6,19 +6,20 @@
 // once even if a stage is still running.
 
 import { SiftError } from '../errors.js';
-import { embeddingText } from '../index/embed.js';
-import type { Doc } from '../ingest/types.js';
-import type { TextRole } from '../models/types.js';
-import type { RankCandidate } from '../rank/types.js';
-import { checkFilterFields } from '../retrieve/filters.js';
+import { embeddingText } from '../index/index.js';
+import type { Doc } from '../ingest/index.js';
+import type { TextRole } from '../models/index.js';
+import type { RankCandidate } from '../rank/index.js';
+import { checkFilterFields } from '../retrieve/index.js';
 import type { RetrievalMode } from '../search/index.js';
-import { LruCache } from '../util/lru-cache.js';
-import { abortReason, DynamicBatcher } from './batcher.js';
+import { LruCache } from '../util/index.js';
+import { DynamicBatcher } from './batcher.js';
 import type { ServeConfig } from './config.js';
 import type { DepthController } from './depth-controller.js';
 import type { EngineClient } from './engine-client.js';
 import type { EngineHit } from './engine-protocol.js';
 import type { Priority } from './gate.js';
+import { abortReason } from './gate.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelPool } from './model-pool.js';
 import type { RankJob, RankOutcome } from './model-protocol.js';

@@ -11,18 +11,13 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ensureDemoCollection } from '../demo/index.js';
 import { SiftError } from '../errors.js';
-import { openCollection } from '../eval/index.js';
-import { embedDocuments } from '../index/embed.js';
-import { SiftIndex } from '../index/sift-index.js';
-import { openEmbedder } from '../models/open-embedder.js';
+import { embedDocuments, SiftIndex } from '../index/index.js';
+import { openEmbedder } from '../models/index.js';
 import { listRankers, resolveRanker } from '../rank/index.js';
-import { Bm25Retriever } from '../retrieve/bm25.js';
-import { DenseRetriever } from '../retrieve/dense.js';
-import { ExactKnn } from '../retrieve/exact-knn.js';
-import { HybridRetriever } from '../retrieve/hybrid.js';
-import { siftPaths } from '../util/paths.js';
+import { Bm25Retriever, DenseRetriever, ExactKnn, HybridRetriever } from '../retrieve/index.js';
+import { openCollection } from '../search/index.js';
+import { siftPaths } from '../util/index.js';
 import { createApp } from './app.js';
 import type { ServeConfig } from './config.js';
 import { DepthController } from './depth-controller.js';
@@ -34,11 +29,23 @@ import { loadPage } from './page.js';
 import { RankerReadiness } from './ranker-readiness.js';
 import { SearchService } from './search-service.js';
 
+/**
+ * Makes (or finds, when an identical one is on disk) the synthetic collection that is served when no index
+ * is named: a BEIR folder of `docs` documents under `root`. The CLI hands in demo/'s `ensureDemoCollection`,
+ * so the service never imports the generator.
+ */
+export type DemoCollectionProvider = (options: {
+  root: string;
+  docs: number;
+}) => Promise<{ folder: string; generated: boolean }>;
+
 export interface StartOptions {
   /** Status lines (building, embedding, listening); progress bars go to stderr. Default: stderr. */
   log?: (line: string) => void;
   quiet?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The synthetic collection to serve when the config names no index (required then). */
+  demoCollection?: DemoCollectionProvider;
 }
 
 export interface RunningServer {
@@ -64,7 +71,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
   const rankers = await rankerModuleFace(config.rankerModule);
   // An unknown configured ranker fails the start, as any bad setting does; a failed load does not.
   for (const ref of config.rankers) rankers.resolve(ref);
-  const prepared = await prepareIndex(config, home, log, quiet);
+  const prepared = await prepareIndex(config, home, log, quiet, options.demoCollection);
   const metrics = new ServeMetrics();
   const engine = await EngineClient.start({
     indexDir: prepared.dir,
@@ -167,13 +174,20 @@ async function prepareIndex(
   home: string,
   log: (line: string) => void,
   quiet: boolean,
+  demoCollection: DemoCollectionProvider | undefined,
 ): Promise<{ dir: string; embedderId: string | undefined }> {
   let index: SiftIndex;
   let demo: Awaited<ReturnType<typeof openCollection>> | undefined;
   if (config.index !== undefined) {
     index = await SiftIndex.open(await resolveIndexDir(config.index, home));
   } else {
-    const collection = await ensureDemoCollection({ root: join(home, 'collections'), docs: config.demoDocs });
+    if (demoCollection === undefined) {
+      throw new SiftError(
+        'E_BAD_ARGUMENT',
+        'no index to serve: name one (--index), or start with a demo collection',
+      );
+    }
+    const collection = await demoCollection({ root: join(home, 'collections'), docs: config.demoDocs });
     log(
       `${collection.generated ? 'generated' : 'reusing'} ${config.demoDocs} synthetic job postings in ${collection.folder}`,
     );

@@ -2,7 +2,7 @@
 // pooler). GELU runs in the native addon when it is loaded (libm's erff, two threads), in TypeScript
 // otherwise.
 
-import { loadNativeBlas } from '../runtime/native-blas.js';
+import { loadNativeBlas } from '../runtime/index.js';
 
 const native = loadNativeBlas();
 

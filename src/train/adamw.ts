@@ -4,7 +4,7 @@
 // Parameters with `decay: false` (biases, LayerNorm) get no weight decay, the usual BERT fine-tuning recipe.
 // The update runs in the native addon when it is loaded (float32, two threads), else in TypeScript.
 
-import { loadNativeBlas } from '../runtime/native-blas.js';
+import { loadNativeBlas } from '../runtime/index.js';
 import type { Parameter } from './parameter.js';
 
 const native = loadNativeBlas();

@@ -8,7 +8,7 @@
 // keys' work. Padded query positions are still computed, as in HF. The probabilities of every (row, head)
 // live in one buffer: block (b, h) is seq × L_b at offset probOffset(b, h).
 
-import { loadNativeBlas } from '../runtime/native-blas.js';
+import { loadNativeBlas } from '../runtime/index.js';
 import type { Dropout } from './dropout.js';
 import { type BatchItem, gemmBatch } from './gemm.js';
 

@@ -3,9 +3,9 @@
 // length, cuts the window into batches, and shuffles the batches. Batches then hold similar lengths (little
 // padding) while their order stays random.
 
+import { Mulberry32 } from '../util/index.js';
 import type { TokenBatch } from './embeddings.js';
 import type { CandidateGroup } from './losses.js';
-import { Rng } from './rng.js';
 
 /** A tokenized pair: "[CLS] query [SEP] document [SEP]" ids and segment ids. */
 export interface EncodedPair {
@@ -22,7 +22,7 @@ export function epochBatches(
   seed: number,
   epoch: number,
 ): number[][] {
-  const rng = new Rng((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
+  const rng = new Mulberry32((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
   const order = rng.shuffle(lengths.map((_, i) => i));
   const batches: number[][] = [];
   const window = batchSize * WINDOW_BATCHES;
@@ -51,7 +51,7 @@ export function queryBatches(
     if (rows) rows.push(i);
     else byQuery.set(key, [i]);
   });
-  const rng = new Rng((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
+  const rng = new Mulberry32((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
   const queries = rng.shuffle([...byQuery.values()]);
   const batches: number[][] = [];
   let current: number[] = [];

@@ -4,9 +4,9 @@
 // models are evaluated on), divided into train and dev by `devSplit`.
 
 import { loadBeirCollection, querySplit, readBeirCorpus } from '../ingest/index.js';
+import { Mulberry32 } from '../util/index.js';
 import { type DevSplit, devSplit } from './dev-split.js';
 import type { TrainingExample } from './examples.js';
-import { Rng } from './rng.js';
 
 export interface BeirExampleOptions {
   split: DevSplit;
@@ -27,7 +27,7 @@ export async function beirExamples(folder: string, options: BeirExampleOptions):
   let maxGrade = 1;
   for (const judgments of collection.qrels.values())
     for (const g of judgments.values()) maxGrade = Math.max(maxGrade, g);
-  const rng = new Rng(options.seed ?? 13);
+  const rng = new Mulberry32(options.seed ?? 13);
   const negatives = options.negativesPerQuery ?? 2;
   const examples: TrainingExample[] = [];
   for (const query of collection.queries) {

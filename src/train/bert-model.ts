@@ -3,8 +3,8 @@
 // the same `BertWeights` that sift's inference builder reads, so any BERT checkpoint sift can run it can
 // train; parameters carry HF names ("bert." prefix), so saved checkpoints load in sift and in transformers.
 
-import type { BertConfig } from '../models/bert/config.js';
-import type { BertWeights } from '../models/bert/weights.js';
+import type { BertConfig, BertWeights } from '../models/index.js';
+import type { Mulberry32 } from '../util/index.js';
 import { BertLayer } from './bert-layer.js';
 import { Dropout } from './dropout.js';
 import { Embeddings, type TokenBatch } from './embeddings.js';
@@ -12,13 +12,12 @@ import { ClassifierHead } from './heads.js';
 import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
 import type { Module, Parameter } from './parameter.js';
-import type { Rng } from './rng.js';
 
 export interface ModelOptions {
   /** Dropout probability at HF's sites (hidden and attention dropout). Default 0: off. */
   dropout?: number;
-  /** Where dropout draws from (the trainer's saved Rng); no Rng also means no dropout (evaluation). */
-  rng?: () => Rng | undefined;
+  /** Where dropout draws from (the trainer's saved Mulberry32); no Mulberry32 also means no dropout (evaluation). */
+  rng?: () => Mulberry32 | undefined;
 }
 
 export class BertEncoder implements Module {
@@ -121,7 +120,7 @@ export class CrossEncoderModel implements Module {
   static fromWeights(
     weights: BertWeights,
     config: BertConfig,
-    init: { labels?: number; rng: Rng },
+    init: { labels?: number; rng: Mulberry32 },
     options: ModelOptions = {},
   ): CrossEncoderModel {
     const encoder = BertEncoder.fromWeights(weights, config, options);

@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
-import { encodeSafetensors, readSafetensors } from '../models/safetensors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { encodeSafetensors, readSafetensors } from '../models/index.js';
+import { writeFileAtomic } from '../util/index.js';
 import type { AdamW } from './adamw.js';
 import type { Parameter } from './parameter.js';
 

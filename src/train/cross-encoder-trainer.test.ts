@@ -12,12 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isSiftError } from '../errors.js';
-import { readBertConfig } from '../models/bert/config.js';
-import { bertWeights } from '../models/bert/weights.js';
-import { readSafetensors } from '../models/safetensors.js';
-import { loadTokenizer } from '../models/tokenizer.js';
-import { loadCrossEncoder } from '../rank/cross-encoder-ranker.js';
-import { sharedDir, siftPaths } from '../util/paths.js';
+import { bertWeights, loadTokenizer, readBertConfig, readSafetensors } from '../models/index.js';
+import { loadCrossEncoder } from '../rank/index.js';
+import { Mulberry32, sharedDir, siftPaths } from '../util/index.js';
 import { tokenBatch } from './batches.js';
 import { beirExamples } from './beir-examples.js';
 import { CrossEncoderModel } from './bert-model.js';
@@ -25,7 +22,6 @@ import { type CheckpointIo, durableIo, latestCheckpoint } from './checkpoint.js'
 import { trainCrossEncoder } from './cross-encoder-trainer.js';
 import type { TrainingExample } from './examples.js';
 import { bceWithLogits } from './losses.js';
-import { Rng } from './rng.js';
 import { TINY_TOKENIZER_DIR, writeTinyBert } from './tiny-bert.fixture.js';
 
 const cranfield = join(sharedDir(), 'data', 'cranfield');
@@ -84,7 +80,7 @@ describe('trainCrossEncoder (tiny BERT, Cranfield pairs)', { skip }, () => {
     // The same pairs through the TypeScript model loaded from the checkpoint.
     const { config: parsed } = await readBertConfig(dir);
     const weights = bertWeights(await readSafetensors(join(dir, 'model.safetensors')), parsed);
-    const model = CrossEncoderModel.fromWeights(weights, parsed, { rng: new Rng(0) });
+    const model = CrossEncoderModel.fromWeights(weights, parsed, { rng: new Mulberry32(0) });
     const tokenizer = await loadTokenizer(dir, { maxLength: 48 });
     const encoded = tokenizer.encodePairs(
       pairs.map(() => query),
@@ -138,7 +134,7 @@ describe('trainCrossEncoder (tiny BERT, Cranfield pairs)', { skip }, () => {
     }));
     const targets = rows.map((e) => e.gradeNormalized);
     const gradients = (groups: number[][]) => {
-      const model = CrossEncoderModel.fromWeights(weights, config, { rng: new Rng(9) });
+      const model = CrossEncoderModel.fromWeights(weights, config, { rng: new Mulberry32(9) });
       for (const group of groups) {
         const { grad } = bceWithLogits(
           model.forward(tokenBatch(pairs, group)),

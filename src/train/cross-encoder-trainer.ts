@@ -12,11 +12,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
-import { readBertConfig } from '../models/bert/config.js';
-import { bertWeights } from '../models/bert/weights.js';
-import { readSafetensors } from '../models/safetensors.js';
-import { loadTokenizer } from '../models/tokenizer.js';
-import { ProgressBar } from '../util/progress.js';
+import { bertWeights, loadTokenizer, readBertConfig, readSafetensors } from '../models/index.js';
+import { Mulberry32, ProgressBar } from '../util/index.js';
 import { AdamW } from './adamw.js';
 import { type EncodedPair, epochBatches, queryBatches, queryGroups, tokenBatch } from './batches.js';
 import { CrossEncoderModel } from './bert-model.js';
@@ -35,7 +32,6 @@ import { clipGradNorm } from './clip.js';
 import { evaluateDev } from './evaluate.js';
 import type { TrainingExample } from './examples.js';
 import { bceWithLogits, klDivergence, type LossResult, listwiseSoftmaxCe } from './losses.js';
-import { Rng } from './rng.js';
 import { type Decay, learningRate } from './schedule.js';
 
 /**
@@ -190,14 +186,14 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
     state = rest;
     adamStep = savedAdamStep;
   }
-  const dropoutRng = new Rng(state.rng);
+  const dropoutRng = new Mulberry32(state.rng);
   let training = true;
   const weightsDir = resumeFrom ?? options.modelDir;
   const weights = bertWeights(await readSafetensors(join(weightsDir, 'model.safetensors')), config);
   const model = CrossEncoderModel.fromWeights(
     weights,
     config,
-    { labels: o.labels, rng: new Rng(o.seed) },
+    { labels: o.labels, rng: new Mulberry32(o.seed) },
     { dropout: o.dropout, rng: () => (training ? dropoutRng : undefined) },
   );
   const params = model.parameters();

@@ -1,14 +1,14 @@
-// Dropout: inverted scaling, the backward pass uses the forward mask, and no Rng (evaluation) or p = 0 is
+// Dropout: inverted scaling, the backward pass uses the forward mask, and no Mulberry32 (evaluation) or p = 0 is
 // the identity.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Mulberry32 } from '../util/index.js';
 import { Dropout } from './dropout.js';
-import { Rng } from './rng.js';
 
 describe('Dropout', () => {
   it('zeroes about p of the values, scales the rest by 1/(1 − p), and masks the gradient the same way', () => {
-    const rng = new Rng(5);
+    const rng = new Mulberry32(5);
     const dropout = new Dropout(0.25, () => rng);
     const x = new Float32Array(10_000).fill(2);
     const y = dropout.forward(x);
@@ -19,10 +19,10 @@ describe('Dropout', () => {
     for (let i = 0; i < y.length; i++) assert.equal(dx[i] === 0, y[i] === 0);
   });
 
-  it('is the identity without an Rng (evaluation) or with p = 0', () => {
+  it('is the identity without an Mulberry32 (evaluation) or with p = 0', () => {
     const x = Float32Array.from([1, 2, 3]);
     assert.equal(new Dropout(0.5, () => undefined).forward(x), x);
-    assert.equal(new Dropout(0, () => new Rng(1)).forward(x), x);
+    assert.equal(new Dropout(0, () => new Mulberry32(1)).forward(x), x);
     assert.throws(() => new Dropout(1, () => undefined), RangeError);
   });
 });

@@ -1,15 +1,15 @@
 // Inverted dropout: zero each value with probability p and scale the rest by 1/(1 − p), as torch.nn.Dropout
 // in training mode. Off (p = 0) by default in sift's training options; the mask comes from the trainer's
-// saved Rng so resumed runs drop the same units.
+// saved Mulberry32 so resumed runs drop the same units.
 
-import type { Rng } from './rng.js';
+import type { Mulberry32 } from '../util/index.js';
 
 export class Dropout {
   private mask: Float32Array | undefined;
 
   constructor(
     readonly p: number,
-    private readonly rng: () => Rng | undefined,
+    private readonly rng: () => Mulberry32 | undefined,
   ) {
     if (!(p >= 0 && p < 1)) throw new RangeError(`dropout probability ${p} is not in [0, 1)`);
   }

@@ -2,7 +2,7 @@
 // native addon, or in TypeScript where the addon or OpenBLAS is missing (correct, slow: for tests and
 // small models). Every layer's forward and backward pass goes through `gemm`.
 
-import { loadNativeBlas } from '../runtime/native-blas.js';
+import { loadNativeBlas } from '../runtime/index.js';
 
 export interface GemmArgs {
   transA: boolean;

@@ -36,6 +36,5 @@ export {
   presetNames,
   type TrainTarget,
 } from './presets.js';
-export { Rng } from './rng.js';
 export { type Decay, learningRate, type ScheduleOptions } from './schedule.js';
 export { type TrainPresetOptions, type TrainPresetResult, trainPreset } from './train-preset.js';

@@ -4,9 +4,8 @@
 
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeSafetensors } from '../models/safetensors.js';
-import { sharedDir } from '../util/paths.js';
-import { Rng } from './rng.js';
+import { encodeSafetensors } from '../models/index.js';
+import { Mulberry32, sharedDir } from '../util/index.js';
 
 export const TINY_TOKENIZER_DIR = join(sharedDir(), 'tokenizers', 'cross-encoder-ms-marco-MiniLM-L-12-v2');
 
@@ -14,7 +13,7 @@ export async function writeTinyBert(dir: string, seed = 3): Promise<void> {
   const h = 16;
   const inter = 32;
   const vocab = 30522;
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
   const add = (name: string, shape: number[], scale = 0.1, offset = 0) =>
     tensors.push({

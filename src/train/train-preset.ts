@@ -12,8 +12,7 @@ import {
   MODEL_CARD,
   type TrainedModelCard,
 } from '../models/index.js';
-import { sha256File } from '../util/file-hash.js';
-import { siftPaths } from '../util/paths.js';
+import { sha256File, siftPaths } from '../util/index.js';
 import { type TrainLoss, type TrainResult, trainCrossEncoder } from './cross-encoder-trainer.js';
 import { devSplit } from './dev-split.js';
 import { readTrainingJsonl, type TrainingExample } from './examples.js';

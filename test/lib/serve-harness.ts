@@ -5,6 +5,7 @@ import { mkdtemp, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDemoCollection } from '../../src/demo/index.js';
 import {
   type RunningServer,
   resolveServeConfig,
@@ -42,7 +43,12 @@ export async function startTestServer(
     },
     env,
   });
-  const server = await startServer(config, { quiet: true, log: () => {}, env });
+  const server = await startServer(config, {
+    quiet: true,
+    log: () => {},
+    env,
+    demoCollection: ensureDemoCollection,
+  });
   if (options.waitReady ?? true) await server.ready;
   return server;
 }

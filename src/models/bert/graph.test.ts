@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSiftError } from '../../errors.js';
-import { createSession, tensor } from '../../runtime/ort.js';
-import { mulberry32 as random } from '../../util/mulberry32.js';
+import { createSession, tensor } from '../../runtime/index.js';
+import { mulberry32 as random } from '../../util/index.js';
 import { preferredWeightType } from '../quantize.js';
 import { encodeSafetensors, type FloatTensor, parseSafetensors } from '../safetensors.js';
 import { type BertConfig, parseBertConfig } from './config.js';

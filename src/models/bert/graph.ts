@@ -8,7 +8,7 @@
 // `logits` (cross-encoders).
 
 import { SiftError } from '../../errors.js';
-import { attr, GraphBuilder } from '../onnx/graph-builder.js';
+import { attr, GraphBuilder } from '../../runtime/index.js';
 import {
   type AttentionKernel,
   attention,

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isSiftError } from '../../errors.js';
-import { sharedDir, siftPaths } from '../../util/paths.js';
+import { sharedDir, siftPaths } from '../../util/index.js';
 import type { Embedder } from '../embedder.js';
 import { readGguf } from '../gguf/gguf-file.js';
 import { ggufTokenizer } from '../gguf/gguf-tokenizer.js';

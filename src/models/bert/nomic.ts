@@ -12,9 +12,9 @@
 // normalise.
 
 import { SiftError } from '../../errors.js';
+import { attr, GraphBuilder } from '../../runtime/index.js';
 import { dequantize } from '../gguf/dequantize.js';
 import { type GgufFile, metaNumber, metaString, tensorBytes } from '../gguf/gguf-file.js';
-import { attr, GraphBuilder } from '../onnx/graph-builder.js';
 import {
   attention,
   attentionMasks,

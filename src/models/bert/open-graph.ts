@@ -5,8 +5,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiftError } from '../../errors.js';
-import type { Session, SessionOptions } from '../../runtime/ort.js';
-import { openCachedGraph } from '../onnx/graph-cache.js';
+import type { Session, SessionOptions } from '../../runtime/index.js';
+import { openCachedGraph } from '../../runtime/index.js';
 import { readSafetensors } from '../safetensors.js';
 import type { BertConfig } from './config.js';
 import { BERT_GRAPH_VERSION, type BertGraphOptions, buildBertEncoderGraph } from './graph.js';

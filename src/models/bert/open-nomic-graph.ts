@@ -5,10 +5,10 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SiftError } from '../../errors.js';
-import type { Session, SessionOptions } from '../../runtime/ort.js';
+import type { Session, SessionOptions } from '../../runtime/index.js';
+import { openCachedGraph } from '../../runtime/index.js';
 import { readGguf } from '../gguf/gguf-file.js';
 import { ggufTokenizer } from '../gguf/gguf-tokenizer.js';
-import { openCachedGraph } from '../onnx/graph-cache.js';
 import type { TextTokenizer } from '../tokenizer.js';
 import { buildNomicEncoderGraph, NOMIC_GRAPH_VERSION, type NomicGraphOptions, nomicConfig } from './nomic.js';
 

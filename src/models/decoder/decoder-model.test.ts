@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { siftPaths } from '../../util/paths.js';
+import { siftPaths } from '../../util/index.js';
 import { type DecoderModel, loadDecoder } from './decoder-model.js';
 
 interface ReferenceCase {

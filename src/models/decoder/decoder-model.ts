@@ -7,10 +7,9 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SiftError } from '../../errors.js';
-import { type OrtTensor, type Session, tensor } from '../../runtime/ort.js';
+import { type OrtTensor, openCachedGraph, type Session, tensor } from '../../runtime/index.js';
 import { readGguf } from '../gguf/gguf-file.js';
 import { type GgufTokenizerInfo, ggufTokenizer } from '../gguf/gguf-tokenizer.js';
-import { openCachedGraph } from '../onnx/graph-cache.js';
 import { preferredWeightType } from '../quantize.js';
 import { type DecoderConfig, decoderConfigFromGguf } from './config.js';
 import { buildDecoderGraph, DECODER_GRAPH_VERSION, type DecoderGraphOptions } from './graph.js';

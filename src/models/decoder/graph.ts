@@ -22,7 +22,7 @@
 // then P_past·V_past + P_new·V_new. Query heads are grouped as [B, kv, g, S, d] so each key/value head
 // serves its g query heads by broadcasting, never by repeating K and V.
 
-import { attr, GraphBuilder } from '../onnx/graph-builder.js';
+import { attr, GraphBuilder } from '../../runtime/index.js';
 import {
   type LinearOptions,
   type LinearWeights,

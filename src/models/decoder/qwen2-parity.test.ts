@@ -19,15 +19,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { modelSkip } from '../../../test/lib/model-skip.js';
-import { loadPolicy, type Policy } from '../../judge/policy.js';
 import {
+  loadPolicy,
+  type Policy,
   queryPart,
   questionLead,
   scoringDocumentPart,
   scoringSystemTurn,
-} from '../../judge/scoring-prompts.js';
-import { LlamaScorer } from '../../runtime/llama.js';
-import { sharedDir, siftPaths } from '../../util/paths.js';
+} from '../../judge/index.js';
+import { LlamaScorer } from '../../runtime/index.js';
+import { sharedDir, siftPaths } from '../../util/index.js';
 import { modelSpec } from '../registry.js';
 import { type DecoderModel, loadDecoder } from './decoder-model.js';
 

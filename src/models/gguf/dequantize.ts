@@ -4,27 +4,8 @@
 // minimum for the _1 kinds); the K-quants hold 256 values in a super-block whose 8 or 16 sub-block scales
 // are themselves quantised (6-bit for Q4_K/Q5_K, int8 for Q6_K).
 
+import { halfToFloat } from '../../util/index.js';
 import { GGML_TYPES, type GgmlTypeName } from './ggml-types.js';
-
-let halfTable: Float32Array | undefined;
-
-/** float16 bit pattern → float32 value, by table (65,536 entries, built once). */
-export function halfToFloat(bits: number): number {
-  if (halfTable === undefined) {
-    halfTable = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) halfTable[h] = decodeHalf(h);
-  }
-  return halfTable[bits & 0xffff] as number;
-}
-
-function decodeHalf(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const mantissa = h & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 31) return mantissa === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
-}
 
 /** Dequantises `elements` values of `type` from `bytes` into a new Float32Array. */
 export function dequantize(type: GgmlTypeName, bytes: Uint8Array, elements: number): Float32Array {

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isSiftError } from '../../errors.js';
-import { siftPaths } from '../../util/paths.js';
-import { dequantize, halfToFloat } from './dequantize.js';
+import { siftPaths } from '../../util/index.js';
+import { dequantize } from './dequantize.js';
 import type { GgmlTypeName } from './ggml-types.js';
 import { parseGguf, readGguf, tensorBytes } from './gguf-file.js';
 
@@ -69,16 +69,6 @@ describe('GGUF dequantisation matches gguf-py', () => {
       }
     });
   }
-});
-
-describe('halfToFloat', () => {
-  it('decodes normals, subnormals, zero and infinity', () => {
-    assert.equal(halfToFloat(0x3c00), 1);
-    assert.equal(halfToFloat(0xc000), -2);
-    assert.equal(halfToFloat(0x0001), 2 ** -24);
-    assert.equal(halfToFloat(0x7c00), Number.POSITIVE_INFINITY);
-    assert.equal(halfToFloat(0x3555), 0.333251953125);
-  });
 });
 
 /** A GGUF v3 file header ("GGUF", version, tensor count, metadata count) and nothing after it. */

@@ -5,8 +5,8 @@
 // seen not to fuse them (residual add + bias + LayerNormalization → SkipLayerNormalization).
 // Encoder and decoder builders share these blocks.
 
+import { attr, type GraphBuilder } from '../../runtime/index.js';
 import { type QuantizeMode, quantizedMatMul, quantizePerChannel, type WeightType } from '../quantize.js';
-import { attr, type GraphBuilder } from './graph-builder.js';
 
 /** A PyTorch nn.Linear: weight is row-major [out, in] and y = x·Wᵀ + b. */
 export interface LinearWeights {

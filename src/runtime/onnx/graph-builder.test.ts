@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSession, tensor } from '../../runtime/ort.js';
+import { createSession, tensor } from '../ort.js';
 import { attr, GraphBuilder } from './graph-builder.js';
 import { ProtoWriter } from './protobuf.js';
 

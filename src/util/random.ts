@@ -1,10 +1,104 @@
-// A small seeded PRNG (splitmix32 seeding sfc32) whose output is identical on every machine and Node version.
-//
-// Only 32-bit integer arithmetic (Math.imul, shifts) and exact divisions by 2^32 are used, so no float
-// rounding can differ between platforms. Seeds can be derived from labels and indices, which lets posting i
-// be drawn from its own stream: the first 5,000 postings of a 100,000 collection equal a 5,000 collection.
+// sift's seeded pseudo-random generators, in one module. Each is used where its property matters, and each
+// stream is pinned (recorded results, generated collections and checkpoints depend on it), so none can be
+// swapped for another without changing numbers that were published:
+// - Mulberry32: the whole state is one 32-bit integer, so a training checkpoint can save it and a resumed
+//   run draws exactly what the uninterrupted run would have; also the quick generator of tests, benchmarks,
+//   pair sampling and evaluation's randomised baselines (`mulberry32(seed)`).
+// - xoshiro128** (Blackman & Vigna, https://prng.di.unimi.it/xoshiro128starstar.c): 128-bit state, period
+//   2^128 − 1, passes BigCrush; its four state words are filled from the seed with SplitMix32, as the
+//   authors recommend, so that nearby seeds give unrelated streams. Permutation tests use it, so they give
+//   the same p-value every run.
+// - sfc32 seeded by splitmix32 (`createRandom`): the demo collection's generator. Only 32-bit integer
+//   arithmetic (Math.imul, shifts) and exact divisions by 2^32 are used, so no float rounding can differ
+//   between platforms. Seeds can be derived from labels and indices, which lets posting i be drawn from its
+//   own stream: the first 5,000 postings of a 100,000 collection equal a 5,000 collection.
 
 import { SiftError } from '../errors.js';
+
+// --- mulberry32 -------------------------------------------------------------------------------------
+
+/** mulberry32 whose state can be saved: `new Mulberry32(saved)` continues the same sequence. */
+export class Mulberry32 {
+  constructor(private state: number) {
+    this.state = state >>> 0;
+  }
+
+  /** The state to save; `new Mulberry32(saved)` continues the same sequence. */
+  get saved(): number {
+    return this.state;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Standard normal (Box–Muller). */
+  normal(): number {
+    const u = Math.max(this.next(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
+  /** Fisher–Yates shuffle in place. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    return items;
+  }
+}
+
+/** mulberry32 as a function: each call returns the next uniform number in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  const generator = new Mulberry32(seed);
+  return () => generator.next();
+}
+
+// --- xoshiro128** -----------------------------------------------------------------------------------
+
+export type Random32 = () => number;
+
+/** SplitMix32 step: a well-mixed 32-bit output for each increment of the state by the golden gamma. */
+function splitMix32(state: { s: number }): number {
+  state.s = (state.s + 0x9e3779b9) | 0;
+  let z = state.s;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/** A generator of uniform unsigned 32-bit integers, fully determined by `seed` (any integer). */
+export function xoshiro128ss(seed: number): Random32 {
+  const init = { s: seed | 0 };
+  let a = splitMix32(init);
+  let b = splitMix32(init);
+  let c = splitMix32(init);
+  let d = splitMix32(init);
+  // An all-zero state would stay zero forever; SplitMix32 cannot give four zeros, but be safe.
+  if ((a | b | c | d) === 0) a = 1;
+  return () => {
+    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = rotl(d, 11);
+    return result;
+  };
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+// --- sfc32 (the demo collection) --------------------------------------------------------------------
 
 export interface Random {
   /** A uniform float in [0, 1) with 32 bits of precision. */

@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { createSession, type Session, type SessionOptions } from '../../runtime/ort.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { writeFileAtomic } from '../../util/index.js';
+import { createSession, type Session, type SessionOptions } from '../ort.js';
 
 /** A built graph whose large initializers live in a data file named by `build`'s argument. */
 export interface GraphWithData {

@@ -1,9 +1,9 @@
-// Tests for the seeded PRNG: fixed output for a seed, independent derived streams, and range contracts.
+// Tests for the seeded PRNGs: fixed output for a seed, independent derived streams, and range contracts.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSiftError } from '../errors.js';
-import { checkSeed, createRandom, deriveSeed } from './random.js';
+import { checkSeed, createRandom, deriveSeed, Mulberry32, mulberry32, xoshiro128ss } from './random.js';
 
 function draws(seed: number, n: number): number[] {
   const rng = createRandom(seed);
@@ -85,5 +85,26 @@ describe('checkSeed', () => {
         (error) => isSiftError(error, 'E_BAD_ARGUMENT'),
       );
     }
+  });
+});
+
+describe('mulberry32 and xoshiro128**', () => {
+  it('are pinned: recorded results, checkpoints and p-values depend on these streams', () => {
+    const m = mulberry32(42);
+    assert.deepEqual([m(), m(), m()], [0.6011037519201636, 0.44829055899754167, 0.8524657934904099]);
+    const rng = new Mulberry32(7);
+    assert.deepEqual(
+      [rng.next(), rng.normal(), rng.saved, rng.shuffle([1, 2, 3, 4, 5])],
+      [0.011704753153026104, 2.33373171783212, 1199730150, [5, 1, 2, 3, 4]],
+    );
+    const x = xoshiro128ss(42);
+    assert.deepEqual([x(), x(), x()], [2837322924, 544945897, 479756282]);
+  });
+
+  it('continues a saved Mulberry32 state exactly', () => {
+    const a = new Mulberry32(3);
+    a.next();
+    const b = new Mulberry32(a.saved);
+    assert.equal(a.next(), b.next());
   });
 });

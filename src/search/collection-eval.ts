@@ -2,8 +2,10 @@
 // query, and score the run. This is what `sift eval --collection` and the quality benchmarks call.
 
 import { join } from 'node:path';
-import { buildIndex, countLines } from '../index/build.js';
-import type { SiftIndex } from '../index/sift-index.js';
+import type { Run } from '../eval/index.js';
+import { type EvalResult, evaluateRun } from '../eval/index.js';
+import type { SiftIndex } from '../index/index.js';
+import { buildIndex, countLines } from '../index/index.js';
 import {
   type BeirCollection,
   inSplit,
@@ -13,20 +15,10 @@ import {
 } from '../ingest/index.js';
 import { openRanker, type RankCandidate, type Ranker, rerank } from '../rank/index.js';
 import { connectWeaviate, type RemoteLayout } from '../remote/index.js';
-import type { Bm25Params } from '../retrieve/bm25.js';
-import type { FusionMethod } from '../retrieve/fusion.js';
-import type { Hit, Retriever } from '../retrieve/retriever.js';
-import {
-  type OpenedRemoteRetriever,
-  type OpenedRetriever,
-  openRemoteRetriever,
-  openRetriever,
-  type RetrievalMode,
-} from '../search/index.js';
-import { mulberry32 } from '../util/mulberry32.js';
-import { ProgressBar } from '../util/progress.js';
-import { type EvalResult, evaluateRun } from './metrics.js';
-import type { Run } from './run.js';
+import type { Bm25Params, FusionMethod, Hit, Retriever } from '../retrieve/index.js';
+import { mulberry32, ProgressBar } from '../util/index.js';
+import { type OpenedRemoteRetriever, openRemoteRetriever } from './open-remote-retriever.js';
+import { type OpenedRetriever, openRetriever, type RetrievalMode } from './open-retriever.js';
 
 export interface CollectionEvalOptions {
   mode: RetrievalMode;

@@ -1,8 +1,8 @@
 // The ONNX graphs the exact-kNN engine runs where the native kernel is absent (and for float16 stores),
-// built with the model builder's GraphBuilder (src/models/onnx/).
+// built with sift's ONNX GraphBuilder (onnx/), so that retrieval never builds ONNX graphs itself.
 
-import { attr, GraphBuilder } from '../../models/onnx/graph-builder.js';
-import { elementTypeCode } from '../../models/onnx/onnx-proto.js';
+import { attr, GraphBuilder } from './onnx/graph-builder.js';
+import { elementTypeCode } from './onnx/onnx-proto.js';
 
 /**
  * Which corpus rows a graph scans:

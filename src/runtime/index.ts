@@ -1,0 +1,16 @@
+// The seam to native code, its one public face: ONNX (the graph writer and ONNX Runtime sessions, and the
+// exact-kNN graphs), llama.cpp, and sift's own kNN and BLAS addons.
+export { knnGraph } from './knn-graphs.js';
+export { LlamaScorer, type TokenDistribution } from './llama.js';
+export { loadNativeBlas } from './native-blas.js';
+export { loadNativeKnn, type NativeKnn, type NativeScanResult, nativeKnnStatus } from './native-knn.js';
+export { attr, GraphBuilder } from './onnx/graph-builder.js';
+export { openCachedGraph } from './onnx/graph-cache.js';
+export {
+  createSession,
+  type OrtFeeds,
+  type OrtTensor,
+  type Session,
+  type SessionOptions,
+  tensor,
+} from './ort.js';
