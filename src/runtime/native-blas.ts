@@ -2,10 +2,7 @@
 // opens the machine's OpenBLAS at run time, plus the training engine's element-wise kernels. Optional like the kNN kernel: where the addon or OpenBLAS is
 // missing, the reason is kept for `nativeBlasStatus()` and the training engine multiplies in TypeScript.
 
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type AddonLoad, loadNativeAddon, type NativeAddonStatus } from './native-addon.js';
 
 interface Binding {
   sgemm(
@@ -72,62 +69,38 @@ export interface NativeBlas {
   readonly threads: number;
 }
 
-export interface NativeBlasStatus {
-  available: boolean;
-  path: string;
-  reason?: string;
-}
+export type NativeBlasStatus = NativeAddonStatus;
 
-let loaded: { blas: NativeBlas | undefined; status: NativeBlasStatus } | undefined;
+let loaded: AddonLoad<NativeBlas> | undefined;
 
 export function loadNativeBlas(): NativeBlas | undefined {
-  return load().blas;
+  return load().value;
 }
 
 export function nativeBlasStatus(): NativeBlasStatus {
   return load().status;
 }
 
-function load(): { blas: NativeBlas | undefined; status: NativeBlasStatus } {
-  if (loaded) return loaded;
-  const path = addonPath();
-  const missing = (reason: string) => ({ blas: undefined, status: { available: false, path, reason } });
-  if (process.env['SIFT_NO_BLAS'] === '1') loaded = missing('disabled by SIFT_NO_BLAS=1');
-  else if (!existsSync(path)) loaded = missing('not built (run `npm rebuild sift` with a C++ compiler)');
-  else {
-    try {
-      const binding = createRequire(import.meta.url)(path) as Binding;
+function load(): AddonLoad<NativeBlas> {
+  loaded ??= loadNativeAddon<Binding, NativeBlas>(
+    'sift_blas',
+    (binding) => {
       const info = binding.info();
-      loaded = info.available
-        ? {
-            blas: {
-              sgemm: binding.sgemm,
-              gemmBatch: binding.gemmBatch,
-              gelu: binding.gelu,
-              geluBackward: binding.geluBackward,
-              softmaxRows: binding.softmaxRows,
-              softmaxBackwardRows: binding.softmaxBackwardRows,
-              adamw: binding.adamw,
-              setThreads: (n) => binding.setThreads(n),
-              config: info.config,
-              threads: info.threads,
-            },
-            status: { available: true, path },
-          }
-        : missing(`no OpenBLAS on this machine (apt-get install libopenblas0): ${info.error}`);
-    } catch (error) {
-      loaded = missing(error instanceof Error ? error.message : String(error));
-    }
-  }
+      if (!info.available) return `no OpenBLAS on this machine (apt-get install libopenblas0): ${info.error}`;
+      return {
+        sgemm: binding.sgemm,
+        gemmBatch: binding.gemmBatch,
+        gelu: binding.gelu,
+        geluBackward: binding.geluBackward,
+        softmaxRows: binding.softmaxRows,
+        softmaxBackwardRows: binding.softmaxBackwardRows,
+        adamw: binding.adamw,
+        setThreads: (n) => binding.setThreads(n),
+        config: info.config,
+        threads: info.threads,
+      };
+    },
+    'SIFT_NO_BLAS',
+  );
   return loaded;
-}
-
-/** build/Release/sift_blas.node at the package root (this file runs from dist/src/runtime/). */
-function addonPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'package.json'))) break;
-    dir = dirname(dir);
-  }
-  return join(dir, 'build', 'Release', 'sift_blas.node');
 }

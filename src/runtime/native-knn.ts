@@ -2,10 +2,7 @@
 // node-gyp). The kernel is optional: where no C++ compiler was available the addon is absent, the reason
 // is kept for `nativeKnnStatus()`, and the exact-kNN engine scans through ONNX Runtime instead.
 
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type AddonLoad, loadNativeAddon, type NativeAddonStatus } from './native-addon.js';
 
 /** Raw binding; argument checks happen in C++ too, but callers go through `NativeKnn`. */
 interface Binding {
@@ -107,53 +104,20 @@ export class NativeKnn {
   }
 }
 
-export interface NativeKnnStatus {
-  available: boolean;
-  /** The addon file looked for. */
-  path: string;
-  /** Why it is not available (absent file or load error). */
-  reason?: string;
-}
+export type NativeKnnStatus = NativeAddonStatus;
 
-let loaded: { kernel: NativeKnn | undefined; status: NativeKnnStatus } | undefined;
+let loaded: AddonLoad<NativeKnn> | undefined;
 
 /** The native kernel, or undefined when the addon was not built here (see `nativeKnnStatus`). */
 export function loadNativeKnn(): NativeKnn | undefined {
-  return load().kernel;
+  return load().value;
 }
 
 export function nativeKnnStatus(): NativeKnnStatus {
   return load().status;
 }
 
-function load(): { kernel: NativeKnn | undefined; status: NativeKnnStatus } {
-  if (loaded) return loaded;
-  const path = addonPath();
-  if (!existsSync(path)) {
-    loaded = {
-      kernel: undefined,
-      status: { available: false, path, reason: 'not built (run `npm rebuild sift` with a C++ compiler)' },
-    };
-    return loaded;
-  }
-  try {
-    const binding = createRequire(import.meta.url)(path) as Binding;
-    loaded = { kernel: new NativeKnn(binding), status: { available: true, path } };
-  } catch (error) {
-    loaded = {
-      kernel: undefined,
-      status: { available: false, path, reason: error instanceof Error ? error.message : String(error) },
-    };
-  }
+function load(): AddonLoad<NativeKnn> {
+  loaded ??= loadNativeAddon<Binding, NativeKnn>('sift_native', (binding) => new NativeKnn(binding));
   return loaded;
-}
-
-/** build/Release/sift_native.node at the package root (this file runs from dist/src/runtime/). */
-function addonPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'package.json'))) break;
-    dir = dirname(dir);
-  }
-  return join(dir, 'build', 'Release', 'sift_native.node');
 }
