@@ -128,7 +128,10 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
   return { id, folder, card, train: result };
 }
 
-/** The examples with the chosen target in gradeNormalized (what the losses read). */
+/**
+ * The examples with the chosen target in gradeNormalized (what the losses read) and, for p(yes), in
+ * grade too: dev nDCG@10 then measures the judge's own order (linear gain, as trec_eval's).
+ */
 function withTarget(examples: TrainingExample[], target: TrainTarget, file: string): TrainingExample[] {
   if (target === 'grade') return examples;
   return examples.map((example, i) => {
@@ -139,6 +142,6 @@ function withTarget(examples: TrainingExample[], target: TrainTarget, file: stri
         { file, field: 'scores.pYes' },
       );
     }
-    return { ...example, gradeNormalized: example.pYes };
+    return { ...example, gradeNormalized: example.pYes, grade: example.pYes };
   });
 }
