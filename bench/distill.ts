@@ -9,7 +9,9 @@
 // of per-query NDCG@10, and the ranker's items/s in the same run. Each ranker's model card (data and
 // settings) goes into the JSON.
 //
-//   npm run build && bin/sift train --preset default && node dist/bench/distill.js [--rankers a,b]
+// --max-queries N evaluates a fixed seeded sample of N test queries per collection (all by default).
+//
+//   npm run build && bin/sift train --preset default && node dist/bench/distill.js [--rankers a,b] [--max-queries N]
 // Results: bench/results/distill.json.
 
 import { join } from 'node:path';
@@ -18,7 +20,7 @@ import { perQueryScores, randomisationTest } from '../src/eval/index.js';
 import { readTrainedModel } from '../src/models/index.js';
 import { type CollectionEvalOutcome, evaluateCollection } from '../src/search/index.js';
 import { sharedDir, siftPaths } from '../src/util/paths.js';
-import { machineInfo, printTable, stringArg, writeResult } from './lib/report.js';
+import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const RERANK_DEPTH = 100;
 
@@ -35,6 +37,7 @@ interface Row {
 
 async function main(): Promise<void> {
   const rankers = stringArg('--rankers', 'sift-ce-minilm-l6').split(',').filter(Boolean);
+  const maxQueries = positiveIntArg('--max-queries', 0);
   const shared = sharedDir();
   // The job collection the label sets were made on (scripts/make-label-sets.sh).
   const demo = await ensureDemoCollection({ root: siftPaths().collections, seed: 2026, docs: 5000 });
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
         mode,
         indexesRoot,
         split: 'test',
+        ...(maxQueries > 0 ? { maxQueries } : {}),
         quiet: true,
         ...(rerank ? { rerank, rerankDepth: RERANK_DEPTH } : {}),
       });
