@@ -59,6 +59,15 @@ describe('trained models', () => {
     assert.equal(left.length, 2, `one link and one folder, not ${left.join(', ')}`);
   });
 
+  it('installs a copy of an installed model (through its link) that outlives the original', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'sift-home-'));
+    const original = await installTrainedModel(await checkpoint('v1'), card('first'), home);
+    const copy = await installTrainedModel(original, card('second'), home);
+    await installTrainedModel(await checkpoint('v2'), card('first'), home);
+    assert.equal(await readFile(join(copy, 'model.safetensors'), 'utf8'), 'v1');
+    assert.equal((await readTrainedModel('second', home))?.id, 'second');
+  });
+
   it('refuses ids that are not plain folder names, and cards that do not match', async () => {
     for (const bad of ['', '../x', 'A', 'a/b', '.hidden', 'x'.repeat(65)]) {
       assert.throws(

@@ -8,7 +8,7 @@
 // half-copied folder, and a kill at any moment leaves one of the two installed.
 
 import { existsSync, readdirSync } from 'node:fs';
-import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
 import { siftPaths, writeFileAtomic } from '../util/index.js';
@@ -140,9 +140,11 @@ export async function installTrainedModel(
   await mkdir(root, { recursive: true });
   const stamp = `${Date.now()}-${process.pid}`;
   const folder = `.${card.id}@${stamp}`;
-  // Only what a model folder holds: no optimizer moments or trainer state.
-  await cp(from, join(root, folder), {
+  // Only what a model folder holds: no optimizer moments or trainer state. `from` may itself be an
+  // installed model (a link): copy what it points to, never the link.
+  await cp(await realpath(from), join(root, folder), {
     recursive: true,
+    dereference: true,
     filter: (source) => !/(optimizer\.safetensors|trainer-state\.json)$/.test(source),
   });
   await writeFileAtomic(join(root, folder, MODEL_CARD), `${JSON.stringify(card, null, 2)}\n`);
