@@ -70,8 +70,24 @@ if (!WEAVIATE_URL || !DIR) {
       await collection.importFrom(source, { quiet: true });
       const queries = docs.slice(0, 20).map((doc) => doc.vector);
       const terms = docs.slice(0, 20).map((doc) => doc.titleTerms);
-      const expected = await Promise.all(queries.map((q) => collection.nearVector(q, 10)));
-      const expectedBm25 = await Promise.all(terms.map((q) => collection.bm25(q, ['titleTerms'], 10)));
+      // Answers settle some time after the import's writes are acknowledged (BM25 answers taken at once
+      // lacked a document that later ranked first): the reference is taken once two snapshots a second
+      // apart agree, so that what the test measures is the fault, not the settling.
+      const snapshot = async () => ({
+        dense: await Promise.all(queries.map((q) => collection.nearVector(q, 10))),
+        bm25: await Promise.all(terms.map((q) => collection.bm25(q, ['titleTerms'], 10))),
+      });
+      const agree = (a: Hit[][], b: Hit[][]) => a.every((hits, i) => sameAnswer(hits, b[i]!));
+      let reference = await snapshot();
+      for (let tries = 0; tries < 60; tries++) {
+        await new Promise((done) => setTimeout(done, 1000));
+        const next = await snapshot();
+        const settled = agree(next.dense, reference.dense) && agree(next.bm25, reference.bm25);
+        reference = next;
+        if (settled) break;
+      }
+      const expected = reference.dense;
+      const expectedBm25 = reference.bm25;
 
       let stop = false;
       let phase = 'before';
