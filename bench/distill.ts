@@ -12,7 +12,7 @@
 // --max-queries N evaluates a fixed seeded sample of N test queries per collection (all by default).
 //
 //   npm run build && bin/sift train --preset default && node dist/bench/distill.js [--rankers a,b] [--max-queries N]
-// Results: bench/results/distill.json.
+// Results: bench/results/distill.json (or <--name>.json).
 
 import { join } from 'node:path';
 import { ensureDemoCollection } from '../src/demo/index.js';
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     }
   }
   printTable(rows as unknown as Record<string, string | number>[]);
-  const file = writeResult('distill', {
+  const file = writeResult(stringArg('--name', 'distill'), {
     machine: machineInfo(),
     split: 'test',
     rerankDepth: RERANK_DEPTH,
