@@ -6,7 +6,9 @@
 // queries only), it runs BM25, dense and hybrid (the default first stage, depth 1,000), then reranks
 // hybrid's top 100 with each trained ranker. Reported per collection: NDCG@10 and Recall@100 (trec_eval
 // conventions, human qrels), each ranker's difference from hybrid with the paired randomisation test
-// of per-query NDCG@10, and the ranker's items/s in the same run. Each ranker's model card (data and
+// of per-query NDCG@10, and the ranker's items/s in the same run. The floor a reranker must clear to
+// have learned anything is printed too: hybrid's top 100 in a seeded random order (`--rankers none` for
+// the baselines alone). Each ranker's model card (data and
 // settings) goes into the JSON.
 //
 // --max-queries N evaluates a fixed seeded sample of N test queries per collection (all by default).
@@ -16,10 +18,10 @@
 
 import { join } from 'node:path';
 import { ensureDemoCollection } from '../src/demo/index.js';
-import { perQueryScores, randomisationTest } from '../src/eval/index.js';
+import { evaluateRun, perQueryScores, type Run, randomisationTest } from '../src/eval/index.js';
 import { readTrainedModel } from '../src/models/index.js';
 import { type CollectionEvalOutcome, evaluateCollection } from '../src/search/index.js';
-import { sharedDir, siftPaths } from '../src/util/paths.js';
+import { mulberry32, sharedDir, siftPaths } from '../src/util/index.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const RERANK_DEPTH = 100;
@@ -36,7 +38,9 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const rankers = stringArg('--rankers', 'sift-ce-minilm-l6').split(',').filter(Boolean);
+  const rankers = stringArg('--rankers', 'sift-ce-minilm-l6')
+    .split(',')
+    .filter((id) => id !== '' && id !== 'none');
   const maxQueries = positiveIntArg('--max-queries', 0);
   const shared = sharedDir();
   // The job collection the label sets were made on (scripts/make-label-sets.sh).
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
     rows.push(row('dense', await evaluate('dense')));
     const hybrid = await evaluate('hybrid');
     rows.push(row('hybrid', hybrid));
+    rows.push(row(`hybrid, top ${RERANK_DEPTH} in random order`, shuffledTop(hybrid), hybrid));
     for (const ranker of rankers) {
       const reranked = await evaluate('hybrid', ranker);
       rows.push(row(`hybrid → ${ranker}@${RERANK_DEPTH}`, reranked, hybrid));
@@ -104,6 +109,26 @@ async function main(): Promise<void> {
     cards,
   });
   console.log(`wrote ${file}`);
+}
+
+/** The outcome with each query's top RERANK_DEPTH in a seeded random order (the rest kept below). */
+function shuffledTop(outcome: CollectionEvalOutcome): CollectionEvalOutcome {
+  const random = mulberry32(0x5eed);
+  const run: Run = new Map();
+  for (const [query, docs] of outcome.run) {
+    const top = docs.slice(0, RERANK_DEPTH);
+    for (let i = top.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [top[i], top[j]] = [top[j]!, top[i]!];
+    }
+    const ranked = [...top, ...docs.slice(RERANK_DEPTH)];
+    run.set(
+      query,
+      ranked.map((doc, rank) => ({ docId: doc.docId, score: ranked.length - rank })),
+    );
+  }
+  const qrels = new Map([...outcome.collection.qrels].filter(([id]) => run.has(id)));
+  return { ...outcome, run, result: evaluateRun(run, qrels), timings: { ...outcome.timings } };
 }
 
 await main();
