@@ -8,7 +8,18 @@
 // half-copied folder, and a kill at any moment leaves one of the two installed.
 
 import { existsSync, readdirSync } from 'node:fs';
-import { cp, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, symlink } from 'node:fs/promises';
+import {
+  cp,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  symlink,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
 import { siftPaths, writeFileAtomic } from '../util/index.js';
