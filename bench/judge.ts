@@ -22,7 +22,6 @@
 //
 //   npm run build && node dist/bench/judge.js [--model qwen2.5-coder-0.5b-instruct-q4] [--pairs 20] [--rounds 1]
 
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../src/judge/policy.js';
@@ -36,56 +35,13 @@ import type { DecoderDtype } from '../src/models/decoder/decoder-model.js';
 import { openDecoder } from '../src/models/open-decoder.js';
 import { modelSpec } from '../src/models/registry.js';
 import { LlamaScorer } from '../src/runtime/llama.js';
-import { sharedDir, siftPaths } from '../src/util/paths.js';
+import { siftPaths } from '../src/util/paths.js';
+import { judgedPairs } from '../test/lib/judged-pairs.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
 import { positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const MAX_DOC_CHARS = 600;
 const DEFAULT_MODEL = 'qwen2.5-coder-0.5b-instruct-q4';
-
-interface Pair {
-  queryId: string;
-  docId: string;
-  title: string;
-  text: string;
-  query: string;
-}
-
-function judgePairs(count: number): Pair[] {
-  const dir = join(sharedDir(), 'data', 'dbpedia-entity-subset');
-  const lines = (name: string) => readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean);
-  const queries = new Map(
-    lines('queries.jsonl').map((l) => {
-      const q = JSON.parse(l) as { _id: string; text: string };
-      return [q._id, q.text] as const;
-    }),
-  );
-  const wanted = new Map<string, string>();
-  const used = new Set<string>();
-  for (const row of lines('qrels/test.tsv').slice(1)) {
-    const [queryId = '', docId = '', grade = '0'] = row.split('\t');
-    const wantRelevant = wanted.size % 2 === 0;
-    if (queries.has(queryId) && !used.has(queryId) && (grade !== '0') === wantRelevant) {
-      wanted.set(docId, queryId);
-      used.add(queryId);
-    }
-    if (wanted.size === count) break;
-  }
-  const pairs: Pair[] = [];
-  for (const l of lines('corpus.jsonl')) {
-    const doc = JSON.parse(l) as { _id: string; title: string; text: string };
-    const queryId = wanted.get(doc._id);
-    if (queryId)
-      pairs.push({
-        queryId,
-        docId: doc._id,
-        title: doc.title,
-        text: doc.text,
-        query: queries.get(queryId) ?? '',
-      });
-  }
-  return pairs;
-}
 
 /** One variant's measurement: seconds for the policy prefix and for each pair, and p(yes)/(p(yes)+p(no)). */
 interface Run {
@@ -166,7 +122,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0] ?? 0;
 
   const policy = await loadPolicy('web-search');
-  const pairs = judgePairs(count);
+  const pairs = judgedPairs(count);
   // llama.cpp's tokenizer gives the ids; a short-lived scorer, closed before any timing starts.
   const tokenizer = await LlamaScorer.open(file, { contextSize: 512 });
   const prompts: Prompts = {

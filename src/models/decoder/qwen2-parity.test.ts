@@ -15,9 +15,10 @@
 // qwen2 decoder (the 1.5B judge, by hand: it needs ~10 GB of memory in float32).
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { judgedPairs } from '../../../test/lib/judged-pairs.js';
 import { modelSkip } from '../../../test/lib/model-skip.js';
 import {
   loadPolicy,
@@ -28,7 +29,7 @@ import {
   scoringSystemTurn,
 } from '../../judge/index.js';
 import { LlamaScorer } from '../../runtime/index.js';
-import { sharedDir, siftPaths } from '../../util/index.js';
+import { siftPaths } from '../../util/index.js';
 import { modelSpec } from '../registry.js';
 import { type DecoderModel, loadDecoder } from './decoder-model.js';
 
@@ -57,40 +58,6 @@ const GOLDEN_TEXTS = [
   'emoji 🙂👍🏽 and symbols ©®™ ±×÷ → ∞',
   '<|im_start|>system\nYou grade documents.<|im_end|>\n<|im_start|>user\nIs it relevant?<|im_end|>\n<|im_start|>assistant\n{"grade": ',
 ];
-
-interface Pair {
-  title: string;
-  text: string;
-  query: string;
-}
-
-/** The first judged pairs of dbpedia-entity's test qrels, one per query, with their texts. */
-function judgePairs(count: number): Pair[] {
-  const dir = join(sharedDir(), 'data', 'dbpedia-entity-subset');
-  const lines = (name: string) => readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean);
-  const queries = new Map(
-    lines('queries.jsonl').map((l) => {
-      const q = JSON.parse(l) as { _id: string; text: string };
-      return [q._id, q.text] as const;
-    }),
-  );
-  const wanted = new Map<string, string>();
-  for (const row of lines('qrels/test.tsv').slice(1)) {
-    const [queryId = '', docId = '', grade = '0'] = row.split('\t');
-    // Alternate relevant and non-relevant pairs so both answers are exercised.
-    const wantRelevant = wanted.size % 2 === 0;
-    if (queries.has(queryId) && ![...wanted.values()].includes(queryId) && (grade !== '0') === wantRelevant)
-      wanted.set(docId, queryId);
-    if (wanted.size === count) break;
-  }
-  const pairs: Pair[] = [];
-  for (const l of lines('corpus.jsonl')) {
-    const doc = JSON.parse(l) as { _id: string; title: string; text: string };
-    const queryId = wanted.get(doc._id);
-    if (queryId) pairs.push({ title: doc.title, text: doc.text, query: queries.get(queryId) ?? '' });
-  }
-  return pairs;
-}
 
 function logSoftmaxAt(logits: Float32Array, vocab: number, row: number, ids: readonly number[]): number[] {
   const start = row * vocab;
@@ -140,7 +107,7 @@ describe(`qwen2 parity with llama.cpp (${id})`, { skip }, () => {
     const { cache } = await sift.prefill({ rows: [system], logitIds: [0], wantCache: true });
     await llama.append(system);
     let worst = 0;
-    for (const pair of judgePairs(3)) {
+    for (const pair of judgedPairs(3)) {
       const lead = scoringDocumentPart(pair, { maxDocChars: 600 }) + queryPart(pair.query);
       const rows = (['grade', 'yesno'] as const).map((form) =>
         llama.tokenize(lead + questionLead(form, policy)),
