@@ -16,6 +16,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   E_METHOD_NOT_ALLOWED: 405,
   E_INDEX_NOT_FOUND: 404,
   E_RANKER_UNKNOWN: 404,
+  // A ranker sift trains itself (`sift train --preset …`) that this machine has not trained: unknown here.
+  E_MODEL_NOT_TRAINED: 404,
   E_UNKNOWN_DOC: 404,
   E_MODEL_UNKNOWN: 404,
   E_PAYLOAD_TOO_LARGE: 413,
