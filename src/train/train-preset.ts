@@ -9,7 +9,6 @@ import {
   checkTrainedModelId,
   ensureModel,
   installTrainedModel,
-  MODEL_CARD,
   type TrainedModelCard,
 } from '../models/index.js';
 import { sha256File, siftPaths } from '../util/index.js';
@@ -78,6 +77,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.loss !== undefined ? { loss: options.loss } : {}),
   };
+  // Dev evaluation about once an epoch (exactly, for length-bucketed batches; whole-query batches vary).
   const stepsPerEpoch = Math.ceil(train.length / settings.batchSize);
   // One run folder per recipe and data: the same command resumes it, new label sets start a new one.
   const runKey = createHash('sha256')
@@ -122,7 +122,6 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     ...(result.bestDevNdcg10 !== undefined ? { bestDevNdcg10: result.bestDevNdcg10 } : {}),
     dev: result.dev,
     run: runDir,
-    card: MODEL_CARD,
   };
   const folder = await installTrainedModel(result.bestCheckpoint, card, home);
   return { id, folder, card, train: result };
