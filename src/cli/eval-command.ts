@@ -20,11 +20,10 @@ import type { QuerySplit } from '../ingest/index.js';
 import type { FieldCombination } from '../retrieve/index.js';
 import { BACKENDS, evaluateCollection, parseBackend, parseMode, RETRIEVAL_MODES } from '../search/index.js';
 import { siftPaths, writeFileAtomic } from '../util/index.js';
-import { parseNonNegativeNumber, parsePositiveInt } from './options.js';
+import { addRemoteLayoutOptions, parseNonNegativeNumber, parsePositiveInt, remoteLayout } from './options.js';
 
 export function registerEvalCommand(program: Command): void {
-  program
-    .command('eval')
+  addRemoteLayoutOptions(program.command('eval'))
     .description('measure retrieval quality (NDCG@10, Recall@100, MRR@10, MAP)')
     .option(
       '--run <file>',
@@ -67,16 +66,6 @@ export function registerEvalCommand(program: Command): void {
       '--url <url>',
       "with --backend weaviate: a Weaviate node's REST URL (gRPC at its port + 1, or ?grpc=PORT)",
     )
-    .option(
-      '--shards <n>',
-      'with --backend weaviate: shards of a new collection (default 3 with ≥ 3 nodes)',
-      parsePositiveInt,
-    )
-    .option(
-      '--replication <n>',
-      'with --backend weaviate: replication factor of a new collection (default 2 with ≥ 3 nodes)',
-      parsePositiveInt,
-    )
     .option('--json <file>', 'write {"metrics", "queries", "perQuery"} to this file')
     .option('--save-run <file>', 'with --collection: also write the run in TREC format')
     .option('--quiet', 'no progress bars', false)
@@ -115,10 +104,7 @@ async function evalCollection(opts: EvalOptions): Promise<void> {
           remote: {
             backend,
             url: opts.url!,
-            layout: {
-              ...(opts.shards !== undefined ? { shards: opts.shards } : {}),
-              ...(opts.replication !== undefined ? { replicationFactor: opts.replication } : {}),
-            },
+            layout: remoteLayout(opts),
           },
         }
       : {}),

@@ -7,12 +7,11 @@ import { createReadStats } from '../ingest/index.js';
 import { DEFAULT_EMBEDDER, openEmbedder } from '../models/index.js';
 import { connectWeaviate, type WeaviateConnection } from '../remote/index.js';
 import { BACKENDS, importIndex, parseBackend } from '../search/index.js';
-import { parsePositiveInt } from './options.js';
+import { addRemoteLayoutOptions, remoteLayout } from './options.js';
 import { defaultIndexDir, resolveCollection } from './sources.js';
 
 export function registerIndexCommand(program: Command): void {
-  program
-    .command('index')
+  addRemoteLayoutOptions(program.command('index'))
     .description('index a collection: a BEIR folder (corpus.jsonl) or a .jsonl/.csv file of documents')
     .argument('<collection>', 'BEIR folder, or a file of documents with id, title, text and metadata fields')
     .option('--name <name>', 'index name (default: the collection folder or file name)')
@@ -29,16 +28,6 @@ export function registerIndexCommand(program: Command): void {
     )
     .option('--backend <backend>', `also import into a remote backend: ${BACKENDS.join('|')}`, 'local')
     .option('--url <url>', "with --backend weaviate: a Weaviate node's REST URL")
-    .option(
-      '--shards <n>',
-      'with --backend weaviate: shards of a new collection (default 3 with ≥ 3 nodes)',
-      parsePositiveInt,
-    )
-    .option(
-      '--replication <n>',
-      'with --backend weaviate: replication factor (default 2 with ≥ 3 nodes)',
-      parsePositiveInt,
-    )
     .option('--quiet', 'no progress bar', false)
     .action(async (collectionPath: string, opts: IndexOptions) => {
       const backend = parseBackend(opts.backend);
@@ -84,10 +73,7 @@ async function indexCollection(
   if (connection) {
     const encoder = await openEmbedder(opts.embedder ?? DEFAULT_EMBEDDER, { quiet: opts.quiet });
     try {
-      const layout = {
-        ...(opts.shards !== undefined ? { shards: opts.shards } : {}),
-        ...(opts.replication !== undefined ? { replicationFactor: opts.replication } : {}),
-      };
+      const layout = remoteLayout(opts);
       const { collection: remote, imported } = await importIndex(connection, index, encoder, {
         layout,
         quiet: opts.quiet,

@@ -1,6 +1,6 @@
 // Parsers for command-line option values that fail with a clear message.
 
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
@@ -13,4 +13,30 @@ export function parseNonNegativeNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got "${value}"`);
   return n;
+}
+
+/** The --shards and --replication options of commands that create a remote (Weaviate) collection. */
+export function addRemoteLayoutOptions(command: Command): Command {
+  return command
+    .option(
+      '--shards <n>',
+      'with --backend weaviate: shards of a new collection (default 3 with ≥ 3 nodes)',
+      parsePositiveInt,
+    )
+    .option(
+      '--replication <n>',
+      'with --backend weaviate: replication factor of a new collection (default 2 with ≥ 3 nodes)',
+      parsePositiveInt,
+    );
+}
+
+/** The layout those options ask for (only what was given; the backend chooses the rest). */
+export function remoteLayout(opts: { shards?: number; replication?: number }): {
+  shards?: number;
+  replicationFactor?: number;
+} {
+  return {
+    ...(opts.shards !== undefined ? { shards: opts.shards } : {}),
+    ...(opts.replication !== undefined ? { replicationFactor: opts.replication } : {}),
+  };
 }
