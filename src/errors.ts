@@ -55,6 +55,8 @@ export const errorCatalogue = {
   E_TRAIN_DATA: 'a training label file is empty, or a line of it lacks a field training needs',
   E_TRAIN_DIVERGED:
     'training stopped because the loss became NaN or infinite; the last good checkpoint is kept',
+  E_PRUNE:
+    'a model cannot be pruned as asked: a sparsity outside (0, 1), no calibration data, or a Hessian that stays singular',
   E_CHECKPOINT: 'a training checkpoint is incomplete, unreadable, or belongs to a different training run',
   E_BACKEND_UNREACHABLE: 'a remote retrieval backend (Weaviate) cannot be reached at the given URL',
   E_BACKEND_SCHEMA:

@@ -8,6 +8,7 @@ import { registerEvalCommand } from './eval-command.js';
 import { registerIndexCommand } from './index-command.js';
 import { registerJudgeCommand } from './judge-command.js';
 import { registerModelsCommand } from './models-command.js';
+import { registerPruneCommand } from './prune-command.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTrainCommand } from './train-command.js';
@@ -29,6 +30,7 @@ Start here:
   $ sift judge sample --collection ../shared/data/cranfield --queries 20 --per-query 10 --store labels.sqlite
   $ sift train --preset default                 train the cross-encoder sift-ce-minilm-l6 from the label sets
   $ sift eval --collection ../shared/data/cranfield --mode hybrid --rerank sift-ce-minilm-l6
+  $ sift prune --model sift-ce-minilm-l6 --mlp 0.5 --calibration ../shared/data/cranfield --out ce-mlp50
 
 State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
     );
@@ -39,6 +41,7 @@ State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
   registerModelsCommand(program);
   registerJudgeCommand(program);
   registerTrainCommand(program);
+  registerPruneCommand(program);
   registerServeCommand(program);
   return program;
 }

@@ -137,6 +137,30 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Writes a model folder a Hugging Face loader and sift both read: model.safetensors from `params`,
+ * config.json, and the tokenizer files of `tokenizerDir`. For models made outside a training run (pruning).
+ */
+export async function writeModelFolder(
+  dir: string,
+  content: { params: readonly Parameter[]; config: string; tokenizerDir: string },
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await durableIo.writeFile(
+    join(dir, 'model.safetensors'),
+    encodeSafetensors(
+      content.params.map((p) => ({ name: p.name, shape: p.shape, data: p.data })),
+      { format: 'pt' },
+    ),
+  );
+  await durableIo.writeFile(join(dir, 'config.json'), content.config);
+  for (const file of TOKENIZER_FILES) {
+    const bytes = await readFile(join(content.tokenizerDir, file)).catch(() => undefined);
+    if (bytes) await durableIo.writeFile(join(dir, file), bytes);
+  }
+  await syncDir(dir);
+}
+
 /** The folder LATEST names, or undefined when no checkpoint was ever completed. */
 export async function latestCheckpoint(outDir: string): Promise<string | undefined> {
   const text = await readFile(join(outDir, 'LATEST'), 'utf8').catch(() => undefined);

@@ -4,8 +4,9 @@
 export { AdamW, type AdamWOptions } from './adamw.js';
 export { type EncodedPair, epochBatches, tokenBatch } from './batches.js';
 export { type BeirExampleOptions, beirExamples } from './beir-examples.js';
+export { BertLayer } from './bert-layer.js';
 export { BertEncoder, CrossEncoderModel, type ModelOptions } from './bert-model.js';
-export { latestCheckpoint, type TrainerState } from './checkpoint.js';
+export { latestCheckpoint, type TrainerState, writeModelFolder } from './checkpoint.js';
 export { clipGradNorm } from './clip.js';
 export {
   type CrossEncoderTrainOptions,
@@ -17,8 +18,9 @@ export {
 export { type DevSplit, devSplit } from './dev-split.js';
 export type { TokenBatch } from './embeddings.js';
 export { readTrainingJsonl, type TrainingExample } from './examples.js';
-export { gemmBackend } from './gemm.js';
+export { gemm, gemmBackend } from './gemm.js';
 export { ClassifierHead, MeanPooling } from './heads.js';
+export { Linear } from './linear.js';
 export {
   bceWithLogits,
   type CandidateGroup,

@@ -33,6 +33,11 @@ export class Linear implements Module {
     return this.weight.shape[0]!;
   }
 
+  /** The input of the last forward pass ([rows, in]): pruning reads a layer's calibration inputs here. */
+  get lastInput(): { data: Float32Array; rows: number } | undefined {
+    return this.input ? { data: this.input, rows: this.rows } : undefined;
+  }
+
   parameters(): Parameter[] {
     return this.bias ? [this.weight, this.bias] : [this.weight];
   }

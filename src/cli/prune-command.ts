@@ -1,0 +1,123 @@
+// `sift prune`: structured pruning of a trained cross-encoder (OSSCAR, or magnitude as the baseline),
+// installed as a new trained model that --rerank and sift serve use by id.
+//
+//   sift prune --model sift-ce-minilm-l6 --mlp 0.5 --drop-layers 2 --calibration ../shared/data/cranfield --out ce-half
+
+import type { Command } from 'commander';
+import { DEFAULT_CALIBRATION_PAIRS, type PruneMethod, pruneTrainedModel } from '../compress/index.js';
+import { SiftError } from '../errors.js';
+import { writeFileAtomic } from '../util/index.js';
+import { parsePositiveInt } from './options.js';
+
+interface PruneOptions {
+  model: string;
+  out: string;
+  calibration: string[];
+  mlp?: number;
+  heads?: number;
+  dropLayers?: number;
+  method: string;
+  pairs: number;
+  steps?: number;
+  localSearch?: number;
+  json?: string;
+  quiet: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerPruneCommand(program: Command): void {
+  program
+    .command('prune')
+    .description('prune a trained cross-encoder (OSSCAR) and install the result under a new id')
+    .requiredOption('--model <id>', 'the trained cross-encoder to prune (sift models list)')
+    .requiredOption('--out <id>', 'the id to install the pruned model under')
+    .requiredOption(
+      '--calibration <dir>',
+      "a BEIR collection whose training queries' pairs calibrate the fit (repeat for several)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--mlp <fraction>',
+      'fraction of MLP neurons to remove in every layer, in (0, 1)',
+      fractionArg('mlp'),
+    )
+    .option(
+      '--heads <fraction>',
+      'fraction of attention heads to remove in every layer, in (0, 1)',
+      fractionArg('heads'),
+    )
+    .option('--drop-layers <k>', 'drop the last k layers', parsePositiveInt)
+    .option('--method <method>', 'osscar (refit the consumers) | magnitude (the baseline)', 'osscar')
+    .option('--pairs <n>', 'calibration pairs in all', parsePositiveInt, DEFAULT_CALIBRATION_PAIRS)
+    .option('--steps <n>', 'OSSCAR elimination rounds per layer (default 8)', parsePositiveInt)
+    .option('--local-search <n>', 'OSSCAR swap rounds after elimination (default 0)', parsePositiveInt)
+    .option('--json <file>', "write the pruned model's card (per-block errors, parameter counts) here")
+    .option('--quiet', 'no progress bar', false)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sift prune --model sift-ce-minilm-l6 --mlp 0.5 --calibration ../shared/data/cranfield --out ce-mlp50
+  $ sift eval --collection ../shared/data/cranfield --mode hybrid --rerank ce-mlp50 --split test`,
+    )
+    .action(async (opts: PruneOptions) => {
+      if (opts.mlp === undefined && opts.heads === undefined && opts.dropLayers === undefined) {
+        throw new SiftError('E_BAD_ARGUMENT', 'say what to remove: --mlp, --heads and/or --drop-layers', {
+          field: 'mlp',
+        });
+      }
+      const result = await pruneTrainedModel({
+        model: opts.model,
+        out: opts.out,
+        calibration: opts.calibration,
+        pairs: opts.pairs,
+        method: parseMethod(opts.method),
+        quiet: opts.quiet,
+        ...(opts.mlp !== undefined ? { mlp: opts.mlp } : {}),
+        ...(opts.heads !== undefined ? { heads: opts.heads } : {}),
+        ...(opts.dropLayers !== undefined ? { dropLayers: opts.dropLayers } : {}),
+        ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+        ...(opts.localSearch !== undefined ? { localSearch: opts.localSearch } : {}),
+      });
+      const { prune } = result;
+      for (const warning of prune.warnings) console.error(`sift: warning: ${warning}`);
+      const mean = (key: 'relativeError' | 'magnitudeRelativeError') =>
+        prune.layers.length === 0 ? 0 : prune.layers.reduce((s, l) => s + l[key], 0) / prune.layers.length;
+      console.log(
+        `${result.id}: ${prune.layersAfter} of ${prune.layersBefore} layers, ${(prune.after.nonEmbedding / 1e6).toFixed(2)}M of ${(prune.before.nonEmbedding / 1e6).toFixed(2)}M non-embedding parameters` +
+          (prune.layers.length > 0
+            ? `; mean relative reconstruction error ${mean('relativeError').toFixed(4)} (magnitude pruning: ${mean('magnitudeRelativeError').toFixed(4)})`
+            : ''),
+      );
+      console.log(`installed ${result.folder} (use --rerank ${result.id})`);
+      if (opts.json) {
+        await writeFileAtomic(opts.json, `${JSON.stringify(result.card, null, 2)}\n`);
+        console.log(`wrote ${opts.json}`);
+      }
+    });
+}
+
+function fractionArg(field: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || n >= 1) {
+      throw new SiftError(
+        'E_PRUNE',
+        `--${field} is a fraction to remove and must be in (0, 1), not "${value}"`,
+        {
+          field,
+        },
+      );
+    }
+    return n;
+  };
+}
+
+function parseMethod(method: string): PruneMethod {
+  if (method === 'osscar' || method === 'magnitude') return method;
+  throw new SiftError('E_BAD_ARGUMENT', `--method must be osscar or magnitude, not "${method}"`, {
+    field: 'method',
+  });
+}

@@ -1,0 +1,33 @@
+// Compression's public face: OSSCAR structured pruning (and the magnitude baseline) of sift's models:
+// the one-layer solver, block-by-block pruning of BERT encoders, and pruning a cross-encoder folder.
+
+export {
+  magnitudePrune,
+  type OsscarOptions,
+  type OsscarProblem,
+  osscarPrune,
+  type PruneSolution,
+  reconstructionError,
+} from './osscar.js';
+export {
+  type BertPruneResult,
+  type BertPruneSpec,
+  type LayerPruneReport,
+  type PruneMethod,
+  pruneBertEncoder,
+} from './prune-bert.js';
+export {
+  type CalibrationPair,
+  type ParameterCounts,
+  type PruneFolderOptions,
+  type PruneFolderResult,
+  parameterCounts,
+  pruneCrossEncoderFolder,
+} from './prune-model.js';
+export {
+  calibrationPairs,
+  DEFAULT_CALIBRATION_PAIRS,
+  type PruneTrainedOptions,
+  type PruneTrainedResult,
+  pruneTrainedModel,
+} from './prune-trained.js';

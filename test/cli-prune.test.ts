@@ -1,0 +1,150 @@
+// `sift prune` through the CLI, on a tiny random cross-encoder installed as a trained model in a fresh
+// SIFT_HOME (random weights: the form, the card and the wiring are checked here; bench/compress.ts
+// measures real pruned rankers): the pruned model is installed under the new id, listed by
+// `sift models list`, used by `sift eval --rerank`, and bad input is refused with a clear message.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { bertWeights, installTrainedModel, readBertConfig, readSafetensors } from '../src/models/index.js';
+import { CrossEncoderModel, writeModelFolder } from '../src/train/index.js';
+import { writeTinyBert } from '../src/train/tiny-bert.fixture.js';
+import { Mulberry32 } from '../src/util/index.js';
+
+const run = promisify(execFile);
+const SIFT = resolve('bin/sift');
+const CRANFIELD = join(resolve(process.env.SIFT_SHARED ?? '../shared'), 'data', 'cranfield');
+
+describe('sift prune', () => {
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'sift-home-'));
+    env = { ...process.env, SIFT_HOME: home };
+    const tiny = join(home, 'tiny-base');
+    await writeTinyBert(tiny, 4);
+    const { config, text } = await readBertConfig(tiny);
+    const weights = bertWeights(await readSafetensors(join(tiny, 'model.safetensors')), config);
+    const model = CrossEncoderModel.fromWeights(weights, config, { labels: 1, rng: new Mulberry32(2) });
+    const folder = join(home, 'tiny-ce');
+    await writeModelFolder(folder, { params: model.parameters(), config: text, tokenizerDir: tiny });
+    await installTrainedModel(
+      folder,
+      {
+        version: 1,
+        id: 'tiny-ce',
+        kind: 'cross-encoder',
+        preset: 'custom',
+        base: 'tiny',
+        createdAt: new Date().toISOString(),
+        settings: { maxLength: 64 },
+      },
+      home,
+    );
+  });
+  after(async () => {
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+
+  it('installs the pruned model under --out with a card, and sift eval reranks with it', async () => {
+    const cardFile = join(home, 'card.json');
+    const pruned = await run(
+      SIFT,
+      [
+        'prune',
+        '--model',
+        'tiny-ce',
+        '--mlp',
+        '0.5',
+        '--heads',
+        '0.5',
+        '--drop-layers',
+        '1',
+        '--calibration',
+        CRANFIELD,
+        '--pairs',
+        '24',
+        '--out',
+        'tiny-pruned',
+        '--json',
+        cardFile,
+        '--quiet',
+      ],
+      { env },
+    );
+    assert.match(
+      pruned.stdout,
+      /tiny-pruned: 1 of 2 layers, .* non-embedding parameters; mean relative reconstruction error/,
+    );
+    const card = JSON.parse(await readFile(cardFile, 'utf8')) as {
+      id: string;
+      base: string;
+      pruning: {
+        method: string;
+        calibration: { pairs: number };
+        blocks: unknown[];
+        layers: { after: number };
+      };
+    };
+    assert.equal(card.id, 'tiny-pruned');
+    assert.equal(card.base, 'tiny-ce');
+    assert.equal(card.pruning.method, 'osscar');
+    assert.equal(card.pruning.calibration.pairs, 24);
+    assert.equal(card.pruning.blocks.length, 2, 'one block: its heads and its MLP');
+    assert.equal(card.pruning.layers.after, 1);
+
+    const listed = await run(SIFT, ['models', 'list'], { env });
+    assert.match(listed.stdout, /tiny-pruned/);
+
+    const evalFile = join(home, 'eval.json');
+    await run(
+      SIFT,
+      [
+        'eval',
+        '--collection',
+        CRANFIELD,
+        '--mode',
+        'bm25',
+        '--rerank',
+        'tiny-pruned',
+        '--split',
+        'test',
+        '--max-queries',
+        '3',
+        '--rerank-depth',
+        '20',
+        '--json',
+        evalFile,
+        '--quiet',
+      ],
+      { env, maxBuffer: 1 << 24 },
+    );
+    const report = JSON.parse(await readFile(evalFile, 'utf8')) as { metrics: Record<string, number> };
+    assert.ok(Number.isFinite(report.metrics['ndcg@10']), JSON.stringify(report.metrics));
+  });
+
+  it('refuses a fraction outside (0, 1), an unknown model, nothing to remove, and --out equal to --model', async () => {
+    const base = ['prune', '--calibration', CRANFIELD, '--quiet'];
+    const refused = async (args: string[], pattern: RegExp) =>
+      assert.rejects(run(SIFT, [...base, ...args], { env }), (error: { stderr: string; code: number }) => {
+        assert.equal(error.code, 1, error.stderr);
+        assert.match(error.stderr, pattern);
+        return true;
+      });
+    await refused(
+      ['--model', 'tiny-ce', '--out', 'x', '--mlp', '1'],
+      /--mlp .* must be in \(0, 1\), not "1"/,
+    );
+    await refused(
+      ['--model', 'tiny-ce', '--out', 'x', '--heads', '0'],
+      /--heads .* must be in \(0, 1\), not "0"/,
+    );
+    await refused(['--model', 'nope', '--out', 'x', '--mlp', '0.5'], /no trained model "nope"/);
+    await refused(['--model', 'tiny-ce', '--out', 'x'], /say what to remove/);
+    await refused(['--model', 'tiny-ce', '--out', 'tiny-ce', '--mlp', '0.5'], /--out must name a new model/);
+  });
+});
