@@ -17,34 +17,51 @@
 // Results: bench/results/compress.json (or <--name>.json).
 
 import { join } from 'node:path';
-import { calibrationPairs, pruneTrainedModel } from '../src/compress/index.js';
+import { pruneTrainedModel, summariseIndex } from '../src/compress/index.js';
 import { ensureDemoCollection } from '../src/demo/index.js';
 import { perQueryScores, randomisationTest } from '../src/eval/index.js';
-import { installedTrainedModel, loadTokenizer, readTrainedModel } from '../src/models/index.js';
-import { type CollectionEvalOutcome, evaluateCollection } from '../src/search/index.js';
-import { sharedDir, siftPaths } from '../src/util/index.js';
+import { type SiftIndex, SummaryFile, type SummaryVariant } from '../src/index/index.js';
+import { loadBeirCollection, querySplit } from '../src/ingest/index.js';
+import {
+  installedTrainedModel,
+  loadTokenizer,
+  readTrainedModel,
+  type TextTokenizer,
+} from '../src/models/index.js';
+import { type CollectionEvalOutcome, evaluateCollection, openCollection } from '../src/search/index.js';
+import { mulberry32, sharedDir, siftPaths } from '../src/util/index.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const RERANK_DEPTH = 100;
 
 interface Variant {
   name: string;
-  method?: 'osscar' | 'magnitude';
-  mlp?: number;
-  heads?: number;
-  dropLayers?: number;
+  /** The pruned model this variant reranks with (default: the full model). */
+  prune?: { method?: 'osscar' | 'magnitude'; mlp?: number; heads?: number; dropLayers?: number };
+  /** The ranker reads these summaries instead of the full text. */
+  summaries?: SummaryVariant;
 }
 
-/** The issue's variants (summaries and embedding tokens are not built yet). */
+const SUMMARY_BUDGET = 64;
+const EXTRACTIVE: SummaryVariant = { method: 'extractive', budget: SUMMARY_BUDGET };
+const LEAD: SummaryVariant = { method: 'lead', budget: SUMMARY_BUDGET };
+const MID = { mlp: 0.5, dropLayers: 2 };
+const SMALL = { mlp: 0.75, heads: 0.5, dropLayers: 3 };
+
+/** The issue's variants (model-written summaries and embedding tokens are not built yet). */
 const VARIANTS: Variant[] = [
   { name: 'full' },
-  { name: 'osscar-mlp25', mlp: 0.25 },
-  { name: 'osscar-mlp50', mlp: 0.5 },
-  { name: 'magnitude-mlp50', method: 'magnitude', mlp: 0.5 },
-  { name: 'drop-2-layers', dropLayers: 2 },
-  { name: 'osscar-mlp50-drop-2', mlp: 0.5, dropLayers: 2 },
-  { name: 'osscar-mlp75-heads50-drop-3', mlp: 0.75, heads: 0.5, dropLayers: 3 },
-  { name: 'magnitude-mlp75-heads50-drop-3', method: 'magnitude', mlp: 0.75, heads: 0.5, dropLayers: 3 },
+  { name: 'osscar-mlp25', prune: { mlp: 0.25 } },
+  { name: 'osscar-mlp50', prune: { mlp: 0.5 } },
+  { name: 'magnitude-mlp50', prune: { method: 'magnitude', mlp: 0.5 } },
+  { name: 'drop-2-layers', prune: { dropLayers: 2 } },
+  { name: 'osscar-mlp50-drop-2', prune: MID },
+  { name: 'osscar-mlp75-heads50-drop-3', prune: SMALL },
+  { name: 'magnitude-mlp75-heads50-drop-3', prune: { method: 'magnitude', ...SMALL } },
+  { name: `lead-${SUMMARY_BUDGET} (truncation)`, summaries: LEAD },
+  { name: `summaries-${SUMMARY_BUDGET}`, summaries: EXTRACTIVE },
+  { name: `osscar-mlp50-drop-2 + summaries-${SUMMARY_BUDGET}`, prune: MID, summaries: EXTRACTIVE },
+  { name: `osscar-mlp75-heads50-drop-3 + summaries-${SUMMARY_BUDGET}`, prune: SMALL, summaries: EXTRACTIVE },
 ];
 
 interface Row {
@@ -74,45 +91,81 @@ async function main(): Promise<void> {
     demo.folder,
   ];
 
-  const ids = new Map<string, string>();
-  const params = new Map<string, number>();
-  const blocks: Record<string, unknown> = {};
+  const card = await readTrainedModel(model);
+  // One pruned model per distinct pruning spec; one installed by an earlier run of this bench from the same
+  // source model and spec is reused (its card records both).
+  const pruned = new Map<string, { id: string; nonEmbedding: number; blocks: unknown }>();
+  let fullParams = Number.NaN;
   for (const variant of VARIANTS) {
-    if (variant.name === 'full') {
-      ids.set(variant.name, model);
+    if (!variant.prune) continue;
+    const key = JSON.stringify(variant.prune);
+    if (pruned.has(key)) continue;
+    const id = `bench-compress-${variantSlug(variant.prune)}`;
+    const spec = {
+      method: variant.prune.method ?? 'osscar',
+      mlp: variant.prune.mlp ?? 0,
+      heads: variant.prune.heads ?? 0,
+      dropLayers: variant.prune.dropLayers ?? 0,
+    };
+    const existing = await readTrainedModel(id).catch(() => undefined);
+    const was = existing?.['pruning'] as
+      | {
+          method: string;
+          mlp: number;
+          heads: number;
+          dropLayers: number;
+          calibration: { pairs: number };
+          parameters: { before: { nonEmbedding: number }; after: { nonEmbedding: number } };
+          blocks: unknown;
+        }
+      | undefined;
+    const source = existing?.['source'] as { createdAt?: string } | undefined;
+    if (
+      was &&
+      source?.createdAt === card?.createdAt &&
+      was.method === spec.method &&
+      was.mlp === spec.mlp &&
+      was.heads === spec.heads &&
+      was.dropLayers === spec.dropLayers &&
+      was.calibration.pairs === pairs
+    ) {
+      console.error(`reusing ${id}`);
+      pruned.set(key, { id, nonEmbedding: was.parameters.after.nonEmbedding, blocks: was.blocks });
+      fullParams = was.parameters.before.nonEmbedding;
       continue;
     }
-    const id = `bench-compress-${variant.name}`;
-    console.error(`pruning ${variant.name}`);
+    console.error(`pruning ${id}`);
     const result = await pruneTrainedModel({
       model,
       out: id,
       calibration: folders,
       pairs,
       quiet: true,
-      ...(variant.method ? { method: variant.method } : {}),
-      ...(variant.mlp ? { mlp: variant.mlp } : {}),
-      ...(variant.heads ? { heads: variant.heads } : {}),
-      ...(variant.dropLayers ? { dropLayers: variant.dropLayers } : {}),
+      ...variant.prune,
     });
-    ids.set(variant.name, id);
-    params.set(variant.name, result.prune.after.nonEmbedding);
-    params.set('full', result.prune.before.nonEmbedding);
-    blocks[variant.name] = result.prune.layers;
+    pruned.set(key, { id, nonEmbedding: result.prune.after.nonEmbedding, blocks: result.prune.layers });
+    fullParams = result.prune.before.nonEmbedding;
   }
+  const rankerOf = (v: Variant) => (v.prune ? pruned.get(JSON.stringify(v.prune))!.id : model);
+  const paramsOf = (v: Variant) => (v.prune ? pruned.get(JSON.stringify(v.prune))!.nonEmbedding : fullParams);
 
-  const card = await readTrainedModel(model);
   const maxLength = ((card?.['settings'] ?? {}) as { maxLength?: number }).maxLength ?? 256;
   const tokenizer = await loadTokenizer(source, { maxLength });
   const rows: Row[] = [];
   for (const folder of folders) {
-    const sample = await calibrationPairs([folder], 200, 7);
-    const encoded = tokenizer.encodePairs(
-      sample.map((p) => p.query),
-      sample.map((p) => (p.title.trim() === '' ? p.text : `${p.title}\n${p.text}`)),
-      { maxLength, truncation: 'only_second' },
-    );
-    const tokens = encoded.ids.reduce((s, ids) => s + ids.length, 0) / encoded.ids.length;
+    const opened = await openCollection(folder, siftPaths().indexes, true);
+    for (const summaries of [LEAD, EXTRACTIVE]) {
+      const made = await summariseIndex({
+        index: opened.index,
+        budget: summaries.budget,
+        method: summaries.method === 'lead' ? 'lead' : 'extractive',
+        tokenizerDir: source,
+        quiet: true,
+      });
+      if (made.made > 0)
+        console.error(`${opened.index.name}: ${made.made} ${summaries.method} summaries made`);
+    }
+    const tokensOf = await tokenMeans(opened.index, folder, tokenizer, maxLength);
     const outcomes = new Map<string, CollectionEvalOutcome>();
     for (const variant of VARIANTS) {
       outcomes.set(
@@ -123,8 +176,9 @@ async function main(): Promise<void> {
           split: 'test',
           ...(maxQueries > 0 ? { maxQueries } : {}),
           quiet: true,
-          rerank: ids.get(variant.name)!,
+          rerank: rankerOf(variant),
           rerankDepth: RERANK_DEPTH,
+          ...(variant.summaries ? { rerankSummaries: variant.summaries } : {}),
         }),
       );
       console.error(`${folder.split('/').pop()}: ${variant.name} done`);
@@ -150,15 +204,15 @@ async function main(): Promise<void> {
         p: test ? test.pValue : '',
         'items/s': rate(outcome),
         speedup: rate(outcome) / rate(full),
-        'params (M, non-emb)': (params.get(variant.name) ?? Number.NaN) / 1e6,
-        'tokens/item': tokens,
+        'params (M, non-emb)': paramsOf(variant) / 1e6,
+        'tokens/item': tokensOf(variant.summaries),
       });
     }
   }
   printTable(rows as unknown as Record<string, string | number>[]);
 
   const errorRows: Record<string, string | number>[] = [];
-  const osscar = blocks['osscar-mlp50'] as {
+  const osscar = pruned.get(JSON.stringify({ mlp: 0.5 }))?.blocks as {
     layer: number;
     relativeError: number;
     magnitudeRelativeError: number;
@@ -181,10 +235,55 @@ async function main(): Promise<void> {
     calibrationPairs: pairs,
     variants: VARIANTS,
     rows,
-    blocks,
-    notBuilt: ['summaries', 'pruned + summaries', 'embedding tokens', 'decoder-family pruning'],
+    pruned: Object.fromEntries([...pruned.values()].map((p) => [p.id, p])),
+    notBuilt: ['model-written (LLM) summaries', 'embedding tokens', 'decoder-family pruning'],
   });
   console.log(`wrote ${file}`);
+}
+
+function variantSlug(p: NonNullable<Variant['prune']>): string {
+  const parts: string[] = [p.method ?? 'osscar'];
+  if (p.mlp) parts.push(`mlp${Math.round(p.mlp * 100)}`);
+  if (p.heads) parts.push(`heads${Math.round(p.heads * 100)}`);
+  if (p.dropLayers) parts.push(`drop${p.dropLayers}`);
+  return parts.join('-');
+}
+
+/**
+ * Mean tokens per (query, document) pair as the ranker reads it, for the full text and for each summary
+ * variant: test queries against a seeded sample of 300 documents, cut at the ranker's maxLength.
+ */
+async function tokenMeans(
+  index: SiftIndex,
+  folder: string,
+  tokenizer: TextTokenizer,
+  maxLength: number,
+): Promise<(summaries?: SummaryVariant) => number> {
+  const collection = await loadBeirCollection(folder);
+  const queries = collection.queries.filter((q) => querySplit(q.id) === 'test').slice(0, 50);
+  const live = [...index.docs.liveOrdinals()];
+  const random = mulberry32(11);
+  const docs = Array.from({ length: Math.min(300, live.length) }, () =>
+    index.docs.get(live[Math.floor(random() * live.length)]!),
+  );
+  const files = new Map<string, SummaryFile>();
+  for (const v of [LEAD, EXTRACTIVE]) files.set(v.method, await SummaryFile.open(index.dir, v));
+  const mean = (summaries?: SummaryVariant) => {
+    const texts = docs.map((d) => {
+      const text = summaries ? (files.get(summaries.method)!.get(d.id, d) ?? d.text) : d.text;
+      return d.title.trim() === '' ? text : `${d.title}\n${text}`;
+    });
+    const encoded = tokenizer.encodePairs(
+      texts.map((_, i) => queries[i % queries.length]!.text),
+      texts,
+      { maxLength, truncation: 'only_second' },
+    );
+    return encoded.ids.reduce((s, ids) => s + ids.length, 0) / encoded.ids.length;
+  };
+  const full = mean();
+  const extractive = mean(EXTRACTIVE);
+  const lead = mean(LEAD);
+  return (summaries) => (!summaries ? full : summaries.method === 'lead' ? lead : extractive);
 }
 
 await main();

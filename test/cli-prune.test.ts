@@ -10,10 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { bertWeights, installTrainedModel, readBertConfig, readSafetensors } from '../src/models/index.js';
-import { CrossEncoderModel, writeModelFolder } from '../src/train/index.js';
-import { writeTinyBert } from '../src/train/tiny-bert.fixture.js';
-import { Mulberry32 } from '../src/util/index.js';
+import { installTinyCrossEncoder } from './lib/tiny-cross-encoder.js';
 
 const run = promisify(execFile);
 const SIFT = resolve('bin/sift');
@@ -25,26 +22,7 @@ describe('sift prune', () => {
   before(async () => {
     home = await mkdtemp(join(tmpdir(), 'sift-home-'));
     env = { ...process.env, SIFT_HOME: home };
-    const tiny = join(home, 'tiny-base');
-    await writeTinyBert(tiny, 4);
-    const { config, text } = await readBertConfig(tiny);
-    const weights = bertWeights(await readSafetensors(join(tiny, 'model.safetensors')), config);
-    const model = CrossEncoderModel.fromWeights(weights, config, { labels: 1, rng: new Mulberry32(2) });
-    const folder = join(home, 'tiny-ce');
-    await writeModelFolder(folder, { params: model.parameters(), config: text, tokenizerDir: tiny });
-    await installTrainedModel(
-      folder,
-      {
-        version: 1,
-        id: 'tiny-ce',
-        kind: 'cross-encoder',
-        preset: 'custom',
-        base: 'tiny',
-        createdAt: new Date().toISOString(),
-        settings: { maxLength: 64 },
-      },
-      home,
-    );
+    await installTinyCrossEncoder(home, 'tiny-ce');
   });
   after(async () => {
     if (home) await rm(home, { recursive: true, force: true });

@@ -20,7 +20,13 @@ import type { QuerySplit } from '../ingest/index.js';
 import type { FieldCombination } from '../retrieve/index.js';
 import { BACKENDS, evaluateCollection, parseBackend, parseMode, RETRIEVAL_MODES } from '../search/index.js';
 import { siftPaths, writeFileAtomic } from '../util/index.js';
-import { addRemoteLayoutOptions, parseNonNegativeNumber, parsePositiveInt, remoteLayout } from './options.js';
+import {
+  addRemoteLayoutOptions,
+  parseNonNegativeNumber,
+  parsePositiveInt,
+  parseSummaryMethod,
+  remoteLayout,
+} from './options.js';
 
 export function registerEvalCommand(program: Command): void {
   addRemoteLayoutOptions(program.command('eval'))
@@ -46,6 +52,12 @@ export function registerEvalCommand(program: Command): void {
       "rerank each query's top 100 with this ranker (default, or an id from `sift models list`)",
     )
     .option('--rerank-depth <n>', 'first-stage hits the ranker re-scores', parsePositiveInt, 100)
+    .option(
+      '--rerank-summaries <budget>',
+      'the ranker reads the summaries of this token budget (sift compress summaries) instead of full text',
+      parsePositiveInt,
+    )
+    .option('--summary-method <method>', 'with --rerank-summaries: extractive | lead', 'extractive')
     .option(
       '--max-queries <n>',
       'evaluate a fixed random sample of this many judged queries',
@@ -97,6 +109,8 @@ async function evalCollection(opts: EvalOptions): Promise<void> {
   if (backend === 'weaviate' && opts.url === undefined)
     throw argumentError('--backend weaviate needs --url <url>');
   if (backend === 'local' && opts.url !== undefined) throw argumentError('--url needs --backend weaviate');
+  if (opts.rerankSummaries !== undefined && !opts.rerank)
+    throw argumentError('--rerank-summaries needs --rerank <ranker>');
   const outcome = await evaluateCollection(opts.collection!, {
     mode,
     ...(backend === 'weaviate'
@@ -113,6 +127,9 @@ async function evalCollection(opts: EvalOptions): Promise<void> {
     depth: opts.depth,
     quiet: opts.quiet,
     ...(opts.rerank ? { rerank: opts.rerank, rerankDepth: opts.rerankDepth } : {}),
+    ...(opts.rerankSummaries !== undefined
+      ? { rerankSummaries: { method: parseSummaryMethod(opts.summaryMethod), budget: opts.rerankSummaries } }
+      : {}),
     ...(opts.maxQueries !== undefined ? { maxQueries: opts.maxQueries } : {}),
     split: parseSplit(opts.split),
     bm25: {
@@ -130,6 +147,12 @@ async function evalCollection(opts: EvalOptions): Promise<void> {
   const { rankSeconds, rankedItems, importSeconds, imported } = outcome.timings;
   if (importSeconds !== undefined) {
     console.log(`weaviate: ${imported} documents imported in ${importSeconds.toFixed(1)} s`);
+  }
+  const { summaries } = outcome.timings;
+  if (summaries) {
+    console.log(
+      `summaries: the ranker read ${summaries.used} as summaries, ${summaries.fallback} as full text (no up-to-date summary; run sift compress summaries)`,
+    );
   }
   if (rankSeconds !== undefined && rankedItems) {
     console.log(
@@ -173,6 +196,8 @@ interface EvalOptions {
   depth: number;
   rerank?: string;
   rerankDepth: number;
+  rerankSummaries?: number;
+  summaryMethod: string;
   maxQueries?: number;
   split: string;
   k1?: number;

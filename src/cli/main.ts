@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { isSiftError } from '../errors.js';
 import { SIFT_VERSION } from '../util/index.js';
+import { registerCompressCommand } from './compress-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEvalCommand } from './eval-command.js';
 import { registerIndexCommand } from './index-command.js';
@@ -42,6 +43,7 @@ State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
   registerJudgeCommand(program);
   registerTrainCommand(program);
   registerPruneCommand(program);
+  registerCompressCommand(program);
   registerServeCommand(program);
   return program;
 }

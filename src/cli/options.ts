@@ -1,6 +1,7 @@
 // Parsers for command-line option values that fail with a clear message.
 
 import { type Command, InvalidArgumentError } from 'commander';
+import { SiftError } from '../errors.js';
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
@@ -39,4 +40,12 @@ export function remoteLayout(opts: { shards?: number; replication?: number }): {
     ...(opts.shards !== undefined ? { shards: opts.shards } : {}),
     ...(opts.replication !== undefined ? { replicationFactor: opts.replication } : {}),
   };
+}
+
+/** The summary methods `sift compress summaries` makes (model-written summaries are not built yet). */
+export function parseSummaryMethod(method: string): 'extractive' | 'lead' {
+  if (method === 'extractive' || method === 'lead') return method;
+  throw new SiftError('E_BAD_ARGUMENT', `--method must be extractive or lead, not "${method}"`, {
+    field: 'method',
+  });
 }

@@ -2,6 +2,14 @@
 // the one-layer solver, block-by-block pruning of BERT encoders, and pruning a cross-encoder folder.
 
 export {
+  cutToTokens,
+  type ExtractiveOptions,
+  type ExtractiveSummary,
+  extractiveSummary,
+  leadSummary,
+  splitSentences,
+} from './extractive.js';
+export {
   magnitudePrune,
   type OsscarOptions,
   type OsscarProblem,
@@ -31,3 +39,4 @@ export {
   type PruneTrainedResult,
   pruneTrainedModel,
 } from './prune-trained.js';
+export { type SummariseOptions, type SummariseResult, summariseIndex, tokenCounter } from './summarise.js';

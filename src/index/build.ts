@@ -4,12 +4,13 @@
 // opens the cached index instead of rebuilding it, and a changed file triggers a rebuild.
 
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
 import type { Doc, ReadOptions } from '../ingest/index.js';
 import { ProgressBar, sha256File } from '../util/index.js';
 import { SiftIndex } from './sift-index.js';
+import { SUMMARIES_DIR } from './summaries.js';
 
 export interface BuildIndexOptions {
   /** Where the index lives. */
@@ -51,7 +52,7 @@ export async function buildIndex(source: DocumentSource, options: BuildIndexOpti
       if (!(error instanceof SiftError)) throw error;
     }
   }
-  await rm(options.dir, { recursive: true, force: true });
+  await clearIndexDir(options.dir);
   const index = SiftIndex.create(options.dir, {
     source: { path: source.path, sha256 },
     ...(options.name ? { name: options.name } : {}),
@@ -83,4 +84,22 @@ export async function countLines(path: string): Promise<number> {
 
 export function indexDirFor(indexesRoot: string, name: string): string {
   return join(indexesRoot, name);
+}
+
+/**
+ * Empties an index folder for a rebuild, except its document summaries: they are keyed by each document's
+ * content hash, so they stay valid for every document the rebuild did not change, and making them again
+ * can take hours (model-written summaries).
+ */
+async function clearIndexDir(dir: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (entry !== SUMMARIES_DIR) await rm(join(dir, entry), { recursive: true, force: true });
+  }
 }

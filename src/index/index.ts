@@ -17,6 +17,14 @@ export {
   SiftIndex,
 } from './sift-index.js';
 export {
+  documentHash,
+  SUMMARY_FORMAT_VERSION,
+  SummaryFile,
+  type SummaryMethod,
+  type SummaryVariant,
+  summaryVariantKey,
+} from './summaries.js';
+export {
   codeIndex,
   type VectorBlock,
   type VectorDtype,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Run } from '../eval/index.js';
 import { type EvalResult, evaluateRun } from '../eval/index.js';
 import type { SiftIndex } from '../index/index.js';
-import { buildIndex, countLines } from '../index/index.js';
+import { buildIndex, countLines, SummaryFile, type SummaryVariant } from '../index/index.js';
 import {
   type BeirCollection,
   inSplit,
@@ -34,6 +34,11 @@ export interface CollectionEvalOptions {
   rerank?: string;
   /** First-stage hits the ranker re-scores. Default 100. */
   rerankDepth?: number;
+  /**
+   * The ranker reads these summaries (`sift compress summaries`) instead of the full text; a document
+   * without an up-to-date summary falls back to its full text (cut by the ranker), and is counted.
+   */
+  rerankSummaries?: SummaryVariant;
   /** Evaluate a seeded random sample of this many judged queries (for slow rankers); default all. */
   maxQueries?: number;
   /**
@@ -62,6 +67,8 @@ export interface CollectionEvalOutcome {
     /** Seconds in the ranker, and items it scored (when reranking). */
     rankSeconds?: number;
     rankedItems?: number;
+    /** With rerankSummaries: candidates the ranker read as summaries, and those that fell back to full text. */
+    summaries?: { used: number; fallback: number };
   };
 }
 
@@ -177,13 +184,28 @@ export async function evaluateCollection(
   };
   const ranker = options.rerank ? await openRanker(options.rerank, { quiet }) : undefined;
   const docs = opened.index.docs;
+  const summaries =
+    ranker && options.rerankSummaries
+      ? await SummaryFile.open(opened.index.dir, options.rerankSummaries)
+      : undefined;
+  const summaryUse = summaries ? { used: 0, fallback: 0 } : undefined;
   const second: SecondStage | undefined = ranker
     ? {
         ranker,
         depth: options.rerankDepth ?? 100,
         candidateOf: (hit) => {
           const doc = docs.getById(hit.id);
-          return { id: hit.id, title: doc?.title ?? '', text: doc?.text ?? '' };
+          const title = doc?.title ?? '';
+          let text = doc?.text ?? '';
+          if (summaries && summaryUse && doc) {
+            const summary = summaries.get(hit.id, doc);
+            if (summary === undefined) summaryUse.fallback++;
+            else {
+              summaryUse.used++;
+              text = summary;
+            }
+          }
+          return { id: hit.id, title, text };
         },
         rankMs: 0,
         items: 0,
@@ -215,6 +237,7 @@ export async function evaluateCollection(
         searchSeconds,
         ...(imported ? { importSeconds: imported.seconds, imported: imported.imported } : {}),
         ...(second ? { rankSeconds: second.rankMs / 1000, rankedItems: second.items } : {}),
+        ...(summaryUse ? { summaries: summaryUse } : {}),
       },
     };
   } finally {

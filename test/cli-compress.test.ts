@@ -1,0 +1,123 @@
+// `sift compress summaries` through the CLI on a copy of Cranfield in a fresh SIFT_HOME: summaries within
+// the budget for every document, a second run that has nothing to do, a document edited and re-indexed
+// that gets a new summary (never the stale one), and `sift eval --rerank-summaries` ranking the summaries.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { siftPaths } from '../src/util/paths.js';
+import { modelSkip } from './lib/model-skip.js';
+import { installTinyCrossEncoder } from './lib/tiny-cross-encoder.js';
+
+const run = promisify(execFile);
+const SIFT = resolve('bin/sift');
+const CRANFIELD = join(resolve(process.env.SIFT_SHARED ?? '../shared'), 'data', 'cranfield');
+const TOKENIZER_MODEL = 'all-minilm-l6-v2';
+
+describe('sift compress summaries', () => {
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  let collection: string;
+  let skip: string | false = false;
+  before(async () => {
+    skip = modelSkip(TOKENIZER_MODEL);
+    home = await mkdtemp(join(tmpdir(), 'sift-home-'));
+    env = { ...process.env, SIFT_HOME: home };
+    await mkdir(join(home, 'models'));
+    if (!skip)
+      await symlink(join(siftPaths().models, TOKENIZER_MODEL), join(home, 'models', TOKENIZER_MODEL));
+    collection = join(home, 'cranfield');
+    await cp(CRANFIELD, collection, { recursive: true });
+    await installTinyCrossEncoder(home, 'tiny-ce');
+  });
+  after(async () => {
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+
+  it('summarises every document within the budget, resumes, redoes edited documents, and feeds the ranker', async (t) => {
+    if (skip) return t.skip(skip);
+    await run(SIFT, ['index', collection, '--quiet'], { env });
+    const first = await run(
+      SIFT,
+      ['compress', 'summaries', '--index', 'cranfield', '--budget', '48', '--quiet'],
+      {
+        env,
+      },
+    );
+    assert.match(first.stdout, /cranfield: 1400 summaries written, 0 already up to date, of 1400 documents/);
+    const [, before, afterTokens] = first.stdout.match(/mean tokens per document: ([\d.]+) → ([\d.]+)/) ?? [];
+    assert.ok(Number(afterTokens) <= 48 && Number(afterTokens) < Number(before), first.stdout);
+    const again = await run(
+      SIFT,
+      ['compress', 'summaries', '--index', 'cranfield', '--budget', '48', '--quiet'],
+      {
+        env,
+      },
+    );
+    assert.match(again.stdout, /0 summaries written, 1400 already up to date/);
+
+    // Edit document 1 and re-index: its summary is stale and is made again; no other is.
+    const corpus = join(collection, 'corpus.jsonl');
+    const lines = (await readFile(corpus, 'utf8')).split('\n');
+    const doc = JSON.parse(lines[0]!) as { _id: string; title: string; text: string };
+    assert.equal(doc._id, '1');
+    lines[0] = JSON.stringify({
+      ...doc,
+      text: 'A new abstract about slipstream lift. It replaces the old one.',
+    });
+    await writeFile(corpus, lines.join('\n'));
+    await run(SIFT, ['index', collection, '--force', '--quiet'], { env });
+    const redo = await run(
+      SIFT,
+      ['compress', 'summaries', '--index', 'cranfield', '--budget', '48', '--quiet'],
+      {
+        env,
+      },
+    );
+    assert.match(redo.stdout, /1 summaries written, 1399 already up to date/);
+    const file = join(home, 'indexes', 'cranfield', 'summaries', 'extractive-b48.jsonl');
+    const entries = (await readFile(file, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .slice(1)
+      .map((l) => JSON.parse(l) as { id: string; text: string });
+    assert.equal(
+      entries.filter((e) => e.id === '1').at(-1)?.text,
+      'A new abstract about slipstream lift. It replaces the old one.',
+    );
+
+    const evaluated = await run(
+      SIFT,
+      [
+        'eval',
+        '--collection',
+        collection,
+        '--mode',
+        'bm25',
+        '--rerank',
+        'tiny-ce',
+        '--rerank-depth',
+        '10',
+        '--rerank-summaries',
+        '48',
+        '--max-queries',
+        '3',
+        '--quiet',
+      ],
+      { env, maxBuffer: 1 << 24 },
+    );
+    assert.match(evaluated.stdout, /summaries: the ranker read 30 as summaries, 0 as full text/);
+    await assert.rejects(
+      run(
+        SIFT,
+        ['eval', '--collection', collection, '--mode', 'bm25', '--rerank-summaries', '48', '--quiet'],
+        { env },
+      ),
+      /--rerank-summaries needs --rerank/,
+    );
+  });
+});
