@@ -64,6 +64,11 @@ export interface ServeConfig {
    * the candidates that fits. Default 1,500.
    */
   rerankBudgetMs: number;
+  /**
+   * Rankers read each document's extractive summary of this token budget (`sift compress summaries`)
+   * instead of its full text; a document without an up-to-date summary is read in full. 0 (default): off.
+   */
+  rerankSummaries: number;
   /** A ranker scores in chunks of about this many ms, checking for cancellation between them. Default 200. */
   rankChunkMs: number;
   /** Entries in each cache (query embeddings, ranker scores); 0 disables them. Default 50,000. */
@@ -261,6 +266,13 @@ export const SERVE_OPTIONS: Record<keyof ServeConfig, OptionSpec> = {
     help: 'latency budget of a reranked search',
     parse: integer(1),
     default: () => 1500,
+  },
+  rerankSummaries: {
+    flag: '--rerank-summaries <budget>',
+    env: 'SIFT_SERVE_RERANK_SUMMARIES',
+    help: 'rankers read the extractive summaries of this token budget (sift compress summaries); 0 = full text',
+    parse: integer(0),
+    default: () => 0,
   },
   rankChunkMs: {
     flag: '--rank-chunk-ms <ms>',

@@ -6,7 +6,7 @@
 // once even if a stage is still running.
 
 import { SiftError } from '../errors.js';
-import { embeddingText } from '../index/index.js';
+import { embeddingText, type SummaryFile } from '../index/index.js';
 import type { Doc } from '../ingest/index.js';
 import type { TextRole } from '../models/index.js';
 import type { RankCandidate } from '../rank/index.js';
@@ -66,6 +66,8 @@ export class SearchService {
     /** The embedder id, when dense and hybrid are served. */
     readonly embedder: string | undefined,
     private readonly depthController: DepthController,
+    /** Summaries the rankers read instead of full text (`--rerank-summaries`), when configured. */
+    private readonly summaries?: SummaryFile,
   ) {
     this.rankPool = pools.rank;
     const batcherOptions = (name: string, pool: ModelPool) => ({
@@ -221,11 +223,12 @@ export class SearchService {
     let scoringMs = 0;
     let fresh = 0;
     if (missing.length > 0) {
-      const candidates: RankCandidate[] = missing.map((hit) => ({
-        id: hit.id,
-        title: hit.title,
-        text: hit.text ?? '',
-      }));
+      const candidates: RankCandidate[] = missing.map((hit) => {
+        const text = hit.text ?? '';
+        // Only a summary of the document's current text is used (the hash says); else the full text.
+        const summary = this.summaries?.get(hit.id, { title: hit.title, text });
+        return { id: hit.id, title: hit.title, text: summary ?? text };
+      });
       const budgetEnd = limits.startedAt + budgetMs;
       this.rerankInFlight++;
       let outcome: { scores: Float32Array; scoringMs: number };

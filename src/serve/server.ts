@@ -12,7 +12,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SiftError } from '../errors.js';
-import { embedDocuments, SiftIndex } from '../index/index.js';
+import { embedDocuments, SiftIndex, SummaryFile } from '../index/index.js';
 import { openEmbedder } from '../models/index.js';
 import { listRankers, resolveRanker } from '../rank/index.js';
 import { Bm25Retriever, DenseRetriever, ExactKnn, HybridRetriever } from '../retrieve/index.js';
@@ -108,6 +108,16 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     ceiling: config.rerankDepth,
     workers: rankPool.size,
   });
+  let summaries: SummaryFile | undefined;
+  if (config.rerankSummaries > 0) {
+    summaries = await SummaryFile.open(prepared.dir, {
+      method: 'extractive',
+      budget: config.rerankSummaries,
+    });
+    log(
+      `rankers read ${config.rerankSummaries}-token summaries: ${summaries.size} stored (a document without an up-to-date one is read in full; make them with sift compress summaries --index ${engine.info.name} --budget ${config.rerankSummaries})`,
+    );
+  }
   const service = new SearchService(
     engine,
     { embed: embedPool, rank: rankPool },
@@ -115,6 +125,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     config,
     prepared.embedderId,
     depthController,
+    summaries,
   );
   let defaultRanker: string | undefined;
   try {
