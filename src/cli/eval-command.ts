@@ -6,6 +6,7 @@
 //             [--backend local|weaviate --url <url>] [--json FILE]
 
 import type { Command } from 'commander';
+import { llmSummaryPromptHash } from '../compress/index.js';
 import { SiftError } from '../errors.js';
 import {
   type EvalResult,
@@ -16,10 +17,12 @@ import {
   toJsonReport,
   writeTrecRun,
 } from '../eval/index.js';
+import type { SummaryVariant } from '../index/index.js';
 import type { QuerySplit } from '../ingest/index.js';
 import type { FieldCombination } from '../retrieve/index.js';
 import { BACKENDS, evaluateCollection, parseBackend, parseMode, RETRIEVAL_MODES } from '../search/index.js';
 import { siftPaths, writeFileAtomic } from '../util/index.js';
+import { DEFAULT_SUMMARY_MODEL } from './compress-command.js';
 import {
   addRemoteLayoutOptions,
   parseNonNegativeNumber,
@@ -57,7 +60,11 @@ export function registerEvalCommand(program: Command): void {
       'the ranker reads the summaries of this token budget (sift compress summaries) instead of full text',
       parsePositiveInt,
     )
-    .option('--summary-method <method>', 'with --rerank-summaries: extractive | lead', 'extractive')
+    .option('--summary-method <method>', 'with --rerank-summaries: extractive | lead | llm', 'extractive')
+    .option(
+      '--summary-model <id>',
+      'with --summary-method llm: the model that wrote them (default the judge model)',
+    )
     .option(
       '--max-queries <n>',
       'evaluate a fixed random sample of this many judged queries',
@@ -128,7 +135,7 @@ async function evalCollection(opts: EvalOptions): Promise<void> {
     quiet: opts.quiet,
     ...(opts.rerank ? { rerank: opts.rerank, rerankDepth: opts.rerankDepth } : {}),
     ...(opts.rerankSummaries !== undefined
-      ? { rerankSummaries: { method: parseSummaryMethod(opts.summaryMethod), budget: opts.rerankSummaries } }
+      ? { rerankSummaries: summaryVariant(opts.summaryMethod, opts.rerankSummaries, opts.summaryModel) }
       : {}),
     ...(opts.maxQueries !== undefined ? { maxQueries: opts.maxQueries } : {}),
     split: parseSplit(opts.split),
@@ -198,6 +205,7 @@ interface EvalOptions {
   rerankDepth: number;
   rerankSummaries?: number;
   summaryMethod: string;
+  summaryModel?: string;
   maxQueries?: number;
   split: string;
   k1?: number;
@@ -211,4 +219,12 @@ interface EvalOptions {
   json?: string;
   saveRun?: string;
   quiet: boolean;
+}
+
+/** The stored summaries `--rerank-summaries` names: a method and budget, and for llm the model and prompt. */
+function summaryVariant(method: string, budget: number, model: string | undefined): SummaryVariant {
+  const parsed = parseSummaryMethod(method);
+  return parsed === 'llm'
+    ? { method: parsed, budget, model: model ?? DEFAULT_SUMMARY_MODEL, promptHash: llmSummaryPromptHash() }
+    : { method: parsed, budget };
 }

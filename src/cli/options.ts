@@ -43,9 +43,9 @@ export function remoteLayout(opts: { shards?: number; replication?: number }): {
 }
 
 /** The summary methods `sift compress summaries` makes (model-written summaries are not built yet). */
-export function parseSummaryMethod(method: string): 'extractive' | 'lead' {
-  if (method === 'extractive' || method === 'lead') return method;
-  throw new SiftError('E_BAD_ARGUMENT', `--method must be extractive or lead, not "${method}"`, {
+export function parseSummaryMethod(method: string): 'extractive' | 'lead' | 'llm' {
+  if (method === 'extractive' || method === 'lead' || method === 'llm') return method;
+  throw new SiftError('E_BAD_ARGUMENT', `--method must be extractive, lead or llm, not "${method}"`, {
     field: 'method',
   });
 }

@@ -10,6 +10,12 @@ export {
   splitSentences,
 } from './extractive.js';
 export {
+  LLM_SUMMARY_MAX_DOC_CHARS,
+  type LlmSummaryOptions,
+  llmSummary,
+  llmSummaryPromptHash,
+} from './llm-summary.js';
+export {
   magnitudePrune,
   type OsscarOptions,
   type OsscarProblem,

@@ -11,16 +11,20 @@ import {
   type SummaryVariant,
   summaryVariantKey,
 } from '../index/index.js';
+import type { ChatBackend } from '../judge/index.js';
 import { loadTokenizer, type TextTokenizer } from '../models/index.js';
 import { ProgressBar } from '../util/index.js';
 import { extractiveSummary, leadSummary } from './extractive.js';
+import { llmSummary, llmSummaryPromptHash } from './llm-summary.js';
 
 export interface SummariseOptions {
   index: SiftIndex;
   /** Token budget of each summary, title included, in the tokenizer's tokens. */
   budget: number;
-  /** 'extractive' (default) or 'lead' (the first tokens: the truncation baseline). */
-  method?: Exclude<SummaryMethod, 'llm'>;
+  /** 'extractive' (default), 'lead' (the first tokens: the truncation baseline) or 'llm' (needs `writer`). */
+  method?: SummaryMethod;
+  /** The chat model that writes 'llm' summaries. */
+  writer?: ChatBackend;
   /** A model folder whose tokenizer counts the budget: the ranker's (BERT WordPiece for the cross-encoders). */
   tokenizerDir: string;
   quiet?: boolean;
@@ -44,7 +48,16 @@ export interface SummariseResult {
 export async function summariseIndex(options: SummariseOptions): Promise<SummariseResult> {
   const { index, budget } = options;
   const method = options.method ?? 'extractive';
-  const variant: SummaryVariant = { method, budget };
+  const writer = options.writer;
+  if (method === 'llm' && !writer) {
+    throw new SiftError('E_BAD_ARGUMENT', 'model-written summaries need a model (--model or --url)', {
+      field: 'model',
+    });
+  }
+  const variant: SummaryVariant =
+    method === 'llm'
+      ? { method, budget, model: writer!.model, promptHash: llmSummaryPromptHash() }
+      : { method, budget };
   summaryVariantKey(variant); // validates the budget before any work
   const tokenizer = await loadTokenizer(options.tokenizerDir);
   const countTokens = tokenCounter(tokenizer);
@@ -88,13 +101,16 @@ export async function summariseIndex(options: SummariseOptions): Promise<Summari
     const summary =
       method === 'lead'
         ? { text: leadSummary(doc, { budget, countTokens }) }
-        : extractiveSummary(doc, { budget, countTokens, analyze, idf });
+        : method === 'llm'
+          ? { text: await llmSummary(writer!, doc, { budget, countTokens }) }
+          : extractiveSummary(doc, { budget, countTokens, analyze, idf });
     const titleTokens = doc.title.trim() === '' ? 0 : countTokens(doc.title) + 1;
     before += titleTokens + countTokens(doc.text);
     after += titleTokens + countTokens(summary.text);
     pending.push({ id: doc.id, doc, summary: summary.text });
     made++;
-    if (pending.length >= (options.batch ?? 200)) await flush();
+    // Model-written summaries take seconds each: keep every one (a kill loses at most the one in progress).
+    if (pending.length >= (method === 'llm' ? 1 : (options.batch ?? 200))) await flush();
     bar.tick();
   }
   await flush();

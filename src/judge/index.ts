@@ -59,6 +59,7 @@ export {
   type StoredLabel,
 } from './label-store.js';
 export { DEFAULT_LLAMA_JUDGE_MODEL, type OpenLlamaJudgeOptions, openLlamaJudge } from './llama-judge.js';
+export { LocalChatBackend, type LocalChatBackendOptions } from './local-chat-backend.js';
 export { DEFAULT_LOCAL_JUDGE, openLocalJudge } from './local-judge.js';
 export { DEFAULT_JUDGE, isUrlJudge, type OpenJudgeOptions, openJudge } from './open-judge.js';
 export {
