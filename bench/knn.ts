@@ -15,7 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import hnswlib from 'hnswlib-node';
 import usearch from 'usearch';
-import { type VectorDtype, VectorStore } from '../src/index/vector-store.js';
+import { type VectorDtype, VectorStore } from '../src/index/index.js';
 import { ExactKnn } from '../src/retrieve/exact-knn.js';
 import { nativeKnnStatus } from '../src/runtime/native-knn.js';
 import { randomUnitVectors } from '../test/lib/random-vectors.js';

@@ -8,6 +8,7 @@ export {
 } from './build.js';
 export { DocStore } from './doc-store.js';
 export { type EmbedOptions, type EmbedResult, embedDocuments, embeddingText } from './embed.js';
+export { codeIndex } from './int8-codes.js';
 export { InvertedIndex, type PostingList } from './inverted-index.js';
 export {
   type CreateIndexOptions,
@@ -16,10 +17,5 @@ export {
   type IndexInfo,
   SiftIndex,
 } from './sift-index.js';
-export {
-  codeIndex,
-  type VectorBlock,
-  type VectorDtype,
-  VectorStore,
-  type VectorStoreOptions,
-} from './vector-store.js';
+export type { VectorBlock, VectorDtype } from './vector-block.js';
+export { VectorStore, type VectorStoreOptions } from './vector-store.js';
