@@ -16,7 +16,8 @@ export { type Embedder, type EmbedderDtype, type EmbedderOptions, loadEmbedder }
 export { isModelPresent, modelDir, verifyModelDir } from './model-files.js';
 export { type OpenDecoderOptions, openDecoder } from './open-decoder.js';
 export { type OpenEmbedderOptions, openEmbedder, parseEmbedderRef } from './open-embedder.js';
-export { ensureModel, formatBytes, pullModel } from './pull.js';
+export { ensureModel, pullModel } from './pull.js';
+export { formatBytes } from './pull-log.js';
 export {
   DEFAULT_EMBEDDER,
   type EmbedderSpec,
