@@ -17,7 +17,6 @@ import { registerRankRoutes } from './routes/rank.js';
 import { registerSearchRoutes } from './routes/search.js';
 import { registerWebRoutes } from './routes/web.js';
 
-
 /** The route modules, in the order their routes are registered (and listed in the OpenAPI document). */
 const ROUTES: readonly RegisterRoutes[] = [
   registerWebRoutes,
