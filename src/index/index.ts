@@ -6,6 +6,7 @@ export {
   countLines,
   type DocumentSource,
 } from './build.js';
+export { readContainer } from './container.js';
 export { DocStore } from './doc-store.js';
 export { type EmbedOptions, type EmbedResult, embedDocuments, embeddingText } from './embed.js';
 export { codeIndex } from './int8-codes.js';
@@ -15,6 +16,8 @@ export {
   INDEXED_FIELDS,
   type IndexComponent,
   type IndexInfo,
+  LEXICAL_FORMAT,
+  LEXICAL_FORMAT_VERSION,
   SiftIndex,
 } from './sift-index.js';
 export type { VectorBlock, VectorDtype } from './vector-block.js';

@@ -1,6 +1,7 @@
 // Models: the one public face of src/models (registry, pulling, tokenizers, embedders).
 
 export { type BertConfig, parseBertConfig, positionCapacity, readBertConfig } from './bert/config.js';
+export { buildBertEncoderGraph } from './bert/graph.js';
 export { openBertGraph } from './bert/open-graph.js';
 export { type BertWeights, bertWeights, type WeightSource } from './bert/weights.js';
 export {
@@ -21,6 +22,7 @@ export { formatBytes } from './pull-log.js';
 export {
   DEFAULT_EMBEDDER,
   type EmbedderSpec,
+  embedderSpec,
   type ModelSpec,
   modelBytes,
   modelIds,

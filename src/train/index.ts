@@ -4,6 +4,7 @@
 export { AdamW, type AdamWOptions } from './adamw.js';
 export { type EncodedPair, epochBatches, tokenBatch } from './batches.js';
 export { type BeirExampleOptions, beirExamples } from './beir-examples.js';
+export { BertLayer } from './bert-layer.js';
 export { BertEncoder, CrossEncoderModel, type ModelOptions } from './bert-model.js';
 export { latestCheckpoint, type TrainerState } from './checkpoint.js';
 export { clipGradNorm } from './clip.js';
@@ -19,6 +20,8 @@ export type { TokenBatch } from './embeddings.js';
 export { readTrainingJsonl, type TrainingExample } from './examples.js';
 export { gemmBackend } from './gemm.js';
 export { ClassifierHead, MeanPooling } from './heads.js';
+export { LayerNorm } from './layer-norm.js';
+export { Linear } from './linear.js';
 export {
   bceWithLogits,
   type CandidateGroup,
