@@ -23,11 +23,10 @@ import {
   type Run,
   randomisationTest,
 } from '../src/eval/index.js';
-import { SiftIndex } from '../src/index/sift-index.js';
-import { loadBeirCollection, readBeirCorpus } from '../src/ingest/index.js';
-import type { Doc, Qrels, Query } from '../src/ingest/types.js';
+import { SiftIndex } from '../src/index/index.js';
+import { type Doc, loadBeirCollection, type Qrels, type Query, readBeirCorpus } from '../src/ingest/index.js';
 import { Bm25Retriever, type FieldCombination } from '../src/retrieve/index.js';
-import { sharedDir } from '../src/util/paths.js';
+import { sharedDir } from '../src/util/index.js';
 import { machineInfo, positiveIntArg, printTable, writeResult } from './lib/report.js';
 
 const COMBINATIONS: readonly FieldCombination[] = ['best-fields', 'most-fields', 'bm25f', 'flat'];

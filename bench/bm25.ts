@@ -17,12 +17,10 @@ import winkNlp from 'wink-nlp-utils';
 import { LUCENE_ENGLISH_STOP_WORDS } from '../src/analysis/index.js';
 import { generateJobPostings, generateJobQueries } from '../src/demo/index.js';
 import { type EvalResult, evaluateRun, type Run } from '../src/eval/index.js';
-import { readContainer } from '../src/index/container.js';
-import { LEXICAL_FORMAT, LEXICAL_FORMAT_VERSION, SiftIndex } from '../src/index/sift-index.js';
-import { loadBeirCollection, readBeirCorpus } from '../src/ingest/index.js';
-import type { Doc, Qrels, Query } from '../src/ingest/types.js';
+import { LEXICAL_FORMAT, LEXICAL_FORMAT_VERSION, readContainer, SiftIndex } from '../src/index/index.js';
+import { type Doc, loadBeirCollection, type Qrels, type Query, readBeirCorpus } from '../src/ingest/index.js';
 import { Bm25Retriever } from '../src/retrieve/index.js';
-import { sharedDir } from '../src/util/paths.js';
+import { sharedDir } from '../src/util/index.js';
 import { machineInfo, percentile, printTable, writeResult } from './lib/report.js';
 
 interface Engine {

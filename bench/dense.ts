@@ -22,12 +22,10 @@ import {
   type RandomisationResult,
   randomisationTest,
 } from '../src/eval/index.js';
-import { embeddingText } from '../src/index/embed.js';
-import type { SiftIndex } from '../src/index/sift-index.js';
-import { openEmbedder } from '../src/models/open-embedder.js';
-import type { RetrievalMode } from '../src/search/index.js';
-import { evaluateCollection } from '../src/search/index.js';
-import { sharedDir, siftPaths } from '../src/util/paths.js';
+import { embeddingText, type SiftIndex } from '../src/index/index.js';
+import { openEmbedder } from '../src/models/index.js';
+import { evaluateCollection, type RetrievalMode } from '../src/search/index.js';
+import { sharedDir, siftPaths } from '../src/util/index.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 import { sampleCollection } from './lib/sample-collection.js';
 

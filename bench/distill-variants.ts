@@ -28,9 +28,7 @@ import {
   type TrainingExample,
   trainCrossEncoder,
 } from '../src/train/index.js';
-import { Mulberry32 } from '../src/util/index.js';
-
-import { sharedDir, siftPaths } from '../src/util/paths.js';
+import { Mulberry32, sharedDir, siftPaths } from '../src/util/index.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const RERANK_DEPTH = 100;

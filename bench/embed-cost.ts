@@ -9,8 +9,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openEmbedder } from '../src/models/open-embedder.js';
-import { sharedDir } from '../src/util/paths.js';
+import { openEmbedder } from '../src/models/index.js';
+import { sharedDir } from '../src/util/index.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 async function main(): Promise<void> {

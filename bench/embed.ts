@@ -30,13 +30,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env, type FeatureExtractionPipeline, pipeline } from '@huggingface/transformers';
 import { loadBeirCollection, readBeirCorpus } from '../src/ingest/index.js';
-import { readBertConfig } from '../src/models/bert/config.js';
-import { buildBertEncoderGraph } from '../src/models/bert/graph.js';
-import type { Embedder } from '../src/models/embedder.js';
-import { openEmbedder } from '../src/models/open-embedder.js';
-import { DEFAULT_EMBEDDER, embedderSpec } from '../src/models/registry.js';
-import { readSafetensors } from '../src/models/safetensors.js';
-import { sharedDir, siftPaths } from '../src/util/paths.js';
+import {
+  buildBertEncoderGraph,
+  DEFAULT_EMBEDDER,
+  type Embedder,
+  embedderSpec,
+  openEmbedder,
+  readBertConfig,
+  readSafetensors,
+} from '../src/models/index.js';
+import { sharedDir, siftPaths } from '../src/util/index.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 

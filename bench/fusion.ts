@@ -29,12 +29,10 @@ import {
   type ScoredDoc,
 } from '../src/eval/index.js';
 import type { BeirCollection } from '../src/ingest/index.js';
-import { DEFAULT_EMBEDDER } from '../src/models/registry.js';
-import { type FusionMethod, fuse, type RankedList } from '../src/retrieve/fusion.js';
-import type { Hit } from '../src/retrieve/retriever.js';
+import { DEFAULT_EMBEDDER } from '../src/models/index.js';
+import { type FusionMethod, fuse, type Hit, type RankedList } from '../src/retrieve/index.js';
 import { evaluateCollection } from '../src/search/index.js';
-import { sharedDir, siftPaths } from '../src/util/paths.js';
-import { mulberry32 } from '../src/util/random.js';
+import { mulberry32, sharedDir, siftPaths } from '../src/util/index.js';
 import { FUSION_VARIANTS, type ScoredList } from './lib/fusion-variants.js';
 import { machineInfo, printTable, stringArg, writeResult } from './lib/report.js';
 

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readQrels } from '../src/eval/index.js';
 import { type FormAgreement, formAgreement, type GradedLabel, systemRuns } from '../src/judge/index.js';
-import { sharedDir, siftPaths } from '../src/util/paths.js';
+import { sharedDir, siftPaths } from '../src/util/index.js';
 import { machineInfo, printTable, writeResult } from './lib/report.js';
 
 interface LabelSetFile {

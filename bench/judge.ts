@@ -24,18 +24,16 @@
 
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { loadPolicy } from '../src/judge/policy.js';
 import {
+  loadPolicy,
   queryPart,
   questionLead,
   scoringDocumentPart,
   scoringSystemTurn,
-} from '../src/judge/scoring-prompts.js';
-import type { DecoderDtype } from '../src/models/decoder/decoder-model.js';
-import { openDecoder } from '../src/models/open-decoder.js';
-import { modelSpec } from '../src/models/registry.js';
-import { LlamaScorer } from '../src/runtime/llama.js';
-import { siftPaths } from '../src/util/paths.js';
+} from '../src/judge/index.js';
+import { type DecoderDtype, modelSpec, openDecoder } from '../src/models/index.js';
+import { LlamaScorer } from '../src/runtime/index.js';
+import { siftPaths } from '../src/util/index.js';
 import { judgedPairs } from '../test/lib/judged-pairs.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
 import { positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';

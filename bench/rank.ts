@@ -20,7 +20,7 @@
 
 import { loadBeirCollection, readBeirCorpus } from '../src/ingest/index.js';
 import { type DecoderRanker, openRanker, type QueryLikelihoodRanker } from '../src/rank/index.js';
-import { sharedDir } from '../src/util/paths.js';
+import { sharedDir } from '../src/util/index.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
 import { machineInfo, positiveIntArg, printTable, writeResult } from './lib/report.js';
 

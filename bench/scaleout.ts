@@ -12,7 +12,7 @@ import { createAnalyzer } from '../src/analysis/index.js';
 import { VectorStore } from '../src/index/index.js';
 import { connectWeaviate, type RemoteDoc, WeaviateCollection } from '../src/remote/index.js';
 import { ExactKnn } from '../src/retrieve/index.js';
-import { mulberry32 } from '../src/util/random.js';
+import { mulberry32 } from '../src/util/index.js';
 import { machineInfo, percentile, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const D = 384;

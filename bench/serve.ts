@@ -24,7 +24,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { siftPaths } from '../src/util/paths.js';
+import { siftPaths } from '../src/util/index.js';
 import { printTable, writeResult } from './lib/report.js';
 
 const args = process.argv.slice(2);

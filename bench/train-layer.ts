@@ -15,15 +15,10 @@
 //   npm run build && node dist/bench/train-layer.js [--rounds 5]
 // Results: bench/results/train-layer.json.
 
-import { parseBertConfig } from '../src/models/bert/config.js';
-import { buildBertEncoderGraph } from '../src/models/bert/graph.js';
-import type { WeightSource } from '../src/models/bert/weights.js';
-import { createSession, tensor } from '../src/runtime/ort.js';
-import { BertLayer } from '../src/train/bert-layer.js';
-import { gemmBackend } from '../src/train/gemm.js';
-import { LayerNorm } from '../src/train/layer-norm.js';
-import { Linear } from '../src/train/linear.js';
-import { mulberry32 } from '../src/util/random.js';
+import { buildBertEncoderGraph, parseBertConfig, type WeightSource } from '../src/models/index.js';
+import { createSession, tensor } from '../src/runtime/index.js';
+import { BertLayer, gemmBackend, LayerNorm, Linear } from '../src/train/index.js';
+import { mulberry32 } from '../src/util/index.js';
 import { openBlasSgemmGflops } from './lib/blas-limits.js';
 import { percentile, positiveIntArg, printTable, writeResult } from './lib/report.js';
 import { runTorchStep } from './lib/torch-baseline.js';

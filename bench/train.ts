@@ -21,10 +21,8 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readBertConfig } from '../src/models/bert/config.js';
-import { bertWeights } from '../src/models/bert/weights.js';
-import { readSafetensors } from '../src/models/safetensors.js';
-import { nativeBlasStatus } from '../src/runtime/native-blas.js';
+import { bertWeights, readBertConfig, readSafetensors } from '../src/models/index.js';
+import { nativeBlasStatus } from '../src/runtime/index.js';
 import {
   AdamW,
   bceWithLogits,
@@ -33,8 +31,7 @@ import {
   gemmBackend,
   type TokenBatch,
 } from '../src/train/index.js';
-import { siftPaths } from '../src/util/paths.js';
-import { Mulberry32 } from '../src/util/random.js';
+import { Mulberry32, siftPaths } from '../src/util/index.js';
 import { openBlasSgemmGflops } from './lib/blas-limits.js';
 import { percentile, positiveIntArg, printTable, writeResult } from './lib/report.js';
 import { runTorchStep, type TorchBaseline } from './lib/torch-baseline.js';

@@ -10,6 +10,8 @@ export const errorCatalogue = {
   E_BAD_TSV: 'a qrels or run file has a malformed line',
   E_DUPLICATE_ID: 'two records share one id',
   E_BAD_ARGUMENT: 'an option or argument has an invalid value',
+  E_PATH_KIND: 'a path names a folder where a file is needed, or a file where a folder is',
+  E_CONFIG_FILE: 'a config file is not valid JSON, not a JSON object, or names options that do not exist',
   E_BAD_FILTER: 'a metadata filter is malformed',
   E_FILTER_FIELD_UNKNOWN: 'a metadata filter names a field that no document in the index has',
   E_INDEX_NOT_FOUND: 'no index exists at the given location',
@@ -51,6 +53,7 @@ export const errorCatalogue = {
   E_TIMEOUT: 'a request did not finish within its deadline',
   E_CANCELLED: 'the client went away before its request finished',
   E_SHUTTING_DOWN: 'the service is shutting down and takes no new requests',
+  E_LISTEN: 'the service cannot listen on its host and port (in use, or not allowed)',
   E_MODE_UNAVAILABLE: 'a retrieval mode needs a model this service was started without',
   E_TRAIN_DATA: 'a training label file is empty, or a line of it lacks a field training needs',
   E_TRAIN_DIVERGED:

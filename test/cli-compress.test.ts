@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { siftPaths } from '../src/util/paths.js';
+import { installTinyCrossEncoder } from './lib/installed-cross-encoder.js';
 import { modelSkip } from './lib/model-skip.js';
-import { installTinyCrossEncoder } from './lib/tiny-cross-encoder.js';
 
 const run = promisify(execFile);
 const SIFT = resolve('bin/sift');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { installTinyCrossEncoder } from './lib/tiny-cross-encoder.js';
+import { installTinyCrossEncoder } from './lib/installed-cross-encoder.js';
 
 const run = promisify(execFile);
 const SIFT = resolve('bin/sift');

@@ -208,3 +208,21 @@ test('the allow-list names only imports that exist', () => {
     [],
   );
 });
+
+test("bench/ and test/lib/ use src/ only through its folders' public faces and the library root", () => {
+  const violations: string[] = [];
+  const outside = [join(root, 'bench'), join(root, 'test', 'lib')];
+  for (const file of outside.flatMap((dir) => (existsSync(dir) ? sourceFiles(dir) : []))) {
+    const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+    for (const { fileName } of info.importedFiles) {
+      if (!fileName.startsWith('.')) continue;
+      const target = resolve(dirname(file), fileName).replace(/\.js$/, '.ts');
+      const inSrc = relative(src, target);
+      if (inSrc.startsWith('..')) continue; // another bench or test file
+      const path = posix(inSrc);
+      const face = path === 'index.ts' || path === 'errors.ts' || /^[a-z-]+\/index\.ts$/.test(path);
+      if (!face) violations.push(`${posix(relative(root, file))} -> src/${path}`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});

@@ -2,7 +2,7 @@
 // a 2048³ sgemm (C = A·B), best of several repetitions, in GFLOP/s. The denominator for "fraction of the
 // machine's FLOP rate" in the training benchmarks.
 
-import { loadNativeBlas } from '../../src/runtime/native-blas.js';
+import { loadNativeBlas } from '../../src/runtime/index.js';
 
 export function openBlasSgemmGflops(repeats = 3, n = 2048): number | undefined {
   const blas = loadNativeBlas();

@@ -8,8 +8,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { attr, GraphBuilder } from '../../src/runtime/onnx/graph-builder.js';
-import { createSession, tensor } from '../../src/runtime/ort.js';
+import { attr, createSession, GraphBuilder, tensor } from '../../src/runtime/index.js';
 
 export interface MachineLimits {
   /** ORT MatMul 2048³, best of the repetitions, GFLOP/s. */

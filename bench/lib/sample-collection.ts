@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { xoshiro128ss } from '../../src/util/random.js';
+import { xoshiro128ss } from '../../src/util/index.js';
 
 export interface SampleOptions {
   docs: number;

@@ -77,7 +77,7 @@ async function isDirectory(path: string): Promise<boolean | undefined> {
 async function checkReplaceable(folder: string): Promise<boolean> {
   const directory = await isDirectory(folder);
   if (directory === undefined) return false;
-  if (!directory) throw new SiftError('E_BAD_ARGUMENT', 'exists and is not a folder', { file: folder });
+  if (!directory) throw new SiftError('E_PATH_KIND', 'exists and is not a folder', { file: folder });
   const names = await readdir(folder);
   if (names.length > 0 && !names.includes(collectionFiles.manifest)) {
     const detail = `folder is not empty and holds no ${collectionFiles.manifest}; not replacing it`;

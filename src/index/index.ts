@@ -6,14 +6,18 @@ export {
   countLines,
   type DocumentSource,
 } from './build.js';
+export { readContainer } from './container.js';
 export { DocStore } from './doc-store.js';
 export { type EmbedOptions, type EmbedResult, embedDocuments, embeddingText } from './embed.js';
+export { codeIndex } from './int8-codes.js';
 export { InvertedIndex, type PostingList } from './inverted-index.js';
 export {
   type CreateIndexOptions,
   INDEXED_FIELDS,
   type IndexComponent,
   type IndexInfo,
+  LEXICAL_FORMAT,
+  LEXICAL_FORMAT_VERSION,
   SiftIndex,
 } from './sift-index.js';
 export {
@@ -24,10 +28,5 @@ export {
   type SummaryVariant,
   summaryVariantKey,
 } from './summaries.js';
-export {
-  codeIndex,
-  type VectorBlock,
-  type VectorDtype,
-  VectorStore,
-  type VectorStoreOptions,
-} from './vector-store.js';
+export type { VectorBlock, VectorDtype } from './vector-block.js';
+export { VectorStore, type VectorStoreOptions } from './vector-store.js';

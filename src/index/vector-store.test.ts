@@ -6,13 +6,10 @@ import { after, test } from 'node:test';
 import { randomUnitVectors } from '../../test/lib/random-vectors.js';
 import { isSiftError } from '../errors.js';
 import { readContainer, writeContainer } from './container.js';
-import {
-  codeIndex,
-  VECTOR_FORMAT,
-  VECTOR_FORMAT_VERSION,
-  type VectorDtype,
-  VectorStore,
-} from './vector-store.js';
+import { codeIndex } from './int8-codes.js';
+import type { VectorDtype } from './vector-block.js';
+import { VECTOR_FORMAT, VECTOR_FORMAT_VERSION } from './vector-file-format.js';
+import { VectorStore } from './vector-store.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {

@@ -244,7 +244,7 @@ describe('loadBeirCollection', () => {
     });
   });
 
-  test('a missing folder or corpus is E_FILE_NOT_FOUND; a file is E_BAD_ARGUMENT', async () => {
+  test('a missing folder or corpus is E_FILE_NOT_FOUND; a file is E_PATH_KIND', async () => {
     const missing = join(fixtures.dir, 'no-such-collection');
     await rejectsWithCode(() => loadBeirCollection(missing), 'E_FILE_NOT_FOUND', { file: missing });
     const noCorpus = join(fixtures.dir, 'no-corpus');
@@ -253,6 +253,6 @@ describe('loadBeirCollection', () => {
       file: join(noCorpus, 'corpus.jsonl'),
     });
     const file = join(folder, 'corpus.jsonl');
-    await rejectsWithCode(() => loadBeirCollection(file), 'E_BAD_ARGUMENT', { file });
+    await rejectsWithCode(() => loadBeirCollection(file), 'E_PATH_KIND', { file });
   });
 });

@@ -205,7 +205,7 @@ async function assertFolder(folder: string): Promise<void> {
     throw fileError(error, folder);
   }
   if (!isFolder)
-    throw new SiftError('E_BAD_ARGUMENT', 'is a file, not a BEIR collection folder', { file: folder });
+    throw new SiftError('E_PATH_KIND', 'is a file, not a BEIR collection folder', { file: folder });
 }
 
 /** A missing split is a common typo, so the error lists the splits the folder does have. */

@@ -61,10 +61,10 @@ describe('readJsonLines', () => {
     assert.equal(stats.read, 4);
   });
 
-  test('a missing file is E_FILE_NOT_FOUND, a folder is E_BAD_ARGUMENT', async () => {
+  test('a missing file is E_FILE_NOT_FOUND, a folder is E_PATH_KIND', async () => {
     const missing = `${fixtures.dir}/nope.jsonl`;
     await rejectsWithCode(() => collect(readJsonLines(missing)), 'E_FILE_NOT_FOUND', { file: missing });
-    await rejectsWithCode(() => collect(readJsonLines(fixtures.dir)), 'E_BAD_ARGUMENT', {
+    await rejectsWithCode(() => collect(readJsonLines(fixtures.dir)), 'E_PATH_KIND', {
       file: fixtures.dir,
     });
   });

@@ -34,7 +34,7 @@ export async function openTextFile(path: string): Promise<Readable> {
   }
   if (isFolder) {
     await handle.close();
-    throw new SiftError('E_BAD_ARGUMENT', 'is a folder, not a file', { file: path });
+    throw new SiftError('E_PATH_KIND', 'is a folder, not a file', { file: path });
   }
   // The stream owns the handle from here on and closes it when it ends or is destroyed.
   if (!path.endsWith('.gz')) return handle.createReadStream({ encoding: 'utf8' });
@@ -46,7 +46,7 @@ export async function openTextFile(path: string): Promise<Readable> {
   return raw.pipe(gunzip);
 }
 
-/** Throws E_FILE_NOT_FOUND when `path` does not exist, E_BAD_ARGUMENT when it is a folder. */
+/** Throws E_FILE_NOT_FOUND when `path` does not exist, E_PATH_KIND when it is a folder. */
 export async function assertFile(path: string): Promise<void> {
   let isFolder: boolean;
   try {
@@ -54,7 +54,7 @@ export async function assertFile(path: string): Promise<void> {
   } catch (error) {
     throw fileError(error, path);
   }
-  if (isFolder) throw new SiftError('E_BAD_ARGUMENT', 'is a folder, not a file', { file: path });
+  if (isFolder) throw new SiftError('E_PATH_KIND', 'is a folder, not a file', { file: path });
 }
 
 /**

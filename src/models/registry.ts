@@ -142,6 +142,9 @@ export interface DecoderSpec extends ModelSpecBase {
 
 export type ModelSpec = EmbedderSpec | DecoderSpec;
 
+/** What a pull needs of a spec; tests pass small hand-made specs. */
+export type PullSpec = Pick<ModelSpec, 'id' | 'files' | 'wheels' | 'hub'>;
+
 export function isConcatMember(file: ModelFile): file is ConcatMember {
   return 'concat' in file;
 }

@@ -2,7 +2,7 @@
 // exact-kNN graphs), llama.cpp, and sift's own kNN and BLAS addons.
 export { knnGraph } from './knn-graphs.js';
 export { LlamaScorer, type TokenDistribution } from './llama.js';
-export { loadNativeBlas } from './native-blas.js';
+export { loadNativeBlas, nativeBlasStatus } from './native-blas.js';
 export { loadNativeKnn, type NativeKnn, type NativeScanResult, nativeKnnStatus } from './native-knn.js';
 export { attr, GraphBuilder } from './onnx/graph-builder.js';
 export { openCachedGraph } from './onnx/graph-cache.js';

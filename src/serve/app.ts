@@ -1,50 +1,31 @@
-// The HTTP face of the service (fastify): routes, validation from the schemas, the error table,
-// admission control, per-request deadlines and cancellation, metrics, the OpenAPI document and the page.
+// The HTTP face of the service (fastify): the app, its hooks (drain, admission, metrics), the error table
+// and the OpenAPI document; the routes are in routes/, one module per group, registered here in order.
 
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { SiftError } from '../errors.js';
 import { SIFT_VERSION } from '../util/index.js';
-import type { ServeConfig } from './config.js';
-import type { DepthController } from './depth-controller.js';
-import { readEvaluations } from './evaluation.js';
+import type { AppContext, RegisterRoutes, RouteContext, TimedRequest } from './app-context.js';
 import { ConcurrencyGate } from './gate.js';
 import { errorBody, statusOf, toSiftError, wantsRetryAfter } from './http-errors.js';
-import type { ServeMetrics } from './metrics.js';
-import type { PageAssets } from './page.js';
-import type { RankerReadiness } from './ranker-readiness.js';
-import { jsonBodyCheck, keyCheck, RouteMethods } from './request-checks.js';
-import {
-  DocumentParams,
-  DocumentsBody,
-  ErrorReply,
-  EvaluationReply,
-  HealthReply,
-  InfoReply,
-  LiveReply,
-  RankBody,
-  RankReply,
-  SearchBody,
-  SearchReply,
-  WriteReply,
-} from './schemas.js';
-import type { RequestLimits, SearchService } from './search-service.js';
+import { keyCheck, RouteMethods } from './request-checks.js';
+import { requestLimits } from './request-limits.js';
+import { registerDocumentRoutes } from './routes/documents.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerInfoRoutes } from './routes/info.js';
+import { registerRankRoutes } from './routes/rank.js';
+import { registerSearchRoutes } from './routes/search.js';
+import { registerWebRoutes } from './routes/web.js';
 
-export interface AppContext {
-  config: ServeConfig;
-  service: SearchService;
-  metrics: ServeMetrics;
-  page: PageAssets;
-  /** Folder of evaluation reports shown by the page. */
-  evaluationDir: string;
-  /** Which rankers can score now; resolves "default" and refuses unknown (404) or loading (503) ones. */
-  readiness: RankerReadiness;
-  /** The canonical id "default" names (undefined when the ranker module has none). */
-  defaultRanker: string | undefined;
-  depthController: DepthController;
-  /** The key write routes require (SIFT_API_KEY); undefined refuses every write. */
-  apiKey: string | undefined;
-}
+/** The route modules, in the order their routes are registered (and listed in the OpenAPI document). */
+const ROUTES: readonly RegisterRoutes[] = [
+  registerWebRoutes,
+  registerHealthRoutes,
+  registerInfoRoutes,
+  registerSearchRoutes,
+  registerRankRoutes,
+  registerDocumentRoutes,
+];
 
 export interface ServeApp {
   app: FastifyInstance;
@@ -166,235 +147,27 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
       .send(errorBody(new SiftError('E_NOT_FOUND', `no route ${request.method} ${request.url}`)));
   });
 
-  /** The request's limits: a signal aborted when the client disconnects or the deadline passes. */
-  function requestLimits(request: FastifyRequest, reply: FastifyReply): RequestLimits {
-    const startedAt =
-      Date.now() - (performance.now() - ((request as TimedRequest).startedAt ?? performance.now()));
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      metrics.cancelled.inc({ reason: 'timeout' });
-      controller.abort(new SiftError('E_TIMEOUT', `no answer within ${config.requestTimeoutMs} ms`));
-    }, config.requestTimeoutMs);
-    reply.raw.once('close', () => {
-      clearTimeout(timer);
-      // 'close' before the response finished: the client went away mid-request.
-      if (!reply.raw.writableFinished && !controller.signal.aborted) {
-        metrics.cancelled.inc({ reason: 'client' });
-        controller.abort(new SiftError('E_CANCELLED', 'the client disconnected'));
+  const routeContext: RouteContext = {
+    ...context,
+    app,
+    admission,
+    rankAdmission,
+    requestLimits: (request, reply) => requestLimits(request, reply, config, metrics),
+    checkIndex(name) {
+      if (name !== undefined && name !== service.engine.info.name) {
+        throw new SiftError(
+          'E_INDEX_NOT_FOUND',
+          `no index "${name}" here (this service serves "${service.engine.info.name}")`,
+          {
+            field: 'index',
+          },
+        );
       }
-    });
-    return { signal: controller.signal, deadline: startedAt + config.requestTimeoutMs, startedAt };
-  }
-
-  /** Holds an admission slot for the work; the time spent waiting for it is reported as "queue". */
-  async function admitted<T extends { timings: Record<string, number> }>(
-    gate: ConcurrencyGate,
-    signal: AbortSignal,
-    work: () => Promise<T>,
-    /** Most ms to wait for a slot (a reranked search's budget); past it, 429. */
-    maxWaitMs?: number,
-  ): Promise<T> {
-    const waitStarted = performance.now();
-    const release = await gate.acquire(maxWaitMs === undefined ? signal : boundedWait(signal, maxWaitMs));
-    const queueMs = performance.now() - waitStarted;
-    try {
-      const result = await work();
-      return { ...result, timings: { queue: queueMs, ...result.timings } };
-    } finally {
-      release();
-    }
-  }
-
-  function checkIndex(name: string | undefined): void {
-    if (name !== undefined && name !== service.engine.info.name) {
-      throw new SiftError(
-        'E_INDEX_NOT_FOUND',
-        `no index "${name}" here (this service serves "${service.engine.info.name}")`,
-        {
-          field: 'index',
-        },
-      );
-    }
-  }
-
-  // The key is checked in onRequest, before the body is read: a write without it is 401 whatever its body.
-  const requireKey = keyCheck(context.apiKey);
-
-  const errors = {
-    400: ErrorReply,
-    404: ErrorReply,
-    413: ErrorReply,
-    415: ErrorReply,
-    429: ErrorReply,
-    503: ErrorReply,
+    },
+    // The key is checked in onRequest, before the body is read: a write without it is 401 whatever its body.
+    requireKey: keyCheck(context.apiKey),
   };
-
-  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(context.page.html),
-  );
-  app.get('/app.js', { schema: { hide: true } }, async (_request, reply) =>
-    reply
-      .type('text/javascript; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .send(context.page.script),
-  );
-  app.get('/style.css', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(context.page.style),
-  );
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
-  app.get(
-    '/livez',
-    { schema: { summary: 'alive (answers while starting, too)', response: { 200: LiveReply } } },
-    async () => ({ status: 'ok' }),
-  );
-
-  app.get(
-    '/healthz',
-    {
-      schema: {
-        summary: 'ready to serve: 200 once the configured rankers are built, 503 with Retry-After before',
-        response: { 200: HealthReply, 503: ErrorReply },
-      },
-    },
-    async () => {
-      if (!context.readiness.allReady) {
-        const waiting = context.readiness
-          .list()
-          .filter((r) => r.state === 'loading' || r.state === 'failed')
-          .map((r) => `${r.id} ${r.state}${r.seconds !== undefined ? ` (${r.seconds} s)` : ''}`);
-        throw new SiftError('E_RANKER_NOT_READY', `not ready: ranker ${waiting.join(', ')}`, {
-          retryAfterSeconds: 5,
-        });
-      }
-      const { info } = service.engine;
-      return {
-        status: 'ok',
-        index: info.name,
-        documents: info.documents,
-        generation: info.generation,
-        modes: info.modes,
-      };
-    },
-  );
-
-  app.get(
-    '/metrics',
-    { schema: { summary: 'Prometheus metrics (text format 0.0.4)' } },
-    async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
-  );
-
-  app.get(
-    '/v1/info',
-    {
-      schema: {
-        summary: 'the served index: modes, rankers, filterable fields',
-        response: { 200: InfoReply },
-      },
-    },
-    async () => {
-      const info = await service.engine.refreshInfo();
-      const rankerStatus = context.readiness.list();
-      return {
-        index: info.name,
-        documents: info.documents,
-        generation: info.generation,
-        modes: info.modes,
-        embedder: service.embedder ?? null,
-        rankers: rankerStatus.map((r) => r.id),
-        defaultRanker: context.defaultRanker ?? null,
-        rankerStatus,
-        rerank: {
-          budgetMs: config.rerankBudgetMs,
-          depthFloor: config.rerankDepthFloor,
-          depthCeiling: config.rerankDepth,
-          depth: context.depthController.depth(config.rerankBudgetMs, 1),
-        },
-        facets: info.facets,
-        fields: info.fields,
-      };
-    },
-  );
-
-  app.get(
-    '/v1/evaluation',
-    {
-      schema: { summary: 'the latest evaluation reports for this index', response: { 200: EvaluationReply } },
-    },
-    async () => ({
-      reports: await readEvaluations(context.evaluationDir),
-    }),
-  );
-
-  app.post<{ Body: SearchBody }>(
-    '/v1/search',
-    {
-      onRequest: jsonBodyCheck,
-      schema: { summary: 'search the index', body: SearchBody, response: { 200: SearchReply, ...errors } },
-    },
-    async (request, reply) => {
-      // Everything that can be refused from the request alone is, before any queue: 404, 400, 503 not ready.
-      checkIndex(request.body.index);
-      service.validateSearch(request.body);
-      const body = request.body.rerank
-        ? { ...request.body, rerank: context.readiness.require(request.body.rerank) }
-        : request.body;
-      const limits = requestLimits(request, reply);
-      if (!body.rerank) return admitted(admission, limits.signal, () => service.search(body, limits));
-      // A reranked search waits for a ranking slot at most as long as its budget lasts.
-      const budgetMs = body.rerankBudgetMs ?? config.rerankBudgetMs;
-      const left = limits.startedAt + budgetMs - Date.now();
-      return admitted(rankAdmission, limits.signal, () => service.search(body, limits), Math.max(0, left));
-    },
-  );
-
-  app.post<{ Body: RankBody }>(
-    '/v1/rank',
-    {
-      onRequest: jsonBodyCheck,
-      schema: {
-        summary: 'score query–document pairs with a named ranker',
-        body: RankBody,
-        response: { 200: RankReply, ...errors },
-      },
-    },
-    async (request, reply) => {
-      const ranker = context.readiness.require(request.body.ranker ?? 'default');
-      const limits = requestLimits(request, reply);
-      return admitted(rankAdmission, limits.signal, () => service.rank({ ...request.body, ranker }, limits));
-    },
-  );
-
-  app.post<{ Body: DocumentsBody }>(
-    '/v1/documents',
-    {
-      onRequest: [requireKey, jsonBodyCheck],
-      schema: {
-        summary: 'add or replace documents; answered once committed to disk',
-        security: [{ apiKey: [] }],
-        body: DocumentsBody,
-        response: { 200: WriteReply, 401: ErrorReply, ...errors },
-      },
-    },
-    async (request) => {
-      checkIndex(request.body.index);
-      return service.upsert(request.body);
-    },
-  );
-
-  app.delete<{ Params: DocumentParams }>(
-    '/v1/documents/:id',
-    {
-      onRequest: requireKey,
-      schema: {
-        summary: 'delete a document; answered once committed to disk',
-        security: [{ apiKey: [] }],
-        params: DocumentParams,
-        response: { 200: WriteReply, 401: ErrorReply, ...errors },
-      },
-    },
-    async (request) => service.delete(request.params.id),
-  );
+  for (const register of ROUTES) register(routeContext);
 
   return {
     app,
@@ -402,37 +175,4 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
       draining = true;
     },
   };
-}
-
-/**
- * A signal that aborts with the request's, or with E_TOO_MANY_REQUESTS after `ms`: a wait for a ranking
- * slot that would outlast the request's budget is refused instead.
- */
-function boundedWait(signal: AbortSignal, ms: number): AbortSignal {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        new SiftError(
-          'E_TOO_MANY_REQUESTS',
-          `every ranking slot stayed busy for this search's whole ${Math.round(ms)} ms budget`,
-          { queue: 'rank admission' },
-        ),
-      ),
-    ms,
-  );
-  const onAbort = () => {
-    clearTimeout(timer);
-    controller.abort(signal.reason);
-  };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  controller.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), {
-    once: true,
-  });
-  return controller.signal;
-}
-
-interface TimedRequest extends FastifyRequest {
-  startedAt?: number;
 }

@@ -40,6 +40,6 @@ test('bad values name where they came from; a named config file must exist and h
   await writeFile(file, JSON.stringify({ prot: 1 }));
   await assert.rejects(
     resolveServeConfig({ env: { SIFT_HOME: home }, configFile: file }),
-    (error) => isSiftError(error, 'E_BAD_ARGUMENT') && error.message.includes('prot'),
+    (error) => isSiftError(error, 'E_CONFIG_FILE') && error.message.includes('prot'),
   );
 });

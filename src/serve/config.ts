@@ -347,17 +347,17 @@ async function readConfigFile(
   try {
     values = JSON.parse(raw);
   } catch (error) {
-    throw new SiftError('E_BAD_ARGUMENT', `config file is not valid JSON: ${(error as Error).message}`, {
+    throw new SiftError('E_CONFIG_FILE', `config file is not valid JSON: ${(error as Error).message}`, {
       file: path,
     });
   }
   if (values === null || typeof values !== 'object' || Array.isArray(values)) {
-    throw new SiftError('E_BAD_ARGUMENT', 'config file must hold a JSON object', { file: path });
+    throw new SiftError('E_CONFIG_FILE', 'config file must hold a JSON object', { file: path });
   }
   const unknown = Object.keys(values).filter((key) => !(key in SERVE_OPTIONS));
   if (unknown.length > 0) {
     throw new SiftError(
-      'E_BAD_ARGUMENT',
+      'E_CONFIG_FILE',
       `config file has unknown option(s) ${unknown.join(', ')} (known: ${Object.keys(SERVE_OPTIONS).join(', ')})`,
       { file: path },
     );

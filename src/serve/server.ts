@@ -149,7 +149,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
   } catch (error) {
     await Promise.all([engine.close(), closePools()]);
     throw new SiftError(
-      'E_BAD_ARGUMENT',
+      'E_LISTEN',
       `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
       { field: 'port' },
       { cause: error },

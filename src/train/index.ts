@@ -20,6 +20,7 @@ export type { TokenBatch } from './embeddings.js';
 export { readTrainingJsonl, type TrainingExample } from './examples.js';
 export { gemm, gemmBackend } from './gemm.js';
 export { ClassifierHead, MeanPooling } from './heads.js';
+export { LayerNorm } from './layer-norm.js';
 export { Linear } from './linear.js';
 export {
   bceWithLogits,

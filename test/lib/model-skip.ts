@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { siftPaths } from '../../src/util/paths.js';
+import { siftPaths } from '../../src/util/index.js';
 
 /** false when the model is in SIFT_HOME; else the skip reason (and under CI, a thrown error). */
 export function modelSkip(modelId: string): false | string {

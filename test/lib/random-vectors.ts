@@ -1,7 +1,7 @@
 // Seeded random unit vectors for the kNN tests and benchmark (shape and parity checks only: random
 // vectors say nothing about retrieval quality on real embeddings).
 
-import { xoshiro128ss } from '../../src/util/random.js';
+import { xoshiro128ss } from '../../src/util/index.js';
 
 /** n rows of dimension d, each drawn from an isotropic Gaussian and L2-normalised, row after row. */
 export function randomUnitVectors(n: number, d: number, seed: number): Float32Array {

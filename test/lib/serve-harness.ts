@@ -12,7 +12,7 @@ import {
   type ServeConfig,
   startServer,
 } from '../../src/serve/index.js';
-import { siftPaths } from '../../src/util/paths.js';
+import { siftPaths } from '../../src/util/index.js';
 
 export const API_KEY = 'test-key';
 
