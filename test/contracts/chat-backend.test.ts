@@ -3,8 +3,7 @@
 // every call answers 503), and the local backend on SmolLM2-135M-Instruct from SIFT_HOME.
 
 import type { ChatBackend, ChatServer } from '../../src/judge/index.js';
-import { openHttpChatBackend, startChatServer } from '../../src/judge/index.js';
-import { LocalChatBackend } from '../../src/judge/local-chat-backend.js';
+import { LocalChatBackend, openHttpChatBackend, startChatServer } from '../../src/judge/index.js';
 import { createScriptedBackend } from '../../src/judge/scripted-backend.js';
 import { openDecoder } from '../../src/models/index.js';
 import { modelSkip } from '../lib/model-skip.js';
