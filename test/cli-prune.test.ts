@@ -103,6 +103,35 @@ describe('sift prune', () => {
     );
     const report = JSON.parse(await readFile(evalFile, 'utf8')) as { metrics: Record<string, number> };
     assert.ok(Number.isFinite(report.metrics['ndcg@10']), JSON.stringify(report.metrics));
+
+    // The recovery fine-tune: the training engine starts from the pruned model and keeps its shape.
+    const recoveredCard = join(home, 'recovered.json');
+    const trained = await run(
+      SIFT,
+      [
+        'train',
+        '--preset',
+        'default',
+        '--from',
+        'tiny-pruned',
+        '--id',
+        'tiny-recovered',
+        '--max-steps',
+        '1',
+        '--json',
+        recoveredCard,
+        '--quiet',
+      ],
+      { env, maxBuffer: 1 << 24 },
+    );
+    assert.match(trained.stdout, /tiny-recovered: trained 1 steps/);
+    const recovered = JSON.parse(await readFile(recoveredCard, 'utf8')) as { base: string };
+    assert.equal(recovered.base, 'tiny-pruned');
+    const config = JSON.parse(
+      await readFile(join(home, 'models', 'trained', 'tiny-recovered', 'config.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    assert.equal(config['num_hidden_layers'], 1);
+    assert.equal(config['intermediate_size'], 32);
   });
 
   it('refuses a fraction outside (0, 1), an unknown model, nothing to remove, and --out equal to --model', async () => {

@@ -21,6 +21,7 @@ interface TrainOptions {
   loss?: string;
   target?: string;
   maxSteps?: number;
+  from?: string;
   json?: string;
   quiet: boolean;
 }
@@ -46,6 +47,10 @@ export function registerTrainCommand(program: Command): void {
       "override the preset's target: grade (calibrated) | p-yes (the judge's p(yes))",
     )
     .option('--max-steps <n>', 'stop after this many optimizer steps (quick runs)', parsePositiveInt)
+    .option(
+      '--from <id>',
+      "start from this trained model instead of the preset's base (e.g. a pruned model's recovery fine-tune)",
+    )
     .option('--json <file>', 'write the model card (data, settings, steps, dev nDCG@10) to this file')
     .option('--quiet', 'no progress bar', false)
     .addHelpText(
@@ -55,7 +60,8 @@ Examples:
   $ sift train --preset default
   $ sift eval --collection ../shared/data/cranfield --mode hybrid --rerank sift-ce-minilm-l6
   $ sift judge export --store labels.sqlite --out my-labels.jsonl
-  $ sift train --preset default --labels my-labels.jsonl --id my-ce`,
+  $ sift train --preset default --labels my-labels.jsonl --id my-ce
+  $ sift train --preset default --from ce-small --id ce-small-recovered --epochs 2   (after sift prune)`,
     )
     .action(async (opts: TrainOptions) => {
       const result = await trainPreset({
@@ -66,6 +72,7 @@ Examples:
         ...(opts.loss !== undefined ? { loss: parseLoss(opts.loss) } : {}),
         ...(opts.target !== undefined ? { target: parseTarget(opts.target) } : {}),
         ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
+        ...(opts.from !== undefined ? { from: opts.from } : {}),
         quiet: opts.quiet,
       });
       const { card, train } = result;

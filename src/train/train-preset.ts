@@ -8,6 +8,7 @@ import { SiftError } from '../errors.js';
 import {
   checkTrainedModelId,
   ensureModel,
+  installedTrainedModel,
   installTrainedModel,
   type TrainedModelCard,
 } from '../models/index.js';
@@ -28,6 +29,11 @@ export interface TrainPresetOptions {
   loss?: TrainLoss;
   target?: TrainTarget;
   maxSteps?: number;
+  /**
+   * Start from this installed trained model instead of the preset's base: a pruned model's recovery
+   * fine-tune (the paper's SFT after pruning), or more training of an earlier model.
+   */
+  from?: string;
   home?: string;
   quiet?: boolean;
 }
@@ -71,7 +77,24 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     });
   }
 
-  const base = await ensureModel(recipe.base, { home, quiet: options.quiet ?? false });
+  const base = options.from
+    ? installedTrainedModel(options.from, home)
+    : await ensureModel(recipe.base, { home, quiet: options.quiet ?? false });
+  if (!base) {
+    throw new SiftError('E_MODEL_UNKNOWN', `no trained model "${options.from}" is installed to start from`, {
+      field: 'from',
+    });
+  }
+  if (options.from === id) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      '--from must name another model than --id (the run replaces --id)',
+      {
+        field: 'from',
+      },
+    );
+  }
+  const startedFrom = options.from ?? recipe.base;
   const settings = {
     ...recipe.settings,
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
@@ -83,7 +106,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
   const runKey = createHash('sha256')
     .update(
       JSON.stringify({
-        base: recipe.base,
+        base: startedFrom,
         target,
         settings,
         maxSteps: options.maxSteps,
@@ -109,7 +132,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     id,
     kind: 'cross-encoder',
     preset: recipe.name,
-    base: recipe.base,
+    base: startedFrom,
     createdAt: new Date().toISOString(),
     description: recipe.description,
     data: data.map(({ file, ...rest }) => ({ ...rest, file: file.split('/').pop() })),
