@@ -51,10 +51,8 @@ const SMALL = { mlp: 0.75, heads: 0.5, dropLayers: 3 };
 /** The variants (model-written summaries and embedding tokens are not built yet). */
 const VARIANTS: Variant[] = [
   { name: 'full' },
-  { name: 'osscar-mlp25', prune: { mlp: 0.25 } },
   { name: 'osscar-mlp50', prune: { mlp: 0.5 } },
   { name: 'magnitude-mlp50', prune: { method: 'magnitude', mlp: 0.5 } },
-  { name: 'drop-2-layers', prune: { dropLayers: 2 } },
   { name: 'osscar-mlp50-drop-2', prune: MID },
   { name: 'osscar-mlp75-heads50-drop-3', prune: SMALL },
   { name: 'magnitude-mlp75-heads50-drop-3', prune: { method: 'magnitude', ...SMALL } },
