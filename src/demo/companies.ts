@@ -1,4 +1,5 @@
 // Invented employers, grouped by sector, with what they do and how big they are (no real company is meant).
+// A data table: its length is the number of employers.
 
 import type { Company, Sector } from './types.js';
 

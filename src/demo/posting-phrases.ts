@@ -1,4 +1,5 @@
-// Sentence variants a posting is assembled from, each a function of the posting's facts.
+// Sentence variants a posting is assembled from, each a function of the posting's facts (a data table: its
+// length is the number of variants).
 //
 // Every sentence is written for this project. Variety matters more than polish: many small pools,
 // each picked from at random, keep 100,000 postings from reading like one template.

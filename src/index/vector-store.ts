@@ -1,4 +1,6 @@
-// The flat vector store: one embedding row per document ordinal, searched exhaustively by ExactKnn.
+// The flat vector store: one embedding row per document ordinal, searched exhaustively by ExactKnn. (Rows,
+// codes and the file format are in vector-block.ts, int8-codes.ts and vector-file-format.ts; what is left
+// over 400 lines is the store's own lifecycle: append, tombstone, persist, reopen.)
 //
 // Row i is document ordinal i; rows are appended in ordinal order and deleted by tombstone. Rows live in
 // blocks of `blockRows` (65,536 by default): a full block never moves again, so the search engine keeps

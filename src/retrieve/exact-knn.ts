@@ -1,4 +1,5 @@
-// Exact (exhaustive) k-nearest-neighbour search over a VectorStore: every live row is scored.
+// Exact (exhaustive) k-nearest-neighbour search over a VectorStore: every live row is scored. (Over 400
+// lines: the native path, the ONNX Runtime fallback and the per-query k-th-best merge share one scan plan.)
 //
 // float32 and int8 stores are scanned by sift's native kernel (native/knn.cc via runtime/native-knn.ts)
 // when it was built at install: scores are compared with each query's k-th best while still in registers,
