@@ -4,7 +4,13 @@
 
 import type { Analyzer } from '../analysis/index.js';
 import type { Encoder } from '../models/index.js';
-import type { Bm25Params, Hit, Retriever, SearchRequest } from '../retrieve/index.js';
+import {
+  type Bm25Params,
+  type Hit,
+  queryVector,
+  type Retriever,
+  type SearchRequest,
+} from '../retrieve/index.js';
 import type { WeaviateCollection } from './weaviate-collection.js';
 import { TERM_PROPERTY } from './weaviate-schema.js';
 
@@ -71,8 +77,8 @@ export class WeaviateDenseRetriever implements Retriever {
     private readonly encoder: Encoder,
   ) {}
 
-  async search({ query, k, filter }: SearchRequest): Promise<Hit[]> {
-    const vector = await this.encoder.encode([query], 'query');
+  async search({ query, k, filter, vector: given }: SearchRequest): Promise<Hit[]> {
+    const vector = await queryVector(query, given, this.encoder);
     return this.collection.nearVector(vector, k, filter);
   }
 }

@@ -6,7 +6,13 @@ export {
   type FieldCombination,
   validateBm25Params,
 } from './bm25.js';
-export { DenseRetriever, filterBitmap, type VectorSearcher } from './dense.js';
+export {
+  composeRetriever,
+  RETRIEVAL_MODES,
+  type RetrievalMode,
+  type RetrieverParts,
+} from './compose.js';
+export { DenseRetriever, filterBitmap, queryVector, type VectorSearcher } from './dense.js';
 export { ExactKnn, type ExactKnnOptions, type KnnSearchOptions } from './exact-knn.js';
 export {
   checkFilterFields,

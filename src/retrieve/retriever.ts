@@ -9,6 +9,11 @@ export interface SearchRequest {
   k: number;
   /** Metadata conditions applied during the scan. */
   filter?: FilterSpec;
+  /**
+   * The query's embedding when the caller already has it (the server embeds queries in its own worker,
+   * batched across requests): dense retrievers use it instead of encoding `query`. Lexical ones ignore it.
+   */
+  vector?: Float32Array;
 }
 
 export interface Hit {

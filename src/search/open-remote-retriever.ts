@@ -18,7 +18,7 @@ import {
   type WeaviateConnection,
   WeaviateDenseRetriever,
 } from '../remote/index.js';
-import { DEFAULT_BM25_PARAMS, HybridRetriever } from '../retrieve/index.js';
+import { composeRetriever, DEFAULT_BM25_PARAMS } from '../retrieve/index.js';
 import type { OpenedRetriever, OpenRetrieverOptions } from './open-retriever.js';
 
 export const BACKENDS = ['local', 'weaviate'] as const;
@@ -114,12 +114,11 @@ export async function openRemoteRetriever(
     });
     const lexical = new WeaviateBm25Retriever(collection, index.analyzer, bm25);
     const dense = new WeaviateDenseRetriever(collection, encoder);
-    const retriever =
-      options.mode === 'bm25'
-        ? lexical
-        : options.mode === 'dense'
-          ? dense
-          : new HybridRetriever([lexical, dense], options.fusion ? { fusion: options.fusion } : {});
+    const retriever = composeRetriever(options.mode, {
+      lexical,
+      dense,
+      ...(options.fusion ? { hybrid: { fusion: options.fusion } } : {}),
+    });
     return {
       retriever,
       encoder,

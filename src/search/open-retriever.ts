@@ -6,17 +6,17 @@ import type { SiftIndex } from '../index/index.js';
 import { embedDocuments } from '../index/index.js';
 import type { Encoder } from '../models/index.js';
 import { DEFAULT_EMBEDDER, openEmbedder } from '../models/index.js';
-import type { FusionMethod, Retriever } from '../retrieve/index.js';
+import type { FusionMethod, RetrievalMode, Retriever } from '../retrieve/index.js';
 import {
   type Bm25Params,
   Bm25Retriever,
+  composeRetriever,
   DenseRetriever,
   ExactKnn,
-  HybridRetriever,
+  RETRIEVAL_MODES,
 } from '../retrieve/index.js';
 
-export const RETRIEVAL_MODES = ['bm25', 'dense', 'hybrid'] as const;
-export type RetrievalMode = (typeof RETRIEVAL_MODES)[number];
+export { RETRIEVAL_MODES, type RetrievalMode };
 
 export interface OpenRetrieverOptions {
   mode: RetrievalMode;
@@ -53,9 +53,10 @@ export async function openRetriever(
   const encoder = await openEmbedder(options.embedder ?? DEFAULT_EMBEDDER, { quiet: options.quiet ?? false });
   const embedded = await embedDocuments(index, encoder, { quiet: options.quiet ?? false });
   const dense = new DenseRetriever(index.docs, encoder, new ExactKnn(embedded.store));
-  const retriever =
-    options.mode === 'dense'
-      ? dense
-      : new HybridRetriever([bm25, dense], options.fusion ? { fusion: options.fusion } : {});
+  const retriever = composeRetriever(options.mode, {
+    lexical: bm25,
+    dense,
+    ...(options.fusion ? { hybrid: { fusion: options.fusion } } : {}),
+  });
   return { retriever, encoder, embedSeconds: embedded.seconds, release: () => encoder.release() };
 }

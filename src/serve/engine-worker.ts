@@ -12,14 +12,13 @@ import { SiftError } from '../errors.js';
 import type { VectorStore } from '../index/index.js';
 import { SiftIndex } from '../index/index.js';
 import type { Doc } from '../ingest/index.js';
-import type { Encoder } from '../models/index.js';
 import type { FusedHit } from '../retrieve/index.js';
 import {
   Bm25Retriever,
+  composeRetriever,
   DenseRetriever,
   ExactKnn,
   type Hit,
-  HybridRetriever,
   localOrdinal,
   makeSnippet,
   type Retriever,
@@ -43,23 +42,6 @@ const port = parentPort!;
 
 /** Text fields with at most this many distinct values are offered as choices. */
 const MAX_FACET_VALUES = 200;
-
-/**
- * An Encoder that returns the query vector the HTTP thread's model pool already computed, so the
- * shared DenseRetriever and HybridRetriever run unchanged here without a model in this thread.
- */
-class PrecomputedQuery implements Encoder {
-  readonly normalized = true;
-  constructor(
-    readonly id: string,
-    readonly dimension: number,
-    private readonly vector: Float32Array,
-  ) {}
-  async encode(): Promise<Float32Array> {
-    return this.vector;
-  }
-  async release(): Promise<void> {}
-}
 
 class Engine {
   private bm25: Bm25Retriever;
@@ -100,6 +82,7 @@ class Engine {
       query: request.query,
       k: request.depth,
       ...(request.filter ? { filter: request.filter } : {}),
+      ...(request.vector ? { vector: request.vector } : {}),
     })) as Array<Hit & Partial<FusedHit>>;
     const results = hits.map((hit, rank): EngineHit => {
       const ord = localOrdinal(hit);
@@ -124,22 +107,12 @@ class Engine {
   }
 
   private retriever(request: EngineSearch): Retriever {
-    if (request.mode === 'bm25') return this.bm25;
-    if (!this.knn || !this.store || !data.embedder) {
-      throw new SiftError(
-        'E_MODE_UNAVAILABLE',
-        `mode "${request.mode}" needs an embedder; this index is served with bm25 only`,
-        {
-          field: 'mode',
-        },
-      );
-    }
-    if (!request.vector || request.vector.length !== this.store.dimension) {
+    if (request.mode !== 'bm25' && this.store && request.vector?.length !== this.store.dimension) {
       throw new SiftError('E_VECTOR_DIMENSION', `the query vector must have ${this.store.dimension} values`);
     }
-    const encoder = new PrecomputedQuery(data.embedder, this.store.dimension, request.vector);
-    const dense = new DenseRetriever(this.index.docs, encoder, this.knn);
-    return request.mode === 'dense' ? dense : new HybridRetriever([this.bm25, dense]);
+    // The query vector comes with the request (embedded on the HTTP side), so the dense retriever has no encoder.
+    const dense = this.knn ? new DenseRetriever(this.index.docs, undefined, this.knn) : undefined;
+    return composeRetriever(request.mode, { lexical: this.bm25, ...(dense ? { dense } : {}) });
   }
 
   snippets(query: string, ords: number[]): Array<EngineHit['snippet']> {

@@ -15,7 +15,13 @@ import { SiftError } from '../errors.js';
 import { embedDocuments, SiftIndex, SummaryFile } from '../index/index.js';
 import { openEmbedder } from '../models/index.js';
 import { listRankers, resolveRanker } from '../rank/index.js';
-import { Bm25Retriever, DenseRetriever, ExactKnn, HybridRetriever } from '../retrieve/index.js';
+import {
+  Bm25Retriever,
+  composeRetriever,
+  DenseRetriever,
+  ExactKnn,
+  RETRIEVAL_MODES,
+} from '../retrieve/index.js';
 import { openCollection } from '../search/index.js';
 import { siftPaths } from '../util/index.js';
 import { createApp } from './app.js';
@@ -222,7 +228,8 @@ async function prepareIndex(
       const knn = new ExactKnn(embedded.store);
       const dense = new DenseRetriever(index.docs, encoder, knn);
       log(`evaluating bm25, dense and hybrid on the corpus's judged queries → ${evalDir}`);
-      await writeEvaluations(evalDir, demo.collection, [bm25, dense, new HybridRetriever([bm25, dense])]);
+      const modes = RETRIEVAL_MODES.map((mode) => composeRetriever(mode, { lexical: bm25, dense }));
+      await writeEvaluations(evalDir, demo.collection, modes);
       await knn.release();
     }
     return { dir: index.dir, embedderId: encoder.id };
