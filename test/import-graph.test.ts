@@ -33,6 +33,7 @@ const LAYERS: readonly string[] = [
   'search', // composes retrievers, rankers and remotes per mode; opens and evaluates collections
   'judge', // the labelling half of the flywheel
   'train', // the training engine
+  'jobs', // distributed jobs on BullMQ over Redis: chunks of judge work run by `sift worker` processes
   'serve', // the HTTP service
   'demo', // the synthetic collection, fed to search and serve by the CLI
   'cli', // the sift command

@@ -11,6 +11,7 @@ import { registerModelsCommand } from './models-command.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTrainCommand } from './train-command.js';
+import { registerWorkerCommand } from './worker-command.js';
 
 export function createProgram(): Command {
   const program = new Command('sift')
@@ -40,6 +41,7 @@ State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
   registerJudgeCommand(program);
   registerTrainCommand(program);
   registerServeCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 
