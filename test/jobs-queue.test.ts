@@ -150,7 +150,7 @@ test('two workers label a store through the queue; SIGKILL of a worker mid-chunk
     '--queue',
     url,
     '--chunk',
-    '3',
+    '2',
     '--quiet',
   ];
   const { stdout: queued } = await run(SIFT, [...produce, '--no-wait']);
