@@ -129,7 +129,11 @@ export function registerJudgeCommand(program: Command): void {
     .option('--soft-labels', 'ask a URL judge for token log probabilities and store a soft label', false)
     .option('--price-in <usd>', 'USD per million prompt tokens, for cost accounting', parseNonNegativeNumber)
     .option('--price-out <usd>', 'USD per million completion tokens', parseNonNegativeNumber)
-    .option('--limit <n>', 'label at most this many pairs in this run', parsePositiveInt)
+    .option(
+      '--limit <n>',
+      'label (with --queue: enqueue) at most this many pairs in this run',
+      parsePositiveInt,
+    )
     .option('--threads <n>', 'threads for a local model judge (default: every core)', parsePositiveInt)
     .option(
       '--queue <url>',

@@ -29,6 +29,7 @@ export interface QueuedRunOptions {
   queue: string;
   prefix: string;
   chunk: number;
+  limit?: number;
   wait: boolean;
   quiet: boolean;
 }
@@ -61,6 +62,7 @@ export async function queuedRunAction(opts: QueuedRunOptions): Promise<void> {
       policy,
       judge,
       chunkPairs: opts.chunk,
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
       description: { judge: opts.judge, policy: policy.source, queue: target.display, prefix: target.prefix },
     });
     console.log(

@@ -26,6 +26,8 @@ export interface EnqueueJudgeOptions {
   judge: ChunkJudge;
   /** Pairs per chunk (≥ 1). Default DEFAULT_CHUNK_PAIRS. */
   chunkPairs?: number;
+  /** Enqueue chunks only until they hold this many pending pairs (the rest wait for the next run). */
+  limit?: number;
   /** Recorded in the job row (how it was run; no secrets). */
   description?: Record<string, unknown>;
 }
@@ -60,7 +62,8 @@ export async function enqueueJudgeJob(options: EnqueueJudgeOptions): Promise<Enq
 
   const chunks: JudgeChunk[] = [];
   let pendingInChunks = 0;
-  for (let start = 0; start < order.length; start += chunkPairs) {
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  for (let start = 0; start < order.length && pendingInChunks < limit; start += chunkPairs) {
     const pairIds = order.slice(start, start + chunkPairs);
     const open = pairIds.filter((id) => pending.has(id)).length;
     if (open === 0) continue;
