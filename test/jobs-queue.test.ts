@@ -49,8 +49,10 @@ function startWorker(
   url: string,
   extra: string[] = [],
 ): { child: ChildProcess; log: () => string; exited: Promise<number | NodeJS.Signals | null> } {
-  // One thread: test files run two at a time on small machines.
-  const child = spawn(SIFT, ['worker', '--queue', url, '--threads', '1', '--lock-seconds', '3', ...extra], {
+  // One thread: test files run two at a time on small machines. The lock must outlast the longest
+  // stretch the worker's event loop is blocked (opening the model takes seconds, more on a loaded
+  // machine): a shorter one lapses while the worker lives and its chunk is put back as stalled.
+  const child = spawn(SIFT, ['worker', '--queue', url, '--threads', '1', '--lock-seconds', '15', ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   spawned.push(child);

@@ -21,7 +21,10 @@ export interface JudgeWorkerOptions {
   threads?: number;
   /**
    * Seconds a chunk's lock lasts without renewal (renewed every half of it while the worker lives):
-   * how long a dead worker's chunk waits before another worker takes it over. Default 30.
+   * how long a dead worker's chunk waits before another worker takes it over. Default 30. It must
+   * outlast the longest stretch the event loop is blocked (opening a model is synchronous for seconds):
+   * a lock that lapses while the worker lives puts its chunk back as stalled, to be run twice (the store
+   * keeps one label per pair either way, but the work is wasted).
    */
   lockSeconds?: number;
   /** One line per event (chunk done, chunk failed, connection trouble). Default: stderr. */
