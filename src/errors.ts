@@ -65,6 +65,10 @@ export const errorCatalogue = {
   E_BACKEND_SCHEMA:
     "a remote backend's collection does not fit what sift would store (another model's dimension, layout or corpus)",
   E_BACKEND_REQUEST: 'a remote retrieval backend refused or failed a request (import, search, schema)',
+  E_QUEUE_UNREACHABLE: 'the job queue (Redis) cannot be reached at the given URL',
+  E_BAD_JOB:
+    "a queued job's data is malformed: a field is missing or of the wrong type, or its kind is unknown",
+  E_JOB_FAILED: 'a queued job has chunks that the queue gave up on (each with its reason)',
   E_INTERNAL: 'an unexpected internal failure (a bug, or a worker thread that died)',
 } as const;
 

@@ -34,6 +34,7 @@ const LAYERS: readonly string[] = [
   'judge', // the labelling half of the flywheel
   'train', // the training engine
   'compress', // structured pruning (OSSCAR) of trained models; uses the training engine's forward pass
+  'jobs', // distributed jobs on BullMQ over Redis: chunks of judge work run by `sift worker` processes
   'serve', // the HTTP service
   'demo', // the synthetic collection, fed to search and serve by the CLI
   'cli', // the sift command

@@ -4,6 +4,7 @@
 // Contract forms (used by tools outside the project; keep them exactly):
 //   sift judge sample --collection <beir-folder> --queries N --per-query K --store <file.sqlite>
 //   sift judge run --store <file.sqlite> [--policy <file>] [--judge default|<id>|<url>]
+//   sift judge run --store <file.sqlite> --queue redis://HOST:PORT [--chunk N] [--no-wait]  (for `sift worker`)
 //   sift judge audit --store <file.sqlite> --qrels <qrels.tsv> [--json FILE]
 //   sift judge export --store <file.sqlite> --format qrels|jsonl --out FILE
 
@@ -14,6 +15,7 @@ import { SiftError } from '../errors.js';
 import { readQrels } from '../eval/index.js';
 import type { Query } from '../ingest/index.js';
 import { inSplit, type QuerySplit, readBeirQueries, readLines } from '../ingest/index.js';
+import { DEFAULT_CHUNK_PAIRS, DEFAULT_QUEUE_PREFIX } from '../jobs/index.js';
 import {
   auditAgreement,
   type Calibration,
@@ -40,6 +42,7 @@ import type { Retriever } from '../retrieve/index.js';
 import { openCollection, openRetriever } from '../search/index.js';
 import { siftPaths, writeFileAtomic } from '../util/index.js';
 import { registerCalibrateCommand } from './judge-calibrate-command.js';
+import { queuedRunAction } from './judge-queued-run.js';
 import { confusionTable, fmt, type SelectOptions, selectLabelSet, table } from './judge-shared.js';
 import { parseNonNegativeNumber, parsePositiveInt } from './options.js';
 
@@ -126,8 +129,23 @@ export function registerJudgeCommand(program: Command): void {
     .option('--soft-labels', 'ask a URL judge for token log probabilities and store a soft label', false)
     .option('--price-in <usd>', 'USD per million prompt tokens, for cost accounting', parseNonNegativeNumber)
     .option('--price-out <usd>', 'USD per million completion tokens', parseNonNegativeNumber)
-    .option('--limit <n>', 'label at most this many pairs in this run', parsePositiveInt)
-    .option('--threads <n>', 'threads for a llama.cpp judge (default: every core)', parsePositiveInt)
+    .option(
+      '--limit <n>',
+      'label (with --queue: enqueue) at most this many pairs in this run',
+      parsePositiveInt,
+    )
+    .option('--threads <n>', 'threads for a local model judge (default: every core)', parsePositiveInt)
+    .option(
+      '--queue <url>',
+      'do not label here: put the pending pairs in chunks on this Redis (redis://HOST:PORT) for `sift worker` processes, and watch them',
+    )
+    .option(
+      '--prefix <prefix>',
+      'queue key prefix; its {hash tag} keeps the keys in one Redis Cluster slot',
+      DEFAULT_QUEUE_PREFIX,
+    )
+    .option('--chunk <n>', 'pairs per queued chunk', parsePositiveInt, DEFAULT_CHUNK_PAIRS)
+    .option('--no-wait', 'with --queue: enqueue and return instead of watching the workers')
     .option('--quiet', 'no progress bar', false)
     .addHelpText(
       'after',
@@ -137,6 +155,8 @@ Examples:
   $ sift judge run --store labels.sqlite --judge http://127.0.0.1:8080/v1 --policy job-search
   $ SIFT_JUDGE_API_KEY=... sift judge run --store labels.sqlite --judge https://api.openai.com/v1 \\
       --model gpt-4o-mini --price-in 0.15 --price-out 0.6 --rate 5
+  $ sift judge run --store labels.sqlite --judge local:smollm2-135m-instruct-q4 --queue redis://127.0.0.1:6379
+      (and on each machine that sees the store: sift worker --queue redis://127.0.0.1:6379)
 Interrupt (Ctrl-C) or kill it at any time: labels already written stay, and the next run skips them.`,
     )
     .action(runAction);
@@ -328,10 +348,15 @@ interface RunCommandOptions {
   priceOut?: number;
   limit?: number;
   threads?: number;
+  queue?: string;
+  prefix: string;
+  chunk: number;
+  wait: boolean;
   quiet: boolean;
 }
 
 async function runAction(opts: RunCommandOptions): Promise<void> {
+  if (opts.queue !== undefined) return queuedRunAction({ ...opts, queue: opts.queue });
   const policy = await loadPolicy(opts.policy);
   const store = LabelStore.open(opts.store);
   const url = isUrlJudge(opts.judge);

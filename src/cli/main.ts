@@ -13,6 +13,7 @@ import { registerPruneCommand } from './prune-command.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTrainCommand } from './train-command.js';
+import { registerWorkerCommand } from './worker-command.js';
 
 export function createProgram(): Command {
   const program = new Command('sift')
@@ -45,6 +46,7 @@ State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
   registerPruneCommand(program);
   registerCompressCommand(program);
   registerServeCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

@@ -50,7 +50,12 @@ export {
 } from './form-agreement.js';
 export { apiBase, type HttpBackendOptions, openHttpChatBackend } from './http-backend.js';
 export { type ParsedAnswer, parseJudgeAnswer, softLabelFromLogprobs } from './judge-output.js';
-export { type LabelJobOptions, type LabelJobSummary, labelCacheKey, runLabelJob } from './label-job.js';
+export {
+  type ChunkSummary,
+  type LabelChunkOptions,
+  labelChunk,
+} from './label-chunk.js';
+export { type LabelJobOptions, type LabelJobSummary, runLabelJob } from './label-job.js';
 export {
   type LabelSet,
   LabelStore,
@@ -61,7 +66,15 @@ export {
 export { DEFAULT_LLAMA_JUDGE_MODEL, type OpenLlamaJudgeOptions, openLlamaJudge } from './llama-judge.js';
 export { LocalChatBackend, type LocalChatBackendOptions } from './local-chat-backend.js';
 export { DEFAULT_LOCAL_JUDGE, openLocalJudge } from './local-judge.js';
-export { DEFAULT_JUDGE, isUrlJudge, type OpenJudgeOptions, openJudge } from './open-judge.js';
+export {
+  DEFAULT_JUDGE,
+  isUrlJudge,
+  type JudgeIdentity,
+  type OpenJudgeOptions,
+  openJudge,
+  resolveJudgeIdentity,
+} from './open-judge.js';
+export { judgePair, labelCacheKey, type PairOutcome } from './pair-judgement.js';
 export {
   chooseQueries,
   DEFAULT_STRATA,

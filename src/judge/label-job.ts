@@ -2,12 +2,11 @@
 // judge, a few at a time; each label (or failure) is committed as it arrives. Identical (policy, judge,
 // query text, document text) combinations are served from labels already in the store.
 
-import { createHash } from 'node:crypto';
-import { isSiftError } from '../errors.js';
 import { ProgressBar } from '../util/index.js';
 import type { LabelStore, PairToJudge } from './label-store.js';
+import { judgePair } from './pair-judgement.js';
 import type { Policy } from './policy.js';
-import { type Judge, JudgeFailure } from './types.js';
+import type { Judge } from './types.js';
 
 export interface LabelJobOptions {
   store: LabelStore;
@@ -38,17 +37,6 @@ export interface LabelJobSummary {
   costUsd: number;
   seconds: number;
   status: 'done' | 'interrupted';
-}
-
-/** sha256 of what a judgement depends on besides the prompt template: the label cache key. */
-export function labelCacheKey(
-  policyHash: string,
-  judgeId: string,
-  pair: Pick<PairToJudge, 'query' | 'title' | 'text'>,
-): string {
-  return createHash('sha256')
-    .update(JSON.stringify([policyHash, judgeId, pair.query, pair.title, pair.text]))
-    .digest('hex');
 }
 
 export async function runLabelJob(options: LabelJobOptions): Promise<LabelJobSummary> {
@@ -95,70 +83,15 @@ export async function runLabelJob(options: LabelJobOptions): Promise<LabelJobSum
   };
 
   const labelPair = async (pair: PairToJudge): Promise<void> => {
-    const cacheKey = labelCacheKey(policy.hash, judge.id, pair);
-    const cached = store.cachedLabel(cacheKey);
-    if (cached) {
-      const added = store.addLabel({
-        pairId: pair.pairId,
-        policyHash: policy.hash,
-        judgeId: judge.id,
-        promptHash: cached.promptHash,
-        jobId,
-        cacheKey,
-        grade: cached.grade,
-        ...(cached.rationale !== null ? { rationale: cached.rationale } : {}),
-        ...(cached.softLabel !== null ? { softLabel: cached.softLabel } : {}),
-        ...(cached.scores !== null ? { scores: cached.scores } : {}),
-        cachedFrom: cached.id,
-        promptTokens: 0,
-        completionTokens: 0,
-        latencyMs: 0,
-        attempts: 0,
-      });
-      if (added) summary.cached++;
-      return;
-    }
-    try {
-      const judgement = await judge.judge(
-        { policy, query: pair.query, document: { id: pair.docId, title: pair.title, text: pair.text } },
-        signal,
-      );
-      const added = store.addLabel({
-        pairId: pair.pairId,
-        policyHash: policy.hash,
-        judgeId: judge.id,
-        promptHash: judgement.promptHash,
-        jobId,
-        cacheKey,
-        grade: judgement.grade,
-        ...(judgement.rationale !== undefined ? { rationale: judgement.rationale } : {}),
-        ...(judgement.softLabel !== undefined ? { softLabel: judgement.softLabel } : {}),
-        ...(judgement.scores !== undefined ? { scores: judgement.scores } : {}),
-        promptTokens: judgement.usage.promptTokens,
-        completionTokens: judgement.usage.completionTokens,
-        ...(judgement.usage.costUsd !== undefined ? { costUsd: judgement.usage.costUsd } : {}),
-        latencyMs: judgement.latencyMs,
-        attempts: judgement.attempts,
-      });
-      if (added) summary.labelled++;
-      addUsage(judgement.usage);
-    } catch (error) {
-      if (signal?.aborted) return;
-      if (!(error instanceof JudgeFailure) && !isSiftError(error, 'E_JUDGE_OUTPUT')) throw error;
-      const failure = error instanceof JudgeFailure ? error : undefined;
-      store.addFailure({
-        pairId: pair.pairId,
-        policyHash: policy.hash,
-        judgeId: judge.id,
-        jobId,
-        attempts: failure?.attempts ?? 1,
-        errorCode: error.code,
-        message: error.message,
-        promptTokens: failure?.usage.promptTokens ?? 0,
-        completionTokens: failure?.usage.completionTokens ?? 0,
-      });
-      if (failure) addUsage(failure.usage);
+    const outcome = await judgePair(pair, { store, judge, policy, jobId, ...(signal ? { signal } : {}) });
+    if (outcome.kind === 'aborted') return;
+    addUsage(outcome.usage);
+    if (outcome.kind === 'failure') {
+      store.addFailure(outcome.failure);
       summary.failed++;
+    } else if (store.addLabel(outcome.label)) {
+      if (outcome.cached) summary.cached++;
+      else summary.labelled++;
     }
   };
 

@@ -357,6 +357,99 @@ export class LabelStore {
       .all(policyHash, judgeId) as PairToJudge[];
   }
 
+  /**
+   * Every pair id in the order `pendingPairs` would give them if nothing were labelled (round-robin
+   * over queries). It depends only on the pairs, not on labels, so a queue producer that cuts it into
+   * chunks cuts it the same way on every run: a re-enqueued chunk has the same members and the same id.
+   */
+  pairOrder(): number[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT id FROM (
+             SELECT p.id, row_number() OVER (PARTITION BY p.query_id ORDER BY p.id) AS turn,
+                    min(p.id) OVER (PARTITION BY p.query_id) AS firstPair
+             FROM pairs p)
+           ORDER BY turn, firstPair`,
+        )
+        .all() as Array<{ id: number }>
+    ).map((row) => row.id);
+  }
+
+  /** Of these pair ids, the pairs this (policy, judge) has not labelled, in the order given. */
+  pendingPairsAmong(policyHash: string, judgeId: string, pairIds: readonly number[]): PairToJudge[] {
+    const select = this.db.prepare(
+      `SELECT p.id AS pairId, p.query_id AS queryId, p.doc_id AS docId, q.text AS query, d.title, d.text
+       FROM pairs p JOIN queries q ON q.id = p.query_id JOIN documents d ON d.id = p.doc_id
+       WHERE p.id = ? AND NOT EXISTS
+         (SELECT 1 FROM labels l WHERE l.pair_id = p.id AND l.policy_hash = ? AND l.judge_id = ?)`,
+    );
+    const pending: PairToJudge[] = [];
+    for (const id of pairIds) {
+      const row = select.get(id, policyHash, judgeId) as PairToJudge | undefined;
+      if (row) pending.push(row);
+    }
+    return pending;
+  }
+
+  /** Pair ids of this list that are not in the store (a chunk made for another store, or edited). */
+  missingPairs(pairIds: readonly number[]): number[] {
+    const exists = this.db.prepare('SELECT 1 FROM pairs WHERE id = ?');
+    return pairIds.filter((id) => exists.get(id) === undefined);
+  }
+
+  /**
+   * Writes a chunk's labels and failures and adds what was new to its job row's totals, in one
+   * transaction: a chunk is in the store whole or not at all. Labels already there (a chunk retried
+   * after its first run committed) are skipped by the (pair, policy, judge) key and not counted.
+   */
+  commitChunk(jobId: number, labels: readonly NewLabel[], failures: readonly NewFailure[]): JobTotals {
+    return this.db
+      .transaction(() => {
+        const totals: JobTotals = { labelled: 0, cached: 0, failed: 0 };
+        for (const label of labels) {
+          if (!this.addLabel(label)) continue;
+          if (label.cachedFrom !== undefined) totals.cached++;
+          else totals.labelled++;
+        }
+        for (const failure of failures) {
+          this.addFailure(failure);
+          totals.failed++;
+        }
+        this.db
+          .prepare(
+            'UPDATE jobs SET labelled = labelled + ?, cached = cached + ?, failed = failed + ? WHERE id = ?',
+          )
+          .run(totals.labelled, totals.cached, totals.failed, jobId);
+        return totals;
+        // IMMEDIATE: take the write lock first (waiting up to busy_timeout), so that workers committing
+        // chunks to one file at once queue up instead of failing to upgrade a read transaction.
+      })
+      .immediate();
+  }
+
+  /** One job row, or undefined. */
+  job(jobId: number): JobRow | undefined {
+    const row = this.db
+      .prepare(
+        'SELECT id, policy_hash AS policyHash, judge_id AS judgeId, status, started_at AS startedAt, finished_at AS finishedAt, labelled, cached, failed FROM jobs WHERE id = ?',
+      )
+      .get(jobId) as JobRow | undefined;
+    return row ? { ...row } : undefined;
+  }
+
+  /** Sets a job's final status, keeping the totals its chunks added (queued jobs). */
+  settleJob(jobId: number, status: Exclude<JobStatus, 'running'>): void {
+    this.db.prepare('UPDATE jobs SET status = ?, finished_at = ? WHERE id = ?').run(status, now(), jobId);
+  }
+
+  /** A policy saved in the store (the text and source it was saved with), by hash. */
+  savedPolicy(hash: string): { text: string; source: string } | undefined {
+    return this.db.prepare('SELECT text, source FROM policies WHERE hash = ?').get(hash) as
+      | { text: string; source: string }
+      | undefined;
+  }
+
   /** A label already made for the same (policy, judge, query text, document text), from any pair. */
   cachedLabel(cacheKey: string): CachedLabel | undefined {
     const row = this.db

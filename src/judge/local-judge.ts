@@ -17,14 +17,21 @@ export const DEFAULT_LOCAL_JUDGE = 'smollm2-135m-instruct-q4';
  */
 export const LOCAL_MAX_DOC_CHARS = 1200;
 
+/** The id a local judge over this model reference labels as (`local:<id>`, `:int8` kept). */
+export function localJudgeId(modelRef: string): string {
+  const [id = DEFAULT_LOCAL_JUDGE, variant] = modelRef.split(':');
+  return `local:${variant === 'int8' ? `${id}:int8` : id}`;
+}
+
 export async function openLocalJudge(
   modelRef: string,
-  options: { policy: Policy; quiet?: boolean; chat?: ChatJudgeOptions },
+  options: { policy: Policy; quiet?: boolean; chat?: ChatJudgeOptions; threads?: number },
 ): Promise<Judge> {
   const [id = DEFAULT_LOCAL_JUDGE, variant] = modelRef.split(':');
   const decoder = await openDecoder(id, {
     dtype: variant === 'int8' ? 'int8' : 'fp32',
     quiet: options.quiet ?? false,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
   const backend = new LocalChatBackend(decoder);
   return createChatJudge(backend, {

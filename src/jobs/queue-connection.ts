@@ -1,0 +1,100 @@
+// Where the job queue is: a `redis://[user:password@]host[:port][/db]` URL into BullMQ's connection
+// options, the key prefix (with a Redis Cluster hash tag), and a reachability check that fails fast
+// with the URL named instead of letting the Redis client retry forever.
+
+import { connect } from 'node:net';
+import { SiftError } from '../errors.js';
+
+/**
+ * Every key BullMQ writes starts with the prefix. Its braces are a Redis Cluster hash tag: only the
+ * part inside `{}` is hashed, so all of a queue's keys land in one slot, which BullMQ's multi-key Lua
+ * scripts need on a cluster (they fail with CROSSSLOT otherwise). On a single Redis it costs nothing.
+ */
+export const DEFAULT_QUEUE_PREFIX = '{sift}';
+
+/** The connection fields BullMQ hands to its Redis client (ioredis). */
+export interface QueueConnection {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db?: number;
+}
+
+export interface QueueTarget {
+  connection: QueueConnection;
+  prefix: string;
+  /** The URL without its password, for logs and the store's job row. */
+  display: string;
+}
+
+/** Reads `--queue` and `--prefix`; throws E_BAD_ARGUMENT naming the field that is wrong. */
+export function queueTarget(url: string, prefix = DEFAULT_QUEUE_PREFIX): QueueTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      `--queue takes a redis:// URL such as redis://127.0.0.1:6379, not "${url}"`,
+      { field: 'queue' },
+      { cause: error },
+    );
+  }
+  if (parsed.protocol !== 'redis:') {
+    throw new SiftError('E_BAD_ARGUMENT', `--queue takes a redis:// URL, not ${parsed.protocol}//`, {
+      field: 'queue',
+    });
+  }
+  const port = parsed.port === '' ? 6379 : Number(parsed.port);
+  const dbText = parsed.pathname.replace(/^\//, '');
+  const db = dbText === '' ? undefined : Number(dbText);
+  if (db !== undefined && (!Number.isInteger(db) || db < 0)) {
+    throw new SiftError('E_BAD_ARGUMENT', `--queue: the database "${dbText}" is not a number`, {
+      field: 'queue',
+    });
+  }
+  if (!/^[^{}:]*\{[^{}:]+\}[^{}:]*$/.test(prefix)) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      `--prefix needs one non-empty {hash tag} and no ":" (e.g. {sift}), so that a queue's keys share a Redis Cluster slot; got "${prefix}"`,
+      { field: 'prefix' },
+    );
+  }
+  const connection: QueueConnection = {
+    host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    port,
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db !== undefined ? { db } : {}),
+  };
+  return {
+    connection,
+    prefix,
+    display: `redis://${connection.host}:${port}${db !== undefined ? `/${db}` : ''}`,
+  };
+}
+
+/** Opens and closes a TCP connection to the queue's Redis; E_QUEUE_UNREACHABLE if it cannot. */
+export async function checkQueueReachable(target: QueueTarget, timeoutMs = 3000): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect({ host: target.connection.host, port: target.connection.port });
+    const fail = (cause: unknown) => {
+      socket.destroy();
+      reject(
+        new SiftError(
+          'E_QUEUE_UNREACHABLE',
+          `cannot reach Redis at ${target.display} (${cause instanceof Error ? cause.message : String(cause)}); start one with \`redis-server --port ${target.connection.port}\``,
+          { field: 'queue' },
+          { cause },
+        ),
+      );
+    };
+    socket.setTimeout(timeoutMs, () => fail(new Error(`no answer in ${timeoutMs} ms`)));
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      socket.end();
+      resolve();
+    });
+  });
+}
