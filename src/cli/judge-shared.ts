@@ -62,3 +62,7 @@ export function table(rows: string[][]): string {
     )
     .join('\n');
 }
+
+export function badArgument(detail: string, field: string): SiftError {
+  return new SiftError('E_BAD_ARGUMENT', detail, { field });
+}
