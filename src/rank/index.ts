@@ -30,7 +30,7 @@ export {
   readQueryLikelihoodTemplate,
 } from './query-likelihood-ranker.js';
 export { DEFAULT_RANKER, promptTemplatePath, type RankerSpec, rankerIds, rankerSpec } from './registry.js';
-export { type RerankedHit, type RerankOptions, rerank } from './rerank.js';
+export { type RerankedHit, type RerankOptions, rerank, rerankedOrder } from './rerank.js';
 export { ScoreCache } from './score-cache.js';
 export type { RankCandidate, Ranker } from './types.js';
 

@@ -22,6 +22,26 @@ export interface RerankOutcome {
   rankMs: number;
 }
 
+/**
+ * The order a reranked list takes, shared by every caller (CLI, evaluation, the server): the candidates
+ * the ranker scored, by score (ties keep first-stage order), then every other hit in first-stage order.
+ * `scores[i]` belongs to `hits[i]`; undefined means not scored (beyond the depth, or out of budget).
+ */
+export function rerankedOrder<H>(
+  hits: readonly H[],
+  scores: ReadonlyArray<number | undefined>,
+): Array<{ hit: H; score: number | undefined }> {
+  const scored = hits
+    .map((hit, rank) => ({ hit, score: scores[rank], rank }))
+    .filter((entry): entry is { hit: H; score: number; rank: number } => entry.score !== undefined)
+    .sort((a, b) => b.score - a.score || a.rank - b.rank);
+  const unscored = hits.filter((_, rank) => scores[rank] === undefined);
+  return [
+    ...scored.map(({ hit, score }) => ({ hit, score: score as number | undefined })),
+    ...unscored.map((hit) => ({ hit, score: undefined })),
+  ];
+}
+
 export async function rerank(
   query: string,
   hits: readonly Hit[],
@@ -34,14 +54,17 @@ export async function rerank(
   const started = performance.now();
   const scores = await ranker.score(query, head.map(candidateOf));
   const rankMs = performance.now() - started;
-  const reranked: RerankedHit[] = head
-    .map((hit, i) => ({ ...hit, score: scores[i] ?? 0, stages: { first: hit.score, rank: scores[i] ?? 0 } }))
-    // Ties (equal probabilities) keep the first stage's order: sort is stable.
-    .sort((a, b) => b.score - a.score);
+  const order = rerankedOrder(
+    hits,
+    hits.map((_, i) => (i < topN ? (scores[i] ?? 0) : undefined)),
+  );
+  const reranked: RerankedHit[] = order
+    .filter((entry) => entry.score !== undefined)
+    .map(({ hit, score }) => ({ ...hit, score: score!, stages: { first: hit.score, rank: score! } }));
   // The tail sits below every reranked score: shift first-stage scores under the head's minimum.
   const floor = reranked.length > 0 ? Math.min(...reranked.map((h) => h.score)) : 0;
-  const tail = hits
-    .slice(topN)
-    .map((hit, i) => ({ ...hit, score: floor - 1 - i, stages: { first: hit.score } }));
+  const tail = order
+    .filter((entry) => entry.score === undefined)
+    .map(({ hit }, i) => ({ ...hit, score: floor - 1 - i, stages: { first: hit.score } }));
   return { hits: [...reranked, ...tail], rankMs };
 }

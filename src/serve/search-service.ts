@@ -9,7 +9,7 @@ import { SiftError } from '../errors.js';
 import { embeddingText, type SummaryFile } from '../index/index.js';
 import type { Doc } from '../ingest/index.js';
 import type { TextRole } from '../models/index.js';
-import type { RankCandidate } from '../rank/index.js';
+import { type RankCandidate, rerankedOrder } from '../rank/index.js';
 import { checkFilterFields } from '../retrieve/index.js';
 import type { RetrievalMode } from '../search/index.js';
 import { LruCache } from '../util/index.js';
@@ -250,15 +250,14 @@ export class SearchService {
         at++;
       });
     }
-    const scored = pool
-      .map((hit, i) => ({ hit, score: scores[i], rank: i }))
-      .filter((entry): entry is { hit: EngineHit; score: number; rank: number } => entry.score !== undefined)
-      .sort((a, b) => b.score - a.score || a.rank - b.rank);
-    const scoredOrds = new Set(scored.map(({ hit }) => hit.ord));
-    const order = [
-      ...scored.map(({ hit, score }) => ({ hit, score: score as number | undefined })),
-      ...hits.filter((hit) => !scoredOrds.has(hit.ord)).map((hit) => ({ hit, score: undefined })),
-    ].slice(0, k);
+    // The pool's scored hits by score, then the rest of the first stage in its order (one ordering rule
+    // for every reranking path: rank/rerank.ts).
+    const all = [...pool, ...hits.slice(pool.length)];
+    const order = rerankedOrder(
+      all,
+      all.map((_, i) => (i < pool.length ? scores[i] : undefined)),
+    ).slice(0, k);
+    const scoredCount = scores.filter((s) => s !== undefined).length;
     this.depthController.observe({
       scored: fresh,
       scoringMs,
@@ -275,7 +274,7 @@ export class SearchService {
         ? { ...rest, snippet: snippets[i]! }
         : { ...rest, score, stages: { ...hit.stages, rerank: score }, snippet: snippets[i]! };
     });
-    return { hits: reranked, scored: scored.length };
+    return { hits: reranked, scored: scoredCount };
   }
 
   /** Scores through the ranker workers; a request that aborts tells the worker to stop at its next chunk. */
