@@ -12,20 +12,9 @@ import {
   watchJudgeJob,
 } from '../jobs/index.js';
 import { isUrlJudge, LabelStore, loadPolicy, resolveJudgeIdentity } from '../judge/index.js';
+import type { JudgeRunSettings } from './judge-shared.js';
 
-export interface QueuedRunOptions {
-  store: string;
-  policy: string;
-  judge: string;
-  model?: string;
-  apiKeyEnv: string;
-  timeout: number;
-  retries: number;
-  outputAttempts: number;
-  maxDocChars?: number;
-  softLabels: boolean;
-  priceIn?: number;
-  priceOut?: number;
+export interface QueuedRunOptions extends JudgeRunSettings {
   queue: string;
   prefix: string;
   chunk: number;

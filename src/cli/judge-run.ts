@@ -2,22 +2,11 @@
 
 import { isUrlJudge, LabelStore, loadPolicy, openJudge, runLabelJob } from '../judge/index.js';
 import { queuedRunAction } from './judge-queued-run.js';
+import type { JudgeRunSettings } from './judge-shared.js';
 
-export interface RunCommandOptions {
-  store: string;
-  policy: string;
-  judge: string;
-  model?: string;
-  apiKeyEnv: string;
+export interface RunCommandOptions extends JudgeRunSettings {
   concurrency?: number;
   rate?: number;
-  timeout: number;
-  retries: number;
-  outputAttempts: number;
-  maxDocChars?: number;
-  softLabels: boolean;
-  priceIn?: number;
-  priceOut?: number;
   limit?: number;
   threads?: number;
   queue?: string;

@@ -66,3 +66,19 @@ export function table(rows: string[][]): string {
 export function badArgument(detail: string, field: string): SiftError {
   return new SiftError('E_BAD_ARGUMENT', detail, { field });
 }
+
+/** What `sift judge run` says of the store, policy and judge, locally or on the queue. */
+export interface JudgeRunSettings {
+  store: string;
+  policy: string;
+  judge: string;
+  model?: string;
+  apiKeyEnv: string;
+  timeout: number;
+  retries: number;
+  outputAttempts: number;
+  maxDocChars?: number;
+  softLabels: boolean;
+  priceIn?: number;
+  priceOut?: number;
+}
