@@ -16,9 +16,7 @@
 //   npm run build && bin/sift train --preset default && node dist/bench/compress.js [--max-queries N]
 // Results: bench/results/compress.json (or <--name>.json).
 
-import { join } from 'node:path';
 import { pruneTrainedModel, summariseIndex } from '../src/compress/index.js';
-import { ensureDemoCollection } from '../src/demo/index.js';
 import { perQueryScores, randomisationTest } from '../src/eval/index.js';
 import { type SiftIndex, SummaryFile, type SummaryVariant } from '../src/index/index.js';
 import { loadBeirCollection, querySplit } from '../src/ingest/index.js';
@@ -29,7 +27,8 @@ import {
   type TextTokenizer,
 } from '../src/models/index.js';
 import { type CollectionEvalOutcome, evaluateCollection, openCollection } from '../src/search/index.js';
-import { mulberry32, sharedDir, siftPaths } from '../src/util/index.js';
+import { mulberry32, siftPaths } from '../src/util/index.js';
+import { learnedRankerCollections } from './lib/learned-collections.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const RERANK_DEPTH = 100;
@@ -81,13 +80,7 @@ async function main(): Promise<void> {
   const pairs = positiveIntArg('--pairs', 256);
   const source = installedTrainedModel(model);
   if (!source) throw new Error(`${model} is not installed: run bin/sift train --preset default first`);
-  const shared = sharedDir();
-  const demo = await ensureDemoCollection({ root: siftPaths().collections, seed: 2026, docs: 5000 });
-  const folders = [
-    join(shared, 'data', 'cranfield'),
-    join(shared, 'data', 'dbpedia-entity-subset'),
-    demo.folder,
-  ];
+  const folders = await learnedRankerCollections();
 
   const card = await readTrainedModel(model);
   // One pruned model per distinct pruning spec; one installed by an earlier run of this bench from the same

@@ -16,12 +16,11 @@
 //   npm run build && bin/sift train --preset default && node dist/bench/distill.js [--rankers a,b] [--max-queries N]
 // Results: bench/results/distill.json (or <--name>.json).
 
-import { join } from 'node:path';
-import { ensureDemoCollection } from '../src/demo/index.js';
 import { evaluateRun, perQueryScores, type Run, randomisationTest } from '../src/eval/index.js';
 import { readTrainedModel } from '../src/models/index.js';
 import { type CollectionEvalOutcome, evaluateCollection } from '../src/search/index.js';
-import { mulberry32, sharedDir, siftPaths } from '../src/util/index.js';
+import { mulberry32, siftPaths } from '../src/util/index.js';
+import { learnedRankerCollections } from './lib/learned-collections.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const RERANK_DEPTH = 100;
@@ -42,14 +41,7 @@ async function main(): Promise<void> {
     .split(',')
     .filter((id) => id !== '' && id !== 'none');
   const maxQueries = positiveIntArg('--max-queries', 0);
-  const shared = sharedDir();
-  // The job collection the label sets were made on (scripts/make-label-sets.sh).
-  const demo = await ensureDemoCollection({ root: siftPaths().collections, seed: 2026, docs: 5000 });
-  const folders = [
-    join(shared, 'data', 'cranfield'),
-    join(shared, 'data', 'dbpedia-entity-subset'),
-    demo.folder,
-  ];
+  const folders = await learnedRankerCollections();
   const indexesRoot = siftPaths().indexes;
   const rows: Row[] = [];
   const cards: Record<string, unknown> = {};
