@@ -6,11 +6,11 @@
 // malformed output), which is what these cases need and no real model would do on demand.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { modelFileSkip } from '../../test/lib/model-skip.js';
 import { isSiftError } from '../errors.js';
 import { openDecoder } from '../models/index.js';
 import { siftPaths } from '../util/index.js';
@@ -83,8 +83,7 @@ after(async () => {
 });
 
 const localModel = join(siftPaths().models, 'smollm2-135m-instruct-q4');
-const noModel =
-  !existsSync(localModel) && `no model at ${localModel} (sift models pull smollm2-135m-instruct-q4)`;
+const noModel = modelFileSkip(localModel, 'smollm2-135m-instruct-q4');
 
 test('the HTTP judge grades through sift chat server serving its local model, with usage, cost and soft label', {
   skip: noModel,

@@ -11,6 +11,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { modelFileSkip } from '../../test/lib/model-skip.js';
 import { isSiftError } from '../errors.js';
 import { sharedDir, siftPaths } from '../util/index.js';
 import { type Embedder, loadEmbedder } from './embedder.js';
@@ -30,7 +31,7 @@ function reference(id: string, fixture: string) {
   const dir = join(siftPaths().models, id);
   const path = new URL(`../../../test/fixtures/${fixture}`, import.meta.url);
   const skip =
-    (!existsSync(join(dir, 'model.safetensors')) && `no model at ${dir} (sift models pull ${id})`) ||
+    modelFileSkip(join(dir, 'model.safetensors'), id) ||
     (!existsSync(path) && `test/fixtures/${fixture} is missing`);
   const cases: ReferenceCase[] = skip ? [] : JSON.parse(readFileSync(path, 'utf8')).cases;
   return { dir, skip, cases };

@@ -4,9 +4,9 @@
 // The model comes from SIFT_HOME (sift models pull smollm2-135m-instruct-q4); without it those tests skip.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { modelFileSkip } from '../../test/lib/model-skip.js';
 import { isSiftError } from '../errors.js';
 import { loadDecoder } from '../models/index.js';
 import { siftPaths } from '../util/index.js';
@@ -24,7 +24,7 @@ import { ScoreCache } from './score-cache.js';
 import type { RankCandidate, Ranker } from './types.js';
 
 const file = join(siftPaths().models, 'smollm2-135m-instruct-q4', 'SmolLM2-135M-Instruct.Q4_1.gguf');
-const noModel = !existsSync(file) && `no model at ${file} (sift models pull smollm2-135m-instruct-q4)`;
+const noModel = modelFileSkip(file, 'smollm2-135m-instruct-q4');
 
 const candidates: RankCandidate[] = [
   {

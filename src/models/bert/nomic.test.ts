@@ -3,12 +3,13 @@
 // shared collections; the GGUF vocabulary against bert-base-uncased's tokenizer; batching; Matryoshka widths.
 //
 // The model comes from SIFT_HOME/models (CI pulls it with `sift models pull nomic-embed-text-v1.5`).
-// Without it the tests skip, unless SIFT_REQUIRE_MODELS is set (CI sets it): then a missing model fails.
+// Without it the tests skip, saying so; under CI (SIFT_REQUIRE_MODELS) a missing model fails (test/lib/model-skip.ts).
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { modelFileSkip } from '../../../test/lib/model-skip.js';
 import { isSiftError } from '../../errors.js';
 import { sharedDir, siftPaths } from '../../util/index.js';
 import type { Embedder } from '../embedder.js';
@@ -19,9 +20,7 @@ import { loadTokenizer, type TextTokenizer } from '../tokenizer.js';
 
 const ID = 'nomic-embed-text-v1.5';
 const file = join(siftPaths().models, ID, 'nomic-embed-text-v1.5.f16.gguf');
-const required = Boolean(process.env.SIFT_REQUIRE_MODELS);
-const missing = !existsSync(file) && `no model at ${file} (sift models pull ${ID})`;
-const skip = required ? false : missing;
+const skip = modelFileSkip(file, ID);
 
 /** The first `n` records of a shared collection file. */
 function records(collection: string, name: string, n: number): Array<Record<string, string>> {
@@ -64,7 +63,6 @@ function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('nomic-embed-text-v1.5 against llama.cpp (node-llama-cpp)', { skip }, () => {
   let embedder: Embedder;
   before(async () => {
-    if (missing) throw new Error(`SIFT_REQUIRE_MODELS is set but ${missing}`);
     embedder = await openEmbedder(ID, { threads: 2, quiet: true });
   });
   after(() => embedder?.release());
@@ -137,9 +135,7 @@ describe('nomic-embed-text-v1.5 against llama.cpp (node-llama-cpp)', { skip }, (
 });
 
 describe('the nomic GGUF vocabulary', { skip }, () => {
-  before(() => {
-    if (missing) throw new Error(`SIFT_REQUIRE_MODELS is set but ${missing}`);
-  });
+  before(() => {});
 
   it("tokenises as bert-base-uncased (all-MiniLM-L6-v2's tokenizer.json)", async () => {
     const bert = await loadTokenizer(join(sharedDir(), 'tokenizers', 'all-MiniLM-L6-v2'));

@@ -8,9 +8,10 @@
 // SIFT_HOME (sift models pull smollm2-135m-instruct-q4); without it these tests skip.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { modelFileSkip } from '../../../test/lib/model-skip.js';
 import { siftPaths } from '../../util/index.js';
 import { type DecoderModel, loadDecoder } from './decoder-model.js';
 
@@ -22,7 +23,7 @@ interface ReferenceCase {
 }
 
 const file = join(siftPaths().models, 'smollm2-135m-instruct-q4', 'SmolLM2-135M-Instruct.Q4_1.gguf');
-const skip = !existsSync(file) && `no model at ${file} (sift models pull smollm2-135m-instruct-q4)`;
+const skip = modelFileSkip(file, 'smollm2-135m-instruct-q4');
 const reference = JSON.parse(
   readFileSync(new URL('../../../../test/fixtures/smollm2-reference.json', import.meta.url), 'utf8'),
 ) as { cases: ReferenceCase[] };

@@ -6,11 +6,12 @@
 // Models come from SIFT_HOME (sift models pull smollm2-135m-instruct-q4 gemma3-270m-q4); absent, those tests skip.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { modelFileSkip } from '../../../test/lib/model-skip.js';
 import { isSiftError } from '../../errors.js';
 import { siftPaths } from '../../util/index.js';
 import { dequantize } from './dequantize.js';
@@ -39,7 +40,7 @@ const files: Record<string, string> = {
 describe('GGUF dequantisation matches gguf-py', () => {
   for (const [model, tensors] of Object.entries(reference.models)) {
     const path = join(siftPaths().models, model, files[model] ?? '');
-    const skip = !existsSync(path) && `no model at ${path} (sift models pull ${model})`;
+    const skip = modelFileSkip(path, model);
     it(`${model}: ${tensors.map((t) => t.type).join(', ')}`, { skip }, async () => {
       const gguf = await readGguf(path);
       for (const expected of tensors) {
