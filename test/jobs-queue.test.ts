@@ -11,9 +11,9 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import { JUDGE_QUEUE, type JudgeChunk, queueTarget } from '../src/jobs/index.js';
+import { assertEveryPairLabelledOnce, count } from './lib/label-store-rows.js';
 import { modelSkip } from './lib/model-skip.js';
 import { redisSkip, startRedis, type TestRedis } from './lib/redis-server.js';
 
@@ -34,15 +34,6 @@ after(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await redis?.stop();
 });
-
-function count(store: string, sql: string): number {
-  const db = new Database(store, { readonly: true });
-  try {
-    return (db.prepare(sql).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 /** A `sift worker` child whose stderr is collected. */
 function startWorker(
@@ -213,21 +204,7 @@ test('two workers label a store through the queue; SIGKILL of a worker mid-chunk
       `chunks done by the two workers: ${done.join(', ')}`,
     );
 
-    assert.equal(count(store, 'SELECT count(*) AS n FROM labels'), pairs, 'one label row per pair');
-    assert.equal(
-      count(store, 'SELECT count(DISTINCT pair_id) AS n FROM labels'),
-      pairs,
-      'no pair labelled twice',
-    );
-    assert.equal(
-      count(
-        store,
-        'SELECT count(*) AS n FROM pairs p WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.pair_id = p.id)',
-      ),
-      0,
-      'no pair lost',
-    );
-    assert.equal(count(store, 'SELECT count(*) AS n FROM failures'), 0);
+    assertEveryPairLabelledOnce(store, pairs);
     // The chunks were made by the first run: its job row holds every label and counts each once.
     assert.equal(count(store, 'SELECT labelled AS n FROM jobs WHERE id = 1'), pairs);
 

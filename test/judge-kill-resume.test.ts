@@ -12,21 +12,12 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import Database from 'better-sqlite3';
+import { assertEveryPairLabelledOnce, count } from './lib/label-store-rows.js';
 import { modelSkip } from './lib/model-skip.js';
 
 const run = promisify(execFile);
 const SIFT = resolve('bin/sift');
 const SHARED = resolve(process.env.SIFT_SHARED ?? '../shared');
-
-function count(store: string, sql: string): number {
-  const db = new Database(store, { readonly: true });
-  try {
-    return (db.prepare(sql).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 for (const [judge, model] of [
   ['default', 'qwen2.5-coder-1.5b-instruct-q4'],
@@ -88,21 +79,7 @@ for (const [judge, model] of [
         new RegExp(`${pairs - afterKill} labelled, 0 from cache, 0 failed of ${pairs - afterKill} pending`),
       );
 
-      assert.equal(count(store, 'SELECT count(*) AS n FROM labels'), pairs, 'one label row per pair');
-      assert.equal(
-        count(store, 'SELECT count(DISTINCT pair_id) AS n FROM labels'),
-        pairs,
-        'no pair labelled twice',
-      );
-      assert.equal(
-        count(
-          store,
-          'SELECT count(*) AS n FROM pairs p WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.pair_id = p.id)',
-        ),
-        0,
-        'no pair lost',
-      );
-      assert.equal(count(store, 'SELECT count(*) AS n FROM failures'), 0);
+      assertEveryPairLabelledOnce(store, pairs);
       // Labels written before the kill are untouched by the resumed job (it labelled only the missing pairs).
       assert.equal(count(store, 'SELECT count(DISTINCT job_id) AS n FROM labels'), afterKill > 0 ? 2 : 1);
       assert.equal(count(store, "SELECT count(*) AS n FROM jobs WHERE status = 'done'"), 1);
