@@ -7,17 +7,21 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { SiftIndex } from '../src/index/sift-index.js';
 import type { RunningServer, ServeConfig } from '../src/serve/index.js';
-import { API_KEY, metric, request, startTestServer, tempHome, waitFor } from './lib/serve-harness.js';
+import {
+  API_KEY,
+  homeWithDemoIndex,
+  metric,
+  request,
+  startTestServer,
+  waitFor,
+} from './lib/serve-harness.js';
 
 let home: string;
 let indexDir: string;
 
 before(async () => {
-  home = await tempHome();
-  // Builds the synthetic corpus's index once; every server below serves that folder.
-  const first = await startTestServer(home, { demoDocs: 40, embedder: 'none' });
-  indexDir = first.indexDir;
-  await first.close();
+  // The synthetic corpus's index, built once; every server below serves that folder.
+  ({ home, indexDir } = await homeWithDemoIndex(40));
 });
 
 async function withServer(

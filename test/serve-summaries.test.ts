@@ -5,16 +5,14 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { SiftIndex, SummaryFile } from '../src/index/index.js';
-import { request, startTestServer, tempHome } from './lib/serve-harness.js';
+import { homeWithDemoIndex, request, startTestServer } from './lib/serve-harness.js';
 
 let home: string;
 let indexDir: string;
 
 before(async () => {
-  home = await tempHome();
-  const first = await startTestServer(home, { demoDocs: 40, embedder: 'none' });
-  indexDir = first.indexDir;
-  await first.close();
+  // The synthetic corpus's index, built once; every server below serves that folder.
+  ({ home, indexDir } = await homeWithDemoIndex(40));
 });
 
 test('rankers read the stored summary of a document, and the full text when its summary is stale', async () => {

@@ -53,6 +53,17 @@ export async function startTestServer(
   return server;
 }
 
+/**
+ * A fresh SIFT_HOME holding the synthetic corpus's BM25 index (built once by a server started and closed
+ * here), for tests that start several servers over the same folder.
+ */
+export async function homeWithDemoIndex(docs: number): Promise<{ home: string; indexDir: string }> {
+  const home = await tempHome();
+  const first = await startTestServer(home, { demoDocs: docs, embedder: 'none' });
+  await first.close();
+  return { home, indexDir: first.indexDir };
+}
+
 /** The test rankers the servers build at start (others are built on first request, answered 503). */
 export const TEST_RANKER_IDS = 'overlap,sleep-800,sleep-1000,sleep-1500';
 
