@@ -4,6 +4,12 @@
 // fail and, while the node is down, every answer must equal the answer before the fault. The node must
 // rejoin (all HEALTHY, and a QUORUM aggregate succeeds again).
 //
+// Dense answers (exact flat index) are compared strictly. BM25 answers are counted, not asserted: Weaviate
+// 1.35.2's BlockMax WAND can prune a winning document when a segment's block bounds were encoded under
+// another average length than the one compaction later sets (weaviate/weaviate#8704, and the review of
+// #12168), so the same query on a healthy cluster answers differently as replicas compact (CI once saw
+// job-000237 at score 3.8835 present in one read and absent from the next, nothing killed yet).
+//
 // Measured, not asserted: once restarted, the killed replica can miss the last writes acknowledged before
 // the kill (Weaviate 1.35.2 logs lsm_recover_from_active_wal_corruption: the unflushed tail of its
 // write-ahead log is lost to SIGKILL), and reads at ONE that it serves then lack those documents; the
@@ -96,6 +102,7 @@ if (!WEAVIATE_URL || !DIR) {
         failed: 0,
         wrong: 0,
         wrongByPhase: {} as Record<string, number>,
+        bm25DifferentByPhase: {} as Record<string, number>,
         errors: [] as string[],
         latencies: [] as number[],
       };
@@ -110,8 +117,9 @@ if (!WEAVIATE_URL || !DIR) {
               : await collection.nearVector(queries[q]!, 10);
             const want = lexical ? expectedBm25[q]! : expected[q]!;
             if (!sameAnswer(hits, want)) {
-              stats.wrong++;
-              stats.wrongByPhase[phase] = (stats.wrongByPhase[phase] ?? 0) + 1;
+              const counts = lexical ? stats.bm25DifferentByPhase : stats.wrongByPhase;
+              counts[phase] = (counts[phase] ?? 0) + 1;
+              if (!lexical) stats.wrong++;
               if (stats.errors.length < 5)
                 stats.errors.push(
                   `${phase}: ${lexical ? 'bm25' : 'dense'} ${q}: ${ids(hits)} vs ${ids(want)}`,
@@ -150,7 +158,8 @@ if (!WEAVIATE_URL || !DIR) {
       const p99 = sorted[Math.floor(0.99 * (sorted.length - 1))]!;
       const summary =
         `${stats.ok + stats.failed} queries by ${CLIENTS} clients (${before} before the kill, ${duringOutage} with node ${KILLED} down): ` +
-        `${stats.failed} failed, ${stats.wrong} with another answer ${JSON.stringify(stats.wrongByPhase)}; p99 ${p99.toFixed(1)} ms; node ${KILLED} back and the cluster healthy ` +
+        `${stats.failed} failed, ${stats.wrong} dense with another answer ${JSON.stringify(stats.wrongByPhase)}, ` +
+        `BM25 with another answer ${JSON.stringify(stats.bm25DifferentByPhase)} (not asserted, see the header); p99 ${p99.toFixed(1)} ms; node ${KILLED} back and the cluster healthy ` +
         `in ${rejoinSeconds.toFixed(1)} s; nodes ${nodes.nodes.map((n) => `${n.name}:${n.status}`).join(' ')}`;
       t.diagnostic(summary);
       console.log(summary);
