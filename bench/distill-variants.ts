@@ -111,6 +111,7 @@ async function main(): Promise<void> {
   const folders = await collectionFolders();
   const pairs = await labelledPairs(folders);
   const recipe = preset('default');
+  if (recipe.kind !== 'cross-encoder') throw new Error('the default preset trains a cross-encoder');
   const base = await ensureModel(recipe.base, { quiet: true });
   const rows: Record<string, string | number>[] = [];
   const trained: Record<string, unknown> = {};

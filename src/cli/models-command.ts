@@ -7,6 +7,7 @@ import { SiftError } from '../errors.js';
 import {
   formatBytes,
   installedTrainedIds,
+  installedTrainedKind,
   installedTrainedModel,
   isModelPresent,
   modelBytes,
@@ -43,7 +44,8 @@ export function registerModelsCommand(program: Command): void {
         const preset = TRAINABLE_MODELS[id]?.preset;
         const size = dir ? formatBytes((await stat(join(dir, 'model.safetensors'))).size) : '-';
         const status = dir ? 'trained' : `not trained (sift train --preset ${preset})`;
-        rows.push([id, 'cross-encoder (trained)', size, status, dir ?? trainedModelDir(id, home)]);
+        const kind = installedTrainedKind(id, home) ?? TRAINABLE_MODELS[id]?.kind ?? 'cross-encoder';
+        rows.push([id, `${kind} (trained)`, size, status, dir ?? trainedModelDir(id, home)]);
       }
       console.log(formatTable(rows));
     });

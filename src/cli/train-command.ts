@@ -3,6 +3,7 @@
 //   sift train --preset default            the general-purpose cross-encoder sift-ce-minilm-l6, from the
 //                                          committed label sets (a contract form: keep it)
 //   sift train --preset default --labels F [--labels F2] --id my-ce     the same recipe on your labels
+//   sift train --preset bi-encoder         the embedder sift-bi-minilm-l6, fine-tuned on the same sets
 //
 // A run is resumable: it lives in $SIFT_HOME/train/<id>/<key of recipe and data>, and the same command
 // continues it after a kill (new label sets start a new run).
@@ -61,6 +62,8 @@ Examples:
   $ sift eval --collection ../shared/data/cranfield --mode hybrid --rerank sift-ce-minilm-l6
   $ sift judge export --store labels.sqlite --out my-labels.jsonl
   $ sift train --preset default --labels my-labels.jsonl --id my-ce
+  $ sift train --preset bi-encoder
+  $ sift eval --collection ../shared/data/cranfield --mode hybrid --embedder sift-bi-minilm-l6
   $ sift train --preset default --from ce-small --id ce-small-recovered --epochs 2   (after sift prune)`,
     )
     .action(async (opts: TrainOptions) => {
@@ -82,7 +85,8 @@ Examples:
       console.log(
         `${result.id}: trained ${train.steps} steps on ${examples.train} examples (${examples.dev} dev)${best}${train.stoppedEarly ? ', stopped early' : ''}${train.resumed ? ', resumed' : ''}`,
       );
-      console.log(`installed ${result.folder} (use --rerank ${result.id})`);
+      const use = card.kind === 'bi-encoder' ? `--embedder ${result.id}` : `--rerank ${result.id}`;
+      console.log(`installed ${result.folder} (use ${use})`);
       if (opts.json) {
         await writeFileAtomic(opts.json, `${JSON.stringify(card, null, 2)}\n`);
         console.log(`wrote ${opts.json}`);

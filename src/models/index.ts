@@ -34,6 +34,7 @@ export { loadTokenizer, type TextTokenizer } from './tokenizer.js';
 export {
   checkTrainedModelId,
   installedTrainedIds,
+  installedTrainedKind,
   installedTrainedModel,
   installTrainedModel,
   listTrainedModels,
@@ -41,6 +42,7 @@ export {
   readTrainedModel,
   TRAINABLE_MODELS,
   type TrainedModelCard,
+  type TrainedModelKind,
   trainedModelDir,
 } from './trained.js';
 export type { Encoder, TextRole } from './types.js';

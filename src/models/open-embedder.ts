@@ -1,11 +1,14 @@
 // Opens a registry embedder by id: pulls it into SIFT_HOME when missing, then loads it with the
 // settings its registry entry pins (pooling, normalisation, max length, ONNX outputs).
 
+import { realpath } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { SiftError } from '../errors.js';
 import { type Embedder, type EmbedderDtype, loadEmbedder } from './embedder.js';
 import { modelDir } from './model-files.js';
 import { ensureModel } from './pull.js';
 import { DEFAULT_EMBEDDER, modelSpec } from './registry.js';
+import { installedTrainedKind, readTrainedModel, TRAINABLE_MODELS, trainedModelDir } from './trained.js';
 
 export interface OpenEmbedderOptions {
   /** SIFT_HOME; default from the environment. */
@@ -52,6 +55,8 @@ export async function openEmbedder(
   options: OpenEmbedderOptions = {},
 ): Promise<Embedder> {
   const { id, dtype, dimension } = parseEmbedderRef(ref);
+  const trained = await openTrainedEmbedder(id, dtype, dimension, options);
+  if (trained) return trained;
   const spec = modelSpec(id);
   if (spec.kind !== 'embedder') {
     throw new SiftError('E_BAD_ARGUMENT', `"${id}" is a ${spec.kind}, not an embedder`, {
@@ -107,5 +112,58 @@ export async function openEmbedder(
   return loadEmbedder(dir, {
     ...common,
     onnx: { file: arch.weights, output: arch.onnx.tokenOutput, pooling: arch.pooling },
+  });
+}
+
+/**
+ * A bi-encoder sift trained (`sift train --preset bi-encoder`), loaded with its base model's settings
+ * (mean pooling, normalised, the card's training length); undefined when `id` names no trained bi-encoder.
+ * Its encoder id carries the install's stamp, so vectors embedded by an earlier training of the same id
+ * are never mistaken for this one's.
+ */
+async function openTrainedEmbedder(
+  id: string,
+  dtype: EmbedderDtype,
+  dimension: number | undefined,
+  options: OpenEmbedderOptions,
+): Promise<Embedder | undefined> {
+  const kind = installedTrainedKind(id, options.home);
+  const trainable = TRAINABLE_MODELS[id];
+  if (kind === undefined && trainable?.kind === 'bi-encoder') {
+    throw new SiftError(
+      'E_MODEL_NOT_TRAINED',
+      `the embedder "${id}" is trained by sift itself and is not trained here yet: run \`sift train --preset ${trainable.preset}\``,
+      { field: 'embedder' },
+    );
+  }
+  if (kind === undefined) return undefined;
+  if (kind !== 'bi-encoder') {
+    throw new SiftError('E_BAD_ARGUMENT', `"${id}" is a trained ${kind}, not an embedder`, {
+      field: 'embedder',
+    });
+  }
+  const card = await readTrainedModel(id, options.home);
+  const baseSpec = modelSpec(card!.base);
+  if (baseSpec.kind !== 'embedder') {
+    throw new SiftError('E_MODEL_CONFIG', `${id} was trained from ${card!.base}, which is no embedder`, {
+      file: trainedModelDir(id, options.home),
+    });
+  }
+  const base = baseSpec.architecture;
+  if (dimension !== undefined && dimension !== base.dimension) {
+    throw new SiftError('E_BAD_ARGUMENT', `${id} has one width, ${base.dimension}`, { field: 'embedder' });
+  }
+  const settings = card!['settings'] as { maxLength?: unknown } | undefined;
+  const folder = trainedModelDir(id, options.home);
+  const stamp = basename(await realpath(folder))
+    .split('@')
+    .pop();
+  return loadEmbedder(folder, {
+    id: `${id}#${stamp}${dtype === 'int8' ? ':int8' : ''}`,
+    maxLength: typeof settings?.maxLength === 'number' ? settings.maxLength : base.maxLength,
+    pooling: base.pooling,
+    normalize: base.normalize,
+    dtype,
+    ...(options.threads ? { threads: options.threads } : {}),
   });
 }

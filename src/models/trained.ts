@@ -7,7 +7,7 @@
 // <id> → that folder over the old link, so a reader sees the old model or the new one, never a
 // half-copied folder, and a kill at any moment leaves one of the two installed.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import {
   cp,
   lstat,
@@ -27,8 +27,10 @@ import { siftPaths, writeFileAtomic } from '../util/index.js';
 export const MODEL_CARD = 'sift-model.json';
 export const MODEL_CARD_VERSION = 1;
 
-/** What a trained model is: the ids that sift's rankers and embedders accept. */
-export type TrainedModelKind = 'cross-encoder';
+/** What a trained model is: cross-encoders are rankers (`--rerank`), bi-encoders embedders (`--embedder`). */
+export type TrainedModelKind = 'cross-encoder' | 'bi-encoder';
+
+const KINDS: readonly TrainedModelKind[] = ['cross-encoder', 'bi-encoder'];
 
 export interface TrainedModelCard {
   version: typeof MODEL_CARD_VERSION;
@@ -47,6 +49,7 @@ export interface TrainedModelCard {
 /** Ids sift reserves for models its presets train; `--rerank` names them before they exist. */
 export const TRAINABLE_MODELS: Readonly<Record<string, { preset: string; kind: TrainedModelKind }>> = {
   'sift-ce-minilm-l6': { preset: 'default', kind: 'cross-encoder' },
+  'sift-bi-minilm-l6': { preset: 'bi-encoder', kind: 'bi-encoder' },
 };
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -89,7 +92,7 @@ export async function readTrainedModel(id: string, home?: string): Promise<Train
     throw new SiftError('E_MODEL_LOAD', 'the model card is not JSON', { file });
   }
   const c = card as Partial<TrainedModelCard>;
-  if (c.version !== MODEL_CARD_VERSION || c.id !== id || c.kind !== 'cross-encoder') {
+  if (c.version !== MODEL_CARD_VERSION || c.id !== id || !KINDS.includes(c.kind as TrainedModelKind)) {
     throw new SiftError(
       'E_MODEL_LOAD',
       `not a version ${MODEL_CARD_VERSION} card of a trained model "${id}"`,
@@ -108,15 +111,34 @@ export function installedTrainedModel(id: string, home?: string): string | undef
   return existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'model.safetensors')) ? dir : undefined;
 }
 
-/** Ids of the installed trained models (synchronous: ranker lists are). */
-export function installedTrainedIds(home?: string): string[] {
+/** Ids of the installed trained models, of one kind when `kind` is given (synchronous: ranker lists are). */
+export function installedTrainedIds(home?: string, kind?: TrainedModelKind): string[] {
   let names: string[];
   try {
     names = readdirSync(trainedModelsDir(home));
   } catch {
     return [];
   }
-  return names.filter((name) => installedTrainedModel(name, home) !== undefined).sort();
+  return names
+    .filter((name) => installedTrainedModel(name, home) !== undefined)
+    .filter((name) => kind === undefined || installedTrainedKind(name, home) === kind)
+    .sort();
+}
+
+/**
+ * The kind its card gives an installed trained model, or undefined when none is installed or its card is
+ * unreadable. Synchronous, for the ranker and embedder lookups that decide what an id is.
+ */
+export function installedTrainedKind(id: string, home?: string): TrainedModelKind | undefined {
+  if (!installedTrainedModel(id, home)) return undefined;
+  try {
+    const card = JSON.parse(readFileSync(join(trainedModelDir(id, home), MODEL_CARD), 'utf8')) as {
+      kind?: unknown;
+    };
+    return KINDS.find((kind) => kind === card.kind);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Cards of every installed trained model, by id. */

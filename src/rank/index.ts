@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { SiftError } from '../errors.js';
 import {
   installedTrainedIds,
+  installedTrainedKind,
   installedTrainedModel,
   readTrainedModel,
   TRAINABLE_MODELS,
@@ -39,7 +40,7 @@ export type { RankCandidate, Ranker } from './types.js';
  * ":int8" variant) and the cross-encoders trained here (`sift train`).
  */
 export function listRankers(): string[] {
-  return [...rankerIds(), ...installedTrainedIds()];
+  return [...rankerIds(), ...installedTrainedIds(undefined, 'cross-encoder')];
 }
 
 /**
@@ -49,6 +50,14 @@ export function listRankers(): string[] {
  */
 function trainedRanker(ref: string): string | undefined {
   const folder = installedTrainedModel(ref);
+  const kind = folder ? installedTrainedKind(ref) : TRAINABLE_MODELS[ref]?.kind;
+  if (kind === 'bi-encoder') {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      `"${ref}" is a trained bi-encoder, an embedder: use it with --embedder, not as a ranker`,
+      { field: 'rerank' },
+    );
+  }
   if (folder) return folder;
   const trainable = TRAINABLE_MODELS[ref];
   if (trainable) {

@@ -9,7 +9,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SiftError } from '../errors.js';
 import { encodeSafetensors, readSafetensors } from '../models/index.js';
 import { writeFileAtomic } from '../util/index.js';
@@ -66,6 +66,8 @@ export interface CheckpointContent {
   config: string;
   /** The folder tokenizer files are copied from. */
   tokenizerDir: string;
+  /** More files copied from tokenizerDir when present (relative paths), e.g. sentence-transformers' modules. */
+  modelFiles?: readonly string[];
 }
 
 export function checkpointName(step: number): string {
@@ -101,9 +103,11 @@ export async function writeCheckpoint(
       ]),
     );
     await io.writeFile(join(temp, 'config.json'), content.config);
-    for (const file of TOKENIZER_FILES) {
+    for (const file of [...TOKENIZER_FILES, ...(content.modelFiles ?? [])]) {
       const bytes = await readFile(join(content.tokenizerDir, file)).catch(() => undefined);
-      if (bytes) await io.writeFile(join(temp, file), bytes);
+      if (!bytes) continue;
+      await mkdir(dirname(join(temp, file)), { recursive: true });
+      await io.writeFile(join(temp, file), bytes);
     }
     await io.writeFile(
       join(temp, 'trainer-state.json'),

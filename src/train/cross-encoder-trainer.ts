@@ -107,7 +107,8 @@ export interface TrainResult {
   /** The checkpoint with the best dev nDCG@10 (the last one when there is no dev split). */
   bestCheckpoint: string;
   bestDevNdcg10?: number;
-  dev: { step: number; ndcg10: number; loss: number }[];
+  /** Dev evaluations: nDCG@10, and the dev loss where the trainer computes one (the cross-encoder). */
+  dev: { step: number; ndcg10: number; loss?: number }[];
   stoppedEarly: boolean;
   /** True when the run continued from a checkpoint. */
   resumed: boolean;

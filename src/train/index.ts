@@ -6,6 +6,12 @@ export { type EncodedPair, epochBatches, tokenBatch } from './batches.js';
 export { type BeirExampleOptions, beirExamples } from './beir-examples.js';
 export { BertLayer } from './bert-layer.js';
 export { BertEncoder, CrossEncoderModel, type ModelOptions } from './bert-model.js';
+export {
+  BiEncoderModel,
+  type BiEncoderTrainOptions,
+  SENTENCE_TRANSFORMERS_FILES,
+  trainBiEncoder,
+} from './bi-encoder-trainer.js';
 export { latestCheckpoint, type TrainerState, writeModelFolder } from './checkpoint.js';
 export { clipGradNorm } from './clip.js';
 export {
@@ -29,14 +35,17 @@ export {
   type LossResult,
   listwiseSoftmaxCe,
   marginMse,
+  multipleNegativesRanking,
   multiTeacherKl,
 } from './losses.js';
 export { Parameter } from './parameter.js';
 export {
+  type BiEncoderPreset,
   type CrossEncoderPreset,
   committedLabelSets,
   preset,
   presetNames,
+  type TrainingPreset,
   type TrainTarget,
 } from './presets.js';
 export { type Decay, learningRate, type ScheduleOptions } from './schedule.js';

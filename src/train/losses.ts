@@ -192,3 +192,103 @@ export function marginMse(
   }
   return { loss: loss / rows, query: dq, positive: dp, negative: dn };
 }
+
+export interface MultipleNegativesResult {
+  /** Mean over (query, positive) pairs; 0 when the batch has no positive. */
+  loss: number;
+  /** How many (query, positive) pairs the loss averages. */
+  pairs: number;
+  /** dLoss/dqueries, [queries, width]. */
+  queries: Float32Array;
+  /** dLoss/ddocuments, [documents, width]. */
+  documents: Float32Array;
+}
+
+/**
+ * Multiple-negatives ranking with hard negatives, the bi-encoder loss of sentence-transformers'
+ * MultipleNegativesRankingLoss (Henderson et al. 2017; DPR, Karpukhin et al. 2020): scores are
+ * scale·cos(q, d) of unnormalised embeddings; each (query, positive) pair is a softmax cross-entropy of the
+ * positive against every document of the batch except the query's other positives, so the query's hard
+ * negatives and every other query's documents are its negatives. Gradients flow through the
+ * normalisation. `queryOf[d]` is document d's query; `positive[d]` says whether d is a positive of it.
+ */
+export function multipleNegativesRanking(
+  queries: Float32Array,
+  documents: Float32Array,
+  width: number,
+  queryOf: ArrayLike<number>,
+  positive: ArrayLike<boolean | number>,
+  scale: number,
+): MultipleNegativesResult {
+  const nq = queries.length / width;
+  const nd = documents.length / width;
+  const unit = (x: Float32Array, rows: number) => {
+    const norms = new Float64Array(rows);
+    const y = new Float32Array(x.length);
+    for (let r = 0; r < rows; r++) {
+      let sum = 0;
+      for (let j = 0; j < width; j++) sum += x[r * width + j]! ** 2;
+      norms[r] = Math.max(Math.sqrt(sum), 1e-12);
+      for (let j = 0; j < width; j++) y[r * width + j] = x[r * width + j]! / norms[r]!;
+    }
+    return { y, norms };
+  };
+  const q = unit(queries, nq);
+  const d = unit(documents, nd);
+  const scores = new Float64Array(nq * nd);
+  for (let i = 0; i < nq; i++)
+    for (let k = 0; k < nd; k++) {
+      let dot = 0;
+      for (let j = 0; j < width; j++) dot += q.y[i * width + j]! * d.y[k * width + j]!;
+      scores[i * nd + k] = scale * dot;
+    }
+  const pairs: number[] = [];
+  for (let k = 0; k < nd; k++) if (positive[k]) pairs.push(k);
+  const dScores = new Float64Array(nq * nd);
+  let loss = 0;
+  for (const p of pairs) {
+    const i = queryOf[p]!;
+    const kept = (k: number) => k === p || !(queryOf[k] === i && positive[k]);
+    let max = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < nd; k++) if (kept(k)) max = Math.max(max, scores[i * nd + k]!);
+    let sum = 0;
+    for (let k = 0; k < nd; k++) if (kept(k)) sum += Math.exp(scores[i * nd + k]! - max);
+    const logSum = max + Math.log(sum);
+    loss += logSum - scores[i * nd + p]!;
+    for (let k = 0; k < nd; k++)
+      if (kept(k)) dScores[i * nd + k]! += Math.exp(scores[i * nd + k]! - logSum) / pairs.length;
+    dScores[i * nd + p]! -= 1 / pairs.length;
+  }
+  // Through the cosine: dŷ from the score matrix, then x = ŷ·‖x‖ back to x: (dŷ − ŷ(ŷ·dŷ)) / ‖x‖.
+  const dUnitQ = new Float64Array(queries.length);
+  const dUnitD = new Float64Array(documents.length);
+  for (let i = 0; i < nq; i++)
+    for (let k = 0; k < nd; k++) {
+      const g = scale * dScores[i * nd + k]!;
+      if (g === 0) continue;
+      for (let j = 0; j < width; j++) {
+        dUnitQ[i * width + j]! += g * d.y[k * width + j]!;
+        dUnitD[k * width + j]! += g * q.y[i * width + j]!;
+      }
+    }
+  const throughNorm = (
+    dUnit: Float64Array,
+    unitRows: { y: Float32Array; norms: Float64Array },
+    rows: number,
+  ) => {
+    const dx = new Float32Array(dUnit.length);
+    for (let r = 0; r < rows; r++) {
+      let dot = 0;
+      for (let j = 0; j < width; j++) dot += unitRows.y[r * width + j]! * dUnit[r * width + j]!;
+      for (let j = 0; j < width; j++)
+        dx[r * width + j] = (dUnit[r * width + j]! - unitRows.y[r * width + j]! * dot) / unitRows.norms[r]!;
+    }
+    return dx;
+  };
+  return {
+    loss: pairs.length ? loss / pairs.length : 0,
+    pairs: pairs.length,
+    queries: throughNorm(dUnitQ, q, nq),
+    documents: throughNorm(dUnitD, d, nd),
+  };
+}

@@ -16,7 +16,14 @@ import { clipGradNorm } from './clip.js';
 import { MeanPooling } from './heads.js';
 import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
-import { bceWithLogits, klDivergence, listwiseSoftmaxCe, marginMse, multiTeacherKl } from './losses.js';
+import {
+  bceWithLogits,
+  klDivergence,
+  listwiseSoftmaxCe,
+  marginMse,
+  multipleNegativesRanking,
+  multiTeacherKl,
+} from './losses.js';
 import { Parameter } from './parameter.js';
 
 const fixture = parseSafetensors(
@@ -173,6 +180,20 @@ describe('loss gradients equal PyTorch autograd', () => {
     assertClose(r.query, t('margin_mse.in0.grad'), 'dq');
     assertClose(r.positive, t('margin_mse.in1.grad'), 'd+');
     assertClose(r.negative, t('margin_mse.in2.grad'), 'd−');
+  });
+  it('multiple-negatives ranking with hard negatives (bi-encoders), through the normalisation', () => {
+    const r = multipleNegativesRanking(
+      t('mnrl.in0'),
+      t('mnrl.in1'),
+      8,
+      t('mnrl.query_of'),
+      t('mnrl.positive'),
+      t('mnrl.scale')[0]!,
+    );
+    assert.equal(r.pairs, 3);
+    assertClose([r.loss], t('mnrl.loss'), 'loss');
+    assertClose(r.queries, t('mnrl.in0.grad'), 'dq');
+    assertClose(r.documents, t('mnrl.in1.grad'), 'dd');
   });
 });
 

@@ -13,6 +13,7 @@ import {
   type TrainedModelCard,
 } from '../models/index.js';
 import { sha256File, siftPaths } from '../util/index.js';
+import { trainBiEncoder } from './bi-encoder-trainer.js';
 import { type TrainLoss, type TrainResult, trainCrossEncoder } from './cross-encoder-trainer.js';
 import { devSplit } from './dev-split.js';
 import { readTrainingJsonl, type TrainingExample } from './examples.js';
@@ -53,6 +54,13 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     ? options.labels.map((file) => ({ name: file, file }))
     : committedLabelSets();
 
+  if (recipe.kind === 'bi-encoder' && options.target !== undefined && options.target !== 'grade') {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      'the bi-encoder preset splits positives from hard negatives on the calibrated grade: --target grade only',
+      { field: 'target' },
+    );
+  }
   const target = options.target ?? recipe.target;
   const data: { name: string; file: string; sha256: string; examples: number; queries: number }[] = [];
   const all: TrainingExample[] = [];
@@ -95,49 +103,35 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     );
   }
   const startedFrom = options.from ?? recipe.base;
-  const settings = {
-    ...recipe.settings,
-    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
-    ...(options.loss !== undefined ? { loss: options.loss } : {}),
-  };
-  // Dev evaluation about once an epoch (exactly, for length-bucketed batches; whole-query batches vary).
-  const stepsPerEpoch = Math.ceil(train.length / settings.batchSize);
-  // One run folder per recipe and data: the same command resumes it, new label sets start a new one.
-  const runKey = createHash('sha256')
-    .update(
-      JSON.stringify({
-        base: startedFrom,
-        target,
-        settings,
-        maxSteps: options.maxSteps,
-        data: data.map((d) => d.sha256),
-      }),
-    )
-    .digest('hex')
-    .slice(0, 16);
-  const runDir = join(home, 'train', id, runKey);
-  const result = await trainCrossEncoder({
-    modelDir: base,
-    outDir: runDir,
-    train,
-    ...(dev.length > 0 ? { dev } : {}),
-    ...settings,
-    evalEvery: stepsPerEpoch,
-    ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
-    quiet: options.quiet ?? false,
-  });
-
-  const card: TrainedModelCard = {
-    version: 1,
+  const common = {
     id,
-    kind: 'cross-encoder',
     preset: recipe.name,
     base: startedFrom,
-    createdAt: new Date().toISOString(),
     description: recipe.description,
     data: data.map(({ file, ...rest }) => ({ ...rest, file: file.split('/').pop() })),
     examples: { train: train.length, dev: dev.length },
     target,
+  };
+  const runDirOf = (settings: object) =>
+    // One run folder per recipe and data: the same command resumes it, new label sets start a new one.
+    join(
+      home,
+      'train',
+      id,
+      createHash('sha256')
+        .update(
+          JSON.stringify({
+            base: startedFrom,
+            target,
+            settings,
+            maxSteps: options.maxSteps,
+            data: data.map((d) => d.sha256),
+          }),
+        )
+        .digest('hex')
+        .slice(0, 16),
+    );
+  const describe = (result: TrainResult, settings: object, runDir: string) => ({
     settings: { ...settings, ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) },
     steps: result.steps,
     stoppedEarly: result.stoppedEarly,
@@ -145,7 +139,68 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     ...(result.bestDevNdcg10 !== undefined ? { bestDevNdcg10: result.bestDevNdcg10 } : {}),
     dev: result.dev,
     run: runDir,
-  };
+  });
+
+  let result: TrainResult;
+  let card: TrainedModelCard;
+  if (recipe.kind === 'bi-encoder') {
+    if (options.loss !== undefined) {
+      throw new SiftError(
+        'E_BAD_ARGUMENT',
+        'the bi-encoder preset has one loss (multiple-negatives ranking)',
+        {
+          field: 'loss',
+        },
+      );
+    }
+    const settings = {
+      ...recipe.settings,
+      ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+    };
+    const runDir = runDirOf(settings);
+    result = await trainBiEncoder({
+      modelDir: base,
+      outDir: runDir,
+      train,
+      ...(dev.length > 0 ? { dev } : {}),
+      ...settings,
+      ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+      quiet: options.quiet ?? false,
+    });
+    card = {
+      version: 1,
+      kind: 'bi-encoder',
+      createdAt: new Date().toISOString(),
+      ...common,
+      ...describe(result, settings, runDir),
+    };
+  } else {
+    const settings = {
+      ...recipe.settings,
+      ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+      ...(options.loss !== undefined ? { loss: options.loss } : {}),
+    };
+    // Dev evaluation about once an epoch (exactly, for length-bucketed batches; whole-query batches vary).
+    const stepsPerEpoch = Math.ceil(train.length / settings.batchSize);
+    const runDir = runDirOf(settings);
+    result = await trainCrossEncoder({
+      modelDir: base,
+      outDir: runDir,
+      train,
+      ...(dev.length > 0 ? { dev } : {}),
+      ...settings,
+      evalEvery: stepsPerEpoch,
+      ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+      quiet: options.quiet ?? false,
+    });
+    card = {
+      version: 1,
+      kind: 'cross-encoder',
+      createdAt: new Date().toISOString(),
+      ...common,
+      ...describe(result, settings, runDir),
+    };
+  }
   const folder = await installTrainedModel(result.bestCheckpoint, card, home);
   return { id, folder, card, train: result };
 }
