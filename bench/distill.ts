@@ -11,13 +11,17 @@
 // the baselines alone). Each ranker's model card (data and
 // settings) goes into the JSON.
 //
+// Trained bi-encoders (`--embedders`, default sift-bi-minilm-l6 when it is trained here) replace the dense
+// half: their dense and hybrid rows are compared with hybrid on the base embedder, in the same run.
+//
 // --max-queries N evaluates a fixed seeded sample of N test queries per collection (all by default).
 //
 //   npm run build && bin/sift train --preset default && node dist/bench/distill.js [--rankers a,b] [--max-queries N]
+//   node dist/bench/distill.js --rankers none --embedders sift-bi-minilm-l6 --name distill-bi-encoder
 // Results: bench/results/distill.json (or <--name>.json).
 
 import { evaluateRun, perQueryScores, type Run, randomisationTest } from '../src/eval/index.js';
-import { readTrainedModel } from '../src/models/index.js';
+import { installedTrainedKind, readTrainedModel } from '../src/models/index.js';
 import { type CollectionEvalOutcome, evaluateCollection } from '../src/search/index.js';
 import { mulberry32, siftPaths } from '../src/util/index.js';
 import { learnedRankerCollections } from './lib/learned-collections.js';
@@ -40,18 +44,25 @@ async function main(): Promise<void> {
   const rankers = stringArg('--rankers', 'sift-ce-minilm-l6')
     .split(',')
     .filter((id) => id !== '' && id !== 'none');
+  const embedders = stringArg(
+    '--embedders',
+    installedTrainedKind('sift-bi-minilm-l6') === 'bi-encoder' ? 'sift-bi-minilm-l6' : '',
+  )
+    .split(',')
+    .filter((id) => id !== '' && id !== 'none');
   const maxQueries = positiveIntArg('--max-queries', 0);
   const folders = await learnedRankerCollections();
   const indexesRoot = siftPaths().indexes;
   const rows: Row[] = [];
   const cards: Record<string, unknown> = {};
-  for (const ranker of rankers) cards[ranker] = (await readTrainedModel(ranker)) ?? null;
+  for (const model of [...rankers, ...embedders]) cards[model] = (await readTrainedModel(model)) ?? null;
 
   for (const folder of folders) {
-    const evaluate = (mode: 'bm25' | 'dense' | 'hybrid', rerank?: string) =>
+    const evaluate = (mode: 'bm25' | 'dense' | 'hybrid', rerank?: string, embedder?: string) =>
       evaluateCollection(folder, {
         mode,
         indexesRoot,
+        ...(embedder ? { embedder } : {}),
         split: 'test',
         ...(maxQueries > 0 ? { maxQueries } : {}),
         quiet: true,
@@ -91,12 +102,18 @@ async function main(): Promise<void> {
       rows.push(row(`hybrid → ${ranker}@${RERANK_DEPTH}`, reranked, hybrid));
       console.error(`${reranked.collection.name}: ${ranker} done`);
     }
+    for (const embedder of embedders) {
+      rows.push(row(`dense (${embedder})`, await evaluate('dense', undefined, embedder), hybrid));
+      rows.push(row(`hybrid (${embedder})`, await evaluate('hybrid', undefined, embedder), hybrid));
+      console.error(`${hybrid.collection.name}: ${embedder} done`);
+    }
   }
   printTable(rows as unknown as Record<string, string | number>[]);
   const file = writeResult(stringArg('--name', 'distill'), {
     machine: machineInfo(),
     split: 'test',
     rerankDepth: RERANK_DEPTH,
+    embedders,
     rows,
     cards,
   });

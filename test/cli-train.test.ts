@@ -115,3 +115,65 @@ test('sift train --preset default → sift-ce-minilm-l6, used by sift eval --rer
   assert.ok(Number.isFinite(metrics.metrics['ndcg@10']));
   assert.ok(existsSync(join(home, 'train', 'sift-ce-minilm-l6')), 'the run folder stays for resuming');
 });
+
+test('sift train --preset bi-encoder → sift-bi-minilm-l6, used by sift eval --embedder and refused by --rerank', {
+  timeout: 20 * 60_000,
+}, async (t) => {
+  const skip = modelSkip(BASE);
+  if (skip) return t.skip(skip);
+  const home = await mkdtemp(join(tmpdir(), 'sift-home-'));
+  await mkdir(join(home, 'models'));
+  await symlink(join(siftPaths().models, BASE), join(home, 'models', BASE));
+  const options = { env: { ...process.env, SIFT_HOME: home }, maxBuffer: 1 << 24 };
+  const evalArgs = ['eval', '--collection', CRANFIELD, '--split', 'test', '--max-queries', '2', '--quiet'];
+
+  await assert.rejects(
+    run(SIFT, [...evalArgs, '--mode', 'dense', '--embedder', 'sift-bi-minilm-l6'], options),
+    (error: { stderr: string }) =>
+      /not trained here yet: run `sift train --preset bi-encoder`/.test(error.stderr),
+  );
+  await assert.rejects(
+    run(SIFT, ['train', '--preset', 'bi-encoder', '--loss', 'bce', '--quiet'], options),
+    (error: { stderr: string }) => /one loss/.test(error.stderr),
+  );
+
+  const cardFile = join(home, 'card.json');
+  const trained = await run(
+    SIFT,
+    ['train', '--preset', 'bi-encoder', '--max-steps', '1', '--json', cardFile, '--quiet'],
+    options,
+  );
+  assert.match(trained.stdout, /sift-bi-minilm-l6: trained 1 steps on \d+ examples/);
+  assert.match(trained.stdout, /use --embedder sift-bi-minilm-l6/);
+  const card = JSON.parse(await readFile(cardFile, 'utf8')) as {
+    kind: string;
+    dev: { step: number; ndcg10: number }[];
+  };
+  assert.equal(card.kind, 'bi-encoder');
+  assert.deepEqual(
+    card.dev.map((d) => d.step),
+    [0, 1],
+    'the starting model is evaluated before the first step',
+  );
+  const files = await readdir(join(home, 'models', 'trained', 'sift-bi-minilm-l6'));
+  for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'modules.json', '1_Pooling'])
+    assert.ok(files.includes(file), `${file} in ${files.join(', ')}`);
+
+  const report = join(home, 'eval.json');
+  const evaluated = await run(
+    SIFT,
+    [...evalArgs, '--mode', 'dense', '--embedder', 'sift-bi-minilm-l6', '--json', report],
+    options,
+  );
+  assert.match(evaluated.stdout, /dense/);
+  const metrics = JSON.parse(await readFile(report, 'utf8')) as {
+    queries: number;
+    metrics: Record<string, number>;
+  };
+  assert.equal(metrics.queries, 2);
+  assert.ok(Number.isFinite(metrics.metrics['ndcg@10']));
+  await assert.rejects(
+    run(SIFT, [...evalArgs, '--mode', 'hybrid', '--rerank', 'sift-bi-minilm-l6'], options),
+    (error: { stderr: string }) => /bi-encoder, an embedder/.test(error.stderr),
+  );
+});
