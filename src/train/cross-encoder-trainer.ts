@@ -31,7 +31,13 @@ import {
 import { clipGradNorm } from './clip.js';
 import { evaluateDev } from './evaluate.js';
 import type { TrainingExample } from './examples.js';
-import { bceWithLogits, klDivergence, type LossResult, listwiseSoftmaxCe } from './losses.js';
+import {
+  bceWithLogits,
+  type CandidateGroup,
+  klDivergence,
+  type LossResult,
+  listwiseSoftmaxCe,
+} from './losses.js';
 import { type Decay, learningRate } from './schedule.js';
 
 /**
@@ -42,10 +48,11 @@ import { type Decay, learningRate } from './schedule.js';
 export type PointwiseLoss = 'bce' | 'kl';
 
 /**
- * 'listwise': softmax cross-entropy over each query's candidates, the target distribution being the
- * candidates' grade_normalized over their sum (one logit). Batches hold whole queries. It learns only
- * the order within a query, never a query's or a collection's level, which pointwise losses on small
- * label sets spend most of their capacity on.
+ * 'listwise': softmax cross-entropy over each query's candidates (ListNet's top-one form, Cao et al.
+ * 2007), the target distribution being the softmax of the teacher's scores over the same candidates
+ * (`teacherScores`). Batches hold whole queries. It learns only the order within a query, never a
+ * query's or a collection's level, which pointwise losses on small label sets spend most of their
+ * capacity on.
  */
 export type TrainLoss = PointwiseLoss | 'listwise';
 
@@ -59,6 +66,14 @@ export interface CrossEncoderTrainOptions {
   loss?: TrainLoss;
   /** Output logits. Default 1 (a relevance score, sentence-transformers CrossEncoder style). */
   labels?: number;
+  /**
+   * The teacher's score of each example for the listwise loss, softmaxed over a query's candidates
+   * into the target: 'grade' (ListNet's exp(label)), or 'logit' of gradeNormalized, for a probability
+   * such as the judge's p(yes): its log-odds are the teacher's logit, as in distillation with soft
+   * targets (Hinton et al. 2015). Dividing probabilities by their sum instead leaves an almost flat
+   * target (normalised entropy 0.98–0.99 on the committed label sets' p(yes)). Default 'grade'.
+   */
+  teacherScores?: 'grade' | 'logit';
   /** Default 1. */
   epochs?: number;
   /** Stop after this many optimizer steps (default: all epochs). */
@@ -119,6 +134,7 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
   const o = {
     loss: options.loss ?? 'bce',
     labels: options.labels ?? 1,
+    teacherScores: options.teacherScores ?? 'grade',
     epochs: options.epochs ?? 1,
     batchSize: options.batchSize ?? 16,
     accumulation: options.accumulation ?? 1,
@@ -208,11 +224,11 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
       if (o.loss === 'listwise') {
         if (o.labels !== 1)
           throw new SiftError('E_BAD_ARGUMENT', 'the listwise loss needs labels = 1', { field: 'loss' });
-        return listwiseSoftmaxCe(
-          logits,
-          rows.map((r) => examples[r]!.gradeNormalized),
-          queryGroups(rows, (r) => examples[r]!.queryId),
+        const groups = queryGroups(rows, (r) => examples[r]!.queryId);
+        const teacher = rows.map((r) =>
+          o.teacherScores === 'logit' ? logOdds(examples[r]!.gradeNormalized) : examples[r]!.grade,
         );
+        return listwiseSoftmaxCe(logits, softmaxWithin(teacher, groups), groups);
       }
       if (o.loss === 'bce') {
         if (o.labels !== 1)
@@ -357,6 +373,25 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
     stoppedEarly,
     resumed: resumeFrom !== undefined,
   };
+}
+
+/** log(p / (1 − p)), p clamped to [1e-4, 1 − 1e-4] so that a certain teacher stays finite. */
+function logOdds(p: number): number {
+  const q = Math.min(1 - 1e-4, Math.max(1e-4, p));
+  return Math.log(q / (1 - q));
+}
+
+/** Each group's scores through a softmax: the listwise target distribution. */
+function softmaxWithin(scores: readonly number[], groups: readonly CandidateGroup[]): number[] {
+  const out = new Array<number>(scores.length).fill(0);
+  for (const { start, count } of groups) {
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = start; i < start + count; i++) max = Math.max(max, scores[i]!);
+    let sum = 0;
+    for (let i = start; i < start + count; i++) sum += Math.exp(scores[i]! - max);
+    for (let i = start; i < start + count; i++) out[i] = Math.exp(scores[i]! - max) / sum;
+  }
+  return out;
 }
 
 /** The judge's soft label over `labels` grades, or a one-hot of the grade when it gave none. */

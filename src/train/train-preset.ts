@@ -179,6 +179,8 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
       ...recipe.settings,
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
       ...(options.loss !== undefined ? { loss: options.loss } : {}),
+      // The judge's p(yes) is a probability: its log-odds are the teacher's score (see teacherScores).
+      teacherScores: target === 'p-yes' ? ('logit' as const) : ('grade' as const),
     };
     // Dev evaluation about once an epoch (exactly, for length-bucketed batches; whole-query batches vary).
     const stepsPerEpoch = Math.ceil(train.length / settings.batchSize);
