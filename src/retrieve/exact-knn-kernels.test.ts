@@ -1,15 +1,17 @@
 // The native kNN kernel and the ONNX Runtime scan must return the same top k: same rows, same scores.
-// Cases reach every kernel path: float32 SIMD (d % 8 = 0) and scalar (d = 20), query counts that leave
-// remainders of the 4-query blocks, the int8 kernel's SIMD (32-row strips) and scalar (tiles of 16) paths
-// against integer dot products computed here, int8 search with per-vector and per-dimension scales,
-// deletions, filters and k larger than a block.
+// Cases reach every kernel path of the variant the addon picked: float32 with d % 16 = 0 (384), a tail of
+// 8 (40) and of 4 (20: AVX-512's masked tail, scalar under AVX2), query counts that leave remainders of the
+// 4-query blocks, the int8 kernel's SIMD (32-row strips, query counts leaving remainders of the 8-query
+// VNNI blocks) and scalar (tiles of 16) paths against integer dot products computed here, int8 search with
+// per-vector and per-dimension scales, deletions, filters and k larger than a block. This file runs once
+// per variant the CPU supports (exact-knn-variants.test.ts sets SIFT_KNN_ISA for each lower one).
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { bruteForceTopK, randomUnitVectors } from '../../test/lib/random-vectors.js';
 import { isSiftError } from '../errors.js';
 import { codeIndex, VectorStore, type VectorStoreOptions } from '../index/index.js';
-import { loadNativeKnn, nativeKnnStatus } from '../runtime/index.js';
+import { type KnnVariant, loadNativeKnn, nativeKnnStatus } from '../runtime/index.js';
 import { ExactKnn, type KnnSearchOptions } from './exact-knn.js';
 import { TopKCollector } from './top-k.js';
 
@@ -58,12 +60,47 @@ function assertSame(
   });
 }
 
-test('float32: native equals ONNX Runtime and brute force, SIMD and scalar paths', { skip }, async () => {
+test('the variant is the one SIFT_KNN_ISA asked for, and each shape runs the path it should', {
+  skip,
+}, () => {
+  const kernel = loadNativeKnn()!;
+  const asked = process.env['SIFT_KNN_ISA'];
+  if (asked) assert.equal(kernel.variant, asked === 'avx2' ? 'avx2-fma' : asked);
+  else assert.equal(kernel.variant, kernel.supported[0], 'without SIFT_KNN_ISA the best variant is picked');
+  assert.ok(kernel.supported.includes(kernel.variant));
+  assert.equal(kernel.supported.at(-1), 'scalar');
+  const v = kernel.variant;
+  const avx512 = v === 'avx512f' || v === 'avx512-vnni';
+  const simd = (path: KnnVariant) => (v === 'scalar' ? 'scalar' : path);
+  assert.equal(kernel.pathFor('float32', 384, 32), avx512 ? 'avx512f' : simd('avx2-fma'));
+  assert.equal(kernel.pathFor('float32', 20, 32), avx512 ? 'avx512f' : 'scalar');
+  assert.equal(kernel.pathFor('int8', 24, 32), simd(v === 'avx512-vnni' ? 'avx512-vnni' : 'avx2-fma'));
+  assert.equal(kernel.pathFor('int8', 24, 16), 'scalar');
+});
+
+test("kernel 'auto' leaves the scalar loops to ONNX Runtime; 'native' still runs them", {
+  skip,
+}, async () => {
+  const kernel = loadNativeKnn()!;
   for (const d of [384, 20]) {
+    const store = storeOf(d, 10, {}, 33);
+    const auto = new ExactKnn(store, { kernel: 'auto' });
+    const forced = new ExactKnn(store, { kernel: 'native' });
+    engines.push(auto, forced);
+    const path = kernel.pathFor('float32', d, store.tileRows);
+    assert.equal(auto.kernelPath, path === 'scalar' ? 'ort' : path);
+    assert.equal(forced.kernelPath, path);
+  }
+});
+
+test('float32: native equals ONNX Runtime and brute force, full-width, tail and scalar paths', {
+  skip,
+}, async () => {
+  for (const d of [384, 40, 20]) {
     const n = 3001;
     const store = storeOf(d, n, {}, 31);
     const corpus = randomUnitVectors(n, d, 31);
-    for (const m of [1, 3, 7]) {
+    for (const m of [1, 3, 7, 9]) {
       const queries = randomUnitVectors(m, d, 32 + m);
       const { native, ort } = await bothKernels(store, queries, m, 10);
       assertSame(native, ort);
@@ -83,7 +120,7 @@ test('int8 kernel: exact integer dot products of the codes, SIMD (32-row tiles) 
 }, () => {
   const kernel = loadNativeKnn()!;
   const d = 24; // not a multiple of 8; code width 24
-  const m = 3;
+  const m = 11; // VNNI blocks of 8, 2 and 1 queries; AVX2 pairs and one
   for (const tileRows of [32, 16]) {
     const store = storeOf(d, 1000, { dtype: 'int8', tileRows, blockRows: 1024 }, 71);
     store.ensureQuantized();
