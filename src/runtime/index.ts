@@ -11,6 +11,7 @@ export {
   type NativeKnnStatus,
   type NativeScanResult,
   nativeKnnStatus,
+  nativeKnnSummary,
 } from './native-knn.js';
 export { attr, GraphBuilder } from './onnx/graph-builder.js';
 export { openCachedGraph } from './onnx/graph-cache.js';

@@ -161,3 +161,12 @@ function load(): AddonLoad<NativeKnn> {
   loaded ??= loadNativeAddon<Binding, NativeKnn>('sift_native', (binding) => new NativeKnn(binding));
   return loaded;
 }
+
+/** One line for `sift --version`: the kNN kernel variant in use, or why the ONNX Runtime scan serves. */
+export function nativeKnnSummary(): string {
+  const status = nativeKnnStatus();
+  if (!status.available) return `kNN kernel: ONNX Runtime scan (native kernel unavailable: ${status.reason})`;
+  // Scalar loops are slower than ONNX Runtime's sgemm, so kernel 'auto' does not use them (exact-knn.ts).
+  const note = status.variant === 'scalar' ? "; kernel 'auto' scans on ONNX Runtime instead" : '';
+  return `kNN kernel: ${status.variant} (native; this CPU runs ${status.supported?.join(', ')}${note})`;
+}
