@@ -40,6 +40,7 @@
 #pragma GCC diagnostic pop
 #include <pthread.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -135,11 +136,12 @@ struct Job {
   int32_t* outOrds;
 };
 
+// A thread's part of a job: it takes chunks of rows from the shared counter until none are left.
 struct Slice {
   const Job* job;
   int thread;
-  int from;
-  int to;
+  std::atomic<int64_t>* next;  // first row of the next chunk not yet taken (64 bits: no overflow past n)
+  int chunk;  // rows per chunk
 };
 
 inline bool isLive(const Job& job, int row) { return job.live == nullptr || job.live[row] != 0; }
@@ -603,14 +605,21 @@ void* runSlice(void* arg) {
     heaps[q] = Heap{job.outScores + at, job.outOrds + at, job.k, 0};
   }
   Heap* h = heaps.data();
-  if (job.kind == 0) {
-    if (job.path >= kIsaAvx512) scanF32Avx512(job, h, slice.from, slice.to);
-    else if (job.path == kIsaAvx2) scanF32Simd(job, h, slice.from, slice.to);
-    else scanF32Scalar(job, h, slice.from, slice.to);
-  } else {
-    if (job.path == kIsaAvx512Vnni) scanI8Vnni(job, h, slice.from, slice.to);
-    else if (job.path >= kIsaAvx2) scanI8Simd(job, h, slice.from, slice.to);
-    else scanI8Scalar(job, h, slice.from, slice.to);
+  // Chunks are taken in increasing order, so each thread still visits its rows in increasing ordinal.
+  for (;;) {
+    const int64_t taken = slice.next->fetch_add(slice.chunk, std::memory_order_relaxed);
+    if (taken >= job.n) break;
+    const int from = static_cast<int>(taken);
+    const int to = job.n - from > slice.chunk ? from + slice.chunk : job.n;
+    if (job.kind == 0) {
+      if (job.path >= kIsaAvx512) scanF32Avx512(job, h, from, to);
+      else if (job.path == kIsaAvx2) scanF32Simd(job, h, from, to);
+      else scanF32Scalar(job, h, from, to);
+    } else {
+      if (job.path == kIsaAvx512Vnni) scanI8Vnni(job, h, from, to);
+      else if (job.path >= kIsaAvx2) scanI8Simd(job, h, from, to);
+      else scanI8Scalar(job, h, from, to);
+    }
   }
   // Unused slots read as (-inf, -1).
   for (int q = 0; q < job.m; q++) {
@@ -622,23 +631,27 @@ void* runSlice(void* arg) {
   return nullptr;
 }
 
+// Threads take chunks of rows as they finish the last, not one fixed share each: on a machine shared with
+// other work one thread may get half a core, and with fixed shares the whole scan would wait for it (the
+// ONNX Runtime scan, whose thread pool divides work dynamically, then beat this one at batch 32). Chunks
+// are whole float32 tiles and int8 strips (multiples of 96 rows) of at least 1,536 rows (≥ 2.3 MB of
+// float32 at d = 384, so one query's scan stays a few long sequential reads), about 8 per thread.
 void runJob(const Job& job, int threads) {
-  // int8 slices start on 32-row strip boundaries; float32 slices on any row.
-  const int grain = job.kind == 1 ? kStrip : 1;
-  const int units = (job.n + grain - 1) / grain;
+  constexpr int kGrain = 96;  // kF32TileRows and 3 × kStrip
+  static_assert(kGrain % kF32TileRows == 0 && kGrain % kStrip == 0, "chunks hold whole tiles and strips");
+  int chunk = job.n / (8 * threads);
+  if (chunk < 1536) chunk = 1536;
+  chunk = (chunk + kGrain - 1) / kGrain * kGrain;
+  std::atomic<int64_t> next{0};
   std::vector<Slice> slices(threads);
-  for (int t = 0; t < threads; t++) {
-    const int a = static_cast<int>(static_cast<int64_t>(units) * t / threads) * grain;
-    const int b = static_cast<int>(static_cast<int64_t>(units) * (t + 1) / threads) * grain;
-    slices[t] = Slice{&job, t, a, b < job.n ? b : job.n};
-  }
+  for (int t = 0; t < threads; t++) slices[t] = Slice{&job, t, &next, chunk};
   std::vector<pthread_t> ids(threads);
   std::vector<bool> started(threads, false);
   for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], nullptr, runSlice, &slices[t]) == 0;
   runSlice(&slices[0]);
   for (int t = 1; t < threads; t++) {
     if (started[t]) pthread_join(ids[t], nullptr);
-    else runSlice(&slices[t]);  // could not start a thread: do its share here
+    else runSlice(&slices[t]);  // could not start a thread: the others took its chunks; this fills its slots
   }
 }
 

@@ -149,6 +149,61 @@ test('float32 kernel: rows starting anywhere in a cache line give the brute-forc
   }
 });
 
+test('threads taking chunks of a large block keep the exact top k, ties to the lower ordinal', {
+  skip,
+}, () => {
+  // 7,000 rows are 5 chunks (of at least 1,536 rows) shared by 3 threads; the second half repeats the
+  // first, so every score comes twice: a row's copy ranks right after it, and with k odd the last pair
+  // is split, where only the lower ordinal may be returned.
+  const kernel = loadNativeKnn()!;
+  const d = 32;
+  const half = 3500;
+  const n = 2 * half;
+  const unique = randomUnitVectors(half, d, 37);
+  const rows = new Float32Array(n * d);
+  rows.set(unique);
+  rows.set(unique, half * d);
+  const m = 5;
+  const k = 41;
+  const queries = randomUnitVectors(m, d, 38);
+  const threads = 3;
+  const merged = (result: { ords: Int32Array; scores: Float32Array }, q: number) => {
+    const collector = new TopKCollector(k);
+    for (let t = 0; t < threads; t++) {
+      for (let i = (t * m + q) * k; i < (t * m + q + 1) * k; i++)
+        if (result.ords[i]! >= 0) collector.offer(result.ords[i]!, result.scores[i]!);
+    }
+    return collector.results().map((hit) => hit.ord);
+  };
+  const assertPairs = (ords: number[], what: string) => {
+    assert.equal(ords.length, k, what);
+    for (let i = 0; i < k; i += 2) {
+      assert.ok(ords[i]! < half, `${what}: rank ${i} is a copy`);
+      if (i + 1 < k) assert.equal(ords[i + 1], ords[i]! + half, `${what}: rank ${i + 1}`);
+    }
+  };
+  const common = { m, n, live: null, base: 0, k, threads };
+  const f32 = kernel.scanFloat32(queries, d, rows, common);
+  for (let q = 0; q < m; q++) {
+    const got = merged(f32, q);
+    assertPairs(got, `float32 query ${q}`);
+    const reference = bruteForceTopK(unique, d, queries, q * d, (k + 1) / 2).map((hit) => hit.ord);
+    assert.deepEqual(
+      got.filter((ord) => ord < half),
+      reference,
+      `float32 query ${q}`,
+    );
+  }
+  const store = VectorStore.create(d, { modelId: 'test', dtype: 'int8', tileRows: 32, blockRows: 8192 });
+  store.addBatch(rows, n);
+  store.ensureQuantized();
+  const block = store.blocks()[0]!;
+  assert.equal(block.rows, n);
+  const codes = new Int8Array(m * d).map((_, i) => ((i * 53) % 255) - 127);
+  const i8 = kernel.scanInt8(codes, d, block.codes!, block.rowScales!, 32, common);
+  for (let q = 0; q < m; q++) assertPairs(merged(i8, q), `int8 query ${q}`);
+});
+
 test('int8 kernel: exact integer dot products of the codes, SIMD (32-row tiles) and scalar (16-row tiles)', {
   skip,
 }, () => {
