@@ -107,8 +107,8 @@ export class ExactKnn {
     const kernel = options.kernel ?? 'auto';
     const native = kernel === 'ort' || store.dtype === 'float16' ? undefined : loadNativeKnn();
     // 'auto' never picks the scalar loops (no AVX2, or a shape no SIMD path takes): MLAS's sgemm, which
-    // the ORT scan runs, is vectorised on every x86-64 CPU and beat them at every size measured
-    // (bench/knn.ts with SIFT_KNN_ISA=scalar; DESIGN.md). Every SIMD path beat the ORT scan.
+    // the ORT scan runs, is vectorised on every x86-64 CPU and beat them 2× at batch 1 and 24× at batch 32
+    // (bench/knn-variants.ts; DESIGN.md), while every SIMD variant beat the ORT scan per CPU-second.
     const scalar = native !== undefined && this.nativePath(native) === 'scalar';
     this.native = kernel === 'auto' && scalar ? undefined : native;
     if (kernel === 'native' && this.native === undefined) {
