@@ -9,6 +9,10 @@
 // measured in this same run (see lib/machine-limits.ts), then the baselines, with recall@10 against sift
 // float32 (itself checked against a brute-force reference in the unit tests) and speed ratios.
 //
+// The native kernel runs the variant the addon picked for this CPU (named in the table and the JSON); with
+// SIFT_KNN_ISA=<variant> set, the lower variant runs and the result goes to knn-<variant>.json instead, so
+// variants (and the scalar loops against the ONNX Runtime scan) are compared on one machine.
+//
 //   npm run build && node dist/bench/knn.js [--sizes 100000,1000000] [--queries 64] [--skip-hnswlib]
 
 import { setFlagsFromString } from 'node:v8';
@@ -197,6 +201,8 @@ async function main(): Promise<void> {
   if (!native.available)
     console.error(`native kNN kernel not available (${native.reason}): ONNX Runtime only`);
   const siftKernel = native.available ? ('native' as const) : ('ort' as const);
+  const variant = native.variant ?? 'none';
+  const forced = native.available && native.variant !== native.supported?.[0];
   const started = performance.now();
 
   const probe = new LimitProbe(THREADS);
@@ -347,7 +353,9 @@ async function main(): Promise<void> {
   );
 
   const info = machineInfo();
-  console.log(`\nExact kNN, d = ${D}, k = ${K}, ${THREADS} threads (${info.cpu}, Node ${process.version})`);
+  console.log(
+    `\nExact kNN, d = ${D}, k = ${K}, ${THREADS} threads, native variant ${variant} (${info.cpu}, Node ${process.version})`,
+  );
   console.log(
     `machine limits (best seen in this run): sgemm ${limits.sgemmGflops.toFixed(1)} GFLOP/s (ORT MatMul 2048³); ` +
       `read ${limits.readGBps.toFixed(1)} GB/s (memchr, ${THREADS} threads; 1 thread ${limits.readGBpsOneThread.toFixed(1)}; ` +
@@ -360,10 +368,12 @@ async function main(): Promise<void> {
   printTable(rows, 2);
   console.log('');
   printTable(speedups, 3);
-  writeResult('knn', {
+  writeResult(forced ? `knn-${variant}` : 'knn', {
     question:
       'sift exact kNN (native kernel and ONNX Runtime scan) vs machine limits, and vs usearch exactSearch / hnswlib-node BruteforceSearch',
     kernel: siftKernel,
+    variant,
+    supportedVariants: native.supported ?? [],
     dimension: D,
     k: K,
     threads: THREADS,

@@ -7,13 +7,23 @@
 // with the query's current k-th best while it is still in a register, so a batch-1 scan is one read of the
 // corpus (memory-bound) and a batched scan is register-blocked FMAs (compute-bound).
 //
-// float32: rows are row-major. One query streams each row once; batches accumulate 4-query × 3-row blocks
-// in 12 AVX2 registers along the dimension, reduced four at a time. int8: codes are stored in tiles of T
-// rows of 4-dimension groups ([tile][dimension/4][row in tile][4], see vector-store.ts `codeIndex`), so one
-// 32-byte load is 8 rows × 4 dimensions. Per query and load: vpsignb moves the query's signs onto the codes,
+// Variants (instruction sets) are chosen at run time, so the addon is compiled with the default flags and
+// each SIMD function carries its own target attribute: at load the best of avx512-vnni, avx512f, avx2-fma
+// and scalar that the CPU supports is picked, or a lower one named by SIFT_KNN_ISA, and exported as
+// `variant`; `pathFor` says which kernel a scan of a given shape runs.
+//
+// float32: rows are row-major. One query streams each row once (with 256-bit loads wherever d % 8 = 0:
+// memory-bound, it gains nothing from 512-bit ones; see scanF32Avx512); batches accumulate blocks of
+// queries × rows along the dimension: 4 × 3 in 12 AVX2 registers, reduced four at a time, or 4 × 4 in 16
+// AVX-512 registers (masked loads for a dimension tail), reduced by one transpose-and-add tree into one
+// register compared with the queries' k-th bests at once. int8: codes are stored in tiles of T rows of 4-dimension
+// groups ([tile][dimension/4][row in tile][4], see vector-store.ts `codeIndex`), so one 32-byte load is
+// 8 rows × 4 dimensions. AVX2, per query and load: vpsignb moves the query's signs onto the codes,
 // vpmaddubsw multiplies them by the query's magnitudes (|q|·|c| ≤ 127·127, so the pair sums never
 // saturate int16), vpmaddwd with ones sums each row's two pairs into int32: the exact integer dot product,
-// no shuffles. Without AVX2+FMA (checked at run time) a scalar loop computes the same results.
+// no shuffles. AVX-512 VNNI: one 64-byte load is 16 rows × 4 dimensions; the codes' top bit is flipped once
+// per load (c + 128, unsigned) and vpdpbusd adds (c + 128)·q for every query of a block into int32 lanes
+// that started at −128·Σq: the same exact dot products. The scalar loops compute the same results.
 //
 // Ties: rows are visited in increasing ordinal and a row enters a full heap only with a strictly greater
 // score, so among equal scores each thread keeps the lowest ordinals; the caller merges the threads'
@@ -21,16 +31,32 @@
 
 #include <node_api.h>
 
+// GCC 12's AVX-512 headers pass _mm512_undefined_ps() as the unused merge operand, which -Wuninitialized
+// reports at every use once inlined (GCC bug 105593); the headers' lines only are exempted.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 #include <pthread.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <vector>
 
 namespace {
+
+// --- instruction sets ---------------------------------------------------------------------------------
+
+// Kernel variants, lowest first. The addon picks the best one this CPU (and OS) supports once at load, or
+// a lower one named by SIFT_KNN_ISA (for tests and benchmarks), and reports it as `variant`. Each job then
+// runs the best path its shape allows under that variant (see pathFor).
+enum Isa { kIsaScalar = 0, kIsaAvx2 = 1, kIsaAvx512 = 2, kIsaAvx512Vnni = 3 };
+constexpr const char* kIsaNames[] = {"scalar", "avx2-fma", "avx512f", "avx512-vnni"};
 
 // --- per-query top-k heaps ------------------------------------------------------------------------------
 
@@ -93,6 +119,7 @@ struct Job {
   const float* queries;  // float32: m × d
   const int8_t* queries8;  // int8: m × d query codes in [-127, 127] (d: the code width, a multiple of 4)
   const uint8_t* queryAbs;  // int8: their magnitudes
+  const int32_t* querySum;  // int8: each query's sum of codes (the VNNI path's offset correction)
   int m;
   int d;
   const float* rows;  // float32: n × d
@@ -103,17 +130,18 @@ struct Job {
   const uint8_t* live;  // one byte per row (nonzero = may be returned) or null
   int base;  // ordinal of row 0
   int k;
-  bool simd;
+  int path;  // which kernel scans this job (Path)
   // Output: for thread t and query q, k slots at ((t·m) + q)·k.
   float* outScores;
   int32_t* outOrds;
 };
 
+// A thread's part of a job: it takes chunks of rows from the shared counter until none are left.
 struct Slice {
   const Job* job;
   int thread;
-  int from;
-  int to;
+  std::atomic<int64_t>* next;  // first row of the next chunk not yet taken (64 bits: no overflow past n)
+  int chunk;  // rows per chunk
 };
 
 inline bool isLive(const Job& job, int row) { return job.live == nullptr || job.live[row] != 0; }
@@ -249,6 +277,163 @@ __attribute__((target("avx2,fma"))) void scanF32Simd(const Job& job, Heap* heaps
   }
 }
 
+// --- float32, AVX-512F ----------------------------------------------------------------------------------
+//
+// The same two shapes with 16-lane registers and, for the dimension's tail (d not a multiple of 16), masked
+// loads, so this path serves any d. Batches score blocks of up to 4 queries × 4 rows: 16 accumulators, 8
+// loads per 16 FMAs; the 16 sums are reduced together by one transpose-and-add tree (15 lane-shuffling adds
+// instead of 16 separate horizontal sums), which leaves them in one register, so a single compare against
+// the queries' k-th bests tells whether any of the 16 scores can enter a heap.
+
+#define SIFT_AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+// Sums each of 16 registers into one: element 4k + t of the result is the sum of v[k + 4t] (the caller,
+// dotBlock512, orders its registers so that element e holds item e). Each level halves the registers and
+// the width summed: 128-bit lanes, then pairs of them, then pairs of floats, twice.
+SIFT_AVX512 inline __m512 reduce16(const __m512* v) {
+  __m512 a[8], b[4], c[2];
+  for (int i = 0; i < 8; i++)
+    a[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], 0x44),
+                         _mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], 0xEE));
+  for (int i = 0; i < 4; i++)
+    b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0x88),
+                         _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0xDD));
+  for (int i = 0; i < 2; i++)
+    c[i] = _mm512_add_ps(_mm512_shuffle_ps(b[2 * i], b[2 * i + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_ps(b[2 * i], b[2 * i + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+  // Element 4k + t now holds the sum of v[k + 4t].
+  return _mm512_add_ps(_mm512_shuffle_ps(c[0], c[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                       _mm512_shuffle_ps(c[0], c[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// Scores of Q queries against R rows (Q, R ≤ 4) as one register: element q·R + r (higher elements 0).
+template <int Q, int R>
+SIFT_AVX512 inline __m512 dotBlock512(const float* const* qs, const float* const* xs, int d) {
+  __m512 acc[Q][R];
+  for (int q = 0; q < Q; q++)
+    for (int r = 0; r < R; r++) acc[q][r] = _mm512_setzero_ps();
+  int j = 0;
+  for (; j + 16 <= d; j += 16) {
+    __m512 x[R];
+    for (int r = 0; r < R; r++) x[r] = _mm512_loadu_ps(xs[r] + j);
+    for (int q = 0; q < Q; q++) {
+      const __m512 qv = _mm512_loadu_ps(qs[q] + j);
+      for (int r = 0; r < R; r++) acc[q][r] = _mm512_fmadd_ps(qv, x[r], acc[q][r]);
+    }
+  }
+  if (j < d) {
+    const __mmask16 tail = static_cast<__mmask16>((1u << (d - j)) - 1);
+    __m512 x[R];
+    for (int r = 0; r < R; r++) x[r] = _mm512_maskz_loadu_ps(tail, xs[r] + j);
+    for (int q = 0; q < Q; q++) {
+      const __m512 qv = _mm512_maskz_loadu_ps(tail, qs[q] + j);
+      for (int r = 0; r < R; r++) acc[q][r] = _mm512_fmadd_ps(qv, x[r], acc[q][r]);
+    }
+  }
+  // reduce16 puts the sum of v[k + 4t] in element 4k + t: item e = q·R + r goes to v[e % 4 · 4 + e / 4].
+  __m512 v[16];
+  for (int i = 0; i < 16; i++) {
+    const int item = (i % 4) * 4 + i / 4;
+    v[i] = item < Q * R ? acc[item / R][item % R] : _mm512_setzero_ps();
+  }
+  return reduce16(v);
+}
+
+template <int Q, int R>
+SIFT_AVX512 void scoreF32Block512(const Job& job, Heap* heaps, int q0, int row) {
+  const float* qs[Q];
+  const float* xs[R];
+  for (int q = 0; q < Q; q++) qs[q] = job.queries + static_cast<size_t>(q0 + q) * job.d;
+  for (int r = 0; r < R; r++) xs[r] = job.rows + static_cast<size_t>(row + r) * job.d;
+  const __m512 scores = dotBlock512<Q, R>(qs, xs, job.d);
+  float threshold[16] = {};
+  for (int q = 0; q < Q; q++)
+    for (int r = 0; r < R; r++) threshold[q * R + r] = heaps[q0 + q].threshold();
+  unsigned mask = _mm512_cmp_ps_mask(scores, _mm512_loadu_ps(threshold), _CMP_GT_OQ) & ((1u << (Q * R)) - 1);
+  if (mask == 0) return;
+  float out[16];
+  _mm512_storeu_ps(out, scores);
+  // Bits in increasing order: per query, rows in increasing ordinal (the tie rule).
+  for (; mask != 0; mask &= mask - 1) {
+    const int item = __builtin_ctz(mask);
+    const int q = item / R, r = item % R;
+    Heap& h = heaps[q0 + q];
+    if (out[item] > h.threshold() && isLive(job, row + r)) h.offer(out[item], job.base + row + r);
+  }
+}
+
+// One query: one sequential read per row with four independent accumulators, as in scanF32One.
+SIFT_AVX512 void scanF32One512(const Job& job, Heap& heap, int from, int to) {
+  const int d = job.d;
+  const float* q = job.queries;
+  const int tailLength = d % 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << tailLength) - 1);
+  for (int row = from; row < to; row++) {
+    const float* x = job.rows + static_cast<size_t>(row) * d;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    int j = 0;
+    for (; j + 64 <= d; j += 64) {
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + j), _mm512_loadu_ps(x + j), a0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + j + 16), _mm512_loadu_ps(x + j + 16), a1);
+      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(q + j + 32), _mm512_loadu_ps(x + j + 32), a2);
+      a3 = _mm512_fmadd_ps(_mm512_loadu_ps(q + j + 48), _mm512_loadu_ps(x + j + 48), a3);
+    }
+    for (; j + 16 <= d; j += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + j), _mm512_loadu_ps(x + j), a0);
+    if (tailLength != 0)
+      a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, q + j), _mm512_maskz_loadu_ps(tail, x + j), a1);
+    const float score = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+    if (score > heap.threshold() && isLive(job, row)) heap.offer(score, job.base + row);
+  }
+}
+
+template <int Q>
+SIFT_AVX512 void scoreF32Rows512(const Job& job, Heap* heaps, int q0, int from, int to,
+                                                      Prefetcher& prefetch) {
+  int row = from;
+  for (; row + 4 <= to; row += 4) {
+    prefetch.step();
+    scoreF32Block512<Q, 4>(job, heaps, q0, row);
+  }
+  switch (to - row) {
+    case 3: scoreF32Block512<Q, 3>(job, heaps, q0, row); break;
+    case 2: scoreF32Block512<Q, 2>(job, heaps, q0, row); break;
+    case 1: scoreF32Block512<Q, 1>(job, heaps, q0, row); break;
+    default: break;
+  }
+}
+
+// Batches: the AVX2 path's L2-sized row tiles and prefetch of the next tile, with 4 × 4 blocks.
+SIFT_AVX512 void scanF32Avx512(const Job& job, Heap* heaps, int from, int to) {
+  const int m = job.m;
+  if (m == 1) {
+    // One query is bound by memory, which 512-bit loads cannot read faster: on this Zen 4 machine the
+    // 256-bit loop streamed 100k rows 10–20% faster (CPU time, one thread), and AVX-512 Xeons may lower
+    // their clock for 512-bit work. The 512-bit loop serves dimensions the 256-bit one cannot (d % 8 ≠ 0).
+    if (job.d % 8 == 0) scanF32One(job, heaps[0], from, to);
+    else scanF32One512(job, heaps[0], from, to);
+    return;
+  }
+  const size_t rowBytes = static_cast<size_t>(job.d) * sizeof(float);
+  const int groups = (m + 3) / 4;
+  const int blocksPerTile = groups * (kF32TileRows / 4);
+  const int linesPerTile = static_cast<int>((kF32TileRows * rowBytes + 63) / 64);
+  for (int tile = from; tile < to; tile += kF32TileRows) {
+    const int end = tile + kF32TileRows < to ? tile + kF32TileRows : to;
+    const int nextEnd = end + kF32TileRows < to ? end + kF32TileRows : to;
+    const char* base = reinterpret_cast<const char*>(job.rows);
+    Prefetcher prefetch{base + end * rowBytes, base + nextEnd * rowBytes,
+                        (linesPerTile + blocksPerTile - 1) / blocksPerTile};
+    int q = 0;
+    for (; q + 4 <= m; q += 4) scoreF32Rows512<4>(job, heaps, q, tile, end, prefetch);
+    switch (m - q) {
+      case 3: scoreF32Rows512<3>(job, heaps, q, tile, end, prefetch); break;
+      case 2: scoreF32Rows512<2>(job, heaps, q, tile, end, prefetch); break;
+      case 1: scoreF32Rows512<1>(job, heaps, q, tile, end, prefetch); break;
+      default: break;
+    }
+  }
+}
+
 void scanF32Scalar(const Job& job, Heap* heaps, int from, int to) {
   for (int row = from; row < to; row++) {
     if (!isLive(job, row)) continue;
@@ -323,6 +508,76 @@ __attribute__((target("avx2,fma"))) void scanI8Simd(const Job& job, Heap* heaps,
   }
 }
 
+// --- int8, AVX-512 VNNI ---------------------------------------------------------------------------------
+//
+// vpdpbusd multiplies unsigned by signed bytes and adds each group of four products into an int32 lane,
+// without saturation. The codes are made unsigned by flipping their top bit (c ^ 0x80 = c + 128, one XOR
+// per load, shared by every query of the block) and the queries stay signed, so each lane gains
+// Σ (c + 128)·q = Σ c·q + 128·Σ q; the accumulators start at −128·Σ q, which leaves the exact integer dot
+// product (|sums| stay far below 2³¹). One 64-byte load is 16 rows × 4 dimensions, so a 32-row strip is
+// two registers per 4 dimensions; blocks of up to 8 queries keep 16 accumulators.
+
+#define SIFT_VNNI __attribute__((target("avx512f,avx512vnni,avx2,fma")))
+
+template <int Q>
+SIFT_VNNI void scoreI8StripVnni(const Job& job, Heap* heaps, int q0, const int8_t* strip,
+                                                     int row0) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  const size_t groupBytes = static_cast<size_t>(4) * job.tileRows;
+  __m512i acc[Q][2];
+  for (int q = 0; q < Q; q++) acc[q][0] = acc[q][1] = _mm512_set1_epi32(-128 * job.querySum[q0 + q]);
+  for (int j = 0; j < job.d; j += 4) {
+    const int8_t* group = strip + (j / 4) * groupBytes;
+    const __m512i c0 = _mm512_xor_si512(_mm512_loadu_si512(group), flip);
+    const __m512i c1 = _mm512_xor_si512(_mm512_loadu_si512(group + 64), flip);
+    for (int q = 0; q < Q; q++) {
+      int32_t four;
+      std::memcpy(&four, job.queries8 + static_cast<size_t>(q0 + q) * job.d + j, sizeof four);
+      const __m512i qv = _mm512_set1_epi32(four);
+      acc[q][0] = _mm512_dpbusd_epi32(acc[q][0], c0, qv);
+      acc[q][1] = _mm512_dpbusd_epi32(acc[q][1], c1, qv);
+    }
+  }
+  // Rows past the block's end (the last tile's padding) never count.
+  const int left = job.n - row0;
+  const uint32_t inRange = left >= 32 ? 0xFFFFFFFFu : (1u << left) - 1;
+  for (int q = 0; q < Q; q++) {
+    Heap& h = heaps[q0 + q];
+    for (int p = 0; p < 2; p++) {
+      const int first = row0 + 16 * p;
+      __m512 scores = _mm512_cvtepi32_ps(acc[q][p]);
+      if (job.rowScales) scores = _mm512_mul_ps(scores, _mm512_loadu_ps(job.rowScales + first));
+      unsigned mask = _mm512_cmp_ps_mask(scores, _mm512_set1_ps(h.threshold()), _CMP_GT_OQ) &
+                      (inRange >> (16 * p)) & 0xFFFFu;
+      if (mask == 0) continue;
+      float v[16];
+      _mm512_storeu_ps(v, scores);
+      for (; mask != 0; mask &= mask - 1) {
+        const int i = __builtin_ctz(mask);
+        if (v[i] > h.threshold() && isLive(job, first + i)) h.offer(v[i], job.base + first + i);
+      }
+    }
+  }
+}
+
+SIFT_VNNI void scanI8Vnni(const Job& job, Heap* heaps, int from, int to) {
+  const int T = job.tileRows;
+  for (int row0 = from; row0 < to; row0 += kStrip) {
+    const int8_t* strip = job.codes + static_cast<size_t>(row0 / T) * job.d * T + static_cast<size_t>(row0 % T) * 4;
+    int q = 0;
+    for (; q + 8 <= job.m; q += 8) scoreI8StripVnni<8>(job, heaps, q, strip, row0);
+    if (job.m - q >= 4) {
+      scoreI8StripVnni<4>(job, heaps, q, strip, row0);
+      q += 4;
+    }
+    if (job.m - q >= 2) {
+      scoreI8StripVnni<2>(job, heaps, q, strip, row0);
+      q += 2;
+    }
+    if (q < job.m) scoreI8StripVnni<1>(job, heaps, q, strip, row0);
+  }
+}
+
 void scanI8Scalar(const Job& job, Heap* heaps, int from, int to) {
   const int d = job.d;
   const int T = job.tileRows;
@@ -349,12 +604,22 @@ void* runSlice(void* arg) {
     const size_t at = (static_cast<size_t>(slice.thread) * job.m + q) * job.k;
     heaps[q] = Heap{job.outScores + at, job.outOrds + at, job.k, 0};
   }
-  if (job.kind == 0) {
-    if (job.simd) scanF32Simd(job, heaps.data(), slice.from, slice.to);
-    else scanF32Scalar(job, heaps.data(), slice.from, slice.to);
-  } else {
-    if (job.simd) scanI8Simd(job, heaps.data(), slice.from, slice.to);
-    else scanI8Scalar(job, heaps.data(), slice.from, slice.to);
+  Heap* h = heaps.data();
+  // Chunks are taken in increasing order, so each thread still visits its rows in increasing ordinal.
+  for (;;) {
+    const int64_t taken = slice.next->fetch_add(slice.chunk, std::memory_order_relaxed);
+    if (taken >= job.n) break;
+    const int from = static_cast<int>(taken);
+    const int to = job.n - from > slice.chunk ? from + slice.chunk : job.n;
+    if (job.kind == 0) {
+      if (job.path >= kIsaAvx512) scanF32Avx512(job, h, from, to);
+      else if (job.path == kIsaAvx2) scanF32Simd(job, h, from, to);
+      else scanF32Scalar(job, h, from, to);
+    } else {
+      if (job.path == kIsaAvx512Vnni) scanI8Vnni(job, h, from, to);
+      else if (job.path >= kIsaAvx2) scanI8Simd(job, h, from, to);
+      else scanI8Scalar(job, h, from, to);
+    }
   }
   // Unused slots read as (-inf, -1).
   for (int q = 0; q < job.m; q++) {
@@ -366,32 +631,62 @@ void* runSlice(void* arg) {
   return nullptr;
 }
 
+// Threads take chunks of rows as they finish the last, not one fixed share each: on a machine shared with
+// other work one thread may get half a core, and with fixed shares the whole scan would wait for it (the
+// ONNX Runtime scan, whose thread pool divides work dynamically, then beat this one at batch 32). Chunks
+// are whole float32 tiles and int8 strips (multiples of 96 rows) of at least 1,536 rows (≥ 2.3 MB of
+// float32 at d = 384, so one query's scan stays a few long sequential reads), about 8 per thread.
 void runJob(const Job& job, int threads) {
-  // int8 slices start on 32-row strip boundaries; float32 slices on any row.
-  const int grain = job.kind == 1 ? kStrip : 1;
-  const int units = (job.n + grain - 1) / grain;
+  constexpr int kGrain = 96;  // kF32TileRows and 3 × kStrip
+  static_assert(kGrain % kF32TileRows == 0 && kGrain % kStrip == 0, "chunks hold whole tiles and strips");
+  int chunk = job.n / (8 * threads);
+  if (chunk < 1536) chunk = 1536;
+  chunk = (chunk + kGrain - 1) / kGrain * kGrain;
+  std::atomic<int64_t> next{0};
   std::vector<Slice> slices(threads);
-  for (int t = 0; t < threads; t++) {
-    const int a = static_cast<int>(static_cast<int64_t>(units) * t / threads) * grain;
-    const int b = static_cast<int>(static_cast<int64_t>(units) * (t + 1) / threads) * grain;
-    slices[t] = Slice{&job, t, a, b < job.n ? b : job.n};
-  }
+  for (int t = 0; t < threads; t++) slices[t] = Slice{&job, t, &next, chunk};
   std::vector<pthread_t> ids(threads);
   std::vector<bool> started(threads, false);
   for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], nullptr, runSlice, &slices[t]) == 0;
   runSlice(&slices[0]);
   for (int t = 1; t < threads; t++) {
     if (started[t]) pthread_join(ids[t], nullptr);
-    else runSlice(&slices[t]);  // could not start a thread: do its share here
+    else runSlice(&slices[t]);  // could not start a thread: the others took its chunks; this fills its slots
   }
 }
 
-bool cpuHasAvx2Fma() {
+// The best variant this CPU runs (__builtin_cpu_supports also checks that the OS saves the registers).
+int detectIsa() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return kIsaScalar;
+  if (!__builtin_cpu_supports("avx512f")) return kIsaAvx2;
+  return __builtin_cpu_supports("avx512vnni") ? kIsaAvx512Vnni : kIsaAvx512;
 }
 
-const bool kSimd = cpuHasAvx2Fma();
+// SIFT_KNN_ISA caps the variant (a name above the CPU's best gives the best); −1 = an unknown name.
+int chooseIsa(int best) {
+  const char* wanted = std::getenv("SIFT_KNN_ISA");
+  if (wanted == nullptr || *wanted == '\0') return best;
+  if (std::strcmp(wanted, "avx2") == 0) return best < kIsaAvx2 ? best : kIsaAvx2;
+  for (int isa = kIsaScalar; isa <= kIsaAvx512Vnni; isa++)
+    if (std::strcmp(wanted, kIsaNames[isa]) == 0) return best < isa ? best : isa;
+  return -1;
+}
+
+const int kBestIsa = detectIsa();
+const int kIsa = chooseIsa(kBestIsa);
+
+// The kernel a job of this shape runs under variant `isa`. float32: AVX-512 serves any d (masked tails),
+// AVX2 needs d % 8 == 0. int8: SIMD paths score whole 32-row strips, so tiles must hold whole strips; the
+// avx512f variant (no VNNI) runs int8 on the AVX2 path.
+int pathFor(int isa, int kind, int d, int tileRows) {
+  if (kind == 0) {
+    if (isa >= kIsaAvx512) return kIsaAvx512;
+    return isa == kIsaAvx2 && d % 8 == 0 ? kIsaAvx2 : kIsaScalar;
+  }
+  if (isa == kIsaScalar || tileRows % kStrip != 0) return kIsaScalar;
+  return isa == kIsaAvx512Vnni ? kIsaAvx512Vnni : kIsaAvx2;
+}
 
 // --- N-API --------------------------------------------------------------------------------------------
 
@@ -435,6 +730,7 @@ napi_value Scan(napi_env env, napi_callback_info info) {
   Job job{};
   int threads = 1;
   std::vector<uint8_t> queryAbs;
+  std::vector<int32_t> querySum;
   if (!intArg(env, argv[0], &job.kind) || (job.kind != 0 && job.kind != 1)) return fail(env, "scan: bad kind");
   if (!intArg(env, argv[2], &job.m) || !intArg(env, argv[3], &job.d) || !intArg(env, argv[5], &job.n) ||
       !intArg(env, argv[7], &job.tileRows) || !intArg(env, argv[9], &job.base) || !intArg(env, argv[10], &job.k) ||
@@ -465,6 +761,10 @@ napi_value Scan(napi_env env, napi_callback_info info) {
       queryAbs[i] = static_cast<uint8_t>(v < 0 ? -v : v);
     }
     job.queryAbs = queryAbs.data();
+    querySum.assign(job.m, 0);
+    for (int q = 0; q < job.m; q++)
+      for (int j = 0; j < job.d; j++) querySum[q] += job.queries8[static_cast<size_t>(q) * job.d + j];
+    job.querySum = querySum.data();
     const size_t tiles = (static_cast<size_t>(job.n) + job.tileRows - 1) / job.tileRows;
     if (!typedArray(env, argv[4], napi_int8_array, &data, &length) || length < tiles * job.tileRows * job.d)
       return fail(env, "scan: int8 corpus must be an Int8Array of whole tiles");
@@ -487,18 +787,48 @@ napi_value Scan(napi_env env, napi_callback_info info) {
   if (!typedArray(env, argv[13], napi_int32_array, &data, &length) || length < outLength)
     return fail(env, "scan: outOrds must be an Int32Array of threads·m·k values");
   job.outOrds = static_cast<int32_t*>(data);
-  // SIMD paths: float32 needs d % 8 == 0; int8 needs whole 32-row strips inside a tile.
-  job.simd = kSimd && (job.kind == 0 ? job.d % 8 == 0 : job.tileRows % kStrip == 0);
+  job.path = pathFor(kIsa, job.kind, job.d, job.tileRows);
   runJob(job, threads);
   return nullptr;
 }
 
+// pathFor(kind, d, tileRows): the name of the kernel a scan of this shape runs ("scalar", "avx2-fma", …).
+napi_value PathFor(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int kind, d, tileRows;
+  if (argc != 3 || !intArg(env, argv[0], &kind) || !intArg(env, argv[1], &d) || !intArg(env, argv[2], &tileRows) ||
+      (kind != 0 && kind != 1) || d <= 0 || tileRows < 0)
+    return fail(env, "pathFor: expected kind (0 or 1), d > 0 and tileRows >= 0");
+  napi_value name;
+  napi_create_string_utf8(env, kIsaNames[pathFor(kIsa, kind, d, tileRows)], NAPI_AUTO_LENGTH, &name);
+  return name;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
-  napi_value scan, simd;
+  if (kIsa < 0) {
+    napi_throw_error(env, "E_BAD_ARGUMENT",
+                     "SIFT_KNN_ISA must be one of avx512-vnni, avx512f, avx2-fma (or avx2), scalar");
+    return nullptr;
+  }
+  napi_value scan, pathForFn, simd, variant, supported;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, Scan, nullptr, &scan);
   napi_set_named_property(env, exports, "scan", scan);
-  napi_get_boolean(env, kSimd, &simd);
+  napi_create_function(env, "pathFor", NAPI_AUTO_LENGTH, PathFor, nullptr, &pathForFn);
+  napi_set_named_property(env, exports, "pathFor", pathForFn);
+  napi_get_boolean(env, kIsa != kIsaScalar, &simd);
   napi_set_named_property(env, exports, "simd", simd);
+  // The variant in use, and every variant this CPU can run, best first (what SIFT_KNN_ISA may select).
+  napi_create_string_utf8(env, kIsaNames[kIsa], NAPI_AUTO_LENGTH, &variant);
+  napi_set_named_property(env, exports, "variant", variant);
+  napi_create_array_with_length(env, kBestIsa + 1, &supported);
+  for (int isa = kBestIsa; isa >= kIsaScalar; isa--) {
+    napi_value name;
+    napi_create_string_utf8(env, kIsaNames[isa], NAPI_AUTO_LENGTH, &name);
+    napi_set_element(env, supported, kBestIsa - isa, name);
+  }
+  napi_set_named_property(env, exports, "supported", supported);
   return exports;
 }
 

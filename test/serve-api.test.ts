@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SiftIndex } from '../src/index/sift-index.js';
+import { nativeKnnStatus } from '../src/runtime/index.js';
 import type { RunningServer } from '../src/serve/index.js';
 import { overlap } from './fixtures/test-rankers.js';
 import { API_KEY, metric, request, startTestServer, tempHome, waitFor } from './lib/serve-harness.js';
@@ -67,6 +68,10 @@ describe('read routes', () => {
     assert.equal(info.body.defaultRanker, 'overlap');
     for (const ranker of info.body.rankerStatus) assert.equal(ranker.state, 'ready', ranker.id);
     assert.ok(info.body.fields.includes('seniority'));
+    // The kNN kernel variant, as this process's addon picked it (the same CPU and env as the service's).
+    const knn = nativeKnnStatus();
+    assert.equal(info.body.knn.variant, knn.variant ?? null);
+    assert.deepEqual(info.body.knn.supported, knn.supported ?? []);
     const { body } = await request(base, 'GET', '/v1/evaluation');
     assert.deepEqual(body.reports.map((r: { name: string }) => r.name).sort(), ['bm25', 'dense', 'hybrid']);
     for (const report of body.reports) {

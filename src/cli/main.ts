@@ -2,6 +2,7 @@
 
 import { Command } from 'commander';
 import { isSiftError } from '../errors.js';
+import { nativeKnnSummary } from '../runtime/index.js';
 import { SIFT_VERSION } from '../util/index.js';
 import { registerCompressCommand } from './compress-command.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -18,7 +19,8 @@ import { registerWorkerCommand } from './worker-command.js';
 export function createProgram(): Command {
   const program = new Command('sift')
     .description('semantic search that learns what "relevant" means from an LLM judge')
-    .version(SIFT_VERSION)
+    // The version, then the exact-kNN kernel variant this CPU runs (it decides dense search speed).
+    .version(`${SIFT_VERSION}\n${nativeKnnSummary()}`)
     .showHelpAfterError()
     .addHelpText(
       'after',

@@ -28,6 +28,7 @@ import { SiftError } from '../errors.js';
 import type { VectorBlock, VectorStore } from '../index/index.js';
 import {
   createSession,
+  type KnnVariant,
   knnGraph,
   loadNativeKnn,
   type NativeKnn,
@@ -62,8 +63,9 @@ export interface ExactKnnOptions {
   /** At most this many candidate rows (after filtering) are scored in JavaScript instead. Default 2,048. */
   scanInJsBelow?: number;
   /**
-   * Which scan runs float32 and int8 stores: 'auto' (default) = the native kernel when it was built, else
-   * ONNX Runtime; 'native' requires the kernel (E_NATIVE_UNAVAILABLE otherwise); 'ort' = ONNX Runtime.
+   * Which scan runs float32 and int8 stores: 'auto' (default) = the native kernel when it was built and
+   * runs a SIMD path for this store's shape, else ONNX Runtime; 'native' requires the kernel
+   * (E_NATIVE_UNAVAILABLE otherwise), even its scalar loops; 'ort' = ONNX Runtime.
    */
   kernel?: 'auto' | 'native' | 'ort';
 }
@@ -103,7 +105,12 @@ export class ExactKnn {
       store.dtype === 'float16' ? (options.float16Chunk ?? 4096) : (options.float32Chunk ?? 65_536);
     this.scanInJsBelow = options.scanInJsBelow ?? 2048;
     const kernel = options.kernel ?? 'auto';
-    this.native = kernel === 'ort' || store.dtype === 'float16' ? undefined : loadNativeKnn();
+    const native = kernel === 'ort' || store.dtype === 'float16' ? undefined : loadNativeKnn();
+    // 'auto' never picks the scalar loops (no AVX2, or a shape no SIMD path takes): MLAS's sgemm, which
+    // the ORT scan runs, is vectorised on every x86-64 CPU and beat them 2× at batch 1 and 24× at batch 32
+    // (bench/knn-variants.ts; DESIGN.md), while every SIMD variant beat the ORT scan per CPU-second.
+    const scalar = native !== undefined && this.nativePath(native) === 'scalar';
+    this.native = kernel === 'auto' && scalar ? undefined : native;
     if (kernel === 'native' && this.native === undefined) {
       throw new SiftError(
         'E_NATIVE_UNAVAILABLE',
@@ -117,6 +124,20 @@ export class ExactKnn {
   /** Which scan serves this store: 'native' or 'ort'. */
   get kernel(): 'native' | 'ort' {
     return this.native ? 'native' : 'ort';
+  }
+
+  /** The native kernel's path for this store ('avx512-vnni', 'avx512f', 'avx2-fma', 'scalar'), or 'ort'. */
+  get kernelPath(): KnnVariant | 'ort' {
+    return this.native ? this.nativePath(this.native) : 'ort';
+  }
+
+  private nativePath(native: NativeKnn): KnnVariant {
+    const int8 = this.store.dtype === 'int8';
+    return native.pathFor(
+      int8 ? 'int8' : 'float32',
+      int8 ? this.store.codeWidth : this.store.dimension,
+      this.store.tileRows,
+    );
   }
 
   /**

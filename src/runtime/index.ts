@@ -3,7 +3,16 @@
 export { knnGraph } from './knn-graphs.js';
 export { LlamaScorer, type TokenDistribution } from './llama.js';
 export { loadNativeBlas, nativeBlasStatus } from './native-blas.js';
-export { loadNativeKnn, type NativeKnn, type NativeScanResult, nativeKnnStatus } from './native-knn.js';
+export {
+  KNN_VARIANTS,
+  type KnnVariant,
+  loadNativeKnn,
+  type NativeKnn,
+  type NativeKnnStatus,
+  type NativeScanResult,
+  nativeKnnStatus,
+  nativeKnnSummary,
+} from './native-knn.js';
 export { attr, GraphBuilder } from './onnx/graph-builder.js';
 export { openCachedGraph } from './onnx/graph-cache.js';
 export {

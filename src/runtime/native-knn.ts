@@ -1,12 +1,26 @@
 // The one file that loads sift's native exact-kNN kernel (native/knn.cc, built by `npm install` through
 // node-gyp). The kernel is optional: where no C++ compiler was available the addon is absent, the reason
-// is kept for `nativeKnnStatus()`, and the exact-kNN engine scans through ONNX Runtime instead.
+// is kept for `nativeKnnStatus()`, and the exact-kNN engine scans through ONNX Runtime instead. The addon
+// picks its kernel variant (instruction set) once at load from the CPU's features, capped by SIFT_KNN_ISA.
 
 import { type AddonLoad, loadNativeAddon, type NativeAddonStatus } from './native-addon.js';
+
+/**
+ * The kernel variants, best first: AVX-512 VNNI (float32 on AVX-512F, int8 on vpdpbusd), AVX-512F (int8 on
+ * AVX2), AVX2 + FMA, and portable scalar loops. `SIFT_KNN_ISA=<variant>` (or `avx2`) caps the variant the
+ * addon picks, so tests and benchmarks can run every lower path on one machine; an unknown name makes the
+ * addon refuse to load (the reason is in `nativeKnnStatus()`).
+ */
+export const KNN_VARIANTS = ['avx512-vnni', 'avx512f', 'avx2-fma', 'scalar'] as const;
+export type KnnVariant = (typeof KNN_VARIANTS)[number];
 
 /** Raw binding; argument checks happen in C++ too, but callers go through `NativeKnn`. */
 interface Binding {
   readonly simd: boolean;
+  readonly variant: KnnVariant;
+  /** Every variant this CPU can run, best first. */
+  readonly supported: readonly KnnVariant[];
+  pathFor(kind: 0 | 1, d: number, tileRows: number): KnnVariant;
   scan(
     kind: 0 | 1,
     queries: Float32Array | Int8Array,
@@ -47,9 +61,29 @@ export interface NativeScanCommon {
 export class NativeKnn {
   constructor(private readonly binding: Binding) {}
 
-  /** True when the AVX2+FMA kernels run (otherwise the scalar loops do). */
+  /** True when a SIMD variant was picked (otherwise the scalar loops run). */
   get simd(): boolean {
     return this.binding.simd;
+  }
+
+  /** The variant picked at load: the CPU's best, or lower when SIFT_KNN_ISA asked for it. */
+  get variant(): KnnVariant {
+    return this.binding.variant;
+  }
+
+  /** Every variant this CPU can run, best first. */
+  get supported(): readonly KnnVariant[] {
+    return this.binding.supported;
+  }
+
+  /**
+   * The kernel a scan of this shape runs under the picked variant: float32 rows of dimension `d`, or int8
+   * codes `d` wide in tiles of `tileRows` rows. Lower than `variant` where the shape rules a path out
+   * (AVX2 float32 needs d % 8 = 0; SIMD int8 needs tiles of whole 32-row strips; int8 under avx512f runs
+   * the AVX2 path).
+   */
+  pathFor(dtype: 'float32' | 'int8', d: number, tileRows: number): KnnVariant {
+    return this.binding.pathFor(dtype === 'float32' ? 0 : 1, d, tileRows);
   }
 
   /** Row-major float32 rows. */
@@ -104,7 +138,12 @@ export class NativeKnn {
   }
 }
 
-export type NativeKnnStatus = NativeAddonStatus;
+export interface NativeKnnStatus extends NativeAddonStatus {
+  /** The kernel variant picked at load (absent when the addon is not available). */
+  variant?: KnnVariant;
+  /** Every variant this CPU can run, best first. */
+  supported?: readonly KnnVariant[];
+}
 
 let loaded: AddonLoad<NativeKnn> | undefined;
 
@@ -114,10 +153,20 @@ export function loadNativeKnn(): NativeKnn | undefined {
 }
 
 export function nativeKnnStatus(): NativeKnnStatus {
-  return load().status;
+  const { value, status } = load();
+  return value ? { ...status, variant: value.variant, supported: value.supported } : status;
 }
 
 function load(): AddonLoad<NativeKnn> {
   loaded ??= loadNativeAddon<Binding, NativeKnn>('sift_native', (binding) => new NativeKnn(binding));
   return loaded;
+}
+
+/** One line for `sift --version`: the kNN kernel variant in use, or why the ONNX Runtime scan serves. */
+export function nativeKnnSummary(): string {
+  const status = nativeKnnStatus();
+  if (!status.available) return `kNN kernel: ONNX Runtime scan (native kernel unavailable: ${status.reason})`;
+  // Scalar loops are slower than ONNX Runtime's sgemm, so kernel 'auto' does not use them (exact-knn.ts).
+  const note = status.variant === 'scalar' ? "; kernel 'auto' scans on ONNX Runtime instead" : '';
+  return `kNN kernel: ${status.variant} (native; this CPU runs ${status.supported?.join(', ')}${note})`;
 }

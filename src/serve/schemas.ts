@@ -216,6 +216,17 @@ export const InfoReply = Type.Object({
     depth: Type.Integer({ description: 'the depth the adaptive controller would ask for now' }),
   }),
   fields: Type.Array(Type.String(), { description: 'metadata fields a filter may name' }),
+  knn: Type.Object(
+    {
+      variant: Type.Union([Type.String(), Type.Null()], {
+        description:
+          'the native kernel variant picked at load: avx512-vnni, avx512f, avx2-fma or scalar; null when the addon is unavailable',
+      }),
+      supported: Type.Array(Type.String(), { description: 'every variant this CPU runs, best first' }),
+      reason: Type.Optional(Type.String({ description: 'why the native kernel is unavailable' })),
+    },
+    { description: 'the exact-kNN scan kernel of dense search (SIFT_KNN_ISA caps the variant)' },
+  ),
   facets: Type.Array(
     Type.Object({
       field: Type.String(),

@@ -1,6 +1,7 @@
-// What is served (/v1/info: modes, rankers and their state, rerank depth, filterable fields) and the
-// latest evaluation reports (/v1/evaluation).
+// What is served (/v1/info: modes, rankers and their state, rerank depth, filterable fields, the kNN
+// kernel variant) and the latest evaluation reports (/v1/evaluation).
 
+import { nativeKnnStatus } from '../../runtime/index.js';
 import type { RouteContext } from '../app-context.js';
 import { readEvaluations } from '../evaluation.js';
 import { EvaluationReply, InfoReply } from '../schemas.js';
@@ -35,6 +36,7 @@ export function registerInfoRoutes(context: RouteContext): void {
         },
         facets: info.facets,
         fields: info.fields,
+        knn: knnInfo(),
       };
     },
   );
@@ -48,4 +50,14 @@ export function registerInfoRoutes(context: RouteContext): void {
       reports: await readEvaluations(context.evaluationDir),
     }),
   );
+}
+
+/** The kNN kernel as this process loaded it; the engine worker loads the same addon under the same env. */
+function knnInfo(): { variant: string | null; supported: string[]; reason?: string } {
+  const status = nativeKnnStatus();
+  return {
+    variant: status.variant ?? null,
+    supported: [...(status.supported ?? [])],
+    ...(status.reason === undefined ? {} : { reason: status.reason }),
+  };
 }
