@@ -343,7 +343,8 @@ export async function trainBiEncoder(options: BiEncoderTrainOptions): Promise<Tr
     // Every epoch ends in a checkpoint, so a kill loses at most the epoch under way.
     if (!lastCheckpoint?.endsWith(checkpointName(state.step))) await checkpoint();
     if (stop) {
-      stoppedEarly = true;
+      // Patience ran out; at the last step that is just the end of the run.
+      stoppedEarly = state.step < totalSteps;
       break;
     }
   }
