@@ -3,7 +3,8 @@
 # assets/labels/<name>.jsonl.gz (one JSON record a line, `sift judge export --format jsonl`: text, raw
 # grade, soft label, every form's raw score, and the calibrated grade when a calibration is in force)
 # and assets/labels/manifest.json (provenance: judge, model file sha256, policy, prompt hashes, how the
-# pairs were sampled and labelled, when, sizes and grade distributions).
+# pairs were sampled and labelled, when, sizes and grade distributions, and each set's audit against the
+# human grades of its queries).
 #
 #   scripts/export-label-sets.sh [--no-calibration]
 set -euo pipefail
@@ -17,10 +18,15 @@ for store in "$home"/labels/*.sqlite; do
   bin/sift judge export --store "$store" --format jsonl --out "$tmp" "$@" >/dev/null
   gzip -9 -n -c "$tmp" > "$out/$name.jsonl.gz.tmp" && mv "$out/$name.jsonl.gz.tmp" "$out/$name.jsonl.gz"
   rm -f "$tmp"
+  # The set's agreement with the human grades of the same (training) queries: training presets use a set
+  # only when its judge agrees with people there (src/train/presets.ts, MIN_JUDGE_KAPPA).
+  collection=$(node -e "const D=require('better-sqlite3');const d=new D(process.argv[1],{readonly:true});console.log(d.prepare(\"SELECT value FROM meta WHERE key='collection'\").get().value)" "$store")
+  bin/sift judge audit --store "$store" --qrels "$collection/qrels/test.tsv" --systems none \
+    --json "$out/.$name.audit.json" --quiet "$@" >/dev/null
 done
 node --input-type=module -e "
 import Database from 'better-sqlite3';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 const home = process.argv[1];
 const sets = {};
@@ -47,7 +53,12 @@ for (const file of readdirSync('$out').filter((f) => f.endsWith('.jsonl.gz')).so
     grades: count('grade'),
     sampled: JSON.parse(meta.samples ?? '[]'),
     labelling: { first: jobs[0]?.startedAt, last: jobs.at(-1)?.finishedAt, runs: jobs.length, options: jobs[0] ? JSON.parse(jobs[0].options) : null },
+    audit: (({ pairs, kappa_linear, spearman, exact_agreement, calibrated }) => ({
+      against: 'the human qrels of the same training queries (sift judge audit); the calibration was fitted on these pairs, so this is its in-sample agreement',
+      pairs, kappa_linear, spearman, exact_agreement, calibrated,
+    }))(JSON.parse(readFileSync('$out/.' + name + '.audit.json', 'utf8'))),
   };
+  unlinkSync('$out/.' + name + '.audit.json');
 }
 const manifest = {
   made_by: 'scripts/make-label-sets.sh (sample + judge run), then scripts/export-label-sets.sh',

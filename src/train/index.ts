@@ -41,8 +41,10 @@ export {
 export { Parameter } from './parameter.js';
 export {
   type BiEncoderPreset,
+  type CommittedLabelSet,
   type CrossEncoderPreset,
   committedLabelSets,
+  MIN_JUDGE_KAPPA,
   preset,
   presetNames,
   type TrainingPreset,

@@ -27,6 +27,9 @@ describe('training presets', () => {
       // Students are evaluated on the test queries: not one of their labels may be in a label set.
       const leaked = examples.filter((e) => querySplit(e.queryId) !== 'train').map((e) => e.queryId);
       assert.deepEqual([...new Set(leaked)], [], `${set.name}: test queries in the label set`);
+      // Each set says how well its judge agrees with people, which decides whether presets train on it.
+      assert.ok(set.audit && set.audit.pairs > 0, `${set.name}: no audit in the manifest`);
+      assert.ok(set.audit.kappaLinear >= -1 && set.audit.kappaLinear <= 1);
     }
   });
 });

@@ -170,11 +170,29 @@ export function labelSetsDir(): string {
   return fileURLToPath(new URL('../../../assets/labels/', import.meta.url));
 }
 
+/**
+ * The least agreement with people (linear-weighted Cohen's kappa against the human grades of the same
+ * training queries) at which a committed label set teaches the presets: the judge issue's bar for a usable
+ * judge. Where the judge does not agree with people, its labels teach the student the judge's
+ * misunderstanding (on cranfield, kappa 0.08: fine-tuning the embedder on them lowered dense nDCG@10 there
+ * from 0.385 to 0.340, bench/results/distill-bi-encoder.json).
+ */
+export const MIN_JUDGE_KAPPA = 0.25;
+
+export interface CommittedLabelSet {
+  name: string;
+  file: string;
+  /** The set's audit against the human grades of its queries, when the manifest has one. */
+  audit?: { pairs: number; kappaLinear: number };
+}
+
 /** The committed label set files named by assets/labels/manifest.json, in its order. */
-export function committedLabelSets(): { name: string; file: string }[] {
+export function committedLabelSets(): CommittedLabelSet[] {
   const dir = labelSetsDir();
   const manifestFile = `${dir}manifest.json`;
-  let manifest: { sets?: Record<string, { file?: unknown }> };
+  let manifest: {
+    sets?: Record<string, { file?: unknown; audit?: { pairs?: unknown; kappa_linear?: unknown } }>;
+  };
   try {
     manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as typeof manifest;
   } catch (error) {
@@ -192,6 +210,13 @@ export function committedLabelSets(): { name: string; file: string }[] {
         field: 'file',
       });
     }
-    return { name, file: `${dir}${set.file}` };
+    const { pairs, kappa_linear: kappa } = set.audit ?? {};
+    return {
+      name,
+      file: `${dir}${set.file}`,
+      ...(typeof pairs === 'number' && typeof kappa === 'number'
+        ? { audit: { pairs, kappaLinear: kappa } }
+        : {}),
+    };
   });
 }

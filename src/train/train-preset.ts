@@ -17,7 +17,7 @@ import { trainBiEncoder } from './bi-encoder-trainer.js';
 import { type TrainLoss, type TrainResult, trainCrossEncoder } from './cross-encoder-trainer.js';
 import { devSplit } from './dev-split.js';
 import { readTrainingJsonl, type TrainingExample } from './examples.js';
-import { committedLabelSets, preset as presetNamed, type TrainTarget } from './presets.js';
+import { committedLabelSets, MIN_JUDGE_KAPPA, preset as presetNamed, type TrainTarget } from './presets.js';
 
 export interface TrainPresetOptions {
   preset: string;
@@ -50,9 +50,28 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
   const recipe = presetNamed(options.preset);
   const id = checkTrainedModelId(options.id ?? recipe.id);
   const home = options.home ?? siftPaths().home;
+  // Committed sets teach only where their judge agrees with people (MIN_JUDGE_KAPPA); label files given
+  // with --labels are the user's choice and are used as they are.
+  const committed = options.labels?.length ? [] : committedLabelSets();
+  const excluded = committed
+    .filter((set) => set.audit && set.audit.kappaLinear < MIN_JUDGE_KAPPA)
+    .map((set) => ({
+      name: set.name,
+      kappaLinear: set.audit!.kappaLinear,
+      pairs: set.audit!.pairs,
+      why: `the judge's agreement with the human grades of these queries (kappa_linear ${set.audit!.kappaLinear.toFixed(3)} on ${set.audit!.pairs} pairs) is below ${MIN_JUDGE_KAPPA}`,
+    }));
   const sources = options.labels?.length
     ? options.labels.map((file) => ({ name: file, file }))
-    : committedLabelSets();
+    : committed.filter((set) => !excluded.some((e) => e.name === set.name));
+  for (const e of excluded) if (!options.quiet) console.error(`not training on ${e.name}: ${e.why}`);
+  if (sources.length === 0) {
+    throw new SiftError(
+      'E_TRAIN_DATA',
+      `no committed label set passes its audit (kappa_linear ≥ ${MIN_JUDGE_KAPPA}): ${excluded.map((e) => e.why).join('; ')}`,
+      { field: 'labels' },
+    );
+  }
 
   if (recipe.kind === 'bi-encoder' && options.target !== undefined && options.target !== 'grade') {
     throw new SiftError(
@@ -109,6 +128,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     base: startedFrom,
     description: recipe.description,
     data: data.map(({ file, ...rest }) => ({ ...rest, file: file.split('/').pop() })),
+    ...(excluded.length ? { excluded } : {}),
     examples: { train: train.length, dev: dev.length },
     target,
   };
