@@ -175,7 +175,7 @@ export function labelSetsDir(): string {
  * training queries) at which a committed label set teaches the presets: the judge issue's bar for a usable
  * judge. Where the judge does not agree with people, its labels teach the student the judge's
  * misunderstanding (on cranfield, kappa 0.08: fine-tuning the embedder on them lowered dense nDCG@10 there
- * from 0.385 to 0.340, bench/results/distill-bi-encoder.json).
+ * from 0.385 to 0.340 on its test queries, bench/results/distill-bi-encoder-ungated.json).
  */
 export const MIN_JUDGE_KAPPA = 0.25;
 
