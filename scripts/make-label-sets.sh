@@ -3,9 +3,10 @@
 # queries (the fixed hash split, src/ingest/query-split.ts), then labels them with the default judge in
 # rounds of a few pairs per collection, so that every collection grows evenly and a stop at any moment
 # leaves usable sets. Resumable: run it again and it continues where the stores stop (sampling is
-# idempotent, labelling skips what is done). Stores live in $SIFT_HOME/labels/.
+# idempotent, labelling skips what is done), on this machine or, from the committed sets, on a new one.
+# Stores live in $SIFT_HOME/labels/.
 #
-#   scripts/make-label-sets.sh [rounds]        # default: until every pair is labelled
+#   scripts/make-label-sets.sh [rounds]        # default: until every pair is labelled; 0: sample and import only
 #   JUDGE_THREADS=1 nice -n -5 scripts/make-label-sets.sh   # how the committed sets were made
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,13 @@ for set in "${sets[@]}"; do
   IFS='|' read -r name folder policy queries per_query max_chars <<<"$set"
   bin/sift judge sample --collection "$folder" --split train --queries "$queries" --per-query "$per_query" \
     --judged-share 0.5 --seed 42 --store "$stores/$name.sqlite" --quiet
+  # The committed set is the durable copy of what was judged (a store is one machine's working file):
+  # importing it into the resampled store leaves only the pairs still unlabelled for the judge below.
+  # Labels already in the store are kept, so this is a no-op on the machine that made them.
+  if [ -f "assets/labels/$name.jsonl.gz" ]; then
+    bin/sift judge import --store "$stores/$name.sqlite" --labels "assets/labels/$name.jsonl.gz" --policy "$policy" |
+      head -1
+  fi
 done
 
 for ((round = 1; round <= rounds; round++)); do

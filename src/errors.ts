@@ -55,6 +55,8 @@ export const errorCatalogue = {
   E_SHUTTING_DOWN: 'the service is shutting down and takes no new requests',
   E_LISTEN: 'the service cannot listen on its host and port (in use, or not allowed)',
   E_MODE_UNAVAILABLE: 'a retrieval mode needs a model this service was started without',
+  E_LABEL_IMPORT:
+    'an exported label file cannot be imported: a line lacks a field, or names another policy or judge',
   E_TRAIN_DATA: 'a training label file is empty, or a line of it lacks a field training needs',
   E_TRAIN_DIVERGED:
     'training stopped because the loss became NaN or infinite; the last good checkpoint is kept',

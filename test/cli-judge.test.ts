@@ -161,3 +161,67 @@ test('an unknown judge model or a missing policy fails clearly and writes no lab
     (error: { stderr: string }) => /no labels yet.*\[E_STORE\]/.test(error.stderr),
   );
 });
+
+test('a committed label set imports into a new store and exports again to the same records', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sift-judge-'));
+  const store = join(dir, 'jobs.sqlite');
+  const committed = resolve('assets/labels/jobs.jsonl.gz');
+  const manifest = JSON.parse(await readFile(resolve('assets/labels/manifest.json'), 'utf8')) as {
+    sets: Record<string, { labels: number; policy: string }>;
+  };
+  const { labels, policy } = manifest.sets['jobs']!;
+  // Under another policy every line's hash differs: refused at line 1, and no store is made.
+  await assert.rejects(
+    run(SIFT, ['judge', 'import', '--store', store, '--labels', committed, '--policy', 'web-search'], {
+      env,
+    }),
+    (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 1);
+      assert.match(error.stderr, /jobs\.jsonl\.gz:1: field "policy_hash".*\[E_LABEL_IMPORT\]/);
+      return true;
+    },
+  );
+  const imported = await run(
+    SIFT,
+    ['judge', 'import', '--store', store, '--labels', committed, '--policy', policy],
+    { env },
+  );
+  assert.match(imported.stdout, new RegExp(`imported ${labels} of ${labels} labels`));
+  const again = await run(
+    SIFT,
+    ['judge', 'import', '--store', store, '--labels', committed, '--policy', policy],
+    {
+      env,
+    },
+  );
+  assert.match(
+    again.stdout,
+    new RegExp(`imported 0 of ${labels} labels.*${labels} were already in the store`),
+  );
+
+  const out = join(dir, 'jobs.jsonl');
+  await run(SIFT, ['judge', 'export', '--store', store, '--format', 'jsonl', '--out', out], { env });
+  const records = async (file: string) => {
+    const { gunzipSync } = await import('node:zlib');
+    const raw = await readFile(file);
+    const text = file.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+    return text
+      .trim()
+      .split('\n')
+      .map((line) => {
+        // The judge's own answers; the calibrated grade depends on the calibration in force at export
+        // (the committed sets used each store's own, which `sift judge calibrate` refits).
+        const {
+          grade: _g,
+          grade_normalized: _n,
+          relevant: _r,
+          calibrated: _c,
+          ...judged
+        } = JSON.parse(line) as Record<string, unknown>;
+        return judged;
+      })
+      .sort((a, b) => `${a['query_id']} ${a['doc_id']}`.localeCompare(`${b['query_id']} ${b['doc_id']}`));
+  };
+  // The same pairs and texts, the same raw grades, soft labels, scores and prompt hashes.
+  assert.deepEqual(await records(out), await records(committed));
+});

@@ -4,6 +4,7 @@ import { DEFAULT_AUDIT_SYSTEMS, DEFAULT_POLICY } from '../judge/index.js';
 import { auditAction } from './judge-audit.js';
 import { registerCalibrateCommand } from './judge-calibrate-command.js';
 import { exportAction } from './judge-export.js';
+import { importAction } from './judge-import.js';
 import { runAction } from './judge-run.js';
 import { sampleAction } from './judge-sample.js';
 import { parseNonNegativeNumber, parsePositiveInt } from './options.js';
@@ -169,6 +170,28 @@ Interrupt (Ctrl-C) or kill it at any time: labels already written stay, and the 
     )
     .option('--no-calibration', "export the judge's raw grades")
     .action(exportAction);
+
+  judge
+    .command('import')
+    .description(
+      'put exported labels (sift judge export --format jsonl, .gz too) back into a store, so labelling resumes',
+    )
+    .requiredOption('--store <file>', 'SQLite label store (created if missing)')
+    .requiredOption('--labels <file>', 'JSONL made by `sift judge export --format jsonl` (or .jsonl.gz)')
+    .option(
+      '--policy <file>',
+      'grading policy the labels were made under: a Markdown file, or a shipped one (web-search, job-search)',
+      DEFAULT_POLICY,
+    )
+    .addHelpText(
+      'after',
+      `
+Example (resume the committed job label set on a new machine):
+  $ sift judge sample --collection jobs/ --split train --queries 100 --per-query 10 --store jobs.sqlite
+  $ sift judge import --store jobs.sqlite --labels assets/labels/jobs.jsonl.gz --policy job-search
+  $ sift judge run --store jobs.sqlite --policy job-search     (labels only the pairs still missing)`,
+    )
+    .action(importAction);
 }
 
 // ---- sample -----------------------------------------------------------------------------------------

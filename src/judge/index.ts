@@ -55,6 +55,12 @@ export {
   type LabelChunkOptions,
   labelChunk,
 } from './label-chunk.js';
+export {
+  type ExportedLabel,
+  type ImportSummary,
+  importLabels,
+  readExportedLabels,
+} from './label-import.js';
 export { type LabelJobOptions, type LabelJobSummary, runLabelJob } from './label-job.js';
 export {
   type LabelSet,

@@ -392,6 +392,22 @@ export class LabelStore {
     return pending;
   }
 
+  /** The id of each (query id, document id) pair, in order; throws E_STORE for a pair the store lacks. */
+  pairIds(keys: readonly (readonly [queryId: string, docId: string])[]): number[] {
+    const select = this.db.prepare('SELECT id FROM pairs WHERE query_id = ? AND doc_id = ?');
+    return keys.map(([queryId, docId]) => {
+      const row = select.get(queryId, docId) as { id: number } | undefined;
+      if (!row)
+        throw new SiftError('E_STORE', `no pair (${queryId}, ${docId}) in the store`, { file: this.path });
+      return row.id;
+    });
+  }
+
+  /** Runs `fn` in one write transaction: everything it writes lands, or nothing does. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   /** Pair ids of this list that are not in the store (a chunk made for another store, or edited). */
   missingPairs(pairIds: readonly number[]): number[] {
     const exists = this.db.prepare('SELECT 1 FROM pairs WHERE id = ?');
