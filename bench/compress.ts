@@ -8,7 +8,8 @@
 // difference from the full model with the paired randomisation test, items/s and the speed-up over the
 // full model, and non-embedding parameters. A second table gives each block's relative reconstruction
 // error ½‖XW0 − XW‖² / ½‖XW0‖² for OSSCAR and for magnitude pruning on the same calibration inputs.
-// Context compression (summaries, embedding tokens) is not built yet and has no rows.
+// Context compression: extractive summaries (and leading-token truncation, their baseline) alone and on
+// top of pruning; model-written summaries and embedding tokens are not built yet and have no rows.
 //
 // Tokens per item are the mean tokenised (query, document) length of each collection's calibration
 // pairs at the ranker's maxLength: no variant changes the input, so one number per collection.
