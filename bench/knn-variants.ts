@@ -7,7 +7,7 @@
 // SIFT_KNN_ISA naming it (and one process for the ONNX Runtime scan); rounds alternate the order, and the
 // median over rounds is reported. Corpus: N seeded random unit vectors, d = 384, k = 10.
 //
-//   npm run build && node dist/bench/knn-variants.js [--n 100000] [--rounds 3]
+//   npm run build && node dist/bench/knn-variants.js [--n 100000] [--rounds 3] [--name knn-variants]
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import { VectorStore } from '../src/index/index.js';
 import { ExactKnn } from '../src/retrieve/index.js';
 import { nativeKnnStatus } from '../src/runtime/index.js';
 import { randomUnitVectors } from '../test/lib/random-vectors.js';
-import { percentile, positiveIntArg, printTable, writeResult } from './lib/report.js';
+import { percentile, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const D = 384;
 const K = 10;
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     'int8 rows: integer multiply-adds counted as 2 ops; the ORT scan reads float32 rows for both.\n',
   );
   printTable(rows, 2);
-  writeResult('knn-variants', {
+  writeResult(stringArg('--name', 'knn-variants'), {
     question: 'speed of each exact-kNN kernel variant and of the ONNX Runtime scan, CPU time on one thread',
     n,
     dimension: D,

@@ -13,7 +13,7 @@
 // SIFT_KNN_ISA=<variant> set, the lower variant runs and the result goes to knn-<variant>.json instead, so
 // variants (and the scalar loops against the ONNX Runtime scan) are compared on one machine.
 //
-//   npm run build && node dist/bench/knn.js [--sizes 100000,1000000] [--queries 64] [--skip-hnswlib]
+//   npm run build && node dist/bench/knn.js [--sizes 100000,1000000] [--queries 64] [--skip-hnswlib] [--name F]
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -24,7 +24,7 @@ import { ExactKnn } from '../src/retrieve/index.js';
 import { nativeKnnStatus } from '../src/runtime/index.js';
 import { randomUnitVectors } from '../test/lib/random-vectors.js';
 import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
-import { machineInfo, percentile, printTable, writeResult } from './lib/report.js';
+import { machineInfo, percentile, printTable, stringArg, writeResult } from './lib/report.js';
 
 const D = 384;
 const K = 10;
@@ -368,7 +368,7 @@ async function main(): Promise<void> {
   printTable(rows, 2);
   console.log('');
   printTable(speedups, 3);
-  writeResult(forced ? `knn-${variant}` : 'knn', {
+  writeResult(stringArg('--name', forced ? `knn-${variant}` : 'knn'), {
     question:
       'sift exact kNN (native kernel and ONNX Runtime scan) vs machine limits, and vs usearch exactSearch / hnswlib-node BruteforceSearch',
     kernel: siftKernel,
