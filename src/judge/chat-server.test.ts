@@ -1,9 +1,9 @@
-// sift's OpenAI-compatible chat server, over a SCRIPTED BACKEND (test-only; see scripted-backend.ts).
+// sift's OpenAI-compatible chat server, over a SCRIPTED BACKEND (test/lib/scripted-backend.ts).
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createScriptedBackend } from '../../test/lib/scripted-backend.js';
 import { type ChatServer, startChatServer } from './chat-server.js';
-import { createScriptedBackend } from './scripted-backend.js';
 
 let server: ChatServer;
 before(async () => {

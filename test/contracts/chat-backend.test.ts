@@ -4,9 +4,9 @@
 
 import type { ChatBackend, ChatServer } from '../../src/judge/index.js';
 import { LocalChatBackend, openHttpChatBackend, startChatServer } from '../../src/judge/index.js';
-import { createScriptedBackend } from '../../src/judge/scripted-backend.js';
 import { openDecoder } from '../../src/models/index.js';
 import { modelSkip } from '../lib/model-skip.js';
+import { createScriptedBackend } from '../lib/scripted-backend.js';
 import { chatBackendContract } from './chat-backend-contract.js';
 
 chatBackendContract('scripted (test stand-in)', async () => createScriptedBackend());

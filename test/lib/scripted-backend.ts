@@ -1,9 +1,9 @@
-// TEST-ONLY SCRIPTED BACKEND (not part of the public face). It is not a model: it grades by word
-// overlap between the query and the document, so tests of the plumbing (HTTP client ↔ chat server,
-// jobs, resume after kill -9, audit, export) can run before sift's local model exists. The lead
-// switches the happy-path and kill -9 tests to the real local model once its ChatBackend lands.
+// A scripted ChatBackend for tests (it lives in test/lib so it never ships): not a model, it grades by
+// word overlap between the query and the document, so the plumbing around a chat backend (HTTP client
+// ↔ chat server, answer parsing and retries, the ChatBackend contract) is tested in milliseconds.
+// The real models are tested against the same contract (test/contracts/chat-backend.test.ts).
 
-import type { ChatBackend, ChatMessage, Completion, CompletionOptions } from './types.js';
+import type { ChatBackend, ChatMessage, Completion, CompletionOptions } from '../../src/judge/index.js';
 
 export interface ScriptedBackendOptions {
   /** Top grade of the policy in use. Default 3. */
