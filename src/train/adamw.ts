@@ -18,6 +18,11 @@ export interface AdamWOptions {
   eps?: number;
   /** Decoupled weight decay λ. Default 0.01 (HF Trainer's usual setting). */
   weightDecay?: number;
+  /**
+   * Each parameter's learning rate as a multiple of the one `update` is given (torch's parameter
+   * groups): e.g. a new head learning faster than the pretrained weights under it. Default 1 for all.
+   */
+  learningRateScale?: (p: Parameter) => number;
 }
 
 export class AdamW {
@@ -29,6 +34,7 @@ export class AdamW {
   private readonly beta2: number;
   private readonly eps: number;
   private readonly weightDecay: number;
+  private readonly scales: readonly number[];
 
   constructor(
     readonly params: readonly Parameter[],
@@ -38,17 +44,19 @@ export class AdamW {
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.01;
+    this.scales = params.map((p) => options.learningRateScale?.(p) ?? 1);
     this.m = params.map((p) => new Float32Array(p.size));
     this.v = params.map((p) => new Float32Array(p.size));
   }
 
-  /** One update with learning rate `lr` from the parameters' current gradients. */
-  update(lr: number): void {
+  /** One update at learning rate `baseLr` (times each parameter's scale) from the current gradients. */
+  update(baseLr: number): void {
     this.step++;
     const { beta1: b1, beta2: b2, eps } = this;
     const c1 = 1 - b1 ** this.step;
     const c2 = 1 - b2 ** this.step;
     this.params.forEach((p, i) => {
+      const lr = baseLr * this.scales[i]!;
       const m = this.m[i]!;
       const v = this.v[i]!;
       const g = p.grad;

@@ -96,6 +96,8 @@ export class CrossEncoderModel implements Module {
   constructor(
     readonly encoder: BertEncoder,
     readonly head: ClassifierHead,
+    /** Parameters initialised here rather than read from the checkpoint (a new pooler or classifier). */
+    readonly newParameters: readonly Parameter[] = [],
   ) {}
 
   parameters(): Parameter[] {
@@ -147,6 +149,10 @@ export class CrossEncoderModel implements Module {
     const dropout = options.dropout
       ? new Dropout(options.dropout, options.rng ?? (() => undefined))
       : undefined;
-    return new CrossEncoderModel(encoder, new ClassifierHead(pooler, classifier, dropout));
+    const fresh = [
+      ...(weights.pooler ? [] : pooler.parameters()),
+      ...(weights.classifier && weights.classifier.outFeatures === labels ? [] : classifier.parameters()),
+    ];
+    return new CrossEncoderModel(encoder, new ClassifierHead(pooler, classifier, dropout), fresh);
   }
 }

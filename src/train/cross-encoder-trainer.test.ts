@@ -118,6 +118,47 @@ describe('trainCrossEncoder (tiny BERT, Cranfield pairs)', { skip }, () => {
     assert.ok(Number.isFinite(result.dev[0]!.loss));
   });
 
+  it('a new head learns at headLearningRate while the pretrained encoder keeps learningRate', async () => {
+    const result = await trainCrossEncoder({
+      modelDir,
+      outDir: join(work, 'head-lr'),
+      train,
+      ...small,
+      warmupRatio: 0,
+      weightDecay: 0,
+      learningRate: 1e-5,
+      headLearningRate: 1e-2,
+      maxSteps: 1,
+    });
+    assert.equal(result.steps, 1);
+    const { config } = await readBertConfig(modelDir);
+    const before = CrossEncoderModel.fromWeights(
+      bertWeights(await readSafetensors(join(modelDir, 'model.safetensors')), config),
+      config,
+      { rng: new Mulberry32(42) },
+    );
+    const trained = await readSafetensors(join(result.lastCheckpoint, 'model.safetensors'));
+    const moved = (name: string) => {
+      const start = before.parameters().find((p) => p.name === name)!.data;
+      const end = trained.tensor(name).data as Float32Array;
+      let most = 0;
+      for (let i = 0; i < start.length; i++) most = Math.max(most, Math.abs(end[i]! - start[i]!));
+      return most;
+    };
+    // Adam's first step moves each weight by about its learning rate (|m̂ / √v̂| ≤ 1).
+    assert.deepEqual(before.newParameters.map((p) => p.name).sort(), [
+      'bert.pooler.dense.bias',
+      'bert.pooler.dense.weight',
+      'classifier.bias',
+      'classifier.weight',
+    ]);
+    assert.ok(moved('classifier.weight') > 5e-3, `classifier moved ${moved('classifier.weight')}`);
+    assert.ok(moved('classifier.weight') <= 1e-2 + 1e-6);
+    const query = before.parameters().find((p) => /layer\.0\.attention\.self\.query\.weight$/.test(p.name))!;
+    const encoder = moved(query.name);
+    assert.ok(encoder > 0 && encoder <= 1e-5 + 1e-7, `encoder moved ${encoder}`);
+  });
+
   it('accumulates gradients: two half batches give the gradient of the whole batch; steps count whole groups', async () => {
     const { config } = await readBertConfig(modelDir);
     const weights = bertWeights(await readSafetensors(join(modelDir, 'model.safetensors')), config);

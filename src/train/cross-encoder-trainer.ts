@@ -84,6 +84,12 @@ export interface CrossEncoderTrainOptions {
   accumulation?: number;
   /** Peak learning rate. Default 2e-5. */
   learningRate?: number;
+  /**
+   * Peak learning rate of the parameters the model initialised itself (a new classifier, a new pooler),
+   * on the same schedule. Default: `learningRate`. A new head has no pretrained features to preserve, so
+   * the small rate that protects the encoder need not hold it back.
+   */
+  headLearningRate?: number;
   /** Fraction of the steps spent warming up linearly from 0. Default 0.1. */
   warmupRatio?: number;
   /** Decay after warm-up. Default 'linear'. */
@@ -139,6 +145,8 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
     batchSize: options.batchSize ?? 16,
     accumulation: options.accumulation ?? 1,
     learningRate: options.learningRate ?? 2e-5,
+    // Undefined (and so absent from the run's fingerprint) unless given: earlier runs still resume.
+    headLearningRate: options.headLearningRate,
     warmupRatio: options.warmupRatio ?? 0.1,
     decay: options.decay ?? 'linear',
     weightDecay: options.weightDecay ?? 0.01,
@@ -214,7 +222,12 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
     { dropout: o.dropout, rng: () => (training ? dropoutRng : undefined) },
   );
   const params = model.parameters();
-  const adam = new AdamW(params, { weightDecay: o.weightDecay });
+  const fresh = new Set(model.newParameters);
+  const headScale = (o.headLearningRate ?? o.learningRate) / o.learningRate;
+  const adam = new AdamW(params, {
+    weightDecay: o.weightDecay,
+    learningRateScale: (p) => (fresh.has(p) ? headScale : 1),
+  });
   if (resumeFrom) await loadOptimizer(resumeFrom, adam, adamStep);
   const hfConfig = classifierConfig(configText, o.labels);
 
