@@ -63,8 +63,9 @@ test('sift train --preset default → sift-ce-minilm-l6, used by sift eval --rer
   assert.equal(card.base, BASE);
   assert.equal(card.steps, 2);
   // Only the sets whose judge agrees with people teach; the others are named in the card with why.
-  const sets = committedLabelSets().filter((s) => !s.audit || s.audit.kappaLinear >= MIN_JUDGE_KAPPA);
-  const left = committedLabelSets().filter((s) => !sets.includes(s));
+  const committed = committedLabelSets();
+  const sets = committed.filter((s) => !s.audit || s.audit.kappaLinear >= MIN_JUDGE_KAPPA);
+  const left = committed.filter((s) => !sets.includes(s));
   assert.deepEqual(
     card.data.map((d) => d.name),
     sets.map((s) => s.name),
