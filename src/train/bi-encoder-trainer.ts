@@ -25,12 +25,9 @@ import { type EncodedPair, tokenBatch } from './batches.js';
 import { BertEncoder } from './bert-model.js';
 import {
   checkpointName,
-  latestCheckpoint,
   loadOptimizer,
   pruneCheckpoints,
-  readTrainerState,
-  TRAINER_STATE_VERSION,
-  type TrainerState,
+  startOrResume,
   writeCheckpoint,
 } from './checkpoint.js';
 import { clipGradNorm } from './clip.js';
@@ -161,31 +158,7 @@ export async function trainBiEncoder(options: BiEncoderTrainOptions): Promise<Tr
     .update(JSON.stringify(options.train.map((e) => [e.queryId, e.docId, e.grade, e.query])))
     .update(JSON.stringify(docTokens.map((p) => p.ids.length)))
     .digest('hex');
-  const resumeFrom = await latestCheckpoint(options.outDir);
-  let state: TrainerState = {
-    version: TRAINER_STATE_VERSION,
-    fingerprint,
-    step: 0,
-    epoch: 0,
-    batchInEpoch: 0,
-    rng: (o.seed ^ 0x5bd1e995) >>> 0,
-    best: null,
-    badEvals: 0,
-    losses: [],
-  };
-  let adamStep = 0;
-  if (resumeFrom) {
-    const saved = await readTrainerState(resumeFrom);
-    if (saved.fingerprint !== fingerprint)
-      throw new SiftError(
-        'E_CHECKPOINT',
-        'the output folder holds a different training run (options or data differ); use a new folder',
-        { file: join(resumeFrom, 'trainer-state.json') },
-      );
-    const { adamStep: savedAdamStep, ...rest } = saved;
-    state = rest;
-    adamStep = savedAdamStep;
-  }
+  const { state, adamStep, resumeFrom } = await startOrResume(options.outDir, fingerprint, o.seed);
   const dropoutRng = new Mulberry32(state.rng);
   let training = true;
   const weights = bertWeights(

@@ -197,6 +197,48 @@ export async function readTrainerState(dir: string): Promise<TrainerState & { ad
   return state;
 }
 
+/** Where a run starts: a fresh state, or the one saved in the run's LATEST checkpoint. */
+export interface RunStart {
+  state: TrainerState;
+  /** AdamW's step count to restore (0 when fresh). */
+  adamStep: number;
+  /** The checkpoint resumed from (its weights and optimizer state load next), or undefined when fresh. */
+  resumeFrom: string | undefined;
+}
+
+/**
+ * Starts a run in `outDir`, or continues it from LATEST. A saved run made with other options or data
+ * (another fingerprint) is refused with E_CHECKPOINT rather than silently mixed with this one.
+ */
+export async function startOrResume(outDir: string, fingerprint: string, seed: number): Promise<RunStart> {
+  const resumeFrom = await latestCheckpoint(outDir);
+  if (!resumeFrom)
+    return {
+      state: {
+        version: TRAINER_STATE_VERSION,
+        fingerprint,
+        step: 0,
+        epoch: 0,
+        batchInEpoch: 0,
+        rng: (seed ^ 0x5bd1e995) >>> 0,
+        best: null,
+        badEvals: 0,
+        losses: [],
+      },
+      adamStep: 0,
+      resumeFrom,
+    };
+  const saved = await readTrainerState(resumeFrom);
+  if (saved.fingerprint !== fingerprint)
+    throw new SiftError(
+      'E_CHECKPOINT',
+      'the output folder holds a different training run (options or data differ); use a new folder',
+      { file: join(resumeFrom, 'trainer-state.json') },
+    );
+  const { adamStep, ...state } = saved;
+  return { state, adamStep, resumeFrom };
+}
+
 /** Loads AdamW's moments and step from a checkpoint into `adam` (parameters matched by name). */
 export async function loadOptimizer(dir: string, adam: AdamW, step: number): Promise<void> {
   const file = await readSafetensors(join(dir, 'optimizer.safetensors'));
