@@ -13,7 +13,7 @@
 // plain hybrid request is timed. The overload run opens far more connections than the admission limit
 // plus its waiting line. Resident memory of the server is sampled from /proc every 100 ms.
 //
-//   node dist/bench/serve.js [--docs 5000] [--seconds 8] [--overload-connections 1000] [--budget-ms N]
+//   node dist/bench/serve.js [--docs 5000] [--seconds 8] [--overload-connections 1000] [--budget-ms N] [--name F]
 //
 // --budget-ms sets the server's rerank budget (default: the service's own) and names the result file
 // serve-budget-<N>.json.
@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { siftPaths } from '../src/util/index.js';
-import { printTable, writeResult } from './lib/report.js';
+import { printTable, stringArg, writeResult } from './lib/report.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -277,7 +277,7 @@ async function main(): Promise<void> {
   console.log(
     `healthz after overload: ${health.status}; ready ${server.readySeconds.toFixed(1)} s after start; 1-minute load average ${loadBefore[0]?.toFixed(1)} before, ${loadavg()[0]?.toFixed(1)} after`,
   );
-  writeResult(BUDGET_MS > 0 ? `serve-budget-${BUDGET_MS}` : 'serve', {
+  writeResult(stringArg('--name', BUDGET_MS > 0 ? `serve-budget-${BUDGET_MS}` : 'serve'), {
     question:
       'sift serve throughput and latency on loopback with a real reranker: budget, adaptive depth, isolation of plain search from a rerank flood, load shedding and memory',
     settings: {
