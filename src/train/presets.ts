@@ -9,7 +9,7 @@
 // - target: the judge's own p(yes) for "relevant under the policy", the paper's soft target (SYSTEM.md
 //   §3), so the judge's uncertainty reaches the student; not the calibrated grade, which is refitted per
 //   collection on few human labels and need not keep the judge's order (on the committed cranfield set
-//   its AUC against the human labels is 0.47, p(yes)'s 0.67: bench/label-targets.ts);
+//   its AUC against the human labels is 0.38, p(yes)'s 0.68: bench/label-targets.ts);
 // - loss: listwise softmax cross-entropy over each query's candidates: a ranker's job is the order within
 //   a query, and a pointwise loss on a few hundred labels spends itself on each query's and collection's
 //   level (the first pointwise run: dev loss 0.674 → 0.617 while dev nDCG@10 stayed at 0.845);
