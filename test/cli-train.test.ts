@@ -22,15 +22,20 @@ const SIFT = resolve('bin/sift');
 const CRANFIELD = join(resolve(process.env.SIFT_SHARED ?? '../shared'), 'data', 'cranfield');
 const BASE = 'all-minilm-l6-v2';
 
+/** A fresh SIFT_HOME that borrows the pulled base model, so nothing trained here reaches the real one. */
+async function homeWithBase(): Promise<string> {
+  const home = await mkdtemp(join(tmpdir(), 'sift-home-'));
+  await mkdir(join(home, 'models'));
+  await symlink(join(siftPaths().models, BASE), join(home, 'models', BASE));
+  return home;
+}
+
 test('sift train --preset default → sift-ce-minilm-l6, used by sift eval --rerank', {
   timeout: 20 * 60_000,
 }, async (t) => {
   const skip = modelSkip(BASE);
   if (skip) return t.skip(skip);
-  // A fresh SIFT_HOME that borrows the pulled base model, so nothing trained here reaches the real one.
-  const home = await mkdtemp(join(tmpdir(), 'sift-home-'));
-  await mkdir(join(home, 'models'));
-  await symlink(join(siftPaths().models, BASE), join(home, 'models', BASE));
+  const home = await homeWithBase();
   const env = { ...process.env, SIFT_HOME: home };
   const options = { env, maxBuffer: 1 << 24 };
 
@@ -129,9 +134,7 @@ test('sift train --preset bi-encoder → sift-bi-minilm-l6, used by sift eval --
 }, async (t) => {
   const skip = modelSkip(BASE);
   if (skip) return t.skip(skip);
-  const home = await mkdtemp(join(tmpdir(), 'sift-home-'));
-  await mkdir(join(home, 'models'));
-  await symlink(join(siftPaths().models, BASE), join(home, 'models', BASE));
+  const home = await homeWithBase();
   const options = { env: { ...process.env, SIFT_HOME: home }, maxBuffer: 1 << 24 };
   const evalArgs = ['eval', '--collection', CRANFIELD, '--split', 'test', '--max-queries', '2', '--quiet'];
 

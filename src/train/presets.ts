@@ -31,61 +31,51 @@ import type { Decay } from './schedule.js';
 
 export type TrainTarget = 'grade' | 'p-yes';
 
-export interface CrossEncoderPreset {
-  kind: 'cross-encoder';
+/** What every preset names: the recipe, the model it makes, and the model it starts from. */
+interface PresetBase {
   name: string;
   /** The trained model's registry id. */
   id: string;
   description: string;
   /** Registry id of the model to start from. */
   base: string;
+}
+
+/** The fine-tuning settings both trainers share. */
+interface FineTuneSettings {
+  epochs: number;
+  learningRate: number;
+  warmupRatio: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  maxLength: number;
+  dropout: number;
+  seed: number;
+  /** Dev evaluations (one per epoch) without improvement before stopping. */
+  patience: number;
+}
+
+export interface CrossEncoderPreset extends PresetBase {
+  kind: 'cross-encoder';
   /**
    * What the student learns from each label: 'grade', the calibrated normalised grade; 'p-yes', the
    * judge's own p(yes) (uncalibrated).
    */
   target: TrainTarget;
-  settings: {
-    loss: TrainLoss;
-    epochs: number;
-    batchSize: number;
-    learningRate: number;
-    warmupRatio: number;
-    decay: Decay;
-    weightDecay: number;
-    maxGradNorm: number;
-    maxLength: number;
-    dropout: number;
-    seed: number;
-    /** Dev evaluations (one per epoch) without improvement before stopping. */
-    patience: number;
-  };
+  settings: FineTuneSettings & { loss: TrainLoss; batchSize: number; decay: Decay };
 }
 
-export interface BiEncoderPreset {
+export interface BiEncoderPreset extends PresetBase {
   kind: 'bi-encoder';
-  name: string;
-  id: string;
-  description: string;
-  /** Registry id of the embedder to start from (a safetensors BERT with mean pooling). */
-  base: string;
-  /** Positives and hard negatives are split on the calibrated grade. */
+  /** Positives and hard negatives are split on the calibrated grade (base: a BERT with mean pooling). */
   target: 'grade';
-  settings: {
+  settings: FineTuneSettings & {
     /** A document is a positive when its calibrated grade is above this. */
     positiveAbove: number;
     positivesPerQuery: number;
     negativesPerQuery: number;
     queriesPerBatch: number;
     scale: number;
-    epochs: number;
-    learningRate: number;
-    warmupRatio: number;
-    weightDecay: number;
-    maxGradNorm: number;
-    maxLength: number;
-    dropout: number;
-    seed: number;
-    patience: number;
   };
 }
 
