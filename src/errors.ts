@@ -62,6 +62,8 @@ export const errorCatalogue = {
     'training stopped because the loss became NaN or infinite; the last good checkpoint is kept',
   E_PRUNE:
     'a model cannot be pruned as asked: a sparsity outside (0, 1), no calibration data, or a Hessian that stays singular',
+  E_FLYWHEEL:
+    'sift flywheel cannot go on: its work folder holds another corpus, policy or judge, its state is unreadable, or a step left nothing to learn from',
   E_CHECKPOINT: 'a training checkpoint is incomplete, unreadable, or belongs to a different training run',
   E_BACKEND_UNREACHABLE: 'a remote retrieval backend (Weaviate) cannot be reached at the given URL',
   E_BACKEND_SCHEMA:

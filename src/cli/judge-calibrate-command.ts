@@ -29,7 +29,7 @@ import { fmt, selectLabelSet, table } from './judge-shared.js';
 
 type FeatureColumns = Map<CalibrationFeature, number[]>;
 
-interface CalibrateOptions {
+export interface CalibrateOptions {
   store: string[];
   qrels: string[];
   judge?: string;
@@ -65,7 +65,7 @@ interface Collection {
   leftOutTest: number;
 }
 
-async function calibrateAction(opts: CalibrateOptions): Promise<void> {
+export async function calibrateAction(opts: CalibrateOptions): Promise<void> {
   if (opts.store.length !== opts.qrels.length) {
     throw new SiftError(
       'E_BAD_ARGUMENT',

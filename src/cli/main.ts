@@ -7,6 +7,7 @@ import { SIFT_VERSION } from '../util/index.js';
 import { registerCompressCommand } from './compress-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEvalCommand } from './eval-command.js';
+import { registerFlywheelCommand } from './flywheel-command.js';
 import { registerIndexCommand } from './index-command.js';
 import { registerJudgeCommand } from './judge-command.js';
 import { registerModelsCommand } from './models-command.js';
@@ -45,6 +46,7 @@ State (indexes, caches, models) lives in $SIFT_HOME (default ~/.sift).`,
   registerModelsCommand(program);
   registerJudgeCommand(program);
   registerTrainCommand(program);
+  registerFlywheelCommand(program);
   registerPruneCommand(program);
   registerCompressCommand(program);
   registerServeCommand(program);

@@ -113,6 +113,14 @@ export {
   scoringDocumentPart,
   scoringSystemTurn,
 } from './scoring-prompts.js';
+export {
+  readSyntheticQueries,
+  SYNTHETIC_QUERY_MAX_DOC_CHARS,
+  type SyntheticQuery,
+  syntheticQueryId,
+  writeSyntheticQueries,
+  writeSyntheticQuery,
+} from './synthetic-queries.js';
 export { AUDIT_SYSTEMS, DEFAULT_AUDIT_SYSTEMS, systemRuns } from './system-runs.js';
 export type {
   ChatBackend,
