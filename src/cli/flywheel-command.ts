@@ -1,5 +1,5 @@
 // `sift flywheel`: the loop that teaches sift what relevant means for one corpus, in one command
-// (SYSTEM.md's data flywheel, ../shared/SYSTEM.md §2–3):
+// (the data flywheel of ../shared/SYSTEM.md §2–3):
 //   1. queries: the collection's training queries (the fixed hash split), or with --synthetic-queries N
 //      (and whenever the collection has no training queries) queries a chat model writes for N sampled
 //      documents, InPars-style;

@@ -74,7 +74,7 @@ function naiveGreedy(problem: OsscarProblem, keep: number, damping: number): num
 }
 
 describe('OSSCAR', () => {
-  it('equals magnitude pruning when XᵀX = I (the sanity test of SYSTEM.md §4)', () => {
+  it('equals magnitude pruning when XᵀX = I (the sanity test of ../shared/SYSTEM.md §4)', () => {
     for (const gs of [1, 4]) {
       const p = 24;
       const q = 5;

@@ -29,7 +29,7 @@ export interface OsscarProblem {
 export interface OsscarOptions {
   /** Groups to keep, in [1, groups]. */
   keep: number;
-  /** Rounds of greedy elimination (more rounds, more exact; SYSTEM.md's "a few steps"). Default 8. */
+  /** Rounds of greedy elimination (more rounds, more exact; ../shared/SYSTEM.md's "a few steps"). Default 8. */
   steps?: number;
   /** Damping as a fraction of H's mean diagonal. Default 0.01. */
   damping?: number;

@@ -1,4 +1,4 @@
-// Calibration of a scoring judge onto human grades (SYSTEM.md §2–3: LinkedIn fits its judge to a
+// Calibration of a scoring judge onto human grades (../shared/SYSTEM.md §2–3: LinkedIn fits its judge to a
 // golden set of a few hundred human-graded pairs, and calibrates by isotonic regression).
 //
 // A scoring judge reads several raw scores per pair (scoring-judge.ts). Calibration turns them into one

@@ -1,6 +1,6 @@
 // Exports one (policy, judge)'s labels: BEIR qrels TSV for evaluation, or JSONL for training, where each
 // line carries the text, the grade, the soft label and the grade normalised to [0, 1] (the soft target
-// SYSTEM.md §2 found best), plus the identity of the policy, judge and prompt that made it. With a
+// ../shared/SYSTEM.md §2 found best), plus the identity of the policy, judge and prompt that made it. With a
 // calibration in force, `grade` and `grade_normalized` are the calibrated ones (the normalised target is
 // then the calibrated relevance itself) and the judge's own answer stays in `raw_grade`, with `scores`.
 

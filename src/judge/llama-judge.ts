@@ -9,7 +9,7 @@ import { LlamaScorer } from '../runtime/index.js';
 import { createScoringJudge, type ScoringJudgeOptions } from './scoring-judge.js';
 import type { Judge } from './types.js';
 
-/** The model behind `--judge default` (SYSTEM.md §2: a 1.7B relevance teacher; ours is 1.78B). */
+/** The model behind `--judge default` (../shared/SYSTEM.md §2: a 1.7B relevance teacher; ours is 1.78B). */
 export const DEFAULT_LLAMA_JUDGE_MODEL = 'qwen2.5-coder-1.5b-instruct-q4';
 
 export interface OpenLlamaJudgeOptions extends Omit<ScoringJudgeOptions, 'id'> {

@@ -1,7 +1,7 @@
 // Chooses (query, document) pairs to label: for each query, candidates from BM25 (and dense retrieval
 // when the index has vectors) sampled by rank-depth stratum, plus random negatives from the corpus,
 // de-duplicated. Sampling the depths, not only the top, shows the judge easy negatives, near misses and
-// hits alike, which is what rankers trained on its labels need (SYSTEM.md §2: hard negatives).
+// hits alike, which is what rankers trained on its labels need (../shared/SYSTEM.md §2: hard negatives).
 
 import { createHash } from 'node:crypto';
 import type { SiftIndex } from '../index/index.js';

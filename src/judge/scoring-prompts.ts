@@ -5,7 +5,7 @@
 // the next-token distribution and is cut off again before the next form. So the document comes first
 // and the query after it (which also lets query likelihood read log p(query | document), as UPR does).
 //
-// Forms, in the order they are read (SYSTEM.md §2 for soft labels; Sachan et al. 2022, "Improving Passage Retrieval with Zero-Shot
+// Forms, in the order they are read (../shared/SYSTEM.md §2 for soft labels; Sachan et al. 2022, "Improving Passage Retrieval with Zero-Shot
 // Question Generation", for query likelihood):
 // - grade: the policy's grade as the first token of a JSON answer `{"grade": d`, constrained to the valid
 //   digits; the renormalised digit probabilities are the soft label, their mean the expected grade;

@@ -32,7 +32,7 @@ export interface Judgement {
   rationale?: string;
   /**
    * Probability of each grade (index = grade, sums to 1), when the backend exposes logits or log
-   * probabilities; labels used as soft targets train better rankers (SYSTEM.md §2).
+   * probabilities; labels used as soft targets train better rankers (../shared/SYSTEM.md §2).
    */
   softLabel?: number[];
   /** Raw scores of each scoring form, for judges that read probabilities (scoring-judge.ts). */

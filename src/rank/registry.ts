@@ -4,7 +4,7 @@
 // parameters: asking it for a calibrated "Yes" depends on instruction following it barely has, while
 // query likelihood scores its own training objective (how likely the searcher's words are given the
 // document), the principled zero-shot choice for a small language model (UPR, Sachan et al. 2022). The
-// yes/no scorer stays the design for a distilled student (SYSTEM.md §1). Its labels are the model's own
+// yes/no scorer stays the design for a distilled student (../shared/SYSTEM.md §1). Its labels are the model's own
 // first answer tokens after the assistant marker ("Yes"/"No", no leading space).
 
 import { fileURLToPath } from 'node:url';

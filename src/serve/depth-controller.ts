@@ -1,5 +1,5 @@
 // Adaptive ranking depth: how many first-stage candidates a reranked search asks the ranker to score, so
-// that reranking answers within its latency budget at any load (SYSTEM.md §6: LinkedIn's PID controller
+// that reranking answers within its latency budget at any load (../shared/SYSTEM.md §6: LinkedIn's PID controller
 // lowers depth 250 → 130 at peak).
 //
 // Feed-forward from what is measured: with `w` ranker workers scoring r candidates per ms each and q

@@ -1,5 +1,5 @@
 // Fine-tunes a BERT bi-encoder (sentence-transformers' Transformer → mean Pooling → Normalize) on judge
-// labels, as LinkedIn tunes its retrieval embedder (SYSTEM.md §1): per query, 1–2 positives (grade above
+// labels, as LinkedIn tunes its retrieval embedder (../shared/SYSTEM.md §1): per query, 1–2 positives (grade above
 // `positiveAbove`) and 2–3 hard negatives (the rest), multiple-negatives ranking over the batch, so every
 // other query's documents are negatives too.
 //

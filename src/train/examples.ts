@@ -22,7 +22,7 @@ export interface TrainingExample {
   softLabel: number[] | null;
   /**
    * The scoring judge's p(yes) for "relevant under the policy" (scores.pYes in the export), when it gave
-   * one: the paper's soft target (SYSTEM.md §3), uncalibrated, so its order is the judge's own.
+   * one: the paper's soft target (../shared/SYSTEM.md §3), uncalibrated, so its order is the judge's own.
    */
   pYes: number | null;
 }

@@ -6,7 +6,7 @@
 // committed with sift (assets/labels: several collections and two policies, training queries only):
 // - base: all-minilm-l6-v2's encoder (the only BERT weights obtainable here; no pretrained cross-encoder
 //   is), with a new one-logit head, as sentence-transformers' CrossEncoder starts one;
-// - target: the judge's own p(yes) for "relevant under the policy", the paper's soft target (SYSTEM.md
+// - target: the judge's own p(yes) for "relevant under the policy", the paper's soft target (../shared/SYSTEM.md
 //   §3), so the judge's uncertainty reaches the student; not the calibrated grade, which is refitted per
 //   collection on few human labels and need not keep the judge's order (on the committed cranfield set
 //   its AUC against the human labels is 0.38, p(yes)'s 0.68: bench/label-targets.ts);
@@ -105,7 +105,7 @@ const PRESETS: readonly TrainingPreset[] = [
     },
   },
   // 'bi-encoder' fine-tunes the default embedder on the same label sets, LinkedIn's recipe for its
-  // retrieval model (SYSTEM.md §1): per query 2 judge positives (calibrated grade > 1) and 3 hard negatives
+  // retrieval model (../shared/SYSTEM.md §1): per query 2 judge positives (calibrated grade > 1) and 3 hard negatives
   // (grade ≤ 1), multiple-negatives ranking over batches of 8 queries at sentence-transformers' scale 20,
   // AdamW at 2e-5 with 10% warm-up (sentence-transformers' fine-tuning defaults), BERT's dropout 0.1, the
   // embedder's own 256 tokens. At most 4 epochs (fine-tuning a trained embedder takes 1–4 in
