@@ -10,6 +10,7 @@ export const errorCatalogue = {
   E_BAD_TSV: 'a qrels or run file has a malformed line',
   E_DUPLICATE_ID: 'two records share one id',
   E_BAD_ARGUMENT: 'an option or argument has an invalid value',
+  E_BAD_URL: 'a URL option (a judge, queue or backend address) is not a URL, or not of a scheme it takes',
   E_PATH_KIND: 'a path names a folder where a file is needed, or a file where a folder is',
   E_CONFIG_FILE: 'a config file is not valid JSON, not a JSON object, or names options that do not exist',
   E_BAD_FILTER: 'a metadata filter is malformed',
@@ -20,6 +21,9 @@ export const errorCatalogue = {
   E_UNKNOWN_DOC: 'a document id is not in the index',
   E_IO: 'reading or writing a file failed',
   E_MODEL_UNKNOWN: 'no model with this id is known to sift',
+  E_MODEL_KIND:
+    'a model id names another kind of model than the option needs (an embedder as a ranker, a ranker as an embedder)',
+  E_MODEL_VARIANT: "a model reference asks for a variant or width the model does not have (':int8', '@256')",
   E_MODEL_MISSING: 'a model is not in SIFT_HOME and cannot be fetched here',
   E_MODEL_FILE: 'a model folder lacks a file it needs',
   E_MODEL_HASH: "a model file's sha256 does not match the pinned value",

@@ -83,7 +83,7 @@ describe('trained bi-encoders as embedders', () => {
     assert.ok(!listRankers().includes('my-bi'));
     await assert.rejects(
       openRanker('my-bi'),
-      (error) => isSiftError(error, 'E_BAD_ARGUMENT') && /--embedder/.test(error.message),
+      (error) => isSiftError(error, 'E_MODEL_KIND') && /--embedder/.test(error.message),
     );
   });
 

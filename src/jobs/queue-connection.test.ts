@@ -27,7 +27,7 @@ test('bad URLs and prefixes without a hash tag are refused, naming the option', 
   for (const url of ['127.0.0.1:6379', 'http://127.0.0.1:6379', 'redis://h/x']) {
     assert.throws(
       () => queueTarget(url),
-      (e) => isSiftError(e, 'E_BAD_ARGUMENT') && e.context.field === 'queue',
+      (e) => isSiftError(e, 'E_BAD_URL') && e.context.field === 'queue',
     );
   }
   for (const prefix of ['sift', '{}', '{a}{b}', '{si:ft}', 'bull:{sift}']) {

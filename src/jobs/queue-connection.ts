@@ -35,14 +35,14 @@ export function queueTarget(url: string, prefix = DEFAULT_QUEUE_PREFIX): QueueTa
     parsed = new URL(url);
   } catch (error) {
     throw new SiftError(
-      'E_BAD_ARGUMENT',
+      'E_BAD_URL',
       `--queue takes a redis:// URL such as redis://127.0.0.1:6379, not "${url}"`,
       { field: 'queue' },
       { cause: error },
     );
   }
   if (parsed.protocol !== 'redis:') {
-    throw new SiftError('E_BAD_ARGUMENT', `--queue takes a redis:// URL, not ${parsed.protocol}//`, {
+    throw new SiftError('E_BAD_URL', `--queue takes a redis:// URL, not ${parsed.protocol}//`, {
       field: 'queue',
     });
   }
@@ -50,7 +50,7 @@ export function queueTarget(url: string, prefix = DEFAULT_QUEUE_PREFIX): QueueTa
   const dbText = parsed.pathname.replace(/^\//, '');
   const db = dbText === '' ? undefined : Number(dbText);
   if (db !== undefined && (!Number.isInteger(db) || db < 0)) {
-    throw new SiftError('E_BAD_ARGUMENT', `--queue: the database "${dbText}" is not a number`, {
+    throw new SiftError('E_BAD_URL', `--queue: the database "${dbText}" is not a number`, {
       field: 'queue',
     });
   }

@@ -59,14 +59,14 @@ export function apiBase(url: string): string {
     parsed = new URL(url);
   } catch (error) {
     throw new SiftError(
-      'E_BAD_ARGUMENT',
+      'E_BAD_URL',
       `not a URL: ${JSON.stringify(url)}`,
       { field: 'judge' },
       { cause: error },
     );
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new SiftError('E_BAD_ARGUMENT', `judge URL must be http(s), not ${parsed.protocol}`, {
+    throw new SiftError('E_BAD_URL', `judge URL must be http(s), not ${parsed.protocol}`, {
       field: 'judge',
     });
   }

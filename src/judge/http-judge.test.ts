@@ -283,3 +283,13 @@ test('aborting a judgement stops waiting at once', async () => {
   setTimeout(() => controller.abort(new Error('stop')), 50);
   await assert.rejects(pending, /stop/);
 });
+
+test('a judge address that is not an http(s) URL is E_BAD_URL', async () => {
+  for (const url of ['not a url', 'ftp://127.0.0.1/v1']) {
+    await assert.rejects(
+      openHttpChatBackend({ url, model: 'm' }),
+      (e) => isSiftError(e, 'E_BAD_URL') && e.context.field === 'judge',
+      url,
+    );
+  }
+});

@@ -17,7 +17,7 @@ export interface OpenDecoderOptions {
 export async function openDecoder(id: string, options: OpenDecoderOptions = {}): Promise<DecoderModel> {
   const spec = modelSpec(id);
   if (spec.kind !== 'decoder' || spec.architecture.format !== 'gguf') {
-    throw new SiftError('E_BAD_ARGUMENT', `"${id}" is a ${spec.kind}, not a GGUF decoder`, {
+    throw new SiftError('E_MODEL_KIND', `"${id}" is a ${spec.kind}, not a GGUF decoder`, {
       field: 'model',
     });
   }

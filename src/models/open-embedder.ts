@@ -30,7 +30,7 @@ export function parseEmbedderRef(ref: string = DEFAULT_EMBEDDER): {
 } {
   const [base = DEFAULT_EMBEDDER, suffix] = ref.split(':');
   if (suffix !== undefined && suffix !== 'int8' && suffix !== 'fp32') {
-    throw new SiftError('E_BAD_ARGUMENT', `embedder variant must be :int8 or :fp32, got "${ref}"`, {
+    throw new SiftError('E_MODEL_VARIANT', `embedder variant must be :int8 or :fp32, got "${ref}"`, {
       field: 'embedder',
     });
   }
@@ -40,7 +40,7 @@ export function parseEmbedderRef(ref: string = DEFAULT_EMBEDDER): {
   const dimension = Number(width);
   if (!/^[1-9][0-9]*$/.test(width)) {
     throw new SiftError(
-      'E_BAD_ARGUMENT',
+      'E_MODEL_VARIANT',
       `embedder width after "@" must be a positive integer, got "${ref}"`,
       {
         field: 'embedder',
@@ -59,7 +59,7 @@ export async function openEmbedder(
   if (trained) return trained;
   const spec = modelSpec(id);
   if (spec.kind !== 'embedder') {
-    throw new SiftError('E_BAD_ARGUMENT', `"${id}" is a ${spec.kind}, not an embedder`, {
+    throw new SiftError('E_MODEL_KIND', `"${id}" is a ${spec.kind}, not an embedder`, {
       field: 'embedder',
     });
   }
@@ -72,7 +72,7 @@ export async function openEmbedder(
   const width = dimension === undefined || dimension === arch.dimension ? undefined : dimension;
   if (width !== undefined && !arch.dimensions?.includes(width)) {
     throw new SiftError(
-      'E_BAD_ARGUMENT',
+      'E_MODEL_VARIANT',
       arch.dimensions
         ? `${id} keeps widths ${arch.dimensions.join(', ')}, not ${width}`
         : `${id} is not a Matryoshka model: its only width is ${arch.dimension}`,
@@ -92,7 +92,7 @@ export async function openEmbedder(
   if (arch.format === 'gguf') {
     if (dtype === 'int8') {
       throw new SiftError(
-        'E_BAD_ARGUMENT',
+        'E_MODEL_VARIANT',
         `${id} has no int8 variant (its GGUF graph is built in float32)`,
         {
           field: 'embedder',
@@ -138,7 +138,7 @@ async function openTrainedEmbedder(
   }
   if (kind === undefined) return undefined;
   if (kind !== 'bi-encoder') {
-    throw new SiftError('E_BAD_ARGUMENT', `"${id}" is a trained ${kind}, not an embedder`, {
+    throw new SiftError('E_MODEL_KIND', `"${id}" is a trained ${kind}, not an embedder`, {
       field: 'embedder',
     });
   }
@@ -151,7 +151,7 @@ async function openTrainedEmbedder(
   }
   const base = baseSpec.architecture;
   if (dimension !== undefined && dimension !== base.dimension) {
-    throw new SiftError('E_BAD_ARGUMENT', `${id} has one width, ${base.dimension}`, { field: 'embedder' });
+    throw new SiftError('E_MODEL_VARIANT', `${id} has one width, ${base.dimension}`, { field: 'embedder' });
   }
   const settings = card!['settings'] as { maxLength?: unknown } | undefined;
   const folder = trainedModelDir(id, options.home);

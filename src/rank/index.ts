@@ -53,7 +53,7 @@ function trainedRanker(ref: string): string | undefined {
   const kind = folder ? installedTrainedKind(ref) : TRAINABLE_MODELS[ref]?.kind;
   if (kind === 'bi-encoder') {
     throw new SiftError(
-      'E_BAD_ARGUMENT',
+      'E_MODEL_KIND',
       `"${ref}" is a trained bi-encoder, an embedder: use it with --embedder, not as a ranker`,
       { field: 'rerank' },
     );

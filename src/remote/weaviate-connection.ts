@@ -32,7 +32,7 @@ export function parseWeaviateUrl(url: string, env: NodeJS.ProcessEnv = process.e
     parsed = new URL(url);
   } catch (cause) {
     throw new SiftError(
-      'E_BAD_ARGUMENT',
+      'E_BAD_URL',
       `--url "${url}" is not a URL (expected http://host:port)`,
       {
         field: 'url',
@@ -41,14 +41,14 @@ export function parseWeaviateUrl(url: string, env: NodeJS.ProcessEnv = process.e
     );
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new SiftError('E_BAD_ARGUMENT', `--url "${url}" must be http:// or https://`, { field: 'url' });
+    throw new SiftError('E_BAD_URL', `--url "${url}" must be http:// or https://`, { field: 'url' });
   }
   const secure = parsed.protocol === 'https:';
   const httpPort = parsed.port ? Number(parsed.port) : secure ? 443 : 80;
   const grpcOverride = parsed.searchParams.get('grpc') ?? env.SIFT_WEAVIATE_GRPC_PORT;
   const grpcPort = grpcOverride ? Number(grpcOverride) : httpPort === 8080 ? 50051 : httpPort + 1;
   if (!Number.isInteger(grpcPort) || grpcPort <= 0 || grpcPort > 65535) {
-    throw new SiftError('E_BAD_ARGUMENT', `gRPC port "${grpcOverride}" for ${url} is not a port`, {
+    throw new SiftError('E_BAD_URL', `gRPC port "${grpcOverride}" for ${url} is not a port`, {
       field: 'url',
     });
   }

@@ -64,7 +64,7 @@ test('URLs give REST and gRPC endpoints; bad ones are refused', () => {
   assert.equal(parseWeaviateUrl('http://localhost:8080', { SIFT_WEAVIATE_GRPC_PORT: '7000' }).grpcPort, 7000);
   assert.throws(
     () => parseWeaviateUrl('127.0.0.1:8080', {}),
-    (error) => isSiftError(error, 'E_BAD_ARGUMENT'),
+    (error) => isSiftError(error, 'E_BAD_URL'),
   );
 });
 
