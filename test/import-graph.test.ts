@@ -227,3 +227,25 @@ test("bench/ and test/lib/ use src/ only through its folders' public faces and t
   }
   assert.deepEqual(violations, []);
 });
+
+test('ONNX Runtime is imported only in runtime/, and retrieval uses none of its sessions or tensors', () => {
+  const sessionNames = /\b(createSession|tensor|Session|OrtTensor|OrtFeeds)\b/;
+  for (const path of sourceFiles(src)) {
+    const file = posix(relative(src, path));
+    if (file.endsWith('.test.ts')) continue;
+    const text = readFileSync(path, 'utf8');
+    const packages = ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
+    if (!file.startsWith('runtime/'))
+      assert.ok(!packages.includes('onnxruntime-node'), `${file} imports onnxruntime-node`);
+    if (file.startsWith('retrieve/')) {
+      // The import declarations from runtime's face, as written.
+      for (const match of text.matchAll(
+        /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'\.\.\/runtime\/index\.js'/g,
+      ))
+        assert.ok(
+          !sessionNames.test(match[1]!),
+          `${file} uses ONNX Runtime sessions or tensors: ${match[1]}`,
+        );
+    }
+  }
+});

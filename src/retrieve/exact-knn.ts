@@ -27,17 +27,14 @@ import { availableParallelism } from 'node:os';
 import { SiftError } from '../errors.js';
 import type { VectorBlock, VectorStore } from '../index/index.js';
 import {
-  createSession,
+  type KnnChunkTop,
+  KnnRows,
   type KnnVariant,
-  knnGraph,
   loadNativeKnn,
   type NativeKnn,
   type NativeScanResult,
   nativeKnnStatus,
-  type OrtFeeds,
-  type OrtTensor,
-  type Session,
-  tensor,
+  OrtKnnScan,
 } from '../runtime/index.js';
 import { type ScoredOrdinal, TopKCollector } from './top-k.js';
 
@@ -70,10 +67,10 @@ export interface ExactKnnOptions {
   kernel?: 'auto' | 'native' | 'ort';
 }
 
-/** Zero-copy tensors over one block's float rows, one per chunk of rows. */
-interface BlockTensors {
+/** Zero-copy views of one block's float rows for the ORT scan, one per chunk of rows. */
+interface BlockChunks {
   version: number;
-  corpus: OrtTensor[];
+  corpus: KnnRows[];
 }
 
 /** Which rows of a block may be returned: bytes (1 = yes) or undefined when every row may. */
@@ -85,8 +82,8 @@ interface LiveRows {
 }
 
 export class ExactKnn {
-  private readonly sessions = new Map<string, Promise<Session>>();
-  private readonly cache = new WeakMap<VectorBlock, BlockTensors>();
+  private ortScan: OrtKnnScan | undefined;
+  private readonly cache = new WeakMap<VectorBlock, BlockChunks>();
   private readonly threads: number;
   private readonly queryBatch: number;
   private readonly rowChunk: number;
@@ -198,9 +195,9 @@ export class ExactKnn {
 
   /** Releases the ONNX Runtime sessions (the store is untouched). */
   async release(): Promise<void> {
-    const sessions = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const session of sessions) await (await session).release();
+    const scan = this.ortScan;
+    this.ortScan = undefined;
+    await scan?.release();
   }
 
   // --- the native scan ------------------------------------------------------------------------------
@@ -275,19 +272,14 @@ export class ExactKnn {
 
   // --- the ORT scan ----------------------------------------------------------------------------------
 
-  private session(masked: boolean): Promise<Session> {
+  private scan(): OrtKnnScan {
     // int8 stores are scanned through their float32 master rows here.
-    const kind = this.store.dtype === 'float16' ? 'float16' : 'float32';
-    const key = `${kind}:${masked}`;
-    let session = this.sessions.get(key);
-    if (session === undefined) {
-      session = createSession(knnGraph(kind, this.store.dimension, masked), {
-        intraOpThreads: this.threads,
-        name: `sift-knn-${key}`,
-      });
-      this.sessions.set(key, session);
-    }
-    return session;
+    this.ortScan ??= new OrtKnnScan(
+      this.store.dtype === 'float16' ? 'float16' : 'float32',
+      this.store.dimension,
+      this.threads,
+    );
+    return this.ortScan;
   }
 
   private async scanBlocks(
@@ -297,7 +289,6 @@ export class ExactKnn {
     allowed: Uint8Array | undefined,
     collectors: TopKCollector[],
   ): Promise<void> {
-    const queryTensor = tensor('float32', batch, [m, this.store.dimension]);
     for (const block of this.store.blocks()) {
       if (block.rows === 0 || block.dead === block.rows) continue;
       let mask: Float32Array | undefined;
@@ -310,58 +301,32 @@ export class ExactKnn {
         if (rows === null) continue; // nothing allowed in this block
         mask = rows && additiveMask(rows);
       }
-      const session = await this.session(mask !== undefined);
-      const corpus = this.blockTensors(block).corpus;
+      const corpus = this.blockChunks(block).corpus;
       const chunk = this.rowChunk;
       for (let c = 0; c < corpus.length; c++) {
         const rows = Math.min(chunk, block.rows - c * chunk);
-        const feeds: OrtFeeds = { Q: queryTensor, C: corpus[c]! };
-        if (mask) feeds['B'] = tensor('float32', mask.subarray(c * chunk, c * chunk + rows), [rows]);
-        await this.runAndCollect(
-          session,
-          feeds,
+        const top = await this.scan().topK(
+          batch,
+          m,
+          corpus[c]!,
           Math.min(candidates, rows),
-          block.start + c * chunk,
-          collectors,
+          mask?.subarray(c * chunk, c * chunk + rows),
         );
+        collect(top, block.start + c * chunk, collectors);
       }
     }
   }
 
-  private async runAndCollect(
-    session: Session,
-    feeds: OrtFeeds,
-    k: number,
-    start: number,
-    collectors: TopKCollector[],
-  ): Promise<void> {
-    feeds['K'] = tensor('int64', BigInt64Array.of(BigInt(k)), [1]);
-    const out = await session.run(feeds);
-    const values = out['values']!.data as Float32Array;
-    const indices = out['indices']!.data as BigInt64Array;
-    const width = out['values']!.dims[1]!;
-    collectors.forEach((collector, q) => {
-      for (let j = q * width; j < (q + 1) * width; j++) {
-        const score = values[j]!;
-        if (score === Number.NEGATIVE_INFINITY || Number.isNaN(score)) break; // sorted: the rest are masked
-        if (score < collector.threshold) break;
-        collector.offer(start + Number(indices[j]!), score);
-      }
-    });
-  }
-
-  /** Zero-copy tensors over a block's float rows (remade when the block changed). */
-  private blockTensors(block: VectorBlock): BlockTensors {
+  /** Zero-copy views of a block's float rows (remade when the block changed). */
+  private blockChunks(block: VectorBlock): BlockChunks {
     const cached = this.cache.get(block);
     if (cached !== undefined && cached.version === block.version) return cached;
     const d = this.store.dimension;
-    const entry: BlockTensors = { version: block.version, corpus: [] };
+    const entry: BlockChunks = { version: block.version, corpus: [] };
     for (let from = 0; from < block.rows; from += this.rowChunk) {
       const n = Math.min(this.rowChunk, block.rows - from);
       const rows = block.data.subarray(from * d, (from + n) * d);
-      entry.corpus.push(
-        rows instanceof Uint16Array ? tensor('float16', rows, [n, d]) : tensor('float32', rows, [n, d]),
-      );
+      entry.corpus.push(new KnnRows(rows, n, d));
     }
     this.cache.set(block, entry);
     return entry;
@@ -419,6 +384,19 @@ export class ExactKnn {
     }
     return results;
   }
+}
+
+/** Offers one chunk's best rows to the per-query collectors (sorted: stops at masked rows or the bar). */
+function collect(top: KnnChunkTop, start: number, collectors: TopKCollector[]): void {
+  const { values, indices, width } = top;
+  collectors.forEach((collector, q) => {
+    for (let j = q * width; j < (q + 1) * width; j++) {
+      const score = values[j]!;
+      if (score === Number.NEGATIVE_INFINITY || Number.isNaN(score)) break; // sorted: the rest are masked
+      if (score < collector.threshold) break;
+      collector.offer(start + Number(indices[j]!), score);
+    }
+  });
 }
 
 /** Live bytes as an additive mask for the graphs: 0 where a row may be returned, −∞ where not. */

@@ -1,6 +1,6 @@
 // The seam to native code, its one public face: ONNX (the graph writer and ONNX Runtime sessions, and the
 // exact-kNN graphs), llama.cpp, and sift's own kNN and BLAS addons.
-export { knnGraph } from './knn-graphs.js';
+export { type KnnChunkTop, KnnRows, knnGraph, OrtKnnScan } from './knn-graphs.js';
 export { LlamaScorer, type TokenDistribution } from './llama.js';
 export { loadNativeBlas, nativeBlasStatus } from './native-blas.js';
 export {
