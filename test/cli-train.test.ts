@@ -147,6 +147,10 @@ test('sift train --preset bi-encoder → sift-bi-minilm-l6, used by sift eval --
     run(SIFT, ['train', '--preset', 'bi-encoder', '--loss', 'bce', '--quiet'], options),
     (error: { stderr: string }) => /one loss/.test(error.stderr),
   );
+  await assert.rejects(
+    run(SIFT, ['train', '--preset', 'bi-encoder', '--learning-rate', '0', '--quiet'], options),
+    (error: { stderr: string }) => /--learning-rate.*expected a number > 0, got "0"/.test(error.stderr),
+  );
 
   const cardFile = join(home, 'card.json');
   const trained = await run(

@@ -16,6 +16,12 @@ export function parseNonNegativeNumber(value: string): number {
   return n;
 }
 
+export function parsePositiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number > 0, got "${value}"`);
+  return n;
+}
+
 /** The --shards and --replication options of commands that create a remote (Weaviate) collection. */
 export function addRemoteLayoutOptions(command: Command): Command {
   return command

@@ -12,13 +12,14 @@ import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
 import { presetNames, type TrainLoss, type TrainTarget, trainPreset } from '../train/index.js';
 import { writeFileAtomic } from '../util/index.js';
-import { parsePositiveInt } from './options.js';
+import { parsePositiveInt, parsePositiveNumber } from './options.js';
 
 interface TrainOptions {
   preset: string;
   id?: string;
   labels: string[];
   epochs?: number;
+  learningRate?: number;
   loss?: string;
   target?: string;
   maxSteps?: number;
@@ -42,6 +43,7 @@ export function registerTrainCommand(program: Command): void {
       [] as string[],
     )
     .option('--epochs <n>', "override the preset's epochs", parsePositiveInt)
+    .option('--learning-rate <x>', "override the preset's peak learning rate", parsePositiveNumber)
     .option('--loss <loss>', "override the preset's loss: bce|kl|listwise")
     .option(
       '--target <target>',
@@ -72,6 +74,7 @@ Examples:
         ...(opts.id ? { id: opts.id } : {}),
         labels: opts.labels,
         ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+        ...(opts.learningRate !== undefined ? { learningRate: opts.learningRate } : {}),
         ...(opts.loss !== undefined ? { loss: parseLoss(opts.loss) } : {}),
         ...(opts.target !== undefined ? { target: parseTarget(opts.target) } : {}),
         ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),

@@ -27,6 +27,7 @@ export interface TrainPresetOptions {
   labels?: readonly string[];
   /** Overrides for quick runs and experiments (recorded in the card). */
   epochs?: number;
+  learningRate?: number;
   loss?: TrainLoss;
   target?: TrainTarget;
   maxSteps?: number;
@@ -176,6 +177,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     const settings = {
       ...recipe.settings,
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+      ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     };
     const runDir = runDirOf(settings);
     result = await trainBiEncoder({
@@ -198,6 +200,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     const settings = {
       ...recipe.settings,
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+      ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
       ...(options.loss !== undefined ? { loss: options.loss } : {}),
       // The judge's p(yes) is a probability: its log-odds are the teacher's score (see teacherScores).
       teacherScores: target === 'p-yes' ? ('logit' as const) : ('grade' as const),
