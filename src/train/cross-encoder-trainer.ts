@@ -289,13 +289,23 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
     return state.badEvals >= o.patience;
   };
 
+  // Examples in the first `steps` optimizer steps: whole-query batches hold more or fewer than batchSize.
+  const examplesIn = (steps: number): number => {
+    let n = 0;
+    for (let epoch = 0, done = 0; epoch < o.epochs && done < steps; epoch++) {
+      const batches = batchesOf(epoch);
+      for (let at = 0; at < batches.length && done < steps; at += o.accumulation, done++)
+        for (const rows of batches.slice(at, at + o.accumulation)) n += rows.length;
+    }
+    return n;
+  };
   const progress = new ProgressBar({
     label: 'train',
-    total: totalSteps * o.batchSize * o.accumulation,
+    total: examplesIn(totalSteps),
     unit: 'examples',
     quiet: options.quiet ?? false,
   });
-  progress.tick(state.step * o.batchSize * o.accumulation);
+  progress.tick(examplesIn(state.step));
   let lastEvaluated = -1;
   outer: for (; state.epoch < o.epochs && state.step < totalSteps; state.epoch++, state.batchInEpoch = 0) {
     const batches = batchesOf(state.epoch);

@@ -13,6 +13,7 @@ import {
   type TrainedModelCard,
 } from '../models/index.js';
 import { sha256File, siftPaths } from '../util/index.js';
+import { queryBatches } from './batches.js';
 import { trainBiEncoder } from './bi-encoder-trainer.js';
 import { type TrainLoss, type TrainResult, trainCrossEncoder } from './cross-encoder-trainer.js';
 import { devSplit } from './dev-split.js';
@@ -205,8 +206,17 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
       // The judge's p(yes) is a probability: its log-odds are the teacher's score (see teacherScores).
       teacherScores: target === 'p-yes' ? ('logit' as const) : ('grade' as const),
     };
-    // Dev evaluation about once an epoch (exactly, for length-bucketed batches; whole-query batches vary).
-    const stepsPerEpoch = Math.ceil(train.length / settings.batchSize);
+    // Dev evaluation once an epoch: whole-query batches (listwise) hold one or more whole queries, so an
+    // epoch is as many steps as the packing makes, not examples / batch size.
+    const stepsPerEpoch =
+      settings.loss === 'listwise'
+        ? queryBatches(
+            train.map((e) => e.queryId),
+            settings.batchSize,
+            settings.seed,
+            0,
+          ).length
+        : Math.ceil(train.length / settings.batchSize);
     const runDir = runDirOf(settings);
     result = await trainCrossEncoder({
       modelDir: base,
