@@ -160,7 +160,7 @@ describe('embedder refs with a Matryoshka width', () => {
     assert.deepEqual(parseEmbedderRef('all-minilm-l6-v2:int8'), { id: 'all-minilm-l6-v2', dtype: 'int8' });
     assert.throws(
       () => parseEmbedderRef('nomic-embed-text-v1.5@0'),
-      (e) => isSiftError(e) && e.code === 'E_BAD_ARGUMENT',
+      (e) => isSiftError(e) && e.code === 'E_MODEL_VARIANT',
     );
   });
 });
