@@ -1,21 +1,4 @@
-// `sift flywheel`: the loop that teaches sift what relevant means for one corpus, in one command
-// (the data flywheel of ../shared/SYSTEM.md §2–3):
-//   1. queries: the collection's training queries (the fixed hash split), or with --synthetic-queries N
-//      (and whenever the collection has no training queries) queries a chat model writes for N sampled
-//      documents, InPars-style;
-//   2. sample pairs (BM25 and dense candidates by rank stratum, plus random negatives);
-//   3. judge them under the policy;
-//   4. calibrate the judge on the training queries' human grades, where the collection has any;
-//   5. export the labels as training JSONL;
-//   6. train the default cross-encoder recipe on them (installed under --id);
-//   7. evaluate on the test queries' human labels: hybrid against hybrid reranked by the new model.
-// Every step is resumable, so the same command continues after a kill: sampling adds only missing pairs,
-// judging labels only pending ones, synthetic queries and training continue where they stopped, and
-// steps recorded as done for the same inputs are skipped. The state and the final report live in the
-// work folder (default $SIFT_HOME/flywheel/<collection>-<policy>).
-
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isSiftError, SiftError } from '../errors.js';
@@ -32,6 +15,7 @@ import { openDecoder } from '../models/index.js';
 import { evaluateCollection, openCollection } from '../search/index.js';
 import { readTrainingJsonl, type TrainTarget, trainPreset } from '../train/index.js';
 import { mulberry32, sha256File, siftPaths, writeFileAtomic } from '../util/index.js';
+import { readFlywheelState, type StepName } from './flywheel-state.js';
 import { calibrateAction } from './judge-calibrate-command.js';
 import { exportAction } from './judge-export.js';
 import { runAction } from './judge-run.js';
@@ -58,24 +42,6 @@ interface FlywheelOptions {
   evalQueries?: number;
   json?: string;
   quiet: boolean;
-}
-
-type StepName = 'queries' | 'sample' | 'judge' | 'calibrate' | 'export' | 'train' | 'evaluate';
-
-interface StepRecord {
-  at: string;
-  seconds: number;
-  /** What the step's result depends on; a recorded step is skipped only when this is unchanged. */
-  inputs?: string;
-  detail: Record<string, unknown>;
-}
-
-interface FlywheelState {
-  version: 1;
-  collection: string;
-  policy: string;
-  judge: string;
-  steps: Partial<Record<StepName, StepRecord>>;
 }
 
 export function registerFlywheelCommand(program: Command): void {
@@ -144,7 +110,11 @@ export async function flywheelAction(opts: FlywheelOptions): Promise<void> {
   const id = opts.id ?? `flywheel-${name}`;
   await mkdir(work, { recursive: true });
   const stateFile = join(work, 'flywheel.json');
-  const state = await readState(stateFile, { collection: folder, policy: policy.hash, judge: opts.judge });
+  const state = await readFlywheelState(stateFile, {
+    collection: folder,
+    policy: policy.hash,
+    judge: opts.judge,
+  });
   const store = join(work, 'labels.sqlite');
   const labelsFile = join(work, 'labels.jsonl');
   const log = (text: string) => {
@@ -367,32 +337,6 @@ export async function flywheelAction(opts: FlywheelOptions): Promise<void> {
     );
   } else console.log(`not evaluated: ${String(evaluation['skipped'])}`);
   console.log(`report: ${join(work, 'report.json')}`);
-}
-
-async function readState(
-  file: string,
-  identity: Pick<FlywheelState, 'collection' | 'policy' | 'judge'>,
-): Promise<FlywheelState> {
-  const fresh: FlywheelState = { version: 1, ...identity, steps: {} };
-  if (!existsSync(file)) return fresh;
-  let state: FlywheelState;
-  try {
-    state = JSON.parse(await readFile(file, 'utf8')) as FlywheelState;
-  } catch (error) {
-    throw new SiftError('E_FLYWHEEL', `the flywheel state is not valid JSON: ${String(error)}`, { file });
-  }
-  if (state.version !== 1 || typeof state.steps !== 'object' || state.steps === null)
-    throw new SiftError('E_FLYWHEEL', 'the flywheel state is of an unknown version', { file });
-  // Another corpus, policy or judge in the same folder is another flywheel: refuse rather than mix labels.
-  for (const key of ['collection', 'policy', 'judge'] as const) {
-    if (state[key] !== identity[key])
-      throw new SiftError(
-        'E_FLYWHEEL',
-        `this work folder holds a flywheel for another ${key} (${state[key]}); use another --work`,
-        { file, field: key },
-      );
-  }
-  return state;
 }
 
 async function openQueryWriter(spec: string, quiet: boolean): Promise<ChatBackend> {
