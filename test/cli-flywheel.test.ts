@@ -48,6 +48,7 @@ async function setUp(): Promise<{ home: string; folder: string; env: NodeJS.Proc
 
 interface Report {
   id: string;
+  judge: string;
   queries: { source: string; written?: number };
   trained: { steps: number; createdAt: string };
   evaluation: {
@@ -96,6 +97,7 @@ test('sift flywheel: queries → sample → judge → calibrate → train → ev
   );
   const report = JSON.parse(await readFile(join(work, 'report.json'), 'utf8')) as Report;
   assert.equal(report.queries.source, 'training queries');
+  assert.equal(report.judge, `chat:${backend.model}`, 'the judge as it labels, not the URL given');
   assert.equal(report.trained.steps, 2);
   assert.equal(report.evaluation.queries, 5);
   assert.ok(report.evaluation.p !== undefined && report.evaluation.p > 0 && report.evaluation.p <= 1);

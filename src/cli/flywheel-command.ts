@@ -9,6 +9,7 @@ import {
   LocalChatBackend,
   loadPolicy,
   openHttpChatBackend,
+  resolveJudgeIdentity,
   writeSyntheticQueries,
 } from '../judge/index.js';
 import { openDecoder } from '../models/index.js';
@@ -110,10 +111,12 @@ export async function flywheelAction(opts: FlywheelOptions): Promise<void> {
   const id = opts.id ?? `flywheel-${name}`;
   await mkdir(work, { recursive: true });
   const stateFile = join(work, 'flywheel.json');
+  // The judge as it labels (`default` and `llama:<its model>` are one judge; a URL is the model it serves).
+  const judgeId = (await resolveJudgeIdentity(opts.judge)).id;
   const state = await readFlywheelState(stateFile, {
     collection: folder,
     policy: policy.hash,
-    judge: opts.judge,
+    judge: judgeId,
   });
   const store = join(work, 'labels.sqlite');
   const labelsFile = join(work, 'labels.jsonl');
@@ -315,7 +318,7 @@ export async function flywheelAction(opts: FlywheelOptions): Promise<void> {
   const report = {
     collection: folder,
     policy: policy.name,
-    judge: opts.judge,
+    judge: judgeId,
     id,
     work,
     queries,
