@@ -127,36 +127,33 @@ test('sift flywheel --synthetic-queries: a chat model writes the queries (InPars
   if (skip) return t.skip(skip);
   const { home, folder, env } = await setUp();
   const work = join(home, 'fw-synthetic');
-  await run(
-    SIFT,
-    [
-      'flywheel',
-      '--collection',
-      folder,
-      '--policy',
-      'job-search',
-      '--judge',
-      server.url,
-      '--work',
-      work,
-      '--synthetic-queries',
-      '3',
-      '--query-writer',
-      WRITER,
-      '--queries',
-      '3',
-      '--per-query',
-      '3',
-      '--max-steps',
-      '1',
-      '--eval-queries',
-      '3',
-      '--id',
-      'fw-synthetic',
-      '--quiet',
-    ],
-    { env, maxBuffer: 1 << 24 },
-  );
+  const args = [
+    'flywheel',
+    '--collection',
+    folder,
+    '--policy',
+    'job-search',
+    '--judge',
+    server.url,
+    '--work',
+    work,
+    '--synthetic-queries',
+    '3',
+    '--query-writer',
+    WRITER,
+    '--queries',
+    '3',
+    '--per-query',
+    '3',
+    '--max-steps',
+    '1',
+    '--eval-queries',
+    '3',
+    '--id',
+    'fw-synthetic',
+    '--quiet',
+  ];
+  await run(SIFT, args, { env, maxBuffer: 1 << 24 });
   const report = JSON.parse(await readFile(join(work, 'report.json'), 'utf8')) as Report;
   assert.equal(report.queries.source, 'synthetic');
   const written = (await readFile(join(work, 'queries.jsonl'), 'utf8'))
@@ -177,4 +174,11 @@ test('sift flywheel --synthetic-queries: a chat model writes the queries (InPars
   assert.ok(labelled.length > 0);
   assert.ok(labelled.every((id) => id.startsWith('synthetic-')));
   assert.equal(report.trained.steps, 1);
+
+  // Again: the queries are kept as written (none is asked for twice) and the loop resumes to the same end.
+  const queriesBefore = await readFile(join(work, 'synthetic-queries.jsonl'), 'utf8');
+  await run(SIFT, args, { env, maxBuffer: 1 << 24 });
+  assert.equal(await readFile(join(work, 'synthetic-queries.jsonl'), 'utf8'), queriesBefore);
+  const again = JSON.parse(await readFile(join(work, 'report.json'), 'utf8')) as Report;
+  assert.equal(again.trained.createdAt, report.trained.createdAt);
 });

@@ -9,6 +9,7 @@ import {
   LocalChatBackend,
   loadPolicy,
   openHttpChatBackend,
+  readSyntheticQueries,
   resolveJudgeIdentity,
   writeSyntheticQueries,
 } from '../judge/index.js';
@@ -163,19 +164,28 @@ export async function flywheelAction(opts: FlywheelOptions): Promise<void> {
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
     const docs = order.slice(0, synthetic).map((ord) => index.docs.get(ord));
-    const writer = await openQueryWriter(opts.queryWriter, opts.quiet);
+    const writtenFile = join(work, 'synthetic-queries.jsonl');
+    // Open the writer (a 1.5B model by default) only when some document still needs its query.
+    const done = new Set((await readSyntheticQueries(writtenFile)).map((q) => q.sourceDoc));
+    const writer = docs.every((d) => done.has(d.id))
+      ? undefined
+      : await openQueryWriter(opts.queryWriter, opts.quiet);
     try {
-      const written = await writeSyntheticQueries(writer, docs, {
-        file: join(work, 'synthetic-queries.jsonl'),
-        quiet: opts.quiet,
-      });
+      const written = writer
+        ? await writeSyntheticQueries(writer, docs, { file: writtenFile, quiet: opts.quiet })
+        : (await readSyntheticQueries(writtenFile)).filter((q) => q.text !== '');
       await writeFileAtomic(
         queryLog,
         written.map((q) => `${JSON.stringify({ _id: q.id, text: q.text, source_doc: q.sourceDoc })}\n`),
       );
-      return { source: 'synthetic', writer: writer.model, documents: docs.length, written: written.length };
+      return {
+        source: 'synthetic',
+        writer: writer?.model ?? opts.queryWriter,
+        documents: docs.length,
+        written: written.length,
+      };
     } finally {
-      await writer.close?.();
+      await writer?.close?.();
     }
   });
   if (queries['source'] === 'synthetic' && queries['written'] === 0)
