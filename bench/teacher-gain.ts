@@ -9,8 +9,10 @@
 // qrels with the paired randomisation test against hybrid:
 // - hybrid;
 // - the top in a seeded random order (the floor);
-// - the judge's p(yes) (the students' soft target), and its expected grade (Σ g·p(g), what the
-//   calibrated grade is a monotone map of, so the same order);
+// - the judge's p(yes) (the students' soft target), and its expected grade (Σ g·p(g), the grading
+//   form's own score). The calibrated grade is not a row: the committed sets' calibrations are logistic
+//   maps of grade, p(yes) and query likelihood, and this bench skips the query-likelihood form (a dozen
+//   more token evaluations per pair) to judge twice as many pairs in the time;
 // - each trained ranker in `--rankers` (default sift-ce-minilm-l6 when trained here) on the same top.
 // Judgements are cached in $SIFT_HOME/bench/teacher-gain/<collection>.jsonl as they are made, so a killed
 // run resumes; the cache is keyed by judge, policy, query and document.
