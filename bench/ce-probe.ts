@@ -29,32 +29,13 @@ import {
   tokenBatch,
 } from '../src/train/index.js';
 import { Mulberry32, ProgressBar, sharedDir, siftPaths } from '../src/util/index.js';
+import { pearson } from './lib/correlation.js';
 import { positiveIntArg, printTable, writeResult } from './lib/report.js';
 
 const FEATURES = ['cls', 'pooler', 'mean'] as const;
 type Feature = (typeof FEATURES)[number];
 const MAX_LENGTH = 256;
 const RIDGE = [1e-3, 1e-2, 1e-1, 1];
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | undefined {
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
-  }
-  ma /= a.length;
-  mb /= a.length;
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - ma) * (b[i]! - mb);
-    da += (a[i]! - ma) ** 2;
-    db += (b[i]! - mb) ** 2;
-  }
-  return da > 0 && db > 0 ? num / Math.sqrt(da * db) : undefined;
-}
 
 function mean(values: readonly number[]): number {
   const finite = values.filter((v) => Number.isFinite(v));

@@ -19,23 +19,8 @@ import { installedTrainedIds } from '../src/models/index.js';
 import { openRanker } from '../src/rank/index.js';
 import { committedLabelSets, readTrainingJsonl, type TrainingExample } from '../src/train/index.js';
 import { sharedDir, siftPaths } from '../src/util/index.js';
+import { pearson } from './lib/correlation.js';
 import { positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
-
-/** Pearson correlation, or undefined when either side is constant. */
-function pearson(a: readonly number[], b: readonly number[]): number | undefined {
-  const mean = (x: readonly number[]) => x.reduce((s, v) => s + v, 0) / x.length;
-  const ma = mean(a);
-  const mb = mean(b);
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - ma) * (b[i]! - mb);
-    da += (a[i]! - ma) ** 2;
-    db += (b[i]! - mb) ** 2;
-  }
-  return da > 0 && db > 0 ? num / Math.sqrt(da * db) : undefined;
-}
 
 /** Mean over queries of a within-query statistic, skipping queries where it is undefined. */
 function meanOver<T>(groups: readonly T[], stat: (group: T) => number | undefined): number {
