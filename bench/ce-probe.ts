@@ -19,6 +19,7 @@
 import { join } from 'node:path';
 import { ensureDemoCollection } from '../src/demo/index.js';
 import { loadBeirCollection } from '../src/ingest/index.js';
+import { pearson } from '../src/judge/index.js';
 import { bertWeights, loadTokenizer, readBertConfig, readSafetensors } from '../src/models/index.js';
 import {
   CrossEncoderModel,
@@ -29,7 +30,6 @@ import {
   tokenBatch,
 } from '../src/train/index.js';
 import { Mulberry32, ProgressBar, sharedDir, siftPaths } from '../src/util/index.js';
-import { pearson } from './lib/correlation.js';
 import { positiveIntArg, printTable, writeResult } from './lib/report.js';
 
 const FEATURES = ['cls', 'pooler', 'mean'] as const;
@@ -191,7 +191,7 @@ async function main(): Promise<void> {
         const w = ridgeSolve(gram, rhs, hidden, lambda * scale);
         const predict = (g: Group) => g.features[feature].map((r) => r.reduce((s, v, j) => s + v * w[j]!, 0));
         const corr = (gs: readonly Group[], target: (e: TrainingExample) => number) =>
-          mean(gs.map((g) => pearson(predict(g), g.examples.map(target)) ?? Number.NaN));
+          mean(gs.map((g) => pearson(predict(g), g.examples.map(target))));
         rows.push({
           set: set.name,
           feature,
@@ -201,12 +201,11 @@ async function main(): Promise<void> {
           'dev: probe~p(yes)': corr(dev, (e) => e.pYes!),
           'dev: probe~human': corr(dev, human),
           'dev: p(yes)~human': mean(
-            dev.map(
-              (g) =>
-                pearson(
-                  g.examples.map((e) => e.pYes!),
-                  g.examples.map(human),
-                ) ?? Number.NaN,
+            dev.map((g) =>
+              pearson(
+                g.examples.map((e) => e.pYes!),
+                g.examples.map(human),
+              ),
             ),
           ),
           'train queries': train.length,

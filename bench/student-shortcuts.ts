@@ -15,11 +15,11 @@
 import { join } from 'node:path';
 import { ensureDemoCollection } from '../src/demo/index.js';
 import { loadBeirCollection } from '../src/ingest/index.js';
+import { pearson } from '../src/judge/index.js';
 import { installedTrainedIds } from '../src/models/index.js';
 import { openRanker } from '../src/rank/index.js';
 import { committedLabelSets, readTrainingJsonl, type TrainingExample } from '../src/train/index.js';
 import { sharedDir, siftPaths } from '../src/util/index.js';
-import { pearson } from './lib/correlation.js';
 import { positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 /** Mean over queries of a within-query statistic, skipping queries where it is undefined. */

@@ -7,6 +7,7 @@ export {
   confusionMatrix,
   type KappaWeights,
   kendallTauB,
+  pearson,
   spearman,
 } from './agreement.js';
 export {
