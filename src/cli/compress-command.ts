@@ -9,8 +9,8 @@
 
 import type { Command } from 'commander';
 import { summariseIndex } from '../compress/index.js';
-import { type ChatBackend, LocalChatBackend, openHttpChatBackend } from '../judge/index.js';
-import { ensureModel, openDecoder } from '../models/index.js';
+import { ensureModel } from '../models/index.js';
+import { openChatModel } from './chat-model.js';
 import { parsePositiveInt, parseSummaryMethod } from './options.js';
 import { openIndexArgument } from './sources.js';
 
@@ -66,7 +66,8 @@ Examples:
       const method = parseSummaryMethod(opts.method);
       const index = await openIndexArgument(opts.index);
       const tokenizerDir = await ensureModel(BUDGET_TOKENIZER_MODEL, { quiet: opts.quiet });
-      const writer = method === 'llm' ? await openWriter(opts) : undefined;
+      const writer =
+        method === 'llm' ? await openChatModel(opts, DEFAULT_SUMMARY_MODEL, opts.quiet) : undefined;
       const result = await summariseIndex({
         index,
         budget: opts.budget,
@@ -85,11 +86,4 @@ Examples:
       }
       console.log(`stored in ${result.file}`);
     });
-}
-
-/** The chat model that writes summaries: an endpoint at --url, or a decoder sift runs itself. */
-async function openWriter(opts: SummariesOptions): Promise<ChatBackend> {
-  if (opts.url) return openHttpChatBackend({ url: opts.url, ...(opts.model ? { model: opts.model } : {}) });
-  const decoder = await openDecoder(opts.model ?? DEFAULT_SUMMARY_MODEL, { quiet: opts.quiet });
-  return new LocalChatBackend(decoder);
 }

@@ -1,3 +1,19 @@
+// `sift flywheel`: the loop that teaches sift what relevant means for one corpus, in one command
+// (the data flywheel of ../shared/SYSTEM.md §2–3):
+//   1. queries: the collection's training queries (the fixed hash split), or with --synthetic-queries N
+//      (and whenever the collection has no training queries) queries a chat model writes for N sampled
+//      documents, InPars-style;
+//   2. sample pairs (BM25 and dense candidates by rank stratum, plus random negatives);
+//   3. judge them under the policy;
+//   4. calibrate the judge on the training queries' human grades, where the collection has any;
+//   5. export the labels as training JSONL;
+//   6. train the default cross-encoder recipe on them (installed under --id);
+//   7. evaluate on the test queries' human labels: hybrid against hybrid reranked by the new model.
+// Every step is resumable, so the same command continues after a kill: sampling adds only missing pairs,
+// judging labels only pending ones, synthetic queries and training continue where they stopped, and
+// steps recorded as done for the same inputs are skipped. The state and the final report live in the
+// work folder (default $SIFT_HOME/flywheel/<collection>-<policy>).
+
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -5,27 +21,26 @@ import { isSiftError, SiftError } from '../errors.js';
 import { perQueryScores, randomisationTest } from '../eval/index.js';
 import { inSplit } from '../ingest/index.js';
 import {
-  type ChatBackend,
-  LocalChatBackend,
+  DEFAULT_LLAMA_JUDGE_MODEL,
   loadPolicy,
-  openHttpChatBackend,
   readSyntheticQueries,
   resolveJudgeIdentity,
   writeSyntheticQueries,
 } from '../judge/index.js';
-import { openDecoder } from '../models/index.js';
 import { evaluateCollection, openCollection } from '../search/index.js';
 import { readTrainingJsonl, type TrainTarget, trainPreset } from '../train/index.js';
 import { mulberry32, sha256File, siftPaths, writeFileAtomic } from '../util/index.js';
+import { openChatModel } from './chat-model.js';
 import { readFlywheelState, type StepName } from './flywheel-state.js';
 import { calibrateAction } from './judge-calibrate-command.js';
 import { exportAction } from './judge-export.js';
 import { runAction } from './judge-run.js';
 import { sampleAction } from './judge-sample.js';
+import { JUDGE_SPEC_HELP } from './judge-shared.js';
 import { parsePositiveInt } from './options.js';
 
 /** The chat model that writes synthetic queries when none is named: the default judge's. */
-export const DEFAULT_QUERY_WRITER = 'qwen2.5-coder-1.5b-instruct-q4';
+export const DEFAULT_QUERY_WRITER = DEFAULT_LLAMA_JUDGE_MODEL;
 
 interface FlywheelOptions {
   collection: string;
@@ -58,11 +73,7 @@ export function registerFlywheelCommand(program: Command): void {
       'grading policy: a Markdown file, or a shipped one (web-search, job-search)',
       'web-search',
     )
-    .option(
-      '--judge <spec>',
-      'default (Qwen2.5-Coder-1.5B on llama.cpp) | llama:<model id> | [local:]<model id> | <OpenAI-compatible base URL>',
-      'default',
-    )
+    .option('--judge <spec>', JUDGE_SPEC_HELP, 'default')
     .option(
       '--work <folder>',
       'where the label store, labels, state and report go (default $SIFT_HOME/flywheel/<collection>-<policy>)',
@@ -169,7 +180,11 @@ export async function flywheelAction(opts: FlywheelOptions): Promise<void> {
     const done = new Set((await readSyntheticQueries(writtenFile)).map((q) => q.sourceDoc));
     const writer = docs.every((d) => done.has(d.id))
       ? undefined
-      : await openQueryWriter(opts.queryWriter, opts.quiet);
+      : await openChatModel(
+          /^https?:\/\//i.test(opts.queryWriter) ? { url: opts.queryWriter } : { model: opts.queryWriter },
+          DEFAULT_QUERY_WRITER,
+          opts.quiet,
+        );
     try {
       const written = writer
         ? await writeSyntheticQueries(writer, docs, { file: writtenFile, quiet: opts.quiet })
@@ -350,9 +365,4 @@ export async function flywheelAction(opts: FlywheelOptions): Promise<void> {
     );
   } else console.log(`not evaluated: ${String(evaluation['skipped'])}`);
   console.log(`report: ${join(work, 'report.json')}`);
-}
-
-async function openQueryWriter(spec: string, quiet: boolean): Promise<ChatBackend> {
-  if (/^https?:\/\//i.test(spec)) return openHttpChatBackend({ url: spec });
-  return new LocalChatBackend(await openDecoder(spec, { quiet }));
 }

@@ -1,4 +1,4 @@
-// The state of a \`sift flywheel\` work folder (flywheel.json): which steps are done, what each depended on
+// The state of a `sift flywheel` work folder (flywheel.json): which steps are done, what each depended on
 // and what it reported, so that a second run skips what is done and resumes the rest.
 
 import { existsSync } from 'node:fs';

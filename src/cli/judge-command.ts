@@ -7,6 +7,7 @@ import { exportAction } from './judge-export.js';
 import { importAction } from './judge-import.js';
 import { runAction } from './judge-run.js';
 import { sampleAction } from './judge-sample.js';
+import { JUDGE_SPEC_HELP } from './judge-shared.js';
 import { parseNonNegativeNumber, parsePositiveInt } from './options.js';
 
 export function registerJudgeCommand(program: Command): void {
@@ -54,11 +55,7 @@ export function registerJudgeCommand(program: Command): void {
       `grading policy: a Markdown file, or a shipped one (web-search, job-search)`,
       DEFAULT_POLICY,
     )
-    .option(
-      '--judge <spec>',
-      'default (Qwen2.5-Coder-1.5B on llama.cpp) | llama:<model id> | [local:]<model id> (sift runtime) | <OpenAI-compatible base URL>',
-      'default',
-    )
+    .option('--judge <spec>', JUDGE_SPEC_HELP, 'default')
     .option('--model <name>', 'model to request from a URL judge (default: the first the server lists)')
     .option(
       '--api-key-env <var>',

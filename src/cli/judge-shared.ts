@@ -63,6 +63,10 @@ export function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** What `--judge` takes, for every command that has the option. */
+export const JUDGE_SPEC_HELP =
+  'default (Qwen2.5-Coder-1.5B on llama.cpp) | llama:<model id> | [local:]<model id> (sift runtime) | <OpenAI-compatible base URL>';
+
 export function badArgument(detail: string, field: string): SiftError {
   return new SiftError('E_BAD_ARGUMENT', detail, { field });
 }
