@@ -82,7 +82,6 @@ async function main(): Promise<void> {
         tuning: {
           prefix: variant.prefix,
           maxDocumentTokens: docTokens,
-          cacheSize: 0,
           batchSize: variant.name.startsWith('qlik') ? 8 : 16,
         },
       })) as DecoderRanker | QueryLikelihoodRanker;

@@ -16,7 +16,6 @@ import {
   type TextTokenizer,
 } from '../models/index.js';
 import { type Session, tensor } from '../runtime/index.js';
-import { ScoreCache } from './score-cache.js';
 import type { RankCandidate, Ranker } from './types.js';
 
 export interface CrossEncoderOptions {
@@ -26,7 +25,6 @@ export interface CrossEncoderOptions {
   batchSize?: number;
   threads?: number;
   cacheGraph?: boolean;
-  cacheSize?: number;
 }
 
 export async function loadCrossEncoder(
@@ -54,27 +52,20 @@ export async function loadCrossEncoder(
 }
 
 export class CrossEncoderRanker implements Ranker {
-  readonly cache: ScoreCache;
-
   constructor(
     readonly id: string,
     private readonly tokenizer: TextTokenizer,
     private readonly session: Session,
     private readonly maxLength: number,
     private readonly options: CrossEncoderOptions,
-  ) {
-    this.cache = new ScoreCache(options.cacheSize ?? 100_000);
-  }
+  ) {}
 
   async score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array> {
     const scores = new Float32Array(candidates.length);
-    const todo: { index: number; key: string; text: string }[] = [];
-    candidates.forEach((c, index) => {
-      const key = ScoreCache.key(this.id, query, c.title, c.text);
-      const hit = this.cache.get(key);
-      if (hit !== undefined) scores[index] = hit;
-      else todo.push({ index, key, text: c.title.trim() === '' ? c.text : `${c.title}\n${c.text}` });
-    });
+    const todo = candidates.map((c, index) => ({
+      index,
+      text: c.title.trim() === '' ? c.text : `${c.title}\n${c.text}`,
+    }));
     if (todo.length === 0) return scores;
     const encoded = this.tokenizer.encodePairs(
       todo.map(() => query),
@@ -115,7 +106,6 @@ export class CrossEncoderRanker implements Ranker {
         if (!item) return;
         const score = labels === 1 ? (data[b] ?? 0) : (data[b * labels + 1] ?? 0) - (data[b * labels] ?? 0);
         scores[item.index] = score;
-        this.cache.set(item.key, score);
       });
     }
     return scores;

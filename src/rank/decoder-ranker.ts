@@ -11,7 +11,6 @@ import { SiftError } from '../errors.js';
 import type { DecoderModel } from '../models/index.js';
 import type { PromptTemplate } from './prompt-template.js';
 import { renderPrefix, titleTextSeparator } from './prompt-template.js';
-import { ScoreCache } from './score-cache.js';
 import type { RankCandidate, Ranker } from './types.js';
 
 export interface DecoderRankerOptions {
@@ -29,12 +28,10 @@ export interface DecoderRankerOptions {
   batchSize?: number;
   /** 'shared': prefix once per query (default); 'naive': every prompt whole. */
   prefix?: 'shared' | 'naive';
-  /** Scores kept in the content-keyed cache (0 turns it off). Default 100,000. */
-  cacheSize?: number;
 }
 
 export interface RankerStats {
-  /** Documents scored by the model (cache misses). */
+  /** Documents scored by the model. */
   scored: number;
   /** Tokens the model processed, prefix tokens counted once per model call that computed them. */
   tokens: number;
@@ -42,7 +39,6 @@ export interface RankerStats {
 
 export class DecoderRanker implements Ranker {
   readonly id: string;
-  readonly cache: ScoreCache;
   readonly stats: RankerStats = { scored: 0, tokens: 0 };
   private readonly labelIds: [number, number];
   private readonly options: Required<Omit<DecoderRankerOptions, 'template' | 'labels' | 'id'>>;
@@ -61,9 +57,7 @@ export class DecoderRanker implements Ranker {
       maxQueryTokens: config.maxQueryTokens ?? 64,
       batchSize: config.batchSize ?? 16,
       prefix: config.prefix ?? 'shared',
-      cacheSize: config.cacheSize ?? 100_000,
     };
-    this.cache = new ScoreCache(this.options.cacheSize);
     this.separator = this.model.encode(titleTextSeparator(config.template));
     this.suffix = this.model.encode(config.template.suffix);
   }
@@ -94,14 +88,8 @@ export class DecoderRanker implements Ranker {
 
   async score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array> {
     const scores = new Float32Array(candidates.length);
-    const todo: { index: number; key: string; ids: number[] }[] = [];
-    candidates.forEach((candidate, index) => {
-      const key = ScoreCache.key(this.id, query, candidate.title, candidate.text);
-      const cached = this.cache.get(key);
-      if (cached !== undefined) scores[index] = cached;
-      else todo.push({ index, key, ids: this.itemTokens(candidate) });
-    });
-    if (todo.length === 0) return scores;
+    if (candidates.length === 0) return scores;
+    const todo = candidates.map((candidate, index) => ({ index, ids: this.itemTokens(candidate) }));
 
     const prefix = this.prefixTokens(query);
     const [yes, no] = this.labelIds;
@@ -126,7 +114,6 @@ export class DecoderRanker implements Ranker {
         const margin = (logits[2 * i] ?? 0) - (logits[2 * i + 1] ?? 0);
         const p = 1 / (1 + Math.exp(-margin));
         scores[item.index] = p;
-        this.cache.set(item.key, p);
         this.stats.tokens += rows[i]?.length ?? 0;
       });
       this.stats.scored += batch.length;

@@ -15,6 +15,7 @@ import { type OpenRankerOptions, openDecoderRanker } from './open-ranker.js';
 import { rankerIds, rankerSpec } from './registry.js';
 import type { Ranker } from './types.js';
 
+export { type CachedScores, type ScoreMisses, scoreThroughCache } from './cached-scores.js';
 export { type CrossEncoderOptions, CrossEncoderRanker, loadCrossEncoder } from './cross-encoder-ranker.js';
 export { DecoderRanker, type DecoderRankerOptions, type RankerStats } from './decoder-ranker.js';
 export type { OpenRankerOptions } from './open-ranker.js';
@@ -31,7 +32,13 @@ export {
   readQueryLikelihoodTemplate,
 } from './query-likelihood-ranker.js';
 export { DEFAULT_RANKER, promptTemplatePath, type RankerSpec, rankerIds, rankerSpec } from './registry.js';
-export { type RerankedHit, type RerankOptions, rerank, rerankedOrder } from './rerank.js';
+export {
+  type RerankedHit,
+  type RerankOptions,
+  type RerankOutcome,
+  rerank,
+  rerankedOrder,
+} from './rerank.js';
 export { ScoreCache } from './score-cache.js';
 export type { RankCandidate, Ranker } from './types.js';
 

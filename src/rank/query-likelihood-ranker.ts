@@ -8,7 +8,6 @@
 import { readFile } from 'node:fs/promises';
 import { SiftError } from '../errors.js';
 import type { DecoderModel } from '../models/index.js';
-import { ScoreCache } from './score-cache.js';
 import type { RankCandidate, Ranker } from './types.js';
 
 export interface QueryLikelihoodTemplate {
@@ -62,12 +61,10 @@ export interface QueryLikelihoodOptions {
   maxTitleTokens?: number;
   maxQueryTokens?: number;
   batchSize?: number;
-  cacheSize?: number;
 }
 
 export class QueryLikelihoodRanker implements Ranker {
   readonly id: string;
-  readonly cache: ScoreCache;
   readonly stats = { scored: 0, tokens: 0 };
 
   constructor(
@@ -75,7 +72,6 @@ export class QueryLikelihoodRanker implements Ranker {
     private readonly options: QueryLikelihoodOptions,
   ) {
     this.id = options.id;
-    this.cache = new ScoreCache(options.cacheSize ?? 100_000);
   }
 
   async score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array> {
@@ -85,14 +81,8 @@ export class QueryLikelihoodRanker implements Ranker {
     if (queryIds.length === 0) return scores;
     const head = this.model.encode(template.beforeDocument);
     const middle = this.model.encode(template.beforeQuery);
-    const todo: { index: number; key: string; ids: number[]; first: number }[] = [];
+    const todo: { index: number; ids: number[]; first: number }[] = [];
     candidates.forEach((c, index) => {
-      const key = ScoreCache.key(this.id, query, c.title, c.text);
-      const hit = this.cache.get(key);
-      if (hit !== undefined) {
-        scores[index] = hit;
-        return;
-      }
       const maxDoc = this.options.maxDocumentTokens ?? 256;
       const title =
         c.title.trim() === ''
@@ -103,7 +93,7 @@ export class QueryLikelihoodRanker implements Ranker {
             ];
       const text = this.model.encode(c.text).slice(0, Math.max(0, maxDoc - title.length));
       const prompt = [...head, ...title, ...text, ...middle];
-      todo.push({ index, key, ids: [...prompt, ...queryIds], first: prompt.length });
+      todo.push({ index, ids: [...prompt, ...queryIds], first: prompt.length });
     });
     todo.sort((a, b) => b.ids.length - a.ids.length);
     const batchSize = this.options.batchSize ?? 8;
@@ -124,7 +114,6 @@ export class QueryLikelihoodRanker implements Ranker {
         for (let j = 0; j < queryIds.length; j++) sum += tokenLogprobs[b * queryIds.length + j] ?? 0;
         const score = sum / queryIds.length;
         scores[item.index] = score;
-        this.cache.set(item.key, score);
         this.stats.tokens += item.ids.length;
       });
       this.stats.scored += batch.length;

@@ -1,5 +1,6 @@
 // Tests for the ranking stage: prompt templates, label checks, the yes/no ranker on real SmolLM2 weights
-// (shared-prefix scores equal whole-prompt scores, the score cache, int8 close to fp32), and reranking.
+// (shared-prefix scores equal whole-prompt scores, int8 close to fp32), and reranking through the score
+// cache.
 //
 // The model comes from SIFT_HOME (sift models pull smollm2-135m-instruct-q4); without it those tests skip.
 
@@ -10,6 +11,7 @@ import { modelFileSkip } from '../../test/lib/model-skip.js';
 import { isSiftError } from '../errors.js';
 import { loadDecoder } from '../models/index.js';
 import { siftPaths } from '../util/index.js';
+import { scoreThroughCache } from './cached-scores.js';
 import { DecoderRanker } from './decoder-ranker.js';
 import { openRanker } from './index.js';
 import { parsePromptTemplate, readPromptTemplate } from './prompt-template.js';
@@ -129,6 +131,49 @@ describe('rerank', () => {
     assert.deepEqual(out[3]?.stages, { first: 7 });
     for (let i = 1; i < out.length; i++) assert.ok((out[i - 1]?.score ?? 0) > (out[i]?.score ?? 0));
   });
+
+  it('asks the ranker only for what the score cache lacks, and an edited document misses', async () => {
+    const asked: string[][] = [];
+    const counting: Ranker = {
+      id: 'counting',
+      score: async (_q, cs) => {
+        asked.push(cs.map((c) => c.id));
+        return Float32Array.from(cs, (c) => c.text.length);
+      },
+      release: async () => {},
+    };
+    const cache = new ScoreCache(100);
+    const texts = new Map([
+      ['a', 'x'],
+      ['b', 'xxx'],
+      ['c', 'xx'],
+    ]);
+    const candidateOf = (h: { id: string }) => ({ id: h.id, title: '', text: texts.get(h.id) ?? '' });
+    const hits = ['a', 'b', 'c'].map((id, ord) => ({ id, ord, score: 3 - ord }));
+    const first = await rerank('q', hits, counting, candidateOf, { cache });
+    assert.deepEqual([first.cached, first.fresh], [0, 3]);
+    texts.set('c', 'xxxx');
+    const second = await rerank('q', hits, counting, candidateOf, { cache });
+    assert.deepEqual(asked, [['a', 'b', 'c'], ['c']]);
+    assert.deepEqual([second.cached, second.fresh], [2, 1]);
+    assert.deepEqual(
+      second.hits.map((h) => h.id),
+      ['c', 'b', 'a'],
+    );
+  });
+
+  it('leaves the candidates a budgeted scorer did not reach unscored and uncached', async () => {
+    const cache = new ScoreCache(100);
+    const candidates = ['a', 'b', 'c'].map((id) => ({ id, title: '', text: id }));
+    const prefix = await scoreThroughCache(cache, 'r', 'q', candidates, async () => [0.5]);
+    assert.deepEqual(prefix.scores, [0.5, undefined, undefined]);
+    assert.deepEqual([prefix.cached, prefix.missed, prefix.fresh], [0, 3, 1]);
+    const again = await scoreThroughCache(cache, 'r', 'q', candidates, async (misses) =>
+      misses.map(() => 0.25),
+    );
+    assert.deepEqual(again.scores, [0.5, 0.25, 0.25]);
+    assert.equal(again.cached, 1);
+  });
 });
 
 describe('decoder yes/no ranker (SmolLM2-135M-Instruct)', { skip: noModel }, () => {
@@ -173,11 +218,21 @@ describe('decoder yes/no ranker (SmolLM2-135M-Instruct)', { skip: noModel }, () 
     assert.deepEqual(ids.slice(-suffix.length), suffix);
   });
 
-  it('answers repeated pairs from the score cache without running the model', async () => {
+  it('answers repeated pairs from a score cache without running the model', async () => {
+    const cache = new ScoreCache(100);
+    const hits = candidates.map((c, ord) => ({ id: c.id, ord, score: -ord }));
+    const byId = new Map(candidates.map((c) => [c.id, c]));
+    const candidateOf = (h: { id: string }) => byId.get(h.id) as RankCandidate;
+    const query = 'boundary layer heat transfer';
+    const first = await rerank(query, hits, shared, candidateOf, { cache });
     const before = shared.stats.scored;
-    await shared.score('boundary layer heat transfer', candidates);
+    const again = await rerank(query, hits, shared, candidateOf, { cache });
     assert.equal(shared.stats.scored, before);
-    await shared.score('a different query', candidates.slice(0, 1));
+    assert.deepEqual(
+      again.hits.map((h) => [h.id, h.score]),
+      first.hits.map((h) => [h.id, h.score]),
+    );
+    await rerank('a different query', hits.slice(0, 1), shared, candidateOf, { cache });
     assert.equal(shared.stats.scored, before + 1);
   });
 

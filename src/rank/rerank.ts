@@ -5,11 +5,15 @@
 // keeps both stages' scores, for the API's per-stage view.
 
 import type { Hit } from '../retrieve/index.js';
+import { scoreThroughCache } from './cached-scores.js';
+import type { ScoreCache } from './score-cache.js';
 import type { RankCandidate, Ranker } from './types.js';
 
 export interface RerankOptions {
   /** How many first-stage hits the ranker scores. Default 100. */
   topN?: number;
+  /** Scores kept across calls (by ranker, query and content); none by default. */
+  cache?: ScoreCache;
 }
 
 export interface RerankedHit extends Hit {
@@ -20,6 +24,9 @@ export interface RerankOutcome {
   hits: RerankedHit[];
   /** Milliseconds spent in the ranker. */
   rankMs: number;
+  /** Of the top N: how many came from the cache and how many the ranker scored. */
+  cached: number;
+  fresh: number;
 }
 
 /**
@@ -52,7 +59,13 @@ export async function rerank(
   const topN = Math.min(options.topN ?? 100, hits.length);
   const head = hits.slice(0, topN);
   const started = performance.now();
-  const scores = await ranker.score(query, head.map(candidateOf));
+  const { scores, cached, fresh } = await scoreThroughCache(
+    options.cache,
+    ranker.id,
+    query,
+    head.map(candidateOf),
+    (misses) => ranker.score(query, misses),
+  );
   const rankMs = performance.now() - started;
   const order = rerankedOrder(
     hits,
@@ -66,5 +79,5 @@ export async function rerank(
   const tail = order
     .filter((entry) => entry.score === undefined)
     .map(({ hit }, i) => ({ ...hit, score: floor - 1 - i, stages: { first: hit.score } }));
-  return { hits: [...reranked, ...tail], rankMs };
+  return { hits: [...reranked, ...tail], rankMs, cached, fresh };
 }

@@ -9,7 +9,7 @@ import { SiftError } from '../errors.js';
 import { embeddingText, type SummaryFile } from '../index/index.js';
 import type { Doc } from '../ingest/index.js';
 import type { TextRole } from '../models/index.js';
-import { type RankCandidate, rerankedOrder } from '../rank/index.js';
+import { type RankCandidate, rerankedOrder, ScoreCache, scoreThroughCache } from '../rank/index.js';
 import { checkFilterFields } from '../retrieve/index.js';
 import type { RetrievalMode } from '../search/index.js';
 import { LruCache } from '../util/index.js';
@@ -51,8 +51,8 @@ export class SearchService {
   private readonly ranks: DynamicBatcher<RankJob, RankOutcome>;
   private readonly rankPool: ModelPool;
   private readonly queryCache: LruCache<string, Float32Array>;
-  /** Ranker scores by (ranker, query, ordinal): a replaced document gets a new ordinal, so no stale hits. */
-  private readonly scoreCache: LruCache<string, number>;
+  /** Ranker scores by (ranker, query, content): an edited document misses, so no stale hits. */
+  private readonly scoreCache: ScoreCache;
   private nextJobKey = 1;
   /** Reranked searches between asking for a depth and getting their scores. */
   private rerankInFlight = 0;
@@ -98,7 +98,7 @@ export class SearchService {
       (job) => job.candidates.length,
     );
     this.queryCache = new LruCache(config.cacheEntries);
-    this.scoreCache = new LruCache(config.cacheEntries);
+    this.scoreCache = new ScoreCache(config.cacheEntries);
     metrics.queueDepth.track({ queue: 'embed-query' }, () => this.queryEmbeds?.depth ?? 0);
     metrics.queueDepth.track({ queue: 'embed-document' }, () => this.documentEmbeds?.depth ?? 0);
     metrics.queueDepth.track({ queue: 'rank' }, () => this.ranks.depth);
@@ -214,42 +214,34 @@ export class SearchService {
     limits: RequestLimits,
   ): Promise<{ hits: EngineHit[]; scored: number }> {
     const stageStarted = performance.now();
-    const key = (hit: EngineHit) => `${ranker}\u0000${query}\u0000${hit.ord}`;
     const pool = hits.slice(0, requested);
-    const scores = pool.map((hit): number | undefined => this.scoreCache.get(key(hit)));
-    const missing = pool.filter((_, i) => scores[i] === undefined);
-    this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'hit' }, pool.length - missing.length);
-    this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'miss' }, missing.length);
+    const candidates: RankCandidate[] = pool.map((hit) => {
+      const text = hit.text ?? '';
+      // Only a summary of the document's current text is used (the hash says); else the full text.
+      const summary = this.summaries?.get(hit.id, { title: hit.title, text });
+      return { id: hit.id, title: hit.title, text: summary ?? text };
+    });
+    const budgetEnd = limits.startedAt + budgetMs;
     let scoringMs = 0;
-    let fresh = 0;
-    if (missing.length > 0) {
-      const candidates: RankCandidate[] = missing.map((hit) => {
-        const text = hit.text ?? '';
-        // Only a summary of the document's current text is used (the hash says); else the full text.
-        const summary = this.summaries?.get(hit.id, { title: hit.title, text });
-        return { id: hit.id, title: hit.title, text: summary ?? text };
-      });
-      const budgetEnd = limits.startedAt + budgetMs;
-      this.rerankInFlight++;
-      let outcome: { scores: Float32Array; scoringMs: number };
-      try {
-        outcome = await this.scoreWith(ranker, query, candidates, limits, budgetEnd);
-      } finally {
-        this.rerankInFlight--;
-      }
-      scoringMs = outcome.scoringMs;
-      fresh = outcome.scores.length;
-      missing.slice(0, fresh).forEach((hit, i) => {
-        this.scoreCache.set(key(hit), outcome.scores[i]!);
-      });
-      // The worker scored the first `fresh` of the missing candidates (best first); the rest stay unscored.
-      let at = 0;
-      pool.forEach((_, i) => {
-        if (scores[i] !== undefined) return;
-        if (at < fresh) scores[i] = outcome.scores[at]!;
-        at++;
-      });
-    }
+    const { scores, cached, missed, fresh } = await scoreThroughCache(
+      this.scoreCache,
+      ranker,
+      query,
+      candidates,
+      async (misses) => {
+        this.rerankInFlight++;
+        try {
+          const outcome = await this.scoreWith(ranker, query, misses, limits, budgetEnd);
+          scoringMs = outcome.scoringMs;
+          // Under the budget the worker scores a best-first prefix of the misses; the rest stay unscored.
+          return outcome.scores;
+        } finally {
+          this.rerankInFlight--;
+        }
+      },
+    );
+    this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'hit' }, cached);
+    this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'miss' }, missed);
     // The pool's scored hits by score, then the rest of the first stage in its order (one ordering rule
     // for every reranking path: rank/rerank.ts).
     const all = [...pool, ...hits.slice(pool.length)];
@@ -306,7 +298,10 @@ export class SearchService {
     }
   }
 
-  /** Scores every document; `body.ranker` must be a ready ranker's canonical id (the route resolves it). */
+  /**
+   * Scores every document through the same score cache as reranked searches; `body.ranker` must be a
+   * ready ranker's canonical id (the route resolves it).
+   */
   async rank(
     body: RankBody,
     limits: RequestLimits,
@@ -314,16 +309,21 @@ export class SearchService {
     const { signal } = limits;
     const started = performance.now();
     const timings: Timings = {};
+    const ranker = body.ranker ?? 'default';
     const candidates = body.documents.map((doc, i) => ({
       id: doc.id ?? String(i),
       title: doc.title ?? '',
       text: doc.text,
     }));
     const outcome = await this.stage('rank', timings, signal, () =>
-      this.scoreWith(body.ranker ?? 'default', body.query, candidates, limits),
+      scoreThroughCache(this.scoreCache, ranker, body.query, candidates, async (misses) => {
+        return (await this.scoreWith(ranker, body.query, misses, limits)).scores;
+      }),
     );
+    this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'hit' }, outcome.cached);
+    this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'miss' }, outcome.missed);
     timings.total = performance.now() - started;
-    return { ranker: outcome.rankerId, scores: [...outcome.scores], timings };
+    return { ranker, scores: outcome.scores.map((score) => score ?? 0), timings };
   }
 
   /** Adds or replaces documents (embedding them for dense search) and answers once they are committed. */
