@@ -23,19 +23,13 @@ import { Mulberry32, ProgressBar } from '../util/index.js';
 import { AdamW } from './adamw.js';
 import { type EncodedPair, tokenBatch } from './batches.js';
 import { BertEncoder } from './bert-model.js';
-import {
-  checkpointName,
-  loadOptimizer,
-  pruneCheckpoints,
-  startOrResume,
-  writeCheckpoint,
-} from './checkpoint.js';
+import { loadOptimizer, startOrResume } from './checkpoint.js';
 import { clipGradNorm } from './clip.js';
-import type { TrainResult } from './cross-encoder-trainer.js';
 import type { TrainingExample } from './examples.js';
 import { MeanPooling } from './heads.js';
 import { multipleNegativesRanking } from './losses.js';
 import type { Module, Parameter } from './parameter.js';
+import { RunBook, type TrainResult } from './run-book.js';
 import { learningRate } from './schedule.js';
 
 /** sentence-transformers' files that make the folder load as a mean-pooled, normalised embedder there. */
@@ -241,37 +235,27 @@ export async function trainBiEncoder(options: BiEncoderTrainOptions): Promise<Tr
   };
 
   const dev = options.dev?.length ? options.dev : undefined;
-  const devHistory: TrainResult['dev'] = [];
-  let lastCheckpoint = resumeFrom;
-  let stoppedEarly = false;
-  const checkpoint = async () => {
-    state.rng = dropoutRng.saved;
-    lastCheckpoint = await writeCheckpoint(options.outDir, {
+  const book = new RunBook({
+    outDir: options.outDir,
+    state,
+    resumeFrom,
+    dropoutRng,
+    content: {
       params,
       adam,
-      state,
       config: hfConfig,
       tokenizerDir: options.modelDir,
       modelFiles: SENTENCE_TRANSFORMERS_FILES,
-    });
-    await pruneCheckpoints(options.outDir, o.keep, state.best ? [state.best.checkpoint] : []);
-    return lastCheckpoint;
-  };
+    },
+    keep: o.keep,
+    patience: o.patience,
+  });
   const evaluate = async (): Promise<boolean> => {
     if (!dev) return false;
     training = false;
     const ndcg10 = devNdcg(model, dev, encode);
     training = true;
-    devHistory.push({ step: state.step, ndcg10 });
-    if (!state.best || ndcg10 > state.best.metric) {
-      state.badEvals = 0;
-      const checkpointDir = join(options.outDir, 'checkpoints', checkpointName(state.step));
-      state.best = { metric: ndcg10, step: state.step, checkpoint: checkpointDir };
-      await checkpoint();
-      return false;
-    }
-    state.badEvals++;
-    return state.badEvals >= o.patience;
+    return book.recordEvaluation({ ndcg10 });
   };
 
   // The starting model is the bar every later checkpoint must clear.
@@ -290,14 +274,8 @@ export async function trainBiEncoder(options: BiEncoderTrainOptions): Promise<Tr
     while (state.batchInEpoch < batches.length && state.step < totalSteps) {
       const loss = trainOn(batches[state.batchInEpoch]!);
       const norm = clipGradNorm(params, o.maxGradNorm);
-      if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-        progress.finish();
-        throw new SiftError(
-          'E_TRAIN_DIVERGED',
-          `step ${state.step + 1}: the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(loss) ? norm : loss}; stopped before updating the weights. ${lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}` : 'No checkpoint was written yet'}`,
-          { step: state.step + 1, checkpoint: lastCheckpoint ?? null },
-        );
-      }
+      if (!Number.isFinite(loss) || !Number.isFinite(norm)) progress.finish();
+      book.checkFinite(loss, norm);
       adam.update(learningRate(state.step, schedule));
       for (const p of params) p.zeroGrad();
       state.step++;
@@ -314,28 +292,17 @@ export async function trainBiEncoder(options: BiEncoderTrainOptions): Promise<Tr
     lastEvaluated = state.step;
     const stop = await evaluate();
     // Every epoch ends in a checkpoint, so a kill loses at most the epoch under way.
-    if (!lastCheckpoint?.endsWith(checkpointName(state.step))) await checkpoint();
+    if (!book.checkpointed) await book.checkpoint();
     if (stop) {
       // Patience ran out; at the last step that is just the end of the run.
-      stoppedEarly = state.step < totalSteps;
+      book.stoppedEarly = state.step < totalSteps;
       break;
     }
   }
-  if (lastEvaluated !== state.step && !stoppedEarly) await evaluate();
-  if (!lastCheckpoint?.endsWith(checkpointName(state.step))) await checkpoint();
-  progress.finish(
-    state.best ? `best dev nDCG@10 ${state.best.metric.toFixed(4)} at step ${state.best.step}` : undefined,
-  );
-  return {
-    steps: state.step,
-    losses: state.losses,
-    lastCheckpoint: lastCheckpoint!,
-    bestCheckpoint: state.best?.checkpoint ?? lastCheckpoint!,
-    ...(state.best ? { bestDevNdcg10: state.best.metric } : {}),
-    dev: devHistory,
-    stoppedEarly,
-    resumed: resumeFrom !== undefined,
-  };
+  if (lastEvaluated !== state.step && !book.stoppedEarly) await evaluate();
+  if (!book.checkpointed) await book.checkpoint();
+  progress.finish(book.summary());
+  return book.result();
 }
 
 function groupByQuery(examples: readonly TrainingExample[]): Map<string, number[]> {

@@ -17,18 +17,12 @@ import { Mulberry32, ProgressBar } from '../util/index.js';
 import { AdamW } from './adamw.js';
 import { type EncodedPair, epochBatches, queryBatches, queryGroups, tokenBatch } from './batches.js';
 import { CrossEncoderModel } from './bert-model.js';
-import {
-  type CheckpointIo,
-  checkpointName,
-  loadOptimizer,
-  pruneCheckpoints,
-  startOrResume,
-  writeCheckpoint,
-} from './checkpoint.js';
+import { type CheckpointIo, loadOptimizer, startOrResume } from './checkpoint.js';
 import { clipGradNorm } from './clip.js';
 import { evaluateDev } from './evaluate.js';
 import type { TrainingExample } from './examples.js';
 import { bceWithLogits, klDivergence, type LossResult, listwiseSoftmaxCe } from './losses.js';
+import { RunBook } from './run-book.js';
 import { type Decay, learningRate } from './schedule.js';
 import { logOdds, softmaxWithin, softTarget } from './targets.js';
 
@@ -112,20 +106,9 @@ export interface CrossEncoderTrainOptions {
   io?: CheckpointIo;
 }
 
-export interface TrainResult {
-  steps: number;
-  /** Mean training loss of each optimizer step, from step 1. */
-  losses: number[];
-  lastCheckpoint: string;
-  /** The checkpoint with the best dev nDCG@10 (the last one when there is no dev split). */
-  bestCheckpoint: string;
-  bestDevNdcg10?: number;
-  /** Dev evaluations: nDCG@10, and the dev loss where the trainer computes one (the cross-encoder). */
-  dev: { step: number; ndcg10: number; loss?: number }[];
-  stoppedEarly: boolean;
-  /** True when the run continued from a checkpoint. */
-  resumed: boolean;
-}
+import type { TrainResult } from './run-book.js';
+
+export type { TrainResult };
 
 export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Promise<TrainResult> {
   if (options.train.length === 0) throw new SiftError('E_TRAIN_DATA', 'no training examples');
@@ -251,19 +234,16 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
   const warmupSteps = Math.round(o.warmupRatio * totalSteps);
   const schedule = { peak: o.learningRate, warmupSteps, totalSteps, decay: o.decay };
 
-  const devHistory: TrainResult['dev'] = [];
-  let lastCheckpoint = resumeFrom;
-  let stoppedEarly = false;
-  const checkpoint = async () => {
-    state.rng = dropoutRng.saved;
-    lastCheckpoint = await writeCheckpoint(
-      options.outDir,
-      { params, adam, state, config: hfConfig, tokenizerDir: options.modelDir },
-      options.io,
-    );
-    await pruneCheckpoints(options.outDir, o.keep, state.best ? [state.best.checkpoint] : []);
-    return lastCheckpoint;
-  };
+  const book = new RunBook({
+    outDir: options.outDir,
+    state,
+    resumeFrom,
+    dropoutRng,
+    content: { params, adam, config: hfConfig, tokenizerDir: options.modelDir },
+    keep: o.keep,
+    patience: o.patience,
+    ...(options.io ? { io: options.io } : {}),
+  });
   const evaluate = async (): Promise<boolean> => {
     if (!dev || !options.dev || !devLoss) return false;
     training = false;
@@ -271,17 +251,7 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
       wholeQueries: o.loss === 'listwise',
     });
     training = true;
-    devHistory.push({ step: state.step, ...result });
-    if (!state.best || result.ndcg10 > state.best.metric) {
-      state.badEvals = 0;
-      // The checkpoint that records the best names itself, so it is protected from pruning on resume too.
-      const checkpointDir = join(options.outDir, 'checkpoints', checkpointName(state.step));
-      state.best = { metric: result.ndcg10, step: state.step, checkpoint: checkpointDir };
-      await checkpoint();
-      return false;
-    }
-    state.badEvals++;
-    return state.badEvals >= o.patience;
+    return book.recordEvaluation(result);
   };
 
   // Examples in the first `steps` optimizer steps: whole-query batches hold more or fewer than batchSize.
@@ -318,14 +288,8 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
         model.backward(grad);
       }
       const norm = clipGradNorm(params, o.maxGradNorm);
-      if (!Number.isFinite(stepLoss) || !Number.isFinite(norm)) {
-        progress.finish();
-        throw new SiftError(
-          'E_TRAIN_DIVERGED',
-          `step ${state.step + 1}: the ${Number.isFinite(stepLoss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(stepLoss) ? norm : stepLoss}; stopped before updating the weights. ${lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}` : 'No checkpoint was written yet'} (lower the learning rate or check the labels)`,
-          { step: state.step + 1, checkpoint: lastCheckpoint ?? null },
-        );
-      }
+      if (!Number.isFinite(stepLoss) || !Number.isFinite(norm)) progress.finish();
+      book.checkFinite(stepLoss, norm, ' (lower the learning rate or check the labels)');
       adam.update(learningRate(state.step, schedule));
       for (const p of params) p.zeroGrad();
       state.step++;
@@ -337,33 +301,18 @@ export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Prom
       if (o.evalEvery > 0 && state.step % o.evalEvery === 0) {
         lastEvaluated = state.step;
         if (await evaluate()) {
-          stoppedEarly = true;
+          book.stoppedEarly = true;
           break outer;
         }
       }
-      if (
-        o.checkpointEvery > 0 &&
-        state.step % o.checkpointEvery === 0 &&
-        !lastCheckpoint?.endsWith(checkpointName(state.step))
-      )
-        await checkpoint();
+      if (o.checkpointEvery > 0 && state.step % o.checkpointEvery === 0 && !book.checkpointed)
+        await book.checkpoint();
     }
   }
-  if (lastEvaluated !== state.step && dev && !stoppedEarly) await evaluate();
-  if (!lastCheckpoint?.endsWith(checkpointName(state.step))) await checkpoint();
-  progress.finish(
-    state.best ? `best dev nDCG@10 ${state.best.metric.toFixed(4)} at step ${state.best.step}` : undefined,
-  );
-  return {
-    steps: state.step,
-    losses: state.losses,
-    lastCheckpoint: lastCheckpoint!,
-    bestCheckpoint: state.best?.checkpoint ?? lastCheckpoint!,
-    ...(state.best ? { bestDevNdcg10: state.best.metric } : {}),
-    dev: devHistory,
-    stoppedEarly,
-    resumed: resumeFrom !== undefined,
-  };
+  if (lastEvaluated !== state.step && dev && !book.stoppedEarly) await evaluate();
+  if (!book.checkpointed) await book.checkpoint();
+  progress.finish(book.summary());
+  return book.result();
 }
 
 /** config.json for the trained model: the starting config as BertForSequenceClassification. */
