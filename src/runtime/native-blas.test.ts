@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { mulberry32 } from '../util/random.js';
+import { mulberry32 } from '../util/index.js';
 import { loadNativeBlas, nativeBlasStatus } from './native-blas.js';
 
 const blas = loadNativeBlas();
