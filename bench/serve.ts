@@ -16,7 +16,8 @@
 //   node dist/bench/serve.js [--docs 5000] [--seconds 8] [--overload-connections 1000] [--budget-ms N] [--name F]
 //
 // --budget-ms sets the server's rerank budget (default: the service's own) and names the result file
-// serve-budget-<N>.json.
+// serve-budget-<N>.json. The server inherits this process's environment, so SIFT_SERVE_RANK_NICE=0 runs
+// it with the ranker workers at the same priority as plain search (the baseline for --rank-nice).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -178,11 +179,11 @@ async function main(): Promise<void> {
   const server = await startServer(BUDGET_MS > 0 ? { SIFT_SERVE_RERANK_BUDGET_MS: String(BUDGET_MS) } : {});
   const info = (await (await fetch(new URL('/v1/info', server.url))).json()) as {
     defaultRanker: string | null;
-    rerank: { budgetMs: number; depthFloor: number; depthCeiling: number };
+    rerank: { budgetMs: number; depthFloor: number; depthCeiling: number; nice?: number };
   };
   const budgetMs = info.rerank.budgetMs;
   console.log(
-    `ready in ${server.readySeconds.toFixed(1)} s; reranking with ${info.defaultRanker}, budget ${budgetMs} ms`,
+    `ready in ${server.readySeconds.toFixed(1)} s; reranking with ${info.defaultRanker}, budget ${budgetMs} ms, ranker workers at nice ${info.rerank.nice ?? '?'}`,
   );
   const texts = queries();
   const bm25 = { name: 'bm25', body: (query: string) => ({ query, k: 10, mode: 'bm25' }) };
@@ -285,6 +286,7 @@ async function main(): Promise<void> {
       secondsPerRun: SECONDS,
       maxRequestsPerRun: MAX_REQUESTS,
       server: `bin/sift serve defaults on 127.0.0.1 (1 embedding worker, 1 ranker worker building ${info.defaultRanker} at start, rerank budget ${budgetMs} ms, depth ${info.rerank.depthFloor}–${info.rerank.depthCeiling}), SIFT_SERVE_CACHE_ENTRIES=0`,
+      rankNice: info.rerank.nice ?? null,
       client: 'autocannon in the bench process; the server in its own process on the same machine',
       queries: `the corpus's ${texts.length} queries, round robin`,
       readySeconds: server.readySeconds,

@@ -264,3 +264,37 @@ test('a reranked search that waits for a ranking slot past its budget is refused
     assert.equal((await holder).status, 200);
   });
 });
+
+test('a reranked search whose job is still queued when its budget ends answers on time, in first-stage order', async () => {
+  await withServer({ maxRankInFlight: 4, rankers: 'overlap,sleep-3000' }, async ({ url }) => {
+    // One scoring call holds the only ranker worker for 3 s.
+    let holderDone = false;
+    const holder = rank(url, 'sleep-3000').finally(() => {
+      holderDone = true;
+    });
+    await rankBatches(url, 1);
+    const plain = await request(url, 'POST', '/v1/search', { query: 'nurse', k: 5 });
+    const budgeted = await request(url, 'POST', '/v1/search', {
+      query: 'nurse',
+      k: 5,
+      rerank: 'overlap',
+      rerankBudgetMs: 300,
+    });
+    assert.equal(budgeted.status, 200);
+    assert.equal(holderDone, false, 'answered when its budget ended, not after the job ahead');
+    assert.equal(budgeted.body.rerank.depth, 0);
+    assert.deepEqual(
+      budgeted.body.results.map((r: { id: string }) => r.id),
+      plain.body.results.map((r: { id: string }) => r.id),
+    );
+    assert.equal(await metric(url, 'sift_rank_jobs_withdrawn_total'), 1);
+    assert.equal((await holder).status, 200);
+  });
+});
+
+test('the ranker workers run at the priority asked for, and /v1/info says which', async () => {
+  await withServer({ rankNice: 7 }, async ({ url }) => {
+    const info = await request(url, 'GET', '/v1/info');
+    assert.equal(info.body.rerank.nice, 7);
+  });
+});

@@ -3,12 +3,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServeConfig } from './config.js';
 import type { DepthController } from './depth-controller.js';
-import type { ConcurrencyGate } from './gate.js';
+import type { ConcurrencyGate, RequestLimits } from './gate.js';
 import type { ServeMetrics } from './metrics.js';
 import type { PageAssets } from './page.js';
 import type { RankerReadiness } from './ranker-readiness.js';
 import { ErrorReply } from './schemas.js';
-import type { RequestLimits, SearchService } from './search-service.js';
+import type { SearchService } from './search-service.js';
 
 export interface AppContext {
   config: ServeConfig;

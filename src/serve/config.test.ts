@@ -33,6 +33,11 @@ test('bad values name where they came from; a named config file must exist and h
     (error) => isSiftError(error, 'E_BAD_ARGUMENT') && error.message.includes('--max-batch'),
   );
   await assert.rejects(
+    resolveServeConfig({ flags: { rankNice: '20' }, env: { SIFT_HOME: home } }),
+    (error) => isSiftError(error, 'E_BAD_ARGUMENT') && error.message.includes('--rank-nice'),
+  );
+  assert.equal((await resolveServeConfig({ env: { SIFT_HOME: home } })).rankNice, 19, 'default');
+  await assert.rejects(
     resolveServeConfig({ env: { SIFT_HOME: home }, configFile: join(home, 'nope.json') }),
     (error) => isSiftError(error, 'E_FILE_NOT_FOUND'),
   );

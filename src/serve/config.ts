@@ -71,6 +71,13 @@ export interface ServeConfig {
   rerankSummaries: number;
   /** A ranker scores in chunks of about this many ms, checking for cancellation between them. Default 200. */
   rankChunkMs: number;
+  /**
+   * The ranker workers' scheduling priority (nice, 0–19; their model threads inherit it). Plain searches
+   * are latency-sensitive and reranking takes what is left, as LinkedIn defers traffic that is not
+   * (../shared/SYSTEM.md §6): at 19, a reranking flood barely slows a plain search, and an idle machine
+   * still gives the ranker every core. 0 shares the cores evenly. Default 19.
+   */
+  rankNice: number;
   /** Entries in each cache (query embeddings, ranker scores); 0 disables them. Default 50,000. */
   cacheEntries: number;
   /** Module whose `openRanker(id)` opens rankers in the workers. Default sift's own rank stage. */
@@ -280,6 +287,17 @@ export const SERVE_OPTIONS: Record<keyof ServeConfig, OptionSpec> = {
     help: 'ranker scoring chunk length (cancellation points)',
     parse: integer(1),
     default: () => 200,
+  },
+  rankNice: {
+    flag: '--rank-nice <n>',
+    env: 'SIFT_SERVE_RANK_NICE',
+    help: "ranker workers' scheduling priority, 0 (even) to 19 (only what plain searches leave)",
+    parse: (raw, where) => {
+      const n = integer(0)(raw, where) as number;
+      if (n > 19) throw badValue(where, raw, 'an integer from 0 to 19');
+      return n;
+    },
+    default: () => 19,
   },
   cacheEntries: {
     flag: '--cache-entries <n>',

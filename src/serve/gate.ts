@@ -87,3 +87,29 @@ export function abortReason(signal: AbortSignal): SiftError {
   if (reason instanceof SiftError) return reason;
   return new SiftError('E_CANCELLED', 'the request was cancelled');
 }
+
+/** Settles as `promise` does, or rejects with the signal's reason as soon as it aborts. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A request's limits: its abort signal, its deadline and when it arrived (epoch ms). */
+export interface RequestLimits {
+  signal: AbortSignal;
+  deadline: number;
+  startedAt: number;
+}

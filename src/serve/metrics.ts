@@ -128,6 +128,10 @@ export class ServeMetrics {
     'requests abandoned before they finished, by reason (client disconnect, timeout)',
   );
   readonly cacheLookups = new Counter('sift_cache_lookups_total', 'cache lookups, by cache and result');
+  readonly rankWithdrawn = new Counter(
+    'sift_rank_jobs_withdrawn_total',
+    'reranking jobs still queued when their latency budget ended (answered in first-stage order)',
+  );
   readonly index = new Gauge('sift_index', 'facts about the served index (documents, generation)');
   readonly process = new Gauge('sift_process', 'process facts: resident memory and heap in bytes');
   readonly eventLoopDelay = new Gauge(
@@ -157,6 +161,7 @@ export class ServeMetrics {
       this.rejected,
       this.cancelled,
       this.cacheLookups,
+      this.rankWithdrawn,
       this.index,
       this.process,
       this.eventLoopDelay,

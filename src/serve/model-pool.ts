@@ -35,6 +35,8 @@ export class ModelPool {
   private closing = false;
   /** Embedding dimension reported by the workers (0 without an embedder). */
   dimension = 0;
+  /** The scheduling priority the workers run at, as they reported it when ready. */
+  priority: { nice: number; reason?: string } | undefined;
 
   private constructor(private readonly options: ModelPoolOptions) {}
 
@@ -103,6 +105,10 @@ export class ModelPool {
           if (message.type === 'ready') {
             ready = true;
             this.dimension = message.dimension;
+            this.priority = {
+              nice: message.nice,
+              ...(message.niceReason === undefined ? {} : { reason: message.niceReason }),
+            };
             this.workers.push(entry);
             resolve();
           } else {

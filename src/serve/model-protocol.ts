@@ -17,6 +17,11 @@ export interface ModelWorkerData {
   preloadRankers?: string[];
   /** Ranker candidates per scoring call are sized so that one call takes about this long, in ms. */
   chunkMs: number;
+  /**
+   * Scheduling priority (nice) the worker thread takes before it opens any model, so the model threads
+   * it starts inherit it. Unset: the process's.
+   */
+  nice?: number;
 }
 
 export interface RankJob {
@@ -57,4 +62,12 @@ export interface CancelMessage {
   keys: number[];
 }
 
-export type ModelWorkerStatus = { type: 'ready'; dimension: number } | { type: 'failed'; error: WireError };
+export type ModelWorkerStatus =
+  | {
+      type: 'ready';
+      dimension: number;
+      /** The nice value the worker runs at, and why not the one asked for when it could not take it. */
+      nice: number;
+      niceReason?: string;
+    }
+  | { type: 'failed'; error: WireError };

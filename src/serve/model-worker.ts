@@ -7,6 +7,7 @@
 // (best first from the first stage) comes back. A job already dead when it reaches the worker costs
 // nothing. Nothing here runs on the HTTP thread, so a model call never blocks request handling.
 
+import { getPriority, setPriority } from 'node:os';
 import { setImmediate as yieldToMessages } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SiftError } from '../errors.js';
@@ -18,6 +19,7 @@ import type {
   ModelRequest,
   ModelResponse,
   ModelWorkerData,
+  ModelWorkerStatus,
   RankJob,
   RankOutcome,
 } from './model-protocol.js';
@@ -25,6 +27,8 @@ import { toWireError } from './wire-error.js';
 
 const data = workerData as ModelWorkerData;
 const port = parentPort!;
+/** The priority this thread runs at, or why it could not take the one asked for. */
+const priority = takePriority(data.nice);
 let encoder: Encoder | undefined;
 const rankers = new Map<string, Promise<Ranker>>();
 /** Measured ms per candidate, per ranker (exponentially weighted). */
@@ -38,6 +42,22 @@ type OpenRanker = (
   options?: { home?: string; threads?: number; quiet?: boolean },
 ) => Promise<Ranker>;
 let openRankerFn: OpenRanker | undefined;
+
+/**
+ * Lowers this thread's scheduling priority before any model opens: on Linux a thread's nice value is its
+ * own and the threads it creates (ONNX Runtime's intra-op pool) inherit it, so the whole ranker runs at
+ * it while the HTTP, engine and embedding threads keep theirs. Refusal (a platform without per-thread
+ * priority, a sandbox) leaves the worker at the process's priority and says why.
+ */
+function takePriority(nice: number | undefined): { nice: number; reason?: string } {
+  if (nice === undefined) return { nice: getPriority() };
+  try {
+    setPriority(nice);
+    return { nice: getPriority() };
+  } catch (error) {
+    return { nice: getPriority(), reason: error instanceof Error ? error.message : String(error) };
+  }
+}
 
 async function rankerFor(id: string): Promise<Ranker> {
   let ranker = rankers.get(id);
@@ -138,7 +158,12 @@ async function start(): Promise<void> {
       encoder = await openEmbedder(data.embedder, { quiet: true, threads: data.threads, home: data.home });
     }
     for (const id of data.preloadRankers ?? []) await rankerFor(id);
-    port.postMessage({ type: 'ready', dimension: encoder?.dimension ?? 0 });
+    port.postMessage({
+      type: 'ready',
+      dimension: encoder?.dimension ?? 0,
+      nice: priority.nice,
+      ...(priority.reason === undefined ? {} : { niceReason: priority.reason }),
+    } satisfies ModelWorkerStatus);
   } catch (error) {
     port.postMessage({ type: 'failed', error: toWireError(error) });
     return;

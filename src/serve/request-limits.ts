@@ -5,9 +5,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SiftError } from '../errors.js';
 import type { TimedRequest } from './app-context.js';
 import type { ServeConfig } from './config.js';
-import type { ConcurrencyGate } from './gate.js';
+import type { ConcurrencyGate, RequestLimits } from './gate.js';
 import type { ServeMetrics } from './metrics.js';
-import type { RequestLimits } from './search-service.js';
 
 /** The request's limits: a signal aborted when the client disconnects or the deadline passes. */
 export function requestLimits(

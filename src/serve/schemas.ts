@@ -214,6 +214,15 @@ export const InfoReply = Type.Object({
     depthFloor: Type.Integer(),
     depthCeiling: Type.Integer(),
     depth: Type.Integer({ description: 'the depth the adaptive controller would ask for now' }),
+    nice: Type.Optional(
+      Type.Integer({
+        description:
+          "the ranker workers' scheduling priority (0 = even with plain searches, 19 = only what they leave)",
+      }),
+    ),
+    niceReason: Type.Optional(
+      Type.String({ description: 'why the workers could not take the priority asked for' }),
+    ),
   }),
   fields: Type.Array(Type.String(), { description: 'metadata fields a filter may name' }),
   knn: Type.Object(

@@ -19,7 +19,7 @@ import type { DepthController } from './depth-controller.js';
 import type { EngineClient } from './engine-client.js';
 import type { EngineHit } from './engine-protocol.js';
 import type { Priority } from './gate.js';
-import { abortReason } from './gate.js';
+import { type RequestLimits, raceAbort } from './gate.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelPool } from './model-pool.js';
 import type { RankJob, RankOutcome } from './model-protocol.js';
@@ -27,13 +27,6 @@ import type { DocumentsBody, RankBody, SearchBody, SearchReply } from './schemas
 import { fromWireError } from './wire-error.js';
 
 type Timings = Record<string, number>;
-
-/** A request's limits: its abort signal, its deadline and when it arrived (epoch ms). */
-export interface RequestLimits {
-  signal: AbortSignal;
-  deadline: number;
-  startedAt: number;
-}
 
 /** How deep reranking went, as the search response reports it. */
 export interface RerankReport {
@@ -103,6 +96,11 @@ export class SearchService {
     metrics.queueDepth.track({ queue: 'embed-document' }, () => this.documentEmbeds?.depth ?? 0);
     metrics.queueDepth.track({ queue: 'rank' }, () => this.ranks.depth);
     metrics.queueDepth.track({ queue: 'engine' }, () => engine.queueDepth);
+  }
+
+  /** The ranker workers' scheduling priority (nice), as they reported it. */
+  get rankPriority(): { nice: number; reason?: string } | undefined {
+    return this.rankPool.priority;
   }
 
   /**
@@ -269,7 +267,12 @@ export class SearchService {
     return { hits: reranked, scored: scoredCount };
   }
 
-  /** Scores through the ranker workers; a request that aborts tells the worker to stop at its next chunk. */
+  /**
+   * Scores through the ranker workers; a request that aborts tells the worker to stop at its next chunk.
+   * With a budget, a job still queued when the budget ends is withdrawn and comes back with no scores:
+   * the worker would only refuse it once it got there, after the request had waited for the job ahead.
+   * A job already in the worker stops there at the last chunk that fits, keeping what it scored.
+   */
   private async scoreWith(
     ranker: string,
     query: string,
@@ -289,11 +292,23 @@ export class SearchService {
     };
     const onAbort = () => this.rankPool.cancel([job.key]);
     signal.addEventListener('abort', onAbort, { once: true });
+    const budget = new AbortController();
+    const timer =
+      budgetEnd === undefined
+        ? undefined
+        : setTimeout(() => budget.abort(), Math.max(0, budgetEnd - Date.now()));
     try {
-      const outcome = await this.ranks.submit(job, signal);
+      const outcome = await this.ranks.submit(job, AbortSignal.any([signal, budget.signal]));
       if ('error' in outcome) throw fromWireError(outcome.error);
       return outcome;
+    } catch (error) {
+      if (budget.signal.aborted && !signal.aborted) {
+        this.metrics.rankWithdrawn.inc();
+        return { scores: new Float32Array(0), rankerId: ranker, scoringMs: 0 };
+      }
+      throw error;
     } finally {
+      clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
   }
@@ -379,22 +394,4 @@ export class SearchService {
     this.metrics.stageSeconds.observe({ stage: name }, timings[name] / 1000);
     return value;
   }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

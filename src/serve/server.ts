@@ -96,7 +96,12 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
       prepared.embedderId === undefined
         ? undefined
         : await ModelPool.start({ size: 1, embedder: config.embedder, ...workerData });
-    rankPool = await ModelPool.start({ size: config.workers, embedder: undefined, ...workerData });
+    rankPool = await ModelPool.start({
+      size: config.workers,
+      embedder: undefined,
+      ...workerData,
+      nice: config.rankNice,
+    });
   } catch (error) {
     await Promise.all([engine.close(), embedPool?.close()]);
     throw error;

@@ -33,6 +33,7 @@ export function registerInfoRoutes(context: RouteContext): void {
           depthFloor: config.rerankDepthFloor,
           depthCeiling: config.rerankDepth,
           depth: context.depthController.depth(config.rerankBudgetMs, 1),
+          ...rankPriority(service.rankPriority),
         },
         facets: info.facets,
         fields: info.fields,
@@ -50,6 +51,14 @@ export function registerInfoRoutes(context: RouteContext): void {
       reports: await readEvaluations(context.evaluationDir),
     }),
   );
+}
+
+function rankPriority(priority: { nice: number; reason?: string } | undefined): {
+  nice?: number;
+  niceReason?: string;
+} {
+  if (!priority) return {};
+  return { nice: priority.nice, ...(priority.reason === undefined ? {} : { niceReason: priority.reason }) };
 }
 
 /** The kNN kernel as this process loaded it; the engine worker loads the same addon under the same env. */
