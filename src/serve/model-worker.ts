@@ -33,6 +33,11 @@ let encoder: Encoder | undefined;
 const rankers = new Map<string, Promise<Ranker>>();
 /** Measured ms per candidate, per ranker (exponentially weighted). */
 const msPerCandidate = new Map<string, number>();
+/**
+ * Per ranker, a factor (< 1) the measured speed is discounted by after budgets that nothing fitted, reset
+ * by the next measurement: it lets a job probe one candidate again, never size a chunk.
+ */
+const optimismOf = new Map<string, number>();
 /** Keys of rank jobs received and not yet finished; cancelled ones are moved to `cancelled`. */
 const live = new Set<number>();
 const cancelled = new Set<number>();
@@ -99,18 +104,22 @@ async function rankJob(job: RankJob): Promise<RankOutcome> {
     const now = Date.now();
     if (now >= job.deadline) throw new SiftError('E_TIMEOUT', 'the request passed its deadline');
     const perCandidate = msPerCandidate.get(ranker.id);
+    const optimism = optimismOf.get(ranker.id) ?? 1;
     // Unknown speed: one candidate measures it. Known: as many as take about chunkMs.
     let chunk = perCandidate === undefined ? 1 : Math.max(1, Math.floor(data.chunkMs / perCandidate));
     if (job.budgetEnd !== undefined) {
-      const fits = perCandidate === undefined ? 1 : Math.floor((job.budgetEnd - now) / perCandidate);
       if (now >= job.budgetEnd) break;
+      const hoped = perCandidate === undefined ? undefined : perCandidate * optimism;
+      const fits = hoped === undefined ? 1 : Math.floor((job.budgetEnd - now) / hoped);
       if (fits < 1) {
-        // Nothing fits by the estimate. Lower it a little each time, so that a slow first measurement
-        // (a cold session, a moment of contention) is probed again rather than believed forever.
-        if (scored === 0 && perCandidate !== undefined) msPerCandidate.set(ranker.id, perCandidate * 0.95);
+        // Nothing fits by the estimate. Hope a little more each time, so that a slow measurement (a cold
+        // session, a moment of contention) is probed again rather than believed forever.
+        if (scored === 0 && perCandidate !== undefined) optimismOf.set(ranker.id, optimism * 0.95);
         break;
       }
-      chunk = Math.min(chunk, fits);
+      // A hopeful estimate buys one candidate, a probe: a chunk sized by it could overrun the budget
+      // by many candidates' real cost.
+      chunk = optimism < 1 ? 1 : Math.min(chunk, fits);
     }
     chunk = Math.min(chunk, n - scored);
     const started = performance.now();
@@ -120,6 +129,7 @@ async function rankJob(job: RankJob): Promise<RankOutcome> {
     scores.set(chunkScores, scored);
     scored += chunk;
     const measured = ms / chunk;
+    optimismOf.delete(ranker.id);
     msPerCandidate.set(
       ranker.id,
       perCandidate === undefined ? measured : 0.7 * perCandidate + 0.3 * measured,
