@@ -298,31 +298,3 @@ test('the ranker workers run at the priority asked for, and /v1/info says which'
     assert.equal(info.body.rerank.nice, 7);
   });
 });
-
-test('ranking work waits at most one round: past it, a request is refused at once, not after its budget', async () => {
-  await withServer({ maxRankInFlight: 1, rankers: 'overlap,sleep-1500' }, async ({ url }) => {
-    let holderDone = false;
-    const holder = rank(url, 'sleep-1500').finally(() => {
-      holderDone = true;
-    });
-    await rankBatches(url, 1);
-    // One waits for the slot (a whole round: the holder's one slot)…
-    const waiting = rank(url, 'overlap', 'second');
-    await waitFor(
-      'one request waiting for a ranking slot',
-      async () => (await metric(url, 'sift_queue_depth{queue="rank-admission"}')) === 1,
-    );
-    // …so the next is refused at once, while the holder still runs.
-    const refused = await request(url, 'POST', '/v1/search', {
-      query: 'nurse',
-      rerank: 'overlap',
-      rerankBudgetMs: 5000,
-    });
-    assert.equal(refused.status, 429);
-    assert.equal(refused.body.error.code, 'E_TOO_MANY_REQUESTS');
-    assert.ok(refused.headers.get('retry-after'));
-    assert.equal(holderDone, false);
-    assert.equal((await holder).status, 200);
-    assert.equal((await waiting).status, 200);
-  });
-});

@@ -56,14 +56,10 @@ export async function createApp(context: AppContext): Promise<ServeApp> {
     maxWaiting: config.maxWaiting,
     refusal: 'E_TOO_MANY_REQUESTS',
   });
-  // Ranking work waits at most one round: each request holding a ranking slot keeps it for up to a
-  // latency budget, so one that finds a full round already waiting could not start within its own budget.
-  // It is refused at once (429 with Retry-After) instead of after waiting that budget out.
-  const rankSlots = Math.min(config.maxInFlight, config.maxRankInFlight);
   const rankAdmission = new ConcurrencyGate({
     name: 'rank admission',
-    limit: rankSlots,
-    maxWaiting: Math.min(config.maxWaiting, rankSlots),
+    limit: Math.min(config.maxInFlight, config.maxRankInFlight),
+    maxWaiting: config.maxWaiting,
     refusal: 'E_TOO_MANY_REQUESTS',
   });
   metrics.queueDepth.track({ queue: 'admission' }, () => admission.waiting);

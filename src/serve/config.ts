@@ -44,9 +44,8 @@ export interface ServeConfig {
   /** Requests waiting for a processing slot; past it, 429. Default 256. */
   maxWaiting: number;
   /**
-   * Reranked searches and rank calls processed at once (at most maxInFlight), with as many waiting at
-   * most (one round; more are refused at once with 429). A reranked search that waits for a slot longer
-   * than its budget is refused (429). Default 4.
+   * Reranked searches and rank calls processed at once (at most maxInFlight). A reranked search that
+   * waits for a slot longer than its budget is refused (429). Default 4.
    */
   maxRankInFlight: number;
   /** Deadline of a search or rank request, in ms; past it, 503. Default 10,000. */
