@@ -298,3 +298,19 @@ test('the ranker workers run at the priority asked for, and /v1/info says which'
     assert.equal(info.body.rerank.nice, 7);
   });
 });
+
+test('with caches off, reranking scores every candidate each time and still answers the same', async () => {
+  await withServer({ cacheEntries: 0 }, async ({ url }) => {
+    const body = { query: 'nurse team', k: 5, rerank: 'overlap', rerankDepth: 10 };
+    const first = await request(url, 'POST', '/v1/search', body);
+    const again = await request(url, 'POST', '/v1/search', body);
+    assert.equal(first.status, 200);
+    assert.ok(first.body.rerank.depth > 0);
+    assert.deepEqual(again.body.results, first.body.results);
+    assert.equal(await metric(url, 'sift_cache_lookups_total{cache="ranker-score",result="hit"}'), 0);
+    assert.equal(
+      await metric(url, 'sift_cache_lookups_total{cache="ranker-score",result="miss"}'),
+      2 * first.body.rerank.depth,
+    );
+  });
+});

@@ -44,8 +44,11 @@ export class SearchService {
   private readonly ranks: DynamicBatcher<RankJob, RankOutcome>;
   private readonly rankPool: ModelPool;
   private readonly queryCache: LruCache<string, Float32Array>;
-  /** Ranker scores by (ranker, query, content): an edited document misses, so no stale hits. */
-  private readonly scoreCache: ScoreCache;
+  /**
+   * Ranker scores by (ranker, query, content): an edited document misses, so no stale hits. None when
+   * caches are off, so no candidate's text is hashed on the HTTP thread for nothing.
+   */
+  private readonly scoreCache: ScoreCache | undefined;
   private nextJobKey = 1;
   /** Reranked searches between asking for a depth and getting their scores. */
   private rerankInFlight = 0;
@@ -91,7 +94,7 @@ export class SearchService {
       (job) => job.candidates.length,
     );
     this.queryCache = new LruCache(config.cacheEntries);
-    this.scoreCache = new ScoreCache(config.cacheEntries);
+    this.scoreCache = config.cacheEntries > 0 ? new ScoreCache(config.cacheEntries) : undefined;
     metrics.queueDepth.track({ queue: 'embed-query' }, () => this.queryEmbeds?.depth ?? 0);
     metrics.queueDepth.track({ queue: 'embed-document' }, () => this.documentEmbeds?.depth ?? 0);
     metrics.queueDepth.track({ queue: 'rank' }, () => this.ranks.depth);
