@@ -11,7 +11,8 @@
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { loadBeirCollection, querySplit, readBeirCorpus } from '../src/ingest/index.js';
+import { loadBeirCollection, querySplit } from '../src/ingest/index.js';
+import { corpusTexts, highestGrade } from '../src/train/index.js';
 import { Mulberry32 } from '../src/util/index.js';
 import { learnedRankerCollections } from './lib/learned-collections.js';
 import { positiveIntArg, stringArg } from './lib/report.js';
@@ -28,13 +29,9 @@ async function main(): Promise<void> {
   const file = createWriteStream(out);
   for (const folder of folders) {
     const collection = await loadBeirCollection(folder, {});
-    const docs = new Map<string, { title: string; text: string }>();
-    for await (const doc of readBeirCorpus(collection.corpusPath))
-      docs.set(doc.id, { title: doc.title, text: doc.text });
+    const docs = await corpusTexts(collection.corpusPath);
     const docIds = [...docs.keys()];
-    let maxGrade = 1;
-    for (const judged of collection.qrels.values())
-      for (const g of judged.values()) maxGrade = Math.max(maxGrade, g);
+    const maxGrade = highestGrade(collection.qrels);
     const rng = new Mulberry32(2027);
     let pairs = 0;
     let queries = 0;

@@ -59,14 +59,9 @@ interface Report {
   };
 }
 
-test('sift flywheel: queries → sample → judge → calibrate → train → evaluate, then resumes', {
-  timeout: 15 * 60_000,
-}, async (t) => {
-  const skip = modelSkip(BASE);
-  if (skip) return t.skip(skip);
-  const { home, folder, env } = await setUp();
-  const work = join(home, 'fw');
-  const args = [
+/** The arguments every flywheel run here shares: the corpus, the policy, the scripted judge, the work folder. */
+function flywheelArgs(folder: string, work: string): string[] {
+  return [
     'flywheel',
     '--collection',
     folder,
@@ -76,6 +71,18 @@ test('sift flywheel: queries → sample → judge → calibrate → train → ev
     server.url,
     '--work',
     work,
+  ];
+}
+
+test('sift flywheel: queries → sample → judge → calibrate → train → evaluate, then resumes', {
+  timeout: 15 * 60_000,
+}, async (t) => {
+  const skip = modelSkip(BASE);
+  if (skip) return t.skip(skip);
+  const { home, folder, env } = await setUp();
+  const work = join(home, 'fw');
+  const args = [
+    ...flywheelArgs(folder, work),
     '--queries',
     '6',
     '--per-query',
@@ -128,15 +135,7 @@ test('sift flywheel --synthetic-queries: a chat model writes the queries (InPars
   const { home, folder, env } = await setUp();
   const work = join(home, 'fw-synthetic');
   const args = [
-    'flywheel',
-    '--collection',
-    folder,
-    '--policy',
-    'job-search',
-    '--judge',
-    server.url,
-    '--work',
-    work,
+    ...flywheelArgs(folder, work),
     '--synthetic-queries',
     '3',
     '--query-writer',

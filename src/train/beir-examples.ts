@@ -3,7 +3,7 @@
 // collection's training queries are used (src/ingest/query-split.ts: its test queries are what learned
 // models are evaluated on), divided into train and dev by `devSplit`.
 
-import { loadBeirCollection, querySplit, readBeirCorpus } from '../ingest/index.js';
+import { loadBeirCollection, type Qrels, querySplit, readBeirCorpus } from '../ingest/index.js';
 import { Mulberry32 } from '../util/index.js';
 import { type DevSplit, devSplit } from './dev-split.js';
 import type { TrainingExample } from './examples.js';
@@ -18,15 +18,25 @@ export interface BeirExampleOptions {
   qrelsSplit?: string;
 }
 
+/** Every document's title and text, by id. */
+export async function corpusTexts(corpusPath: string): Promise<Map<string, { title: string; text: string }>> {
+  const docs = new Map<string, { title: string; text: string }>();
+  for await (const doc of readBeirCorpus(corpusPath)) docs.set(doc.id, { title: doc.title, text: doc.text });
+  return docs;
+}
+
+/** The highest grade in the qrels (at least 1), which normalises grades to [0, 1]. */
+export function highestGrade(qrels: Qrels): number {
+  let max = 1;
+  for (const judgments of qrels.values()) for (const g of judgments.values()) max = Math.max(max, g);
+  return max;
+}
+
 export async function beirExamples(folder: string, options: BeirExampleOptions): Promise<TrainingExample[]> {
   const collection = await loadBeirCollection(folder, { split: options.qrelsSplit ?? 'test' });
-  const docs = new Map<string, { title: string; text: string }>();
-  for await (const doc of readBeirCorpus(collection.corpusPath))
-    docs.set(doc.id, { title: doc.title, text: doc.text });
+  const docs = await corpusTexts(collection.corpusPath);
   const docIds = [...docs.keys()];
-  let maxGrade = 1;
-  for (const judgments of collection.qrels.values())
-    for (const g of judgments.values()) maxGrade = Math.max(maxGrade, g);
+  const maxGrade = highestGrade(collection.qrels);
   const rng = new Mulberry32(options.seed ?? 13);
   const negatives = options.negativesPerQuery ?? 2;
   const examples: TrainingExample[] = [];

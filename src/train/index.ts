@@ -3,7 +3,7 @@
 
 export { AdamW, type AdamWOptions } from './adamw.js';
 export { type EncodedPair, epochBatches, tokenBatch } from './batches.js';
-export { type BeirExampleOptions, beirExamples } from './beir-examples.js';
+export { type BeirExampleOptions, beirExamples, corpusTexts, highestGrade } from './beir-examples.js';
 export { BertLayer } from './bert-layer.js';
 export { BertEncoder, CrossEncoderModel, type ModelOptions } from './bert-model.js';
 export {
