@@ -22,7 +22,7 @@ import { basename, join } from 'node:path';
 import { installTrainedModel } from '../src/models/index.js';
 import { openCollection, openRetriever } from '../src/search/index.js';
 import { type TrainingExample, trainCrossEncoder } from '../src/train/index.js';
-import { mulberry32, siftPaths } from '../src/util/index.js';
+import { Mulberry32, mulberry32, siftPaths } from '../src/util/index.js';
 import { learnedRankerCollections } from './lib/learned-collections.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
@@ -37,16 +37,12 @@ async function selfSupervisedPairs(
   const { index } = await openCollection(folder, siftPaths().indexes, true);
   const { retriever, release } = await openRetriever(index, { mode: 'bm25', quiet: true });
   const name = basename(folder);
-  const random = mulberry32(seed);
   const ords = Array.from({ length: index.docs.size }, (_, ord) => ord).filter((ord) => {
     if (!index.docs.isLive(ord)) return false;
     const doc = index.docs.get(ord);
     return words(doc.title).length >= 2 && words(doc.text).length >= 20;
   });
-  for (let i = ords.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [ords[i], ords[j]] = [ords[j]!, ords[i]!];
-  }
+  new Mulberry32(seed).shuffle(ords);
   const examples: TrainingExample[] = [];
   try {
     for (const ord of ords.slice(0, docs)) {
