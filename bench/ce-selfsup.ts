@@ -15,6 +15,7 @@
 // queries (human labels the model never saw; no label of any kind was used here).
 //
 //   npm run build && node dist/bench/ce-selfsup.js [--docs 300] [--negatives 7] [--epochs 1] [--lr 5e-5] [--max-length 128]
+//     [--id sift-ce-selfsup] [--name ce-selfsup]
 //   node dist/bench/distill.js --rankers sift-ce-selfsup --embedders none --max-queries 25 --name distill-ce-selfsup
 // Results: bench/results/ce-selfsup.json (the run) and distill-ce-selfsup.json (its reranking).
 
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
   await installTrainedModel(result.bestCheckpoint, card);
   console.log('dev (held-out self-supervised queries)');
   printTable(result.dev.map((d) => ({ step: d.step, 'ndcg@10': d.ndcg10, loss: d.loss ?? '' })));
-  writeResult('ce-selfsup', {
+  writeResult(stringArg('--name', 'ce-selfsup'), {
     machine: machineInfo(),
     question:
       'a cross-encoder trained on self-supervised title → text pairs (no labels): installed for bench/distill.ts',

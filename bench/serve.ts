@@ -19,14 +19,19 @@
 // serve-budget-<N>.json. The server inherits this process's environment, so SIFT_SERVE_RANK_NICE=0 runs
 // it with the ranker workers at the same priority as plain search (the baseline for --rank-nice).
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { join } from 'node:path';
 import { siftPaths } from '../src/util/index.js';
 import { printTable, stringArg, writeResult } from './lib/report.js';
+import {
+  type LoadResult,
+  load as loadRun,
+  memory,
+  type Server,
+  startServer,
+  stopServer,
+} from './lib/serve-load.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -38,50 +43,13 @@ const SECONDS = option('seconds', 8);
 const OVERLOAD_CONNECTIONS = option('overload-connections', 1000);
 const BUDGET_MS = option('budget-ms', 0);
 const MAX_REQUESTS = 50_000;
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-}
-
-/** Starts `sift serve` on loopback and resolves once it reports ready (its rankers built). */
-async function startServer(env: Record<string, string>): Promise<Server & { readySeconds: number }> {
-  const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'bin', 'sift'), 'serve', '--host', '127.0.0.1', '--port', '0', '--demo-docs', String(DOCS)],
-    {
-      env: { ...process.env, SIFT_SERVE_CACHE_ENTRIES: '0', ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let url: string | undefined;
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      url ??= /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
-      if (url && /sift serve: ready/.test(out)) resolve(url);
-    });
-    child.once('exit', (code) => reject(new Error(`sift serve exited (${code}) before it was ready`)));
-  });
-  return { child, url, readySeconds: (performance.now() - started) / 1000 };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGTERM');
-  });
-}
-
-/** VmRSS and VmHWM (peak) of a process, in MiB, from /proc. */
-function memory(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
-  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
-}
+const load = (
+  server: Server,
+  body: (query: string) => Record<string, unknown>,
+  connections: number,
+  texts: string[],
+): Promise<LoadResult> =>
+  loadRun(server, body, connections, texts, { seconds: SECONDS, maxRequests: MAX_REQUESTS });
 
 function queries(): string[] {
   const file = join(siftPaths().home, 'collections', `jobs-2026-${DOCS}`, 'queries.jsonl');
@@ -91,84 +59,6 @@ function queries(): string[] {
     .map((line) => (JSON.parse(line) as { text: string }).text);
 }
 
-interface LoadResult {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  statuses: Record<string, number>;
-  retryAfterMissing: number;
-  maxRssMiB: number;
-  /** Rerank depths the responses reported (reranked searches only). */
-  depths: number[];
-}
-
-async function load(
-  server: Server,
-  body: (query: string) => Record<string, unknown>,
-  connections: number,
-  texts: string[],
-): Promise<LoadResult> {
-  let next = 0;
-  const statuses: Record<string, number> = {};
-  const depths: number[] = [];
-  let retryAfterMissing = 0;
-  let maxRss = 0;
-  const sampler = setInterval(() => {
-    maxRss = Math.max(maxRss, memory(server.child.pid!).rss);
-  }, 100);
-  // autocannon's `amount` would override `duration`, so the request cap is enforced here instead.
-  let answered = 0;
-  let instance: autocannon.Instance | undefined;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon(
-      {
-        url: server.url,
-        connections,
-        duration: SECONDS,
-        timeout: 30,
-        requests: [
-          {
-            method: 'POST',
-            path: '/v1/search',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (request) => ({
-              ...request,
-              body: JSON.stringify(body(texts[next++ % texts.length]!)),
-            }),
-            onResponse: (
-              status: number,
-              body: string,
-              _context: unknown,
-              headers?: Record<string, string>,
-            ) => {
-              statuses[status] = (statuses[status] ?? 0) + 1;
-              if (status === 200 && body.includes('"rerank":{')) {
-                const depth = (JSON.parse(body) as { rerank?: { depth: number } }).rerank?.depth;
-                if (depth !== undefined) depths.push(depth);
-              }
-              if ((status === 429 || status === 503) && !headers?.['retry-after']) retryAfterMissing++;
-              if (++answered === MAX_REQUESTS) instance?.stop();
-            },
-          } as autocannon.Request,
-        ],
-      },
-      (error, finished) => (error ? reject(error) : resolve(finished)),
-    );
-  });
-  clearInterval(sampler);
-  return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    requests: result.requests.total,
-    statuses,
-    retryAfterMissing,
-    maxRssMiB: Math.max(maxRss, memory(server.child.pid!).rss),
-    depths,
-  };
-}
-
 const mean = (values: readonly number[]) =>
   values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 
@@ -176,7 +66,10 @@ async function main(): Promise<void> {
   // The machine may be shared: its load average before and after says how much the numbers can be trusted.
   const loadBefore = loadavg();
   console.log(`starting sift serve over jobs-2026-${DOCS} (first run builds and embeds the corpus)…`);
-  const server = await startServer(BUDGET_MS > 0 ? { SIFT_SERVE_RERANK_BUDGET_MS: String(BUDGET_MS) } : {});
+  const server = await startServer(
+    ['--demo-docs', String(DOCS)],
+    BUDGET_MS > 0 ? { SIFT_SERVE_RERANK_BUDGET_MS: String(BUDGET_MS) } : {},
+  );
   const info = (await (await fetch(new URL('/v1/info', server.url))).json()) as {
     defaultRanker: string | null;
     rerank: { budgetMs: number; depthFloor: number; depthCeiling: number; nice?: number };

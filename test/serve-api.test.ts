@@ -72,6 +72,7 @@ describe('read routes', () => {
     const knn = nativeKnnStatus();
     assert.equal(info.body.knn.variant, knn.variant ?? null);
     assert.deepEqual(info.body.knn.supported, knn.supported ?? []);
+    assert.equal(info.body.knn.batch, 32, 'cross-request kNN batching is on by default');
     const { body } = await request(base, 'GET', '/v1/evaluation');
     assert.deepEqual(body.reports.map((r: { name: string }) => r.name).sort(), ['bm25', 'dense', 'hybrid']);
     for (const report of body.reports) {
@@ -424,6 +425,27 @@ describe('serving engine', () => {
       batches >= 1 && batches < queries.length,
       `${queries.length} queries took ${batches} model calls`,
     );
+  });
+
+  test('concurrent dense searches share kNN scans, and each answers as it does alone', async () => {
+    const scans = () => metric(base, 'sift_batch_size_count{batcher="knn"}');
+    const queries = Array.from({ length: 12 }, (_, i) => `warehouse shift lead number ${i}`);
+    const ids = (reply: Awaited<ReturnType<typeof search>>) =>
+      reply.body.results.map((hit: { id: string }) => hit.id);
+    // Together first: their embeddings come back from one model batch, so their searches reach the
+    // engine together. Alone afterwards, with the same (cached) query vectors.
+    const beforeTogether = await scans();
+    const together = await Promise.all(queries.map((query) => search({ query, k: 5, mode: 'dense' })));
+    const scansTogether = (await scans()) - beforeTogether;
+    assert.ok(
+      scansTogether >= 1 && scansTogether < queries.length,
+      `${queries.length} concurrent searches took ${scansTogether} scans`,
+    );
+    const beforeAlone = await scans();
+    const alone = [];
+    for (const query of queries) alone.push(ids(await search({ query, k: 5, mode: 'dense' })));
+    assert.equal((await scans()) - beforeAlone, queries.length, 'a search sent alone is scanned alone');
+    assert.deepEqual(together.map(ids), alone);
   });
 
   test('GET /metrics is Prometheus text with request counts, latencies, queue depths, batch sizes and loop delay', async () => {

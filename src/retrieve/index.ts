@@ -6,6 +6,7 @@ export {
   type FieldCombination,
   validateBm25Params,
 } from './bm25.js';
+export { CoalescingKnn, type CoalescingKnnOptions } from './coalescing-knn.js';
 export {
   composeRetriever,
   RETRIEVAL_MODES,

@@ -33,6 +33,11 @@ export interface ServeConfig {
   modelThreads: number;
   /** Threads for the exact-kNN scan in the engine thread. Default 1. */
   knnThreads: number;
+  /**
+   * Most concurrent dense searches the engine scans together in one pass over the vectors (cross-request
+   * batching), and so how many searches are sent to the engine at once. 1 turns batching off. Default 32.
+   */
+  knnBatch: number;
   /** Most texts (embedder) or candidates (ranker) in one model call. Default 32. */
   maxBatch: number;
   /** How long a batch may wait to fill before it runs, in ms. Default 2. */
@@ -196,6 +201,13 @@ export const SERVE_OPTIONS: Record<keyof ServeConfig, OptionSpec> = {
     help: 'threads for the exact-kNN scan',
     parse: integer(1),
     default: () => 1,
+  },
+  knnBatch: {
+    flag: '--knn-batch <n>',
+    env: 'SIFT_SERVE_KNN_BATCH',
+    help: 'most dense searches scanned together (1 = no cross-request batching)',
+    parse: integer(1),
+    default: () => 32,
   },
   maxBatch: {
     flag: '--max-batch <n>',

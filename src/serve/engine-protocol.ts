@@ -10,6 +10,8 @@ export interface EngineWorkerData {
   /** The embedder whose vectors dense search uses (its query vectors come with each request). */
   embedder: string | undefined;
   knnThreads: number;
+  /** Most dense searches scanned together (1: each alone). */
+  knnBatch: number;
 }
 
 export interface EngineSearch {
@@ -43,6 +45,8 @@ export interface EngineSearchResult {
   hits: EngineHit[];
   /** Time inside the engine thread, ms. */
   ms: number;
+  /** Queries per kNN scan for each scan the engine started since its previous reply (for metrics). */
+  knnScans?: number[];
 }
 
 export interface Facet {

@@ -2,6 +2,10 @@
 // exact-kNN scan (ONNX Runtime runs it on the calling thread) and index commits never hold the HTTP
 // thread's event loop.
 //
+// Dense searches that are in the engine together share one kNN scan (retrieve/coalescing-knn.ts): each
+// search's BM25 part runs as its message arrives, its query vector waits until the thread is free, and
+// then one pass over the vectors answers all of them.
+//
 // Writes are group-committed: writes that arrive while a commit is running are applied together and
 // made durable by the next single commit, and each write is answered only after the commit that holds
 // it has flipped CURRENT. A commit that fails reloads the last committed generation, so memory never
@@ -15,6 +19,7 @@ import type { Doc } from '../ingest/index.js';
 import type { FusedHit } from '../retrieve/index.js';
 import {
   Bm25Retriever,
+  CoalescingKnn,
   composeRetriever,
   DenseRetriever,
   ExactKnn,
@@ -22,6 +27,7 @@ import {
   localOrdinal,
   makeSnippet,
   type Retriever,
+  type VectorSearcher,
 } from '../retrieve/index.js';
 import type { RetrievalMode } from '../search/index.js';
 import type {
@@ -46,6 +52,10 @@ const MAX_FACET_VALUES = 200;
 class Engine {
   private bm25: Bm25Retriever;
   private knn: ExactKnn | undefined;
+  /** What dense search scans through: the kNN engine itself, or a batching front on it. */
+  private searcher: VectorSearcher | undefined;
+  /** Queries per scan started since the last search reply. */
+  private knnScans: number[] = [];
   private store: VectorStore | undefined;
   private facets: { facets: Facet[]; fields: string[] } | undefined;
   private readonly pendingWrites: Array<{ apply: () => unknown; reply: (error?: unknown) => void }> = [];
@@ -59,6 +69,13 @@ class Engine {
   private attachVectors(): void {
     this.store = data.embedder ? this.index.vectors(data.embedder) : undefined;
     this.knn = this.store ? new ExactKnn(this.store, { intraOpThreads: data.knnThreads }) : undefined;
+    this.searcher =
+      this.knn && data.knnBatch > 1
+        ? new CoalescingKnn(this.knn, {
+            maxBatch: data.knnBatch,
+            onBatch: (queries) => this.knnScans.push(queries),
+          })
+        : this.knn;
   }
 
   info(): EngineInfo {
@@ -103,7 +120,9 @@ class Engine {
           : {}),
       };
     });
-    return { hits: results, ms: performance.now() - started };
+    const knnScans = this.knnScans;
+    this.knnScans = [];
+    return { hits: results, ms: performance.now() - started, ...(knnScans.length ? { knnScans } : {}) };
   }
 
   private retriever(request: EngineSearch): Retriever {
@@ -111,7 +130,7 @@ class Engine {
       throw new SiftError('E_VECTOR_DIMENSION', `the query vector must have ${this.store.dimension} values`);
     }
     // The query vector comes with the request (embedded on the HTTP side), so the dense retriever has no encoder.
-    const dense = this.knn ? new DenseRetriever(this.index.docs, undefined, this.knn) : undefined;
+    const dense = this.searcher ? new DenseRetriever(this.index.docs, undefined, this.searcher) : undefined;
     return composeRetriever(request.mode, { lexical: this.bm25, ...(dense ? { dense } : {}) });
   }
 

@@ -233,6 +233,9 @@ export const InfoReply = Type.Object({
       }),
       supported: Type.Array(Type.String(), { description: 'every variant this CPU runs, best first' }),
       reason: Type.Optional(Type.String({ description: 'why the native kernel is unavailable' })),
+      batch: Type.Integer({
+        description: 'most concurrent dense searches scanned together (--knn-batch; 1 = each alone)',
+      }),
     },
     { description: 'the exact-kNN scan kernel of dense search (SIFT_KNN_ISA caps the variant)' },
   ),

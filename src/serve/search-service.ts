@@ -163,6 +163,8 @@ export class SearchService {
         priority,
       ),
     );
+    for (const queries of retrieved.knnScans ?? [])
+      this.metrics.batchSize.observe({ batcher: 'knn' }, queries);
     let hits = retrieved.hits;
     let report: RerankReport | undefined;
     if (body.rerank) {

@@ -83,6 +83,10 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     indexDir: prepared.dir,
     embedder: prepared.embedderId,
     knnThreads: config.knnThreads,
+    knnBatch: config.knnBatch,
+    // Enough searches in flight for the engine to batch their kNN scans; at least 2, so one can be
+    // prepared while the other is scanned.
+    concurrency: Math.max(2, config.knnBatch),
     maxQueue: config.maxQueue,
   });
   const rankerModule = config.rankerModule ? pathToFileURL(resolve(config.rankerModule)).href : undefined;

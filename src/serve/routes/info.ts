@@ -37,7 +37,7 @@ export function registerInfoRoutes(context: RouteContext): void {
         },
         facets: info.facets,
         fields: info.fields,
-        knn: knnInfo(),
+        knn: { ...knnInfo(), batch: config.knnBatch },
       };
     },
   );
