@@ -259,6 +259,26 @@ export class WeaviateCollection {
     return { imported, skipped, seconds: (performance.now() - started) / 1000 };
   }
 
+  /**
+   * Writes these documents (a document already stored is replaced: its UUID is derived from its id),
+   * waiting for QUORUM. A metadata field the collection does not map is refused before anything is sent.
+   */
+  async upsert(docs: readonly RemoteDoc[]): Promise<void> {
+    const objects = docs.map((doc) => ({
+      id: this.uuidOf(doc.id),
+      properties: this.propertiesOf(doc),
+      vectors: Array.from(doc.vector),
+    }));
+    if (objects.length > 0) await this.insertBatch(objects);
+  }
+
+  /** Deletes one document by its id, waiting for QUORUM; a document not stored is not an error. */
+  async delete(docId: string): Promise<void> {
+    await request(this.connection, `delete "${docId}" from ${this.name}`, () =>
+      this.writes.data.deleteById(this.uuidOf(docId)),
+    );
+  }
+
   private propertiesOf(doc: RemoteDoc): Props {
     const properties: Props = {
       [PROPS.docId]: doc.id,

@@ -68,13 +68,16 @@ export class WeaviateBm25Retriever implements Retriever {
   }
 }
 
-/** Exact kNN in Weaviate's flat index, the query embedded by sift's own encoder. */
+/**
+ * Exact kNN in Weaviate's flat index, the query embedded by sift's own encoder (without one, every request
+ * must carry its query vector: the server's engine thread).
+ */
 export class WeaviateDenseRetriever implements Retriever {
   readonly name = 'dense';
 
   constructor(
     private readonly collection: WeaviateCollection,
-    private readonly encoder: Encoder,
+    private readonly encoder: Encoder | undefined,
   ) {}
 
   async search({ query, k, filter, vector: given }: SearchRequest): Promise<Hit[]> {

@@ -13,9 +13,11 @@ export {
   importIndex,
   indexDocSource,
   type OpenedRemoteRetriever,
+  openRemoteParts,
   openRemoteRetriever,
   parseBackend,
   type RemoteRetrieverOptions,
+  toRemoteDoc,
 } from './open-remote-retriever.js';
 export {
   type OpenedRetriever,

@@ -3,9 +3,11 @@
 // backend's collection (resumable, idempotent), and composes the backend's BM25 and dense retrievers as
 // it composes its local ones; hybrid fuses them here, in sift.
 
+import type { Analyzer } from '../analysis/index.js';
 import { SiftError } from '../errors.js';
-import type { SiftIndex } from '../index/index.js';
+import type { SiftIndex, VectorStore } from '../index/index.js';
 import { embedDocuments } from '../index/index.js';
+import type { Doc } from '../ingest/index.js';
 import type { Encoder } from '../models/index.js';
 import { DEFAULT_EMBEDDER, openEmbedder } from '../models/index.js';
 import {
@@ -18,7 +20,7 @@ import {
   type WeaviateConnection,
   WeaviateDenseRetriever,
 } from '../remote/index.js';
-import { composeRetriever, DEFAULT_BM25_PARAMS } from '../retrieve/index.js';
+import { composeRetriever, DEFAULT_BM25_PARAMS, type RetrieverParts } from '../retrieve/index.js';
 import type { OpenedRetriever, OpenRetrieverOptions } from './open-retriever.js';
 
 export const BACKENDS = ['local', 'weaviate'] as const;
@@ -43,6 +45,16 @@ export interface OpenedRemoteRetriever extends OpenedRetriever {
   imported: ImportOutcome;
 }
 
+/** One document with sift's terms and vector, as a remote backend takes it. */
+export function toRemoteDoc(analyzer: Analyzer, doc: Doc, vector: Float32Array): RemoteDoc {
+  return {
+    ...doc,
+    titleTerms: analyzer.analyze(doc.title),
+    textTerms: analyzer.analyze(doc.text),
+    vector,
+  };
+}
+
 /** The local index's live documents with sift's terms and vectors, as a remote backend takes them. */
 export function indexDocSource(index: SiftIndex, vector: (ord: number) => Float32Array): RemoteDocSource {
   const { docs, analyzer } = index;
@@ -51,14 +63,7 @@ export function indexDocSource(index: SiftIndex, vector: (ord: number) => Float3
     count: docs.liveCount,
     *docs(): Iterable<RemoteDoc> {
       for (let ord = 0; ord < docs.size; ord++) {
-        if (!docs.isLive(ord)) continue;
-        const doc = docs.get(ord);
-        yield {
-          ...doc,
-          titleTerms: analyzer.analyze(doc.title),
-          textTerms: analyzer.analyze(doc.text),
-          vector: vector(ord),
-        };
+        if (docs.isLive(ord)) yield toRemoteDoc(analyzer, docs.get(ord), vector(ord));
       }
     },
   };
@@ -72,23 +77,61 @@ export async function importIndex(
   connection: WeaviateConnection,
   index: SiftIndex,
   encoder: Encoder,
-  options: Pick<RemoteRetrieverOptions, 'layout' | 'collection' | 'quiet'> & {
-    bm25?: { k1: number; b: number };
-  },
+  options: RemoteImportOptions,
 ): Promise<{ collection: WeaviateCollection; imported: ImportOutcome; embedSeconds: number }> {
-  const quiet = options.quiet ?? false;
-  const embedded = await embedDocuments(index, encoder, { quiet });
-  const source = indexDocSource(index, (ord) => embedded.store.vector(ord));
+  const embedded = await embedDocuments(index, encoder, { quiet: options.quiet ?? false });
+  const { collection, imported } = await importEmbedded(connection, index, embedded.store, options);
+  return { collection, imported, embedSeconds: embedded.seconds };
+}
+
+type RemoteImportOptions = Pick<RemoteRetrieverOptions, 'layout' | 'collection' | 'quiet'> & {
+  bm25?: { k1: number; b: number };
+};
+
+/** Imports into Weaviate what its collection lacks of an index whose vectors are all in `store`. */
+async function importEmbedded(
+  connection: WeaviateConnection,
+  index: SiftIndex,
+  store: VectorStore,
+  options: RemoteImportOptions,
+): Promise<{ collection: WeaviateCollection; imported: ImportOutcome }> {
+  const source = indexDocSource(index, (ord) => store.vector(ord));
   const collection = await WeaviateCollection.ensure(connection, source, {
-    embedder: encoder.id,
-    dimension: encoder.dimension,
+    embedder: store.modelId,
+    dimension: store.dimension,
     analyzer: index.analyzer.config,
     bm25: { k1: options.bm25?.k1 ?? DEFAULT_BM25_PARAMS.k1, b: options.bm25?.b ?? DEFAULT_BM25_PARAMS.b },
     ...(options.layout ? { layout: options.layout } : {}),
     ...(options.collection ? { name: options.collection } : {}),
   });
-  const imported = await collection.importFrom(source, { quiet });
-  return { collection, imported, embedSeconds: embedded.seconds };
+  const imported = await collection.importFrom(source, { quiet: options.quiet ?? false });
+  return { collection, imported };
+}
+
+/**
+ * The server's engine thread over Weaviate: imports what the collection lacks of an index that already
+ * has every vector of `embedderId` (the server embeds at start), and returns the backend's BM25 and dense
+ * retrievers to compose per request. Dense search takes its query vector from the request.
+ */
+export async function openRemoteParts(
+  connection: WeaviateConnection,
+  index: SiftIndex,
+  embedderId: string,
+  options: Pick<RemoteRetrieverOptions, 'layout' | 'collection' | 'quiet'> = {},
+): Promise<{ collection: WeaviateCollection; imported: ImportOutcome; parts: RetrieverParts }> {
+  const store = index.vectors(embedderId);
+  if (!store || store.rows < index.docs.size) {
+    throw new SiftError(
+      'E_MODE_UNAVAILABLE',
+      `index ${index.name} has ${store?.rows ?? 0} of ${index.docs.size} vectors for ${embedderId}; embed it before importing into Weaviate`,
+    );
+  }
+  const { collection, imported } = await importEmbedded(connection, index, store, options);
+  const parts = {
+    lexical: new WeaviateBm25Retriever(collection, index.analyzer, DEFAULT_BM25_PARAMS),
+    dense: new WeaviateDenseRetriever(collection, undefined),
+  };
+  return { collection, imported, parts };
 }
 
 /**

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
+import { BACKENDS, type Backend, parseBackend } from '../search/index.js';
 import { siftPaths } from '../util/index.js';
 
 export interface ServeConfig {
@@ -22,6 +23,13 @@ export interface ServeConfig {
   demoDocs: number;
   /** Query embedder for dense and hybrid modes ("none" serves bm25 only). Default all-minilm-l6-v2. */
   embedder: string;
+  /**
+   * Where retrieval runs: 'local' (the engine thread's own index) or 'weaviate' (the cluster at `url`
+   * holds the documents and vectors; imported at start, what it lacks only). Default local.
+   */
+  backend: Backend;
+  /** Weaviate REST URL, for --backend weaviate. */
+  url: string | undefined;
   /**
    * Ranker worker threads, each with its own ONNX sessions. Default 1 (2-core machines). Query and
    * document embeddings have a worker of their own, so reranking never holds up a dense search.
@@ -173,6 +181,23 @@ export const SERVE_OPTIONS: Record<keyof ServeConfig, OptionSpec> = {
     help: 'query embedder for dense/hybrid, or "none"',
     parse: text,
     default: () => 'all-minilm-l6-v2',
+  },
+  backend: {
+    flag: '--backend <name>',
+    env: 'SIFT_SERVE_BACKEND',
+    help: `where retrieval runs: ${BACKENDS.join(' or ')}`,
+    parse: (raw, where) => {
+      if (typeof raw !== 'string') throw badValue(where, raw, BACKENDS.join(' or '));
+      return parseBackend(raw);
+    },
+    default: () => 'local',
+  },
+  url: {
+    flag: '--url <url>',
+    env: 'SIFT_SERVE_WEAVIATE_URL',
+    help: 'Weaviate REST URL (with --backend weaviate)',
+    parse: text,
+    default: () => undefined,
   },
   workers: {
     flag: '--workers <n>',

@@ -12,6 +12,11 @@ export interface EngineWorkerData {
   knnThreads: number;
   /** Most dense searches scanned together (1: each alone). */
   knnBatch: number;
+  /**
+   * Where retrieval runs: the engine's own index ('local'), or a Weaviate cluster that holds the index's
+   * documents and vectors ({url}); the local index still serves documents, snippets and facets.
+   */
+  backend: 'local' | { weaviate: string };
 }
 
 export interface EngineSearch {
@@ -67,6 +72,8 @@ export interface EngineInfo {
   facets: Facet[];
   /** Every metadata field some live document has: what a filter may name. */
   fields: string[];
+  /** Where retrieval runs: 'local', or the Weaviate collection and the node it was reached at. */
+  backend: { kind: 'local' } | { kind: 'weaviate'; url: string; collection: string };
 }
 
 export type EngineRequest =

@@ -6,6 +6,10 @@
 // search's BM25 part runs as its message arrives, its query vector waits until the thread is free, and
 // then one pass over the vectors answers all of them.
 //
+// With a Weaviate backend, retrieval (BM25 and exact kNN) runs in the cluster and the local index keeps
+// serving documents, snippets and facets. A write goes to the cluster first and then to the local index,
+// so a write the cluster refused changes nothing here.
+//
 // Writes are group-committed: writes that arrive while a commit is running are applied together and
 // made durable by the next single commit, and each write is answered only after the commit that holds
 // it has flipped CURRENT. A commit that fails reloads the last committed generation, so memory never
@@ -16,6 +20,7 @@ import { SiftError } from '../errors.js';
 import type { VectorStore } from '../index/index.js';
 import { SiftIndex } from '../index/index.js';
 import type { Doc } from '../ingest/index.js';
+import { connectWeaviate, type WeaviateCollection, type WeaviateConnection } from '../remote/index.js';
 import type { FusedHit } from '../retrieve/index.js';
 import {
   Bm25Retriever,
@@ -24,12 +29,12 @@ import {
   DenseRetriever,
   ExactKnn,
   type Hit,
-  localOrdinal,
   makeSnippet,
   type Retriever,
+  type RetrieverParts,
   type VectorSearcher,
 } from '../retrieve/index.js';
-import type { RetrievalMode } from '../search/index.js';
+import { openRemoteParts, type RetrievalMode, toRemoteDoc } from '../search/index.js';
 import type {
   EngineHit,
   EngineInfo,
@@ -49,6 +54,13 @@ const port = parentPort!;
 /** Text fields with at most this many distinct values are offered as choices. */
 const MAX_FACET_VALUES = 200;
 
+/** A Weaviate cluster that holds the index's documents and vectors and answers its retrieval. */
+interface RemoteBackend {
+  connection: WeaviateConnection;
+  collection: WeaviateCollection;
+  parts: RetrieverParts;
+}
+
 class Engine {
   private bm25: Bm25Retriever;
   private knn: ExactKnn | undefined;
@@ -61,9 +73,29 @@ class Engine {
   private readonly pendingWrites: Array<{ apply: () => unknown; reply: (error?: unknown) => void }> = [];
   private committing: Promise<void> | undefined;
 
-  constructor(private index: SiftIndex) {
+  constructor(
+    private index: SiftIndex,
+    private readonly remote?: RemoteBackend,
+  ) {
     this.bm25 = new Bm25Retriever(index);
     this.attachVectors();
+  }
+
+  /** Opens the index and, for a Weaviate backend, imports what the cluster lacks of it. */
+  static async open(): Promise<Engine> {
+    const index = await SiftIndex.open(data.indexDir);
+    if (data.backend === 'local') return new Engine(index);
+    const connection = await connectWeaviate(data.backend.weaviate);
+    try {
+      // The server checked that there is an embedder, and embedded the documents that lacked a vector.
+      const { collection, parts } = await openRemoteParts(connection, index, data.embedder ?? '', {
+        quiet: true,
+      });
+      return new Engine(index, { connection, collection, parts });
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
   }
 
   private attachVectors(): void {
@@ -85,9 +117,16 @@ class Engine {
       name: this.index.name,
       documents: this.index.docs.liveOrdinals().length,
       generation: this.index.generation,
-      modes,
+      modes: this.remote ? ['bm25', 'dense', 'hybrid'] : modes,
       facets: this.facets.facets,
       fields: this.facets.fields,
+      backend: this.remote
+        ? {
+            kind: 'weaviate',
+            url: this.remote.connection.endpoint.url,
+            collection: this.remote.collection.name,
+          }
+        : { kind: 'local' },
     };
   }
 
@@ -101,13 +140,18 @@ class Engine {
       ...(request.filter ? { filter: request.filter } : {}),
       ...(request.vector ? { vector: request.vector } : {}),
     })) as Array<Hit & Partial<FusedHit>>;
-    const results = hits.map((hit, rank): EngineHit => {
-      const ord = localOrdinal(hit);
+    const results: EngineHit[] = [];
+    for (const hit of hits) {
+      // A remote backend's hits name documents by id. One the local index no longer has (a delete the
+      // cluster has not applied yet on the replica that answered) is left out.
+      const ord = hit.ord ?? docs.ordOf(hit.id);
+      if (ord === undefined || !docs.isLive(ord)) continue;
+      const rank = results.length;
       const doc = docs.get(ord);
       const stages = hit.stages
         ? { ...hit.stages, [request.mode]: hit.score }
         : { [request.mode]: hit.score };
-      return {
+      results.push({
         id: hit.id,
         ord,
         score: hit.score,
@@ -118,8 +162,8 @@ class Engine {
         ...(rank < request.withSnippet
           ? { snippet: makeSnippet(this.index.analyzer, request.query, doc.text) }
           : {}),
-      };
-    });
+      });
+    }
     const knnScans = this.knnScans;
     this.knnScans = [];
     return { hits: results, ms: performance.now() - started, ...(knnScans.length ? { knnScans } : {}) };
@@ -129,6 +173,7 @@ class Engine {
     if (request.mode !== 'bm25' && this.store && request.vector?.length !== this.store.dimension) {
       throw new SiftError('E_VECTOR_DIMENSION', `the query vector must have ${this.store.dimension} values`);
     }
+    if (this.remote) return composeRetriever(request.mode, this.remote.parts);
     // The query vector comes with the request (embedded on the HTTP side), so the dense retriever has no encoder.
     const dense = this.searcher ? new DenseRetriever(this.index.docs, undefined, this.searcher) : undefined;
     return composeRetriever(request.mode, { lexical: this.bm25, ...(dense ? { dense } : {}) });
@@ -138,12 +183,21 @@ class Engine {
     return ords.map((ord) => makeSnippet(this.index.analyzer, query, this.index.docs.get(ord).text));
   }
 
-  upsert(docs: Doc[], vectors: Float32Array | undefined): WriteResult | Promise<WriteResult> {
+  async upsert(docs: Doc[], vectors: Float32Array | undefined): Promise<WriteResult> {
     const dimension = this.store?.dimension ?? 0;
     if (vectors && vectors.length !== docs.length * dimension) {
       throw new SiftError(
         'E_VECTOR_DIMENSION',
         `${docs.length} documents came with ${vectors.length} vector values`,
+      );
+    }
+    if (this.remote) {
+      if (!vectors) throw new SiftError('E_INTERNAL', 'a write to Weaviate came without its vectors');
+      const { analyzer } = this.index;
+      await this.remote.collection.upsert(
+        docs.map((doc, i) =>
+          toRemoteDoc(analyzer, doc, vectors.subarray(i * dimension, (i + 1) * dimension)),
+        ),
       );
     }
     return this.write(() => {
@@ -158,12 +212,13 @@ class Engine {
     });
   }
 
-  delete(docId: string): Promise<WriteResult> {
+  async delete(docId: string): Promise<WriteResult> {
     if (this.index.docs.ordOf(docId) === undefined) {
       throw new SiftError('E_UNKNOWN_DOC', `no document "${docId}" in index ${this.index.name}`, {
         field: 'id',
       });
     }
+    await this.remote?.collection.delete(docId);
     return this.write(() => this.index.delete(docId));
   }
 
@@ -224,6 +279,7 @@ class Engine {
   async close(): Promise<void> {
     while (this.committing) await this.committing;
     await this.knn?.release();
+    await this.remote?.connection.close();
   }
 }
 
@@ -262,7 +318,7 @@ function computeFacets(index: SiftIndex): { facets: Facet[]; fields: string[] } 
 async function main(): Promise<void> {
   let engine: Engine;
   try {
-    engine = new Engine(await SiftIndex.open(data.indexDir));
+    engine = await Engine.open();
     port.postMessage({ id: 0, type: 'ready', info: engine.info() } satisfies EngineReply);
   } catch (error) {
     port.postMessage({ id: 0, type: 'failed', error: toWireError(error) } satisfies EngineReply);

@@ -225,6 +225,14 @@ export const InfoReply = Type.Object({
     ),
   }),
   fields: Type.Array(Type.String(), { description: 'metadata fields a filter may name' }),
+  backend: Type.Object(
+    {
+      kind: Type.Union([Type.Literal('local'), Type.Literal('weaviate')]),
+      url: Type.Optional(Type.String({ description: 'the Weaviate node the service reached' })),
+      collection: Type.Optional(Type.String({ description: 'the Weaviate collection searched' })),
+    },
+    { description: 'where retrieval runs (--backend)' },
+  ),
   knn: Type.Object(
     {
       variant: Type.Union([Type.String(), Type.Null()], {

@@ -35,6 +35,25 @@ import { loadPage } from './page.js';
 import { RankerReadiness } from './ranker-readiness.js';
 import { SearchService } from './search-service.js';
 
+/** The Weaviate URL that --backend weaviate needs (one collection holds terms and vectors: an embedder too). */
+function weaviateUrl(config: ServeConfig): string {
+  if (!config.url) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      '--backend weaviate needs --url (the REST URL of a Weaviate node)',
+      {
+        field: 'url',
+      },
+    );
+  }
+  if (config.embedder === 'none') {
+    throw new SiftError('E_BAD_ARGUMENT', '--backend weaviate needs an embedder (not --embedder none)', {
+      field: 'embedder',
+    });
+  }
+  return config.url;
+}
+
 /**
  * Makes (or finds, when an identical one is on disk) the synthetic collection that is served when no index
  * is named: a BEIR folder of `docs` documents under `root`. The CLI hands in demo/'s `ensureDemoCollection`,
@@ -74,6 +93,8 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
   const quiet = options.quiet ?? false;
   const home = siftPaths(env).home;
 
+  // Settings that cannot work fail before any work: a Weaviate backend without its URL or an embedder.
+  const backend = config.backend === 'weaviate' ? { weaviate: weaviateUrl(config) } : 'local';
   const rankers = await rankerModuleFace(config.rankerModule);
   // An unknown configured ranker fails the start, as any bad setting does; a failed load does not.
   for (const ref of config.rankers) rankers.resolve(ref);
@@ -84,6 +105,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     embedder: prepared.embedderId,
     knnThreads: config.knnThreads,
     knnBatch: config.knnBatch,
+    backend,
     // Enough searches in flight for the engine to batch their kNN scans; at least 2, so one can be
     // prepared while the other is scanned.
     concurrency: Math.max(2, config.knnBatch),

@@ -37,6 +37,7 @@ export function registerInfoRoutes(context: RouteContext): void {
         },
         facets: info.facets,
         fields: info.fields,
+        backend: info.backend,
         knn: { ...knnInfo(), batch: config.knnBatch },
       };
     },
