@@ -2,12 +2,19 @@
 
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
-import { buildIndex, embedDocuments } from '../index/index.js';
+import { buildIndex, embedDocuments, type SiftIndex } from '../index/index.js';
 import { createReadStats } from '../ingest/index.js';
+import {
+  checkQueueReachable,
+  DEFAULT_CHUNK_DOCS,
+  DEFAULT_QUEUE_PREFIX,
+  embedOnQueue,
+  queueTarget,
+} from '../jobs/index.js';
 import { DEFAULT_EMBEDDER, openEmbedder } from '../models/index.js';
 import { connectWeaviate, type WeaviateConnection } from '../remote/index.js';
 import { BACKENDS, importIndex, parseBackend } from '../search/index.js';
-import { addRemoteLayoutOptions, remoteLayout } from './options.js';
+import { addRemoteLayoutOptions, parsePositiveInt, remoteLayout } from './options.js';
 import { defaultIndexDir, resolveCollection } from './sources.js';
 
 export function registerIndexCommand(program: Command): void {
@@ -28,12 +35,25 @@ export function registerIndexCommand(program: Command): void {
     )
     .option('--backend <backend>', `also import into a remote backend: ${BACKENDS.join('|')}`, 'local')
     .option('--url <url>', "with --backend weaviate: a Weaviate node's REST URL")
+    .option(
+      '--queue <url>',
+      'with --embedder: embed on `sift worker` processes through this Redis (redis://HOST:PORT[/DB]); the index folder must be at the same path for them',
+    )
+    .option('--prefix <prefix>', 'queue key prefix, as given to the workers', DEFAULT_QUEUE_PREFIX)
+    .option('--chunk <n>', 'documents per queued chunk', parsePositiveInt, DEFAULT_CHUNK_DOCS)
     .option('--quiet', 'no progress bar', false)
     .action(async (collectionPath: string, opts: IndexOptions) => {
       const backend = parseBackend(opts.backend);
       if (backend === 'weaviate' && opts.url === undefined) {
         throw new SiftError('E_BAD_ARGUMENT', '--backend weaviate needs --url <url>', { field: 'url' });
       }
+      if (opts.queue !== undefined && opts.embedder === undefined) {
+        throw new SiftError('E_BAD_ARGUMENT', '--queue embeds on workers: it needs --embedder <id>', {
+          field: 'queue',
+        });
+      }
+      // Reached first, as the cluster is: an unreachable Redis fails before any work.
+      if (opts.queue !== undefined) await checkQueueReachable(queueTarget(opts.queue, opts.prefix));
       // Reached first: an unreachable cluster fails before any work.
       const connection = backend === 'weaviate' ? await connectWeaviate(opts.url!) : undefined;
       try {
@@ -86,6 +106,8 @@ async function indexCollection(
     } finally {
       await encoder.release();
     }
+  } else if (opts.embedder && opts.queue !== undefined) {
+    await embedThroughQueue(index, opts.embedder, opts);
   } else if (opts.embedder) {
     const encoder = await openEmbedder(opts.embedder, { quiet: opts.quiet });
     try {
@@ -107,7 +129,35 @@ async function indexCollection(
   }
 }
 
+/** Embeds the documents that lack a vector on `sift worker` processes (jobs/enqueue-embed.ts). */
+async function embedThroughQueue(index: SiftIndex, embedder: string, opts: IndexOptions): Promise<void> {
+  // The producer needs the model's shape, and opening it here also pulls it before any worker asks.
+  const encoder = await openEmbedder(embedder, { quiet: opts.quiet });
+  const shape = { id: encoder.id, dimension: encoder.dimension, normalized: encoder.normalized };
+  await encoder.release();
+  const target = queueTarget(opts.queue!, opts.prefix);
+  if (!opts.quiet)
+    console.error(`queueing on ${target.display}; start workers with: sift worker --queue ${opts.queue}`);
+  const outcome = await embedOnQueue({
+    target,
+    index,
+    embedder,
+    encoder: shape,
+    chunkDocs: opts.chunk,
+    quiet: opts.quiet,
+  });
+  console.log(
+    outcome.embedded === 0
+      ? `vectors are current (${shape.id})`
+      : `embedded ${outcome.embedded} documents with ${shape.id} on workers in ${outcome.seconds.toFixed(1)} s ` +
+          `(${outcome.chunks} chunks${outcome.reused ? `, ${outcome.reused} already written by an earlier run` : ''})`,
+  );
+}
+
 interface IndexOptions {
+  queue?: string;
+  prefix: string;
+  chunk: number;
   backend: string;
   url?: string;
   shards?: number;

@@ -27,13 +27,15 @@ export function embeddingText(doc: { title: string; text: string }): string {
   return doc.title ? `${doc.title} ${doc.text}` : doc.text;
 }
 
-export async function embedDocuments(
+/**
+ * The index's vector store for this encoder, attached empty when there is none yet; one for another
+ * dimension is refused (E_VECTOR_DIMENSION).
+ */
+export function vectorStoreFor(
   index: SiftIndex,
-  encoder: Encoder,
-  options: EmbedOptions = {},
-): Promise<EmbedResult> {
-  const started = performance.now();
-  let store = index.vectors(encoder.id);
+  encoder: Pick<Encoder, 'id' | 'dimension' | 'normalized'>,
+): VectorStore {
+  const store = index.vectors(encoder.id);
   if (store && store.dimension !== encoder.dimension) {
     throw new SiftError(
       'E_VECTOR_DIMENSION',
@@ -41,11 +43,23 @@ export async function embedDocuments(
       { expected: encoder.dimension, actual: store.dimension },
     );
   }
-  if (!store) {
-    // Rows are normalised on add when the model does not, so a dot product is always a cosine.
-    store = VectorStore.create(encoder.dimension, { modelId: encoder.id, normalize: !encoder.normalized });
-    index.attach(store);
-  }
+  if (store) return store;
+  // Rows are normalised on add when the model does not, so a dot product is always a cosine.
+  const created = VectorStore.create(encoder.dimension, {
+    modelId: encoder.id,
+    normalize: !encoder.normalized,
+  });
+  index.attach(created);
+  return created;
+}
+
+export async function embedDocuments(
+  index: SiftIndex,
+  encoder: Encoder,
+  options: EmbedOptions = {},
+): Promise<EmbedResult> {
+  const started = performance.now();
+  const store = vectorStoreFor(index, encoder);
   const { docs } = index;
   const remaining = docs.size - store.rows;
   if (remaining <= 0) return { store, embedded: 0, seconds: 0 };

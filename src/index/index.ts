@@ -8,7 +8,13 @@ export {
 } from './build.js';
 export { readContainer } from './container.js';
 export { DocStore } from './doc-store.js';
-export { type EmbedOptions, type EmbedResult, embedDocuments, embeddingText } from './embed.js';
+export {
+  type EmbedOptions,
+  type EmbedResult,
+  embedDocuments,
+  embeddingText,
+  vectorStoreFor,
+} from './embed.js';
 export { codeIndex } from './int8-codes.js';
 export { InvertedIndex, type PostingList } from './inverted-index.js';
 export {

@@ -1,6 +1,23 @@
-// Distributed jobs on BullMQ over Redis: labelling chunks produced from a label store, run by any
-// number of `sift worker` processes, committed into the store one chunk per transaction.
+// Distributed jobs on BullMQ over Redis, run by any number of `sift worker` processes: labelling chunks
+// produced from a label store (committed into the store one chunk per transaction), and embedding
+// chunks produced from an index (written as chunk files that the producer appends to the index).
 
+export {
+  chunkFile,
+  EMBED_CHUNK_NAME,
+  EMBED_CHUNK_VERSION,
+  EMBED_QUEUE,
+  type EmbedChunk,
+  embedChunkId,
+  parseEmbedChunk,
+} from './embed-chunk.js';
+export { type EmbedChunkResult, type EmbedWorkerOptions, startEmbedWorker } from './embed-worker.js';
+export {
+  DEFAULT_CHUNK_DOCS,
+  embedOnQueue,
+  type QueuedEmbedOptions,
+  type QueuedEmbedOutcome,
+} from './enqueue-embed.js';
 export {
   DEFAULT_CHUNK_PAIRS,
   type EnqueuedJudgeJob,
@@ -31,3 +48,4 @@ export {
   type QueueTarget,
   queueTarget,
 } from './queue-connection.js';
+export { type QueueWorkerOptions, type RunningQueueWorker, startQueueWorker } from './queue-worker.js';

@@ -1,0 +1,179 @@
+// Distributed embedding on a real Redis and real BullMQ: `sift index --embedder E --queue URL` and two
+// `sift worker --only embed` processes embed a corpus with the real all-MiniLM-L6-v2, giving the vectors
+// a local `sift index --embedder E` gives; a malformed embedding job fails alone with its id and reason;
+// a chunk file that is not what its range needs is refused, naming the file.
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { access, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { Queue } from 'bullmq';
+import { ensureDemoCollection } from '../src/demo/index.js';
+import { isSiftError } from '../src/errors.js';
+import { SiftIndex } from '../src/index/index.js';
+import { chunkFile, EMBED_QUEUE, embedOnQueue, queueTarget } from '../src/jobs/index.js';
+import { modelSkip } from './lib/model-skip.js';
+import { redisSkip, startRedis, type TestRedis } from './lib/redis-server.js';
+
+const run = promisify(execFile);
+const SIFT = resolve('bin/sift');
+const EMBEDDER = 'all-minilm-l6-v2';
+const DOCS = 300;
+
+const skipRedis = redisSkip();
+const skipModel = modelSkip(EMBEDDER);
+let redis: TestRedis | undefined;
+before(async () => {
+  if (!skipRedis) redis = await startRedis();
+});
+const spawned: ChildProcess[] = [];
+after(async () => {
+  for (const child of spawned)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await redis?.stop();
+});
+
+function startWorker(url: string): { log: () => string } {
+  // One thread each: two workers share the machine's cores with the rest of the suite.
+  const child = spawn(
+    SIFT,
+    ['worker', '--queue', url, '--only', 'embed', '--threads', '1', '--lock-seconds', '15'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  spawned.push(child);
+  let log = '';
+  child.stderr?.on('data', (data: Buffer) => {
+    log += data.toString();
+  });
+  return { log: () => log };
+}
+
+async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+test('sift index --queue embeds on two workers and gives the vectors a local sift index gives', {
+  skip: skipRedis || skipModel,
+}, async () => {
+  const url = redis!.url;
+  const root = await mkdtemp(join(tmpdir(), 'sift-embed-queue-'));
+  const demo = await ensureDemoCollection({ root, seed: 11, docs: DOCS });
+  const workers = [startWorker(url), startWorker(url)];
+  await until('the workers to start', () =>
+    workers.every((w) => w.log().includes('waiting for chunks (embed)')),
+  );
+
+  const localDir = join(root, 'local');
+  const queuedDir = join(root, 'queued');
+  await run(SIFT, ['index', demo.folder, '--out', localDir, '--embedder', EMBEDDER, '--quiet']);
+  const { stdout } = await run(SIFT, [
+    'index',
+    demo.folder,
+    '--out',
+    queuedDir,
+    '--embedder',
+    EMBEDDER,
+    '--queue',
+    url,
+    '--chunk',
+    '64',
+    '--quiet',
+  ]);
+  assert.match(stdout, new RegExp(`embedded ${DOCS} documents with ${EMBEDDER} on workers .*\\(5 chunks\\)`));
+  // Both workers took chunks.
+  for (const worker of workers) assert.match(worker.log(), /documents embedded/);
+
+  const local = (await SiftIndex.open(localDir)).vectors(EMBEDDER)!;
+  const queued = (await SiftIndex.open(queuedDir)).vectors(EMBEDDER)!;
+  assert.equal(queued.rows, DOCS);
+  assert.equal(queued.dimension, local.dimension);
+  for (let ord = 0; ord < DOCS; ord++) {
+    const a = local.vector(ord);
+    const b = queued.vector(ord);
+    let dot = 0;
+    for (let j = 0; j < a.length; j++) dot += a[j]! * b[j]!;
+    // Batches are cut differently (64-document chunks against the local run's 256), so padding and
+    // summation order differ: the same vector up to float rounding.
+    assert.ok(dot > 0.99999, `document ${ord}: cosine ${dot}`);
+  }
+  // The chunk files are gone once their vectors are committed; a second run has nothing to do.
+  await assert.rejects(access(join(queuedDir, 'embed-chunks', EMBEDDER)));
+  const again = await run(SIFT, [
+    'index',
+    demo.folder,
+    '--out',
+    queuedDir,
+    '--embedder',
+    EMBEDDER,
+    '--queue',
+    url,
+  ]);
+  assert.match(again.stdout, /vectors are current/);
+
+  // A malformed job fails alone, with its id and reason, and the workers live on.
+  const target = queueTarget(url);
+  const queue = new Queue(EMBED_QUEUE, { connection: target.connection, prefix: target.prefix });
+  try {
+    await queue.add(
+      'embed-chunk',
+      { version: 1, index: 'relative/path', embedder: EMBEDDER, from: 0, to: 5 },
+      {
+        jobId: 'bad-embed-job',
+      },
+    );
+    await until('the bad job to fail', async () => (await queue.getJobState('bad-embed-job')) === 'failed');
+    const job = await queue.getJob('bad-embed-job');
+    assert.match(job!.failedReason, /job bad-embed-job: field "index" is not an absolute path/);
+  } finally {
+    await queue.close();
+  }
+});
+
+test('a chunk file that does not hold its range is refused, naming the file', {
+  skip: skipRedis,
+}, async () => {
+  const root = await mkdtemp(join(tmpdir(), 'sift-embed-chunk-'));
+  const demo = await ensureDemoCollection({ root, seed: 12, docs: 40 });
+  const dir = join(root, 'index');
+  await run(SIFT, ['index', demo.folder, '--out', dir, '--quiet']);
+  const index = await SiftIndex.open(dir);
+  // An earlier run's file for the one range, but cut short: the producer queues nothing and reads it.
+  const file = chunkFile({ index: realpathSync(dir), embedder: 'test-embedder', from: 0, to: 40 });
+  await mkdir(join(dir, 'embed-chunks', 'test-embedder'), { recursive: true });
+  await writeFile(file, Buffer.from('SIFTVEC1\u0028\u0000\u0000\u0000\u0004\u0000\u0000\u0000'));
+  await assert.rejects(
+    embedOnQueue({
+      target: queueTarget(redis!.url),
+      index,
+      embedder: 'test-embedder',
+      encoder: { id: 'test-embedder', dimension: 4, normalized: true },
+      quiet: true,
+    }),
+    (error: unknown) =>
+      isSiftError(error) && error.code === 'E_INDEX_CORRUPT' && error.message.includes('truncated'),
+  );
+  // Nothing was committed: the index still has no vectors on disk.
+  assert.equal((await SiftIndex.open(dir)).vectors('test-embedder'), undefined);
+});
+
+test('sift index --queue without --embedder is refused before any work', async () => {
+  await assert.rejects(
+    run(SIFT, ['index', 'no-such-folder', '--queue', 'redis://127.0.0.1:9']),
+    (error: { stderr?: string }) => /--queue embeds on workers: it needs --embedder/.test(error.stderr ?? ''),
+  );
+});
