@@ -4,13 +4,12 @@
 // a chunk file that is not what its range needs is refused, naming the file.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { access, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { ensureDemoCollection } from '../src/demo/index.js';
@@ -18,73 +17,38 @@ import { isSiftError } from '../src/errors.js';
 import { SiftIndex } from '../src/index/index.js';
 import { chunkFile, EMBED_QUEUE, embedOnQueue, queueTarget } from '../src/jobs/index.js';
 import { modelSkip } from './lib/model-skip.js';
-import { redisSkip, startRedis, type TestRedis } from './lib/redis-server.js';
+import { queueTestRedis, startSiftWorker, until } from './lib/sift-workers.js';
 
 const run = promisify(execFile);
 const SIFT = resolve('bin/sift');
 const EMBEDDER = 'all-minilm-l6-v2';
 const DOCS = 300;
 
-const skipRedis = redisSkip();
+const redis = queueTestRedis();
+const skipRedis = redis.skip;
 const skipModel = modelSkip(EMBEDDER);
-let redis: TestRedis | undefined;
-before(async () => {
-  if (!skipRedis) redis = await startRedis();
-});
-const spawned: ChildProcess[] = [];
-after(async () => {
-  for (const child of spawned)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await redis?.stop();
-});
 
-function startWorker(url: string): { log: () => string } {
-  // One thread each: two workers share the machine's cores with the rest of the suite.
-  const child = spawn(
-    SIFT,
-    ['worker', '--queue', url, '--only', 'embed', '--threads', '1', '--lock-seconds', '15'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  spawned.push(child);
-  let log = '';
-  child.stderr?.on('data', (data: Buffer) => {
-    log += data.toString();
-  });
-  return { log: () => log };
-}
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+/** `sift index` of the collection into `out`, quietly, with more arguments. */
+const index = (folder: string, out: string, ...extra: string[]) =>
+  run(SIFT, ['index', folder, '--out', out, '--quiet', ...extra]);
 
 test('sift index --queue embeds on two workers and gives the vectors a local sift index gives', {
   skip: skipRedis || skipModel,
 }, async () => {
-  const url = redis!.url;
+  const url = redis.url();
   const root = await mkdtemp(join(tmpdir(), 'sift-embed-queue-'));
   const demo = await ensureDemoCollection({ root, seed: 11, docs: DOCS });
-  const workers = [startWorker(url), startWorker(url)];
+  // Embedding chunks only, one thread each: two workers share the cores with the rest of the suite.
+  const workers = [startSiftWorker(url, ['--only', 'embed']), startSiftWorker(url, ['--only', 'embed'])];
   await until('the workers to start', () =>
     workers.every((w) => w.log().includes('waiting for chunks (embed)')),
   );
 
   const localDir = join(root, 'local');
   const queuedDir = join(root, 'queued');
-  await run(SIFT, ['index', demo.folder, '--out', localDir, '--embedder', EMBEDDER, '--quiet']);
-  const { stdout } = await run(SIFT, [
-    'index',
+  await index(demo.folder, localDir, '--embedder', EMBEDDER);
+  const { stdout } = await index(
     demo.folder,
-    '--out',
     queuedDir,
     '--embedder',
     EMBEDDER,
@@ -92,8 +56,7 @@ test('sift index --queue embeds on two workers and gives the vectors a local sif
     url,
     '--chunk',
     '64',
-    '--quiet',
-  ]);
+  );
   assert.match(stdout, new RegExp(`embedded ${DOCS} documents with ${EMBEDDER} on workers .*\\(5 chunks\\)`));
   // Both workers took chunks.
   for (const worker of workers) assert.match(worker.log(), /documents embedded/);
@@ -113,16 +76,7 @@ test('sift index --queue embeds on two workers and gives the vectors a local sif
   }
   // The chunk files are gone once their vectors are committed; a second run has nothing to do.
   await assert.rejects(access(join(queuedDir, 'embed-chunks', EMBEDDER)));
-  const again = await run(SIFT, [
-    'index',
-    demo.folder,
-    '--out',
-    queuedDir,
-    '--embedder',
-    EMBEDDER,
-    '--queue',
-    url,
-  ]);
+  const again = await index(demo.folder, queuedDir, '--embedder', EMBEDDER, '--queue', url);
   assert.match(again.stdout, /vectors are current/);
 
   // A malformed job fails alone, with its id and reason, and the workers live on.
@@ -150,16 +104,16 @@ test('a chunk file that does not hold its range is refused, naming the file', {
   const root = await mkdtemp(join(tmpdir(), 'sift-embed-chunk-'));
   const demo = await ensureDemoCollection({ root, seed: 12, docs: 40 });
   const dir = join(root, 'index');
-  await run(SIFT, ['index', demo.folder, '--out', dir, '--quiet']);
-  const index = await SiftIndex.open(dir);
+  await index(demo.folder, dir);
+  const opened = await SiftIndex.open(dir);
   // An earlier run's file for the one range, but cut short: the producer queues nothing and reads it.
   const file = chunkFile({ index: realpathSync(dir), embedder: 'test-embedder', from: 0, to: 40 });
   await mkdir(join(dir, 'embed-chunks', 'test-embedder'), { recursive: true });
   await writeFile(file, Buffer.from('SIFTVEC1\u0028\u0000\u0000\u0000\u0004\u0000\u0000\u0000'));
   await assert.rejects(
     embedOnQueue({
-      target: queueTarget(redis!.url),
-      index,
+      target: queueTarget(redis.url()),
+      index: opened,
       embedder: 'test-embedder',
       encoder: { id: 'test-embedder', dimension: 4, normalized: true },
       quiet: true,

@@ -4,77 +4,32 @@
 // label, checked from the store's rows; every key the queue writes carries the {sift} hash tag.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { JUDGE_QUEUE, type JudgeChunk, queueTarget } from '../src/jobs/index.js';
 import { assertEveryPairLabelledOnce, count } from './lib/label-store-rows.js';
 import { modelSkip } from './lib/model-skip.js';
-import { redisSkip, startRedis, type TestRedis } from './lib/redis-server.js';
+import { queueTestRedis, startSiftWorker, until } from './lib/sift-workers.js';
 
 const run = promisify(execFile);
 const SIFT = resolve('bin/sift');
 const SHARED = resolve(process.env.SIFT_SHARED ?? '../shared');
 const JUDGE = 'local:smollm2-135m-instruct-q4';
 
-const skipRedis = redisSkip();
-let redis: TestRedis | undefined;
-before(async () => {
-  if (!skipRedis) redis = await startRedis();
-});
-const spawned: ChildProcess[] = [];
-after(async () => {
-  // A failed assertion must not leave workers behind (they would keep the test process alive).
-  for (const child of spawned)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await redis?.stop();
-});
-
-/** A `sift worker` child whose stderr is collected. */
-function startWorker(
-  url: string,
-  extra: string[] = [],
-): { child: ChildProcess; log: () => string; exited: Promise<number | NodeJS.Signals | null> } {
-  // One thread: test files run two at a time on small machines. The lock must outlast the longest
-  // stretch the worker's event loop is blocked (opening the model takes seconds, more on a loaded
-  // machine): a shorter one lapses while the worker lives and its chunk is put back as stalled.
-  const child = spawn(SIFT, ['worker', '--queue', url, '--threads', '1', '--lock-seconds', '15', ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  spawned.push(child);
-  let log = '';
-  child.stderr?.on('data', (data: Buffer) => {
-    log += data.toString();
-  });
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code)),
-  );
-  return { child, log: () => log, exited };
-}
-
-async function until(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 120_000,
-): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const redis = queueTestRedis();
+const skipRedis = redis.skip;
 
 test('a malformed job is failed with its id and reason, the worker lives on, and SIGTERM stops it cleanly', {
   skip: skipRedis,
 }, async () => {
-  const url = redis!.url;
+  const url = redis.url();
   const target = queueTarget(url);
-  const worker = startWorker(url);
+  const worker = startSiftWorker(url);
   await until('the worker to start', () => worker.log().includes('waiting for chunks'));
   const queue = new Queue(JUDGE_QUEUE, { connection: target.connection, prefix: target.prefix });
   try {
@@ -119,7 +74,7 @@ test('two workers label a store through the queue; SIGKILL of a worker mid-chunk
   skip: skipRedis || modelSkip('smollm2-135m-instruct-q4'),
   timeout: 600_000,
 }, async () => {
-  const url = redis!.url;
+  const url = redis.url();
   const target = queueTarget(url);
   const store = join(await mkdtemp(join(tmpdir(), 'sift-queue-')), 'labels.sqlite');
   const folder = join(SHARED, 'data', 'cranfield');
@@ -160,7 +115,7 @@ test('two workers label a store through the queue; SIGKILL of a worker mid-chunk
   const queue = new Queue(JUDGE_QUEUE, { connection: target.connection, prefix: target.prefix });
   try {
     // One worker, killed once a chunk is part way: at least one of its pairs judged, none committed.
-    const doomed = startWorker(url);
+    const doomed = startSiftWorker(url);
     let inFlight: number[] = [];
     await until(
       'a chunk part way through',
@@ -189,7 +144,7 @@ test('two workers label a store through the queue; SIGKILL of a worker mid-chunk
     );
 
     // Two fresh workers; the producer watches until every chunk (the dead worker's too) is done.
-    const workers = [startWorker(url), startWorker(url)];
+    const workers = [startSiftWorker(url), startSiftWorker(url)];
     const { stdout } = await run(SIFT, produce);
     assert.match(stdout, /0 queued, \d+ already queued/);
     assert.match(stdout, new RegExp(`done: ${pairs - labelled} labelled, 0 from cache, 0 failed`));

@@ -11,7 +11,7 @@
 import { realpathSync } from 'node:fs';
 import { access, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { SiftError } from '../errors.js';
 import { type SiftIndex, vectorStoreFor } from '../index/index.js';
 import type { Encoder } from '../models/index.js';
@@ -26,7 +26,7 @@ import {
   embedChunkId,
   readChunkVectors,
 } from './embed-chunk.js';
-import type { QueueTarget } from './queue-connection.js';
+import { openChunkQueue, type QueueTarget } from './queue-connection.js';
 
 /** Documents per chunk by default: tens of seconds of one worker's time, little to lose to a kill. */
 export const DEFAULT_CHUNK_DOCS = 512;
@@ -81,16 +81,7 @@ export async function embedOnQueue(options: QueuedEmbedOptions): Promise<QueuedE
       to: Math.min(total, from + size),
     });
   }
-  const queue = new Queue(EMBED_QUEUE, {
-    connection: options.target.connection,
-    prefix: options.target.prefix,
-    defaultJobOptions: {
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 2000 },
-      removeOnComplete: { age: 7 * 24 * 3600 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
-  });
+  const queue = openChunkQueue(EMBED_QUEUE, options.target);
   let reused = 0;
   try {
     const pending: EmbedChunk[] = [];

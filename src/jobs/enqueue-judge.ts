@@ -3,7 +3,6 @@
 // an id derived from its contents, so enqueueing twice adds nothing twice.
 
 import { realpathSync } from 'node:fs';
-import { Queue } from 'bullmq';
 import type { LabelStore, Policy } from '../judge/index.js';
 import {
   type ChunkJudge,
@@ -13,7 +12,7 @@ import {
   type JudgeChunk,
   judgeChunkId,
 } from './judge-chunk.js';
-import type { QueueTarget } from './queue-connection.js';
+import { openChunkQueue, type QueueTarget } from './queue-connection.js';
 
 /** Pairs per chunk by default: a few seconds of a local model's time, small enough to lose little to a kill. */
 export const DEFAULT_CHUNK_PAIRS = 16;
@@ -78,18 +77,7 @@ export async function enqueueJudgeJob(options: EnqueueJudgeOptions): Promise<Enq
     });
   }
 
-  const queue = new Queue(JUDGE_QUEUE, {
-    connection: options.target.connection,
-    prefix: options.target.prefix,
-    defaultJobOptions: {
-      // Retries are for the unexpected (a busy database, a lost connection); bad jobs fail at once.
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 2000 },
-      // Kept a week so a producer (or a person) can read each chunk's result or failure reason.
-      removeOnComplete: { age: 7 * 24 * 3600 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
-  });
+  const queue = openChunkQueue(JUDGE_QUEUE, options.target);
   const result: EnqueuedJudgeJob = {
     jobId,
     chunkIds: [],

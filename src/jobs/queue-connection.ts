@@ -1,8 +1,9 @@
 // Where the job queue is: a `redis://[user:password@]host[:port][/db]` URL into BullMQ's connection
 // options, the key prefix (with a Redis Cluster hash tag), and a reachability check that fails fast
-// with the URL named instead of letting the Redis client retry forever.
+// with the URL named instead of letting the Redis client retry forever; and the producers' queue handle.
 
 import { connect } from 'node:net';
+import { Queue } from 'bullmq';
 import { SiftError } from '../errors.js';
 
 /**
@@ -96,5 +97,21 @@ export async function checkQueueReachable(target: QueueTarget, timeoutMs = 3000)
       socket.end();
       resolve();
     });
+  });
+}
+
+/** A producer's handle on one of sift's chunk queues, with the job options every kind of chunk uses. */
+export function openChunkQueue(name: string, target: QueueTarget): Queue {
+  return new Queue(name, {
+    connection: target.connection,
+    prefix: target.prefix,
+    defaultJobOptions: {
+      // Retries are for the unexpected (a busy database, a lost connection); bad jobs fail at once.
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 2000 },
+      // Kept a week so a producer (or a person) can read each chunk's result or failure reason.
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
   });
 }
