@@ -26,8 +26,8 @@
 // next to the peak fp32 sgemm this machine reaches on the same threads, measured in this run
 // (lib/machine-limits.ts), before and after the timed rounds.
 //
-//   npm run build && SIFT_HOME=... node dist/bench/embed.js [--embedder <id>] [--sentences 256] [--rounds 3]
-// Results: bench/results/embed.json (all-minilm-l6-v2) or embed-<id>.json.
+//   npm run build && SIFT_HOME=... node dist/bench/embed.js [--embedder <id>] [--sentences 256] [--rounds 3] [--name F]
+// Results: bench/results/embed.json (all-minilm-l6-v2) or embed-<id>.json, or <F>.json.
 
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -448,7 +448,7 @@ async function main(): Promise<void> {
   }
   if (agreement.some((a) => !a.ok)) process.exitCode = 1;
 
-  writeResult(embedderId === DEFAULT_EMBEDDER ? 'embed' : `embed-${embedderId}`, {
+  writeResult(stringArg('--name', embedderId === DEFAULT_EMBEDDER ? 'embed' : `embed-${embedderId}`), {
     question: "sift embedding throughput vs transformers.js's feature-extraction pipeline",
     settings: {
       embedder: embedderId,
