@@ -12,11 +12,13 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { ensureDemoCollection } from '../src/demo/index.js';
 import { isSiftError } from '../src/errors.js';
 import { SiftIndex } from '../src/index/index.js';
 import { chunkFile, EMBED_QUEUE, embedOnQueue, queueTarget } from '../src/jobs/index.js';
 import { modelSkip } from './lib/model-skip.js';
+import { startRedisCluster } from './lib/redis-server.js';
 import { queueTestRedis, startSiftWorker, until } from './lib/sift-workers.js';
 
 const run = promisify(execFile);
@@ -95,6 +97,48 @@ test('sift index --queue embeds on two workers and gives the vectors a local sif
     assert.match(job!.failedReason, /job bad-embed-job: field "index" is not an absolute path/);
   } finally {
     await queue.close();
+  }
+});
+
+test('on a Redis Cluster (redis+cluster://, 3 masters) the same producer and worker embed a corpus, every key in the {sift} slot', {
+  skip: redis.skip || skipModel,
+}, async () => {
+  const cluster = await startRedisCluster(3);
+  try {
+    const root = await mkdtemp(join(tmpdir(), 'sift-embed-cluster-'));
+    const demo = await ensureDemoCollection({ root, seed: 13, docs: 120 });
+    const worker = startSiftWorker(cluster.url, ['--only', 'embed']);
+    await until('the worker to start', () => worker.log().includes('waiting for chunks (embed)'));
+    const dir = join(root, 'queued');
+    const { stdout } = await index(
+      demo.folder,
+      dir,
+      '--embedder',
+      EMBEDDER,
+      '--queue',
+      cluster.url,
+      '--chunk',
+      '40',
+    );
+    assert.match(stdout, /embedded 120 documents with all-minilm-l6-v2 on workers .*\(3 chunks\)/);
+    assert.equal((await SiftIndex.open(dir)).vectors(EMBEDDER)?.rows, 120);
+    // BullMQ's multi-key scripts work on a cluster only when a queue's keys share a slot: every key
+    // on every master carries the {sift} hash tag.
+    const client = new Cluster([{ host: '127.0.0.1', port: cluster.port }]);
+    try {
+      // The client knows the masters once it has read the slot map.
+      await new Promise((resolve) => client.once('ready', resolve));
+      const keys = (await Promise.all(client.nodes('master').map((node) => node.keys('*')))).flat();
+      assert.ok(keys.length > 0);
+      assert.deepEqual(
+        keys.filter((key) => !key.startsWith('{sift}:')),
+        [],
+      );
+    } finally {
+      client.disconnect();
+    }
+  } finally {
+    await cluster.stop();
   }
 });
 

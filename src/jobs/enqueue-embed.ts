@@ -81,7 +81,7 @@ export async function embedOnQueue(options: QueuedEmbedOptions): Promise<QueuedE
       to: Math.min(total, from + size),
     });
   }
-  const queue = openChunkQueue(EMBED_QUEUE, options.target);
+  const { queue, close } = openChunkQueue(EMBED_QUEUE, options.target);
   let reused = 0;
   try {
     const pending: EmbedChunk[] = [];
@@ -92,7 +92,7 @@ export async function embedOnQueue(options: QueuedEmbedOptions): Promise<QueuedE
     await enqueue(queue, pending);
     await watch(queue, pending, options);
   } finally {
-    await queue.close();
+    await close();
   }
 
   // Every range has its file: append them in order and commit once.

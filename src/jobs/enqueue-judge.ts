@@ -77,7 +77,7 @@ export async function enqueueJudgeJob(options: EnqueueJudgeOptions): Promise<Enq
     });
   }
 
-  const queue = openChunkQueue(JUDGE_QUEUE, options.target);
+  const { queue, close } = openChunkQueue(JUDGE_QUEUE, options.target);
   const result: EnqueuedJudgeJob = {
     jobId,
     chunkIds: [],
@@ -108,7 +108,7 @@ export async function enqueueJudgeJob(options: EnqueueJudgeOptions): Promise<Enq
     result.added = toAdd.length;
     result.earlierJobIds = [...earlier];
   } finally {
-    await queue.close();
+    await close();
   }
   return result;
 }

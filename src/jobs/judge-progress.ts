@@ -3,12 +3,11 @@
 // every chunk has finished or failed.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
 import type { LabelStore } from '../judge/index.js';
 import { ProgressBar } from '../util/index.js';
 import type { EnqueuedJudgeJob } from './enqueue-judge.js';
 import { JUDGE_QUEUE } from './judge-chunk.js';
-import type { QueueTarget } from './queue-connection.js';
+import { openChunkQueue, type QueueTarget } from './queue-connection.js';
 
 export interface WatchJudgeJobOptions {
   target: QueueTarget;
@@ -58,10 +57,7 @@ export async function watchJudgeJob(options: WatchJudgeJobOptions): Promise<Watc
     unit: 'pairs',
     quiet: options.quiet ?? false,
   });
-  const queue = new Queue(JUDGE_QUEUE, {
-    connection: options.target.connection,
-    prefix: options.target.prefix,
-  });
+  const { queue, close } = openChunkQueue(JUDGE_QUEUE, options.target);
   const unsettled = new Set(job.chunkIds);
   const failedChunks: WatchedJudgeJob['failedChunks'] = [];
   let shown = 0;
@@ -94,7 +90,7 @@ export async function watchJudgeJob(options: WatchJudgeJobOptions): Promise<Watc
         await sleep(options.pollMs ?? 500, undefined, { signal: options.signal }).catch(() => {});
     }
   } finally {
-    await queue.close();
+    await close();
   }
   const end = totals();
   const watched: WatchedJudgeJob = {

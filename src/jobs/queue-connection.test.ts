@@ -23,6 +23,23 @@ test('a redis:// URL becomes connection fields; the password never reaches the d
   assert.equal(secret.prefix, '{labels}');
 });
 
+test('a redis+cluster:// URL lists seed nodes; a database or a node without a port is refused', () => {
+  const target = queueTarget('redis+cluster://sift:pw@10.0.0.1:7000,10.0.0.2:7001');
+  assert.deepEqual(target.cluster, [
+    { host: '10.0.0.1', port: 7000, username: 'sift', password: 'pw' },
+    { host: '10.0.0.2', port: 7001, username: 'sift', password: 'pw' },
+  ]);
+  assert.deepEqual(target.connection, target.cluster?.[0]);
+  assert.equal(target.display, 'redis+cluster://10.0.0.1:7000,10.0.0.2:7001');
+  for (const url of ['redis+cluster://10.0.0.1:7000/2', 'redis+cluster://10.0.0.1', 'redis+cluster://']) {
+    assert.throws(
+      () => queueTarget(url),
+      (e) => isSiftError(e, 'E_BAD_URL') && e.context.field === 'queue',
+      url,
+    );
+  }
+});
+
 test('bad URLs and prefixes without a hash tag are refused, naming the option', () => {
   for (const url of ['127.0.0.1:6379', 'http://127.0.0.1:6379', 'redis://h/x']) {
     assert.throws(

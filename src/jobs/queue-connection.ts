@@ -1,9 +1,12 @@
 // Where the job queue is: a `redis://[user:password@]host[:port][/db]` URL into BullMQ's connection
-// options, the key prefix (with a Redis Cluster hash tag), and a reachability check that fails fast
-// with the URL named instead of letting the Redis client retry forever; and the producers' queue handle.
+// options, or `redis+cluster://[user:password@]host:port[,host:port…]` (seed nodes of a Redis Cluster)
+// into an ioredis Cluster client; the key prefix (with a Redis Cluster hash tag); a reachability check
+// that fails fast with the URL named instead of letting the Redis client retry forever; and the queue
+// handles producers and workers open.
 
 import { connect } from 'node:net';
-import { Queue } from 'bullmq';
+import { type ConnectionOptions, Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { SiftError } from '../errors.js';
 
 /**
@@ -23,7 +26,10 @@ export interface QueueConnection {
 }
 
 export interface QueueTarget {
+  /** The Redis (for a cluster: its first seed node, which the reachability check dials). */
   connection: QueueConnection;
+  /** A Redis Cluster's seed nodes (`redis+cluster://`); the client finds the others from them. */
+  cluster?: QueueConnection[];
   prefix: string;
   /** The URL without its password, for logs and the store's job row. */
   display: string;
@@ -31,6 +37,8 @@ export interface QueueTarget {
 
 /** Reads `--queue` and `--prefix`; throws E_BAD_ARGUMENT naming the field that is wrong. */
 export function queueTarget(url: string, prefix = DEFAULT_QUEUE_PREFIX): QueueTarget {
+  checkPrefix(prefix);
+  if (url.startsWith('redis+cluster://')) return clusterTarget(url, prefix);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -55,13 +63,6 @@ export function queueTarget(url: string, prefix = DEFAULT_QUEUE_PREFIX): QueueTa
       field: 'queue',
     });
   }
-  if (!/^[^{}:]*\{[^{}:]+\}[^{}:]*$/.test(prefix)) {
-    throw new SiftError(
-      'E_BAD_ARGUMENT',
-      `--prefix needs one non-empty {hash tag} and no ":" (e.g. {sift}), so that a queue's keys share a Redis Cluster slot; got "${prefix}"`,
-      { field: 'prefix' },
-    );
-  }
   const connection: QueueConnection = {
     host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
     port,
@@ -73,6 +74,81 @@ export function queueTarget(url: string, prefix = DEFAULT_QUEUE_PREFIX): QueueTa
     connection,
     prefix,
     display: `redis://${connection.host}:${port}${db !== undefined ? `/${db}` : ''}`,
+  };
+}
+
+function checkPrefix(prefix: string): void {
+  if (!/^[^{}:]*\{[^{}:]+\}[^{}:]*$/.test(prefix)) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      `--prefix needs one non-empty {hash tag} and no ":" (e.g. {sift}), so that a queue's keys share a Redis Cluster slot; got "${prefix}"`,
+      { field: 'prefix' },
+    );
+  }
+}
+
+/** `redis+cluster://[user:password@]host:port[,host:port…]`: seed nodes, no database (a cluster has one). */
+function clusterTarget(url: string, prefix: string): QueueTarget {
+  const bad = (detail: string) =>
+    new SiftError('E_BAD_URL', `--queue ${detail}, e.g. redis+cluster://10.0.0.1:7000,10.0.0.2:7000`, {
+      field: 'queue',
+    });
+  let rest = url.slice('redis+cluster://'.length);
+  let credentials: Pick<QueueConnection, 'username' | 'password'> = {};
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    const [user = '', password] = rest.slice(0, at).split(':');
+    credentials = {
+      ...(user ? { username: decodeURIComponent(user) } : {}),
+      ...(password ? { password: decodeURIComponent(password) } : {}),
+    };
+    rest = rest.slice(at + 1);
+  }
+  if (rest.includes('/') && rest.replace(/\/$/, '').includes('/'))
+    throw bad('names no database on a cluster (a Redis Cluster has only database 0)');
+  const nodes = rest
+    .replace(/\/$/, '')
+    .split(',')
+    .map((node): QueueConnection => {
+      const match = /^([^:,]+):(\d+)$/.exec(node.trim());
+      if (!match) throw bad(`takes host:port seed nodes, not "${node}"`);
+      return { host: match[1]!, port: Number(match[2]), ...credentials };
+    });
+  return {
+    connection: nodes[0]!,
+    cluster: nodes,
+    prefix,
+    display: `redis+cluster://${nodes.map((node) => `${node.host}:${node.port}`).join(',')}`,
+  };
+}
+
+/**
+ * What BullMQ connects with for one queue handle: connection options (BullMQ makes and closes its own
+ * clients), or, on a cluster, an ioredis Cluster client of our own, which `close` ends. A worker's
+ * blocking connection must not give up on a command (`maxRetriesPerRequest: null`, as BullMQ requires).
+ */
+export function queueClient(
+  target: QueueTarget,
+  role: 'producer' | 'worker',
+): { connection: ConnectionOptions; close(): Promise<void> } {
+  const retries = role === 'worker' ? { maxRetriesPerRequest: null } : {};
+  if (!target.cluster) return { connection: { ...target.connection, ...retries }, close: async () => {} };
+  const { username, password } = target.connection;
+  const cluster = new Cluster(
+    target.cluster.map(({ host, port }) => ({ host, port })),
+    {
+      redisOptions: {
+        ...(username ? { username } : {}),
+        ...(password ? { password } : {}),
+        ...retries,
+      },
+    },
+  );
+  return {
+    connection: cluster,
+    close: async () => {
+      await cluster.quit().catch(() => cluster.disconnect());
+    },
   };
 }
 
@@ -101,9 +177,16 @@ export async function checkQueueReachable(target: QueueTarget, timeoutMs = 3000)
 }
 
 /** A producer's handle on one of sift's chunk queues, with the job options every kind of chunk uses. */
-export function openChunkQueue(name: string, target: QueueTarget): Queue {
-  return new Queue(name, {
-    connection: target.connection,
+export interface ChunkQueue {
+  queue: Queue;
+  /** Closes the queue and, on a cluster, its client. */
+  close(): Promise<void>;
+}
+
+export function openChunkQueue(name: string, target: QueueTarget): ChunkQueue {
+  const client = queueClient(target, 'producer');
+  const queue = new Queue(name, {
+    connection: client.connection,
     prefix: target.prefix,
     defaultJobOptions: {
       // Retries are for the unexpected (a busy database, a lost connection); bad jobs fail at once.
@@ -114,4 +197,11 @@ export function openChunkQueue(name: string, target: QueueTarget): Queue {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   });
+  return {
+    queue,
+    async close() {
+      await queue.close();
+      await client.close();
+    },
+  };
 }

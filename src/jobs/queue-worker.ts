@@ -6,7 +6,7 @@
 
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { isSiftError } from '../errors.js';
-import type { QueueTarget } from './queue-connection.js';
+import { type QueueTarget, queueClient } from './queue-connection.js';
 
 export interface QueueWorkerOptions {
   target: QueueTarget;
@@ -66,8 +66,9 @@ export async function startQueueWorker<R>(
     }
   };
 
+  const client = queueClient(options.target, 'worker');
   const worker = new Worker(handler.queue, processChunk, {
-    connection: { ...options.target.connection, maxRetriesPerRequest: null },
+    connection: client.connection,
     prefix: options.target.prefix,
     concurrency: options.concurrency ?? 1,
     lockDuration: lockMs,
@@ -103,6 +104,7 @@ export async function startQueueWorker<R>(
     stats,
     async close(force = false) {
       await worker.close(force);
+      await client.close();
       await handler.close?.();
     },
   };
