@@ -14,8 +14,13 @@
 // The best checkpoint is installed as --id, for bench/distill.ts to rerank hybrid's top 100 on the test
 // queries (human labels the model never saw; no label of any kind was used here).
 //
+// --query-form sentence makes inverse-cloze pairs instead (Lee et al. 2019): a sentence of 5–40 words
+// from the document's text is the query, the text without it the positive, and BM25's hits for the
+// sentence the negatives, each with one random sentence cut too, so that neither a missing sentence nor
+// length marks the positive.
+//
 //   npm run build && node dist/bench/ce-selfsup.js [--docs 300] [--negatives 7] [--epochs 1] [--lr 5e-5] [--max-length 128]
-//     [--id sift-ce-selfsup] [--name ce-selfsup]
+//     [--query-form title|sentence] [--id sift-ce-selfsup] [--name ce-selfsup]
 //   node dist/bench/distill.js --rankers sift-ce-selfsup --embedders none --max-queries 25 --name distill-ce-selfsup
 // Results: bench/results/ce-selfsup.json (the run) and distill-ce-selfsup.json (its reranking).
 
@@ -29,18 +34,50 @@ import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from 
 
 const words = (text: string) => text.split(/\s+/).filter((w) => w.length > 0);
 
+/** Sentences of a text: split after . ! or ? followed by white space. */
+const sentencesOf = (text: string) =>
+  text
+    .split(/(?<=[.!?])\s+/)
+    .map((sentence) => sentence.trim())
+    .filter((sentence) => sentence.length > 0);
+
+/** The text without one of its sentences, picked by `random` (the inverse cloze task's context). */
+function withoutOneSentence(
+  text: string,
+  random: () => number,
+  keep?: string,
+): { text: string; removed: string } {
+  const sentences = sentencesOf(text);
+  const candidates = sentences.filter((sentence) => sentence !== keep);
+  const removed = keep ?? candidates[Math.floor(random() * candidates.length)] ?? '';
+  return { text: sentences.filter((sentence) => sentence !== removed).join(' '), removed };
+}
+
+type QueryForm = 'title' | 'sentence';
+
 async function selfSupervisedPairs(
   folder: string,
   docs: number,
   negatives: number,
   seed: number,
+  form: QueryForm,
 ): Promise<TrainingExample[]> {
   const { index } = await openCollection(folder, siftPaths().indexes, true);
   const { retriever, release } = await openRetriever(index, { mode: 'bm25', quiet: true });
   const name = basename(folder);
+  const random = mulberry32(seed + 7);
+  // A sentence query is one of 5–40 words, from a text that keeps ≥ 20 words without it.
+  const querySentence = (text: string) => {
+    const fitting = sentencesOf(text).filter((sentence) => {
+      const n = words(sentence).length;
+      return n >= 5 && n <= 40 && words(text).length - n >= 20;
+    });
+    return fitting.length > 0 ? fitting[Math.floor(random() * fitting.length)] : undefined;
+  };
   const ords = Array.from({ length: index.docs.size }, (_, ord) => ord).filter((ord) => {
     if (!index.docs.isLive(ord)) return false;
     const doc = index.docs.get(ord);
+    if (form === 'sentence') return sentencesOf(doc.text).length >= 2 && words(doc.text).length >= 25;
     return words(doc.title).length >= 2 && words(doc.text).length >= 20;
   });
   new Mulberry32(seed).shuffle(ords);
@@ -48,16 +85,25 @@ async function selfSupervisedPairs(
   try {
     for (const ord of ords.slice(0, docs)) {
       const doc = index.docs.get(ord);
-      const hits = await retriever.search({ query: doc.title, k: negatives + 1 });
+      const query = form === 'title' ? doc.title : querySentence(doc.text);
+      if (!query) continue;
+      const hits = await retriever.search({ query, k: negatives + 1 });
       const others = hits.filter((hit) => hit.id !== doc.id).slice(0, negatives);
       if (others.length === 0) continue;
       const queryId = `${name}:${doc.id}`;
+      // Sentence queries (the inverse cloze task): the query sentence is cut from its document, and one
+      // sentence from every negative too, so that a missing sentence, or length, gives nothing away.
+      const textOf = (id: string) => {
+        const text = index.docs.getById(id)?.text ?? '';
+        if (form === 'title') return text;
+        return withoutOneSentence(text, random, id === doc.id ? query : undefined).text;
+      };
       const candidate = (id: string, grade: number): TrainingExample => ({
         queryId,
         docId: id,
-        query: doc.title,
+        query,
         title: '',
-        text: index.docs.getById(id)?.text ?? '',
+        text: textOf(id),
         grade,
         gradeNormalized: grade,
         softLabel: null,
@@ -79,15 +125,18 @@ async function main(): Promise<void> {
   const learningRate = Number(stringArg('--lr', '5e-5'));
   const id = stringArg('--id', 'sift-ce-selfsup');
   const seed = 42;
+  const form = stringArg('--query-form', 'title');
+  if (form !== 'title' && form !== 'sentence')
+    throw new Error(`--query-form takes title or sentence, not ${form}`);
   const examples: TrainingExample[] = [];
   const perCollection: Record<string, string | number>[] = [];
   for (const folder of await learnedRankerCollections()) {
-    const pairs = await selfSupervisedPairs(folder, docs, negatives, seed);
+    const pairs = await selfSupervisedPairs(folder, docs, negatives, seed, form);
     const queries = new Set(pairs.map((e) => e.queryId)).size;
     perCollection.push({ collection: basename(folder), queries, examples: pairs.length });
     examples.push(...pairs);
   }
-  console.log('self-supervised pairs (title → text, BM25 negatives)');
+  console.log(`self-supervised pairs (${form} queries, BM25 negatives)`);
   printTable(perCollection);
   // 5% of the queries, by a seeded draw, are dev.
   const random = mulberry32(seed + 1);
@@ -99,7 +148,7 @@ async function main(): Promise<void> {
     siftPaths().home,
     'train',
     id,
-    `selfsup-${docs}-${negatives}-${epochs}-${learningRate}`,
+    `selfsup-${form}-${docs}-${negatives}-${epochs}-${learningRate}`,
   );
   const started = performance.now();
   const settings = {
@@ -134,8 +183,7 @@ async function main(): Promise<void> {
     preset: 'custom',
     base: 'all-minilm-l6-v2',
     createdAt: new Date().toISOString(),
-    description:
-      'bench/ce-selfsup.ts: title → text pairs with BM25 negatives from the corpora themselves, no labels',
+    description: `bench/ce-selfsup.ts: ${form === 'title' ? 'title → text' : 'sentence → rest of its text (inverse cloze)'} pairs with BM25 negatives from the corpora themselves, no labels`,
     data: perCollection,
     settings,
     steps: result.steps,
@@ -149,6 +197,7 @@ async function main(): Promise<void> {
     machine: machineInfo(),
     question:
       'a cross-encoder trained on self-supervised title → text pairs (no labels): installed for bench/distill.ts',
+    queryForm: form,
     pairs: perCollection,
     examples: { train: train.length, dev: dev.length },
     settings,
