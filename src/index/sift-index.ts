@@ -98,11 +98,11 @@ export class SiftIndex {
     );
   }
 
-  static async open(dir: string): Promise<SiftIndex> {
+  /** The committed generation's folder name (CURRENT); E_INDEX_NOT_FOUND when there is no index. */
+  static async currentGeneration(dir: string): Promise<string> {
     const root = resolve(dir);
-    let generationDir: string;
     try {
-      generationDir = (await readFile(join(root, 'CURRENT'), 'utf8')).trim();
+      return (await readFile(join(root, 'CURRENT'), 'utf8')).trim();
     } catch (error) {
       throw new SiftError(
         'E_INDEX_NOT_FOUND',
@@ -111,6 +111,11 @@ export class SiftIndex {
         { cause: error },
       );
     }
+  }
+
+  static async open(dir: string): Promise<SiftIndex> {
+    const root = resolve(dir);
+    const generationDir = await SiftIndex.currentGeneration(root);
     const file = join(root, generationDir, 'lexical.sidx');
     const container = await readContainer(file, LEXICAL_FORMAT, [LEXICAL_FORMAT_VERSION]);
     const info = container.header.meta as unknown as IndexInfo & { docCount: number; fields: string[] };

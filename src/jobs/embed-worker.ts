@@ -3,8 +3,8 @@
 // leaves no file, and the chunk runs again elsewhere once its lock lapses). Workers only read the index;
 // the producer appends the files to its vector store.
 
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { SiftError } from '../errors.js';
 import { embeddingText, SiftIndex } from '../index/index.js';
 import { type Encoder, openEmbedder } from '../models/index.js';
@@ -37,17 +37,8 @@ class EmbedChunkRunner {
   constructor(private readonly threads: number | undefined) {}
 
   private async index(dir: string): Promise<SiftIndex> {
-    let current: string;
-    try {
-      current = (await readFile(join(dir, 'CURRENT'), 'utf8')).trim();
-    } catch (error) {
-      throw new SiftError(
-        'E_INDEX_NOT_FOUND',
-        'no index here (no CURRENT file)',
-        { file: dir },
-        { cause: error },
-      );
-    }
+    // Reopened only when a commit has moved CURRENT since.
+    const current = await SiftIndex.currentGeneration(dir);
     const key = `${dir}\n${current}`;
     if (this.opened?.key !== key) this.opened = { key, index: SiftIndex.open(dir) };
     return this.opened.index;
