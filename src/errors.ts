@@ -30,6 +30,7 @@ export const errorCatalogue = {
   E_MODEL_LOAD: 'a model file cannot be loaded (corrupt or unsupported)',
   E_MODEL_CONFIG: "a model's config.json is missing a field or describes an unsupported architecture",
   E_PULL_FAILED: 'downloading a model package failed',
+  E_DISK_SPACE: 'the disk has too little free space for a download to finish',
   E_VECTOR_DIMENSION: 'a vector has the wrong dimension for its store or model',
   E_NATIVE_UNAVAILABLE:
     "sift's native kernel was asked for but was not built here (no C++ compiler at install)",

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -36,6 +36,8 @@ test('sift train --preset default → sift-ce-minilm-l6, used by sift eval --rer
   const skip = modelSkip(BASE);
   if (skip) return t.skip(skip);
   const home = await homeWithBase();
+  // The trained model is hundreds of MB: a run must not leave it behind.
+  t.after(() => rm(home, { recursive: true, force: true }));
   const env = { ...process.env, SIFT_HOME: home };
   const options = { env, maxBuffer: 1 << 24 };
 
@@ -135,6 +137,7 @@ test('sift train --preset bi-encoder → sift-bi-minilm-l6, used by sift eval --
   const skip = modelSkip(BASE);
   if (skip) return t.skip(skip);
   const home = await homeWithBase();
+  t.after(() => rm(home, { recursive: true, force: true }));
   const options = { env: { ...process.env, SIFT_HOME: home }, maxBuffer: 1 << 24 };
   const evalArgs = ['eval', '--collection', CRANFIELD, '--split', 'test', '--max-queries', '2', '--quiet'];
 

