@@ -8,6 +8,8 @@
 // difference from the full model with the paired randomisation test, items/s and the speed-up over the
 // full model, and non-embedding parameters. A second table gives each block's relative reconstruction
 // error ½‖XW0 − XW‖² / ½‖XW0‖² for OSSCAR and for magnitude pruning on the same calibration inputs.
+// Recovery: the pruned models that lose most are fine-tuned to reproduce the full model's order of BM25's
+// top 16 for the training queries (compress/recover.ts), and rerank again as "+ recovery" rows.
 // Context compression: extractive summaries (and leading-token truncation, their baseline) alone and on
 // top of pruning; model-written summaries and embedding tokens are not built yet and have no rows.
 //
@@ -17,7 +19,7 @@
 //   npm run build && bin/sift train --preset default && node dist/bench/compress.js [--max-queries N]
 // Results: bench/results/compress.json (or <--name>.json).
 
-import { pruneTrainedModel, summariseIndex } from '../src/compress/index.js';
+import { pruneTrainedModel, recoverPrunedModel, summariseIndex } from '../src/compress/index.js';
 import { perQueryScores, randomisationTest } from '../src/eval/index.js';
 import { type SiftIndex, SummaryFile, type SummaryVariant } from '../src/index/index.js';
 import { loadBeirCollection, querySplit } from '../src/ingest/index.js';
@@ -40,6 +42,8 @@ interface Variant {
   prune?: { method?: 'osscar' | 'magnitude'; mlp?: number; heads?: number; dropLayers?: number };
   /** The ranker reads these summaries instead of the full text. */
   summaries?: SummaryVariant;
+  /** The pruned model after its recovery fine-tune (compress/recover.ts). */
+  recover?: true;
 }
 
 const SUMMARY_BUDGET = 64;
@@ -56,6 +60,13 @@ const VARIANTS: Variant[] = [
   { name: 'osscar-mlp50-drop-2', prune: MID },
   { name: 'osscar-mlp75-heads50-drop-3', prune: SMALL },
   { name: 'magnitude-mlp75-heads50-drop-3', prune: { method: 'magnitude', ...SMALL } },
+  { name: 'osscar-mlp50-drop-2 + recovery', prune: MID, recover: true },
+  { name: 'osscar-mlp75-heads50-drop-3 + recovery', prune: SMALL, recover: true },
+  {
+    name: 'magnitude-mlp75-heads50-drop-3 + recovery',
+    prune: { method: 'magnitude', ...SMALL },
+    recover: true,
+  },
   { name: `lead-${SUMMARY_BUDGET} (truncation)`, summaries: LEAD },
   { name: `summaries-${SUMMARY_BUDGET}`, summaries: EXTRACTIVE },
   { name: `osscar-mlp50-drop-2 + summaries-${SUMMARY_BUDGET}`, prune: MID, summaries: EXTRACTIVE },
@@ -138,7 +149,32 @@ async function main(): Promise<void> {
     pruned.set(key, { id, nonEmbedding: result.prune.after.nonEmbedding, blocks: result.prune.layers });
     fullParams = result.prune.before.nonEmbedding;
   }
-  const rankerOf = (v: Variant) => (v.prune ? pruned.get(JSON.stringify(v.prune))!.id : model);
+  // The recovery fine-tune of each pruned model a variant asks for; one an earlier run installed from the
+  // same pruned model (its card's base and a later createdAt) is reused.
+  const recovered = new Map<string, { id: string; recovery: unknown }>();
+  for (const variant of VARIANTS) {
+    if (!variant.recover || !variant.prune) continue;
+    const key = JSON.stringify(variant.prune);
+    if (recovered.has(key)) continue;
+    const from = pruned.get(key)!.id;
+    const id = `${from}-recovered`;
+    const fromCard = await readTrainedModel(from);
+    const existing = await readTrainedModel(id).catch(() => undefined);
+    if (existing && existing.base === from && fromCard && existing.createdAt > fromCard.createdAt) {
+      console.error(`reusing ${id}`);
+      recovered.set(key, { id, recovery: existing['recovery'] });
+      continue;
+    }
+    console.error(`recovery fine-tune of ${from} → ${id}`);
+    const result = await recoverPrunedModel({ pruned: from, out: id, collections: folders, quiet: true });
+    recovered.set(key, { id, recovery: { ...(result.card['recovery'] as object), seconds: result.seconds } });
+  }
+  const rankerOf = (v: Variant) =>
+    v.prune
+      ? v.recover
+        ? recovered.get(JSON.stringify(v.prune))!.id
+        : pruned.get(JSON.stringify(v.prune))!.id
+      : model;
   const paramsOf = (v: Variant) => (v.prune ? pruned.get(JSON.stringify(v.prune))!.nonEmbedding : fullParams);
 
   const maxLength = ((card?.['settings'] ?? {}) as { maxLength?: number }).maxLength ?? 256;
@@ -228,6 +264,7 @@ async function main(): Promise<void> {
     variants: VARIANTS,
     rows,
     pruned: Object.fromEntries([...pruned.values()].map((p) => [p.id, p])),
+    recovered: Object.fromEntries([...recovered.values()].map((r) => [r.id, r.recovery])),
     notBuilt: ['model-written (LLM) summaries', 'embedding tokens', 'decoder-family pruning'],
   });
   console.log(`wrote ${file}`);

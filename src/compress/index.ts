@@ -1,5 +1,6 @@
 // Compression's public face: OSSCAR structured pruning (and the magnitude baseline) of sift's models:
-// the one-layer solver, block-by-block pruning of BERT encoders, and pruning a cross-encoder folder.
+// the one-layer solver, block-by-block pruning of BERT encoders, pruning a cross-encoder folder, and the
+// recovery fine-tune that distils the unpruned model back into the pruned one.
 
 export {
   cutToTokens,
@@ -45,4 +46,10 @@ export {
   type PruneTrainedResult,
   pruneTrainedModel,
 } from './prune-trained.js';
+export {
+  DEFAULT_RECOVERY_CANDIDATES,
+  type RecoverOptions,
+  type RecoverResult,
+  recoverPrunedModel,
+} from './recover.js';
 export { type SummariseOptions, type SummariseResult, summariseIndex, tokenCounter } from './summarise.js';

@@ -1,0 +1,220 @@
+// The recovery fine-tune after pruning (the paper's SFT after OSSCAR): the pruned cross-encoder is trained
+// to reproduce the order of the model it was pruned from, on the first stage's candidates for the
+// collections' training queries.
+//
+// The teacher is the unpruned model itself (self-distillation, as pruning work since Minitron does), not
+// the labels the source was trained on: a source's training data may not be at hand (a bench-made
+// self-supervised set, another machine's label files), while the source model always is, and what pruning
+// lost is exactly the distance to it. The target is the listwise softmax of the teacher's logits over each
+// query's candidates (Hinton et al.'s soft targets at temperature 1), the loss the students are trained
+// with. Candidates are BM25's top hits, the kind of list the model reranks when it serves; the dev queries
+// (a hashed share of the training split) keep their human grades and pick the best checkpoint. Test
+// queries are never read.
+
+import { join } from 'node:path';
+import { SiftError } from '../errors.js';
+import { querySplit } from '../ingest/index.js';
+import {
+  installedTrainedModel,
+  installTrainedModel,
+  readTrainedModel,
+  type TrainedModelCard,
+} from '../models/index.js';
+import { loadCrossEncoder } from '../rank/index.js';
+import { openCollection, openRetriever } from '../search/index.js';
+import { beirExamples, devSplit, type TrainingExample, trainCrossEncoder } from '../train/index.js';
+import { ProgressBar, siftPaths } from '../util/index.js';
+
+export interface RecoverOptions {
+  /** The installed pruned model to fine-tune (a `sift prune` output). */
+  pruned: string;
+  /** Id the recovered model is installed under. */
+  out: string;
+  /** BEIR collection folders whose training queries give the candidates. */
+  collections: readonly string[];
+  /** The teacher (default: the model `pruned` was pruned from, as its card records). */
+  teacher?: string;
+  /** BM25 candidates per training query. Default 16. */
+  candidates?: number;
+  /** Training queries per collection, at most (seeded sample). Default: all. */
+  maxQueries?: number;
+  /** Default 1. */
+  epochs?: number;
+  /** Peak learning rate. Default: the source model's own, else the trainer's. */
+  learningRate?: number;
+  seed?: number;
+  home?: string;
+  quiet?: boolean;
+}
+
+export interface RecoverResult {
+  id: string;
+  folder: string;
+  card: TrainedModelCard;
+  examples: { train: number; dev: number; queries: number };
+  steps: number;
+  bestDevNdcg10: number | undefined;
+  seconds: { teacher: number; train: number };
+}
+
+export const DEFAULT_RECOVERY_CANDIDATES = 16;
+
+export async function recoverPrunedModel(options: RecoverOptions): Promise<RecoverResult> {
+  const paths = options.home ? siftPaths({ ...process.env, SIFT_HOME: options.home }) : siftPaths();
+  const home = paths.home;
+  const prunedFolder = installedTrainedModel(options.pruned, home);
+  const prunedCard = prunedFolder ? await readTrainedModel(options.pruned, home) : undefined;
+  if (!prunedFolder || !prunedCard) {
+    throw new SiftError('E_MODEL_UNKNOWN', `no trained model "${options.pruned}" is installed to recover`, {
+      field: 'pruned',
+    });
+  }
+  const source = prunedCard['source'] as { id?: string } | undefined;
+  const teacher = options.teacher ?? source?.id;
+  if (!teacher) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      `${options.pruned} records no source model (it was not made by sift prune): name a teacher`,
+      { field: 'teacher' },
+    );
+  }
+  const teacherFolder = installedTrainedModel(teacher, home);
+  if (!teacherFolder) {
+    throw new SiftError('E_MODEL_UNKNOWN', `the teacher "${teacher}" is not installed`, { field: 'teacher' });
+  }
+  if (options.out === options.pruned || options.out === teacher) {
+    throw new SiftError('E_BAD_ARGUMENT', 'the recovered model needs an id of its own', { field: 'out' });
+  }
+  const teacherCard = await readTrainedModel(teacher, home);
+  const settings = (prunedCard['settings'] ?? {}) as { maxLength?: number; learningRate?: number };
+  const teacherSettings = (teacherCard?.['settings'] ?? {}) as { learningRate?: number };
+  const maxLength = settings.maxLength ?? 256;
+  const learningRate = options.learningRate ?? teacherSettings.learningRate ?? settings.learningRate ?? 2e-5;
+  const candidates = options.candidates ?? DEFAULT_RECOVERY_CANDIDATES;
+  const seed = options.seed ?? 42;
+
+  const started = performance.now();
+  const teacherModel = await loadCrossEncoder(teacherFolder, { id: teacher, maxLength });
+  const train: TrainingExample[] = [];
+  const dev: TrainingExample[] = [];
+  let queries = 0;
+  try {
+    for (const folder of options.collections) {
+      const { collection, index } = await openCollection(folder, paths.indexes, true);
+      const picked = collection.queries.filter(
+        (q) => querySplit(q.id) === 'train' && devSplit(q.id) === 'train',
+      );
+      const chosen = options.maxQueries !== undefined ? picked.slice(0, options.maxQueries) : picked;
+      const { retriever, release } = await openRetriever(index, { mode: 'bm25', quiet: true });
+      const bar = new ProgressBar({
+        label: `teacher ${teacher} on ${collection.name}`,
+        total: chosen.length,
+        unit: 'queries',
+        quiet: options.quiet ?? false,
+      });
+      try {
+        for (const query of chosen) {
+          const hits = await retriever.search({ query: query.text, k: candidates });
+          if (hits.length < 2) {
+            bar.tick();
+            continue;
+          }
+          const docs = hits.map((hit) => index.docs.getById(hit.id)!);
+          const scores = await teacherModel.score(
+            query.text,
+            docs.map((doc) => ({ id: doc.id, title: doc.title, text: doc.text })),
+          );
+          docs.forEach((doc, i) => {
+            train.push({
+              queryId: `${collection.name}:${query.id}`,
+              docId: doc.id,
+              query: query.text,
+              title: doc.title,
+              text: doc.text,
+              // The teacher's logit: the listwise target is its softmax over the query's candidates.
+              grade: scores[i]!,
+              gradeNormalized: 0,
+              softLabel: null,
+              pYes: null,
+            });
+          });
+          queries++;
+          bar.tick();
+        }
+      } finally {
+        await release();
+        bar.finish();
+      }
+      const devExamples = await beirExamples(folder, { split: 'dev' });
+      dev.push(...devExamples.map((e) => ({ ...e, queryId: `${collection.name}:${e.queryId}` })));
+    }
+  } finally {
+    await teacherModel.release();
+  }
+  if (train.length === 0) {
+    throw new SiftError('E_TRAIN_DATA', 'no training query had two or more BM25 candidates to distil on', {
+      field: 'collections',
+    });
+  }
+  const teacherSeconds = (performance.now() - started) / 1000;
+
+  const epochs = options.epochs ?? 1;
+  const batchSize = 16;
+  const stepsPerEpoch = Math.ceil(train.length / batchSize);
+  const trainStarted = performance.now();
+  const result = await trainCrossEncoder({
+    modelDir: prunedFolder,
+    outDir: join(home, 'train', options.out, `recover-${teacher}-${candidates}-${epochs}-${learningRate}`),
+    train,
+    dev,
+    loss: 'listwise',
+    teacherScores: 'grade',
+    epochs,
+    batchSize,
+    learningRate,
+    warmupRatio: 0.1,
+    decay: 'linear',
+    weightDecay: 0.01,
+    maxGradNorm: 1,
+    maxLength,
+    dropout: 0.1,
+    seed,
+    evalEvery: Math.max(1, Math.floor(stepsPerEpoch / 4)),
+    patience: 3,
+    quiet: options.quiet ?? false,
+  });
+  const trainSeconds = (performance.now() - trainStarted) / 1000;
+  const card: TrainedModelCard = {
+    version: 1,
+    id: options.out,
+    kind: 'cross-encoder',
+    preset: 'recovered',
+    base: options.pruned,
+    createdAt: new Date().toISOString(),
+    description: `${options.pruned} after a recovery fine-tune: distilled from ${teacher}'s order of BM25's top ${candidates} for training queries`,
+    settings: { ...settings, maxLength, learningRate, epochs },
+    // Kept so that tools reading a pruned model's card (parameter counts, blocks) read this one the same way.
+    pruning: prunedCard['pruning'],
+    source: prunedCard['source'],
+    recovery: {
+      teacher,
+      candidates,
+      collections: options.collections.map((dir) => dir.split('/').filter(Boolean).pop()),
+      queries,
+      examples: { train: train.length, dev: dev.length },
+      steps: result.steps,
+      bestDevNdcg10: result.bestDevNdcg10,
+      dev: result.dev,
+    },
+  };
+  const folder = await installTrainedModel(result.bestCheckpoint, card, home);
+  return {
+    id: options.out,
+    folder,
+    card,
+    examples: { train: train.length, dev: dev.length, queries },
+    steps: result.steps,
+    bestDevNdcg10: result.bestDevNdcg10,
+    seconds: { teacher: teacherSeconds, train: trainSeconds },
+  };
+}
