@@ -134,6 +134,48 @@ describe('sift prune', () => {
     assert.equal(config['intermediate_size'], 32);
   });
 
+  it('--recover installs the recovered model as --out and the model before recovery beside it', async () => {
+    const cardFile = join(home, 'recover-card.json');
+    const { stdout } = await run(
+      SIFT,
+      [
+        'prune',
+        '--model',
+        'tiny-ce',
+        '--mlp',
+        '0.5',
+        '--calibration',
+        CRANFIELD,
+        '--pairs',
+        '24',
+        '--out',
+        'tiny-small',
+        '--recover',
+        '--json',
+        cardFile,
+        '--quiet',
+      ],
+      { env, maxBuffer: 1 << 24 },
+    );
+    assert.match(stdout, /installed .*tiny-small-unrecovered \(use --rerank tiny-small-unrecovered\)/);
+    assert.match(
+      stdout,
+      /tiny-small: recovery fine-tune from tiny-ce, \d+ steps on \d+ candidates of \d+ training queries/,
+    );
+    const card = JSON.parse(await readFile(cardFile, 'utf8')) as {
+      id: string;
+      base: string;
+      recovery: { teacher: string; candidates: number };
+      pruning: { mlp: number };
+    };
+    assert.equal(card.id, 'tiny-small');
+    assert.equal(card.base, 'tiny-small-unrecovered');
+    assert.equal(card.recovery.teacher, 'tiny-ce');
+    assert.equal(card.pruning.mlp, 0.5);
+    const listed = await run(SIFT, ['models', 'list'], { env });
+    assert.match(listed.stdout, /tiny-small-unrecovered/);
+  });
+
   it('refuses a fraction outside (0, 1), an unknown model, nothing to remove, and --out equal to --model', async () => {
     const base = ['prune', '--calibration', CRANFIELD, '--quiet'];
     const refused = async (args: string[], pattern: RegExp) =>

@@ -2,9 +2,15 @@
 // installed as a new trained model that --rerank and sift serve use by id.
 //
 //   sift prune --model sift-ce-minilm-l6 --mlp 0.5 --drop-layers 2 --calibration ../shared/data/cranfield --out ce-half
+//   … --recover    then the recovery fine-tune (compress/recover.ts): --out is the recovered model
 
 import type { Command } from 'commander';
-import { DEFAULT_CALIBRATION_PAIRS, type PruneMethod, pruneTrainedModel } from '../compress/index.js';
+import {
+  DEFAULT_CALIBRATION_PAIRS,
+  type PruneMethod,
+  pruneTrainedModel,
+  recoverPrunedModel,
+} from '../compress/index.js';
 import { SiftError } from '../errors.js';
 import { writeFileAtomic } from '../util/index.js';
 import { parsePositiveInt } from './options.js';
@@ -20,6 +26,7 @@ interface PruneOptions {
   pairs: number;
   steps?: number;
   localSearch?: number;
+  recover: boolean;
   json?: string;
   quiet: boolean;
 }
@@ -53,6 +60,11 @@ export function registerPruneCommand(program: Command): void {
     .option('--pairs <n>', 'calibration pairs in all', parsePositiveInt, DEFAULT_CALIBRATION_PAIRS)
     .option('--steps <n>', 'OSSCAR elimination rounds per layer (default 8)', parsePositiveInt)
     .option('--local-search <n>', 'OSSCAR swap rounds after elimination (default 0)', parsePositiveInt)
+    .option(
+      '--recover',
+      "then fine-tune the pruned model to reproduce the source's order of BM25's candidates for the calibration collections' training queries; installs it as --out, and the model before recovery as <out>-unrecovered",
+      false,
+    )
     .option('--json <file>', "write the pruned model's card (per-block errors, parameter counts) here")
     .option('--quiet', 'no progress bar', false)
     .addHelpText(
@@ -60,7 +72,8 @@ export function registerPruneCommand(program: Command): void {
       `
 Examples:
   $ sift prune --model sift-ce-minilm-l6 --mlp 0.5 --calibration ../shared/data/cranfield --out ce-mlp50
-  $ sift eval --collection ../shared/data/cranfield --mode hybrid --rerank ce-mlp50 --split test`,
+  $ sift eval --collection ../shared/data/cranfield --mode hybrid --rerank ce-mlp50 --split test
+  $ sift prune --model sift-ce-minilm-l6 --mlp 0.5 --drop-layers 2 --calibration ../shared/data/cranfield --out ce-small --recover`,
     )
     .action(async (opts: PruneOptions) => {
       if (opts.mlp === undefined && opts.heads === undefined && opts.dropLayers === undefined) {
@@ -70,7 +83,7 @@ Examples:
       }
       const result = await pruneTrainedModel({
         model: opts.model,
-        out: opts.out,
+        out: opts.recover ? `${opts.out}-unrecovered` : opts.out,
         calibration: opts.calibration,
         pairs: opts.pairs,
         method: parseMethod(opts.method),
@@ -92,8 +105,26 @@ Examples:
             : ''),
       );
       console.log(`installed ${result.folder} (use --rerank ${result.id})`);
+      let card = result.card;
+      if (opts.recover) {
+        const recovered = await recoverPrunedModel({
+          pruned: result.id,
+          out: opts.out,
+          collections: opts.calibration,
+          quiet: opts.quiet,
+        });
+        const best =
+          recovered.bestDevNdcg10 !== undefined
+            ? `, best dev nDCG@10 ${recovered.bestDevNdcg10.toFixed(4)}`
+            : '';
+        console.log(
+          `${recovered.id}: recovery fine-tune from ${opts.model}, ${recovered.steps} steps on ${recovered.examples.train} candidates of ${recovered.examples.queries} training queries${best}`,
+        );
+        console.log(`installed ${recovered.folder} (use --rerank ${recovered.id})`);
+        card = recovered.card;
+      }
       if (opts.json) {
-        await writeFileAtomic(opts.json, `${JSON.stringify(result.card, null, 2)}\n`);
+        await writeFileAtomic(opts.json, `${JSON.stringify(card, null, 2)}\n`);
         console.log(`wrote ${opts.json}`);
       }
     });
