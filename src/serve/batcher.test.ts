@@ -122,3 +122,26 @@ test('high-priority items go ahead of low ones and never share their batch; low 
   assert.deepEqual(await Promise.all([first, ...low, ...high]), [0, 10, 20, 30, 40, 50]);
   assert.deepEqual(batches, [[0], [4, 5], [1, 2], [3]]);
 });
+
+test('maxItems 1 runs items one by one without waiting, and a queued one can still be withdrawn', async () => {
+  const { batches, releases, run } = gatedRunner();
+  // A long maxWait would hold a lone item; with maxItems 1 it is a full batch at once.
+  const batcher = new DynamicBatcher<number, number>(
+    { name: 't', maxBatch: 100, maxWaitMs: 60_000, maxQueue: 100, maxItems: 1 },
+    run,
+    () => 5,
+  );
+  const first = batcher.submit(1);
+  assert.deepEqual(batches, [[1]]);
+  const controller = new AbortController();
+  const withdrawn = batcher.submit(2, controller.signal);
+  const third = batcher.submit(3);
+  controller.abort(new SiftError('E_TIMEOUT', 'its budget ended'));
+  await assert.rejects(withdrawn, (error) => isSiftError(error, 'E_TIMEOUT'));
+  releases[0]!();
+  assert.equal(await first, 10);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(batches, [[1], [3]], 'the withdrawn item never reached the runner; no batch of two');
+  releases[1]!();
+  assert.equal(await third, 30);
+});

@@ -30,6 +30,11 @@ export interface BatcherOptions {
   onBatch?: (size: number) => void;
   /** Most weight in a batch of low-priority items. Default maxBatch / 4. */
   lowMaxBatch?: number;
+  /**
+   * Most items in one batch, whatever their weight (default: no limit). At 1 nothing is batched: an item
+   * is dispatched as soon as a runner is free, and until then it can still be withdrawn.
+   */
+  maxItems?: number;
 }
 
 interface Pending<I, O> {
@@ -112,7 +117,11 @@ export class DynamicBatcher<I, O> {
 
   private schedule(): void {
     if (this.queue.length === 0 || this.running >= this.concurrency) return;
-    if (this.queuedWeight >= this.options.maxBatch || this.options.maxWaitMs <= 0) {
+    if (
+      this.queuedWeight >= this.options.maxBatch ||
+      this.queue.length >= (this.options.maxItems ?? Number.POSITIVE_INFINITY) ||
+      this.options.maxWaitMs <= 0
+    ) {
       this.dispatch();
       return;
     }
@@ -136,7 +145,8 @@ export class DynamicBatcher<I, O> {
       priority === 'low'
         ? (this.options.lowMaxBatch ?? Math.max(1, Math.floor(this.options.maxBatch / 4)))
         : this.options.maxBatch;
-    while (this.queue.length > 0) {
+    const maxItems = this.options.maxItems ?? Number.POSITIVE_INFINITY;
+    while (this.queue.length > 0 && batch.length < maxItems) {
       const next = this.queue[0]!;
       if (next.priority !== priority) break;
       if (batch.length > 0 && weight + next.weight > limit) break;

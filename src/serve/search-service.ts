@@ -87,9 +87,13 @@ export class SearchService {
         embed('document'),
       );
     }
-    // A rank job weighs as many candidates as it carries, so maxBatch bounds the candidates per call.
+    // One rank job per worker call. A worker scores a call's jobs one after another and answers them
+    // together, and a job in a running call can no longer be withdrawn when its budget ends: batched with
+    // a request that arrived later, a reranked search waited for that one's budget too (p99 near twice the
+    // budget at 8 clients). Jobs waiting here are withdrawn at their budget's end; batching them would buy
+    // nothing, since jobs share no model call. A job's weight (its candidates) still counts against maxQueue.
     this.ranks = new DynamicBatcher(
-      batcherOptions('rank', pools.rank),
+      { ...batcherOptions('rank', pools.rank), maxItems: 1 },
       (jobs) => pools.rank.rank(jobs),
       (job) => job.candidates.length,
     );
