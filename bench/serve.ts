@@ -17,7 +17,9 @@
 //
 // --budget-ms sets the server's rerank budget (default: the service's own) and names the result file
 // serve-budget-<N>.json. The server inherits this process's environment, so SIFT_SERVE_RANK_NICE=0 runs
-// it with the ranker workers at the same priority as plain search (the baseline for --rank-nice).
+// it with the ranker workers at the same priority as plain search (the baseline for --rank-nice), and
+// SIFT_BENCH_SERVER_ROOT=<another built checkout> serves from that commit (a change's before, one run
+// before its after).
 
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,6 +31,7 @@ import {
   load as loadRun,
   memory,
   type Server,
+  serverCheckout,
   startServer,
   stopServer,
 } from './lib/serve-load.js';
@@ -180,6 +183,8 @@ async function main(): Promise<void> {
       maxRequestsPerRun: MAX_REQUESTS,
       server: `bin/sift serve defaults on 127.0.0.1 (1 embedding worker, 1 ranker worker building ${info.defaultRanker} at start, rerank budget ${budgetMs} ms, depth ${info.rerank.depthFloor}–${info.rerank.depthCeiling}), SIFT_SERVE_CACHE_ENTRIES=0`,
       rankNice: info.rerank.nice ?? null,
+      // The commit that served (SIFT_BENCH_SERVER_ROOT runs another checkout's server: a before/after pair).
+      serverCommit: serverCheckout().commit,
       client: 'autocannon in the bench process; the server in its own process on the same machine',
       queries: `the corpus's ${texts.length} queries, round robin`,
       readySeconds: server.readySeconds,

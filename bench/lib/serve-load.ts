@@ -1,13 +1,30 @@
 // Loading a `sift serve` process over loopback, for the serving benches: start it as its own process,
 // drive it with autocannon for a bounded time and request count, sample its resident memory from /proc.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/**
+ * The checkout whose `bin/sift` serves: this one, or SIFT_BENCH_SERVER_ROOT (another commit's built
+ * checkout), so that a change's before and after are measured by the same bench, one run after the other.
+ */
+const SERVER_ROOT = process.env.SIFT_BENCH_SERVER_ROOT ?? ROOT;
+
+/** The serving checkout and its commit, for the result file. */
+export function serverCheckout(): { root: string; commit: string } {
+  try {
+    const commit = execFileSync('git', ['-C', SERVER_ROOT, 'rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+    }).trim();
+    return { root: SERVER_ROOT, commit };
+  } catch {
+    return { root: SERVER_ROOT, commit: 'unknown' };
+  }
+}
 
 export interface LoadLimits {
   /** Seconds per run. */
@@ -32,7 +49,7 @@ export async function startServer(
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'sift'), 'serve', '--host', '127.0.0.1', '--port', '0', ...args],
+    [join(SERVER_ROOT, 'bin', 'sift'), 'serve', '--host', '127.0.0.1', '--port', '0', ...args],
     {
       env: { ...process.env, SIFT_SERVE_CACHE_ENTRIES: '0', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
