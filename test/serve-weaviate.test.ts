@@ -1,7 +1,8 @@
 // `sift serve --backend weaviate` against a live cluster (3 nodes, 3 shards, RF 2 in CI), beside a local
 // server over the same synthetic postings: dense answers (exact flat kNN) and filtered answers match the
-// local engine's; BM25 is scored per shard, so only its best hit is compared; a write reaches the
-// cluster before it is answered and a delete removes it there; /v1/info names the collection.
+// local engine's; BM25 is scored per shard, so its hits are checked to match the query and its best to be
+// among the local ten best; a write reaches the cluster before it is answered and a delete removes it
+// there; /v1/info names the collection.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -72,15 +73,23 @@ clusterSuite('sift serve --backend weaviate (live cluster)', (url) => {
     }
   });
 
-  test('bm25 and hybrid answer from the cluster, with the same best BM25 hit', async () => {
+  test('bm25 and hybrid answer from the cluster: documents that match, its best among the best', async () => {
     const query = 'warehouse forklift';
+    // Every document the local engine scores above zero (all of them, with k = the corpus).
     const [a, b] = await Promise.all([
-      search(local, { query, k: 10, mode: 'bm25' }),
+      search(local, { query, k: DOCS, mode: 'bm25' }),
       search(remote, { query, k: 10, mode: 'bm25' }),
     ]);
     assert.equal(b.status, 200);
     assert.ok(b.body.results.length > 0);
-    assert.equal(ids(b)[0], ids(a)[0]);
+    const matching = new Set(ids(a));
+    assert.ok(
+      ids(b).every((id) => matching.has(id)),
+      'the cluster answers only documents that contain a query term',
+    );
+    // Each shard scores with its own document frequencies, so the order may differ (a CI run saw another
+    // best hit); the cluster's best is still among the local engine's ten best.
+    assert.ok(ids(a).slice(0, 10).includes(ids(b)[0]!), `${ids(b)[0]} not in ${ids(a).slice(0, 10)}`);
     const hybrid = await search(remote, { query, k: 10, mode: 'hybrid' });
     assert.equal(hybrid.status, 200);
     assert.equal(hybrid.body.results.length, 10);
