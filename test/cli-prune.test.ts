@@ -136,27 +136,11 @@ describe('sift prune', () => {
 
   it('--recover installs the recovered model as --out and the model before recovery beside it', async () => {
     const cardFile = join(home, 'recover-card.json');
-    const { stdout } = await run(
-      SIFT,
-      [
-        'prune',
-        '--model',
-        'tiny-ce',
-        '--mlp',
-        '0.5',
-        '--calibration',
-        CRANFIELD,
-        '--pairs',
-        '24',
-        '--out',
-        'tiny-small',
-        '--recover',
-        '--json',
-        cardFile,
-        '--quiet',
-      ],
-      { env, maxBuffer: 1 << 24 },
-    );
+    const args = `prune --model tiny-ce --mlp 0.5 --pairs 24 --out tiny-small --recover --quiet`.split(' ');
+    const { stdout } = await run(SIFT, [...args, '--calibration', CRANFIELD, '--json', cardFile], {
+      env,
+      maxBuffer: 1 << 24,
+    });
     assert.match(stdout, /installed .*tiny-small-unrecovered \(use --rerank tiny-small-unrecovered\)/);
     assert.match(
       stdout,
