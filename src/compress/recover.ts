@@ -8,8 +8,8 @@
 // lost is exactly the distance to it. The target is the listwise softmax of the teacher's logits over each
 // query's candidates (Hinton et al.'s soft targets at temperature 1), the loss the students are trained
 // with. Candidates are BM25's top hits, the kind of list the model reranks when it serves; the dev queries
-// (a hashed share of the training split) keep their human grades and pick the best checkpoint. Test
-// queries are never read.
+// (a hashed share of the training split) get the same lists graded by their human judgments, which pick
+// the best checkpoint. Test queries are never read.
 
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
@@ -22,7 +22,7 @@ import {
 } from '../models/index.js';
 import { loadCrossEncoder } from '../rank/index.js';
 import { openCollection, openRetriever } from '../search/index.js';
-import { beirExamples, devSplit, type TrainingExample, trainCrossEncoder } from '../train/index.js';
+import { devSplit, type TrainingExample, trainCrossEncoder } from '../train/index.js';
 import { ProgressBar, siftPaths } from '../util/index.js';
 
 export interface RecoverOptions {
@@ -101,11 +101,22 @@ export async function recoverPrunedModel(options: RecoverOptions): Promise<Recov
   try {
     for (const folder of options.collections) {
       const { collection, index } = await openCollection(folder, paths.indexes, true);
-      const picked = collection.queries.filter(
-        (q) => querySplit(q.id) === 'train' && devSplit(q.id) === 'train',
-      );
-      const chosen = options.maxQueries !== undefined ? picked.slice(0, options.maxQueries) : picked;
+      const training = collection.queries.filter((q) => querySplit(q.id) === 'train');
+      const taught = training.filter((q) => devSplit(q.id) === 'train');
+      const chosen = options.maxQueries !== undefined ? taught.slice(0, options.maxQueries) : taught;
       const { retriever, release } = await openRetriever(index, { mode: 'bm25', quiet: true });
+      const candidatesFor = async (text: string) =>
+        (await retriever.search({ query: text, k: candidates })).map((hit) => index.docs.getById(hit.id)!);
+      const example = (queryId: string, query: string, doc: { id: string; title: string; text: string }) => ({
+        queryId: `${collection.name}:${queryId}`,
+        docId: doc.id,
+        query,
+        title: doc.title,
+        text: doc.text,
+        gradeNormalized: 0,
+        softLabel: null,
+        pYes: null,
+      });
       const bar = new ProgressBar({
         label: `teacher ${teacher} on ${collection.name}`,
         total: chosen.length,
@@ -114,39 +125,34 @@ export async function recoverPrunedModel(options: RecoverOptions): Promise<Recov
       });
       try {
         for (const query of chosen) {
-          const hits = await retriever.search({ query: query.text, k: candidates });
-          if (hits.length < 2) {
-            bar.tick();
-            continue;
-          }
-          const docs = hits.map((hit) => index.docs.getById(hit.id)!);
+          const docs = await candidatesFor(query.text);
+          bar.tick();
+          if (docs.length < 2) continue;
           const scores = await teacherModel.score(
             query.text,
             docs.map((doc) => ({ id: doc.id, title: doc.title, text: doc.text })),
           );
+          // The teacher's logit is the grade: the listwise target is its softmax over the candidates.
           docs.forEach((doc, i) => {
-            train.push({
-              queryId: `${collection.name}:${query.id}`,
-              docId: doc.id,
-              query: query.text,
-              title: doc.title,
-              text: doc.text,
-              // The teacher's logit: the listwise target is its softmax over the query's candidates.
-              grade: scores[i]!,
-              gradeNormalized: 0,
-              softLabel: null,
-              pYes: null,
-            });
+            train.push({ ...example(query.id, query.text, doc), grade: scores[i]! });
           });
           queries++;
-          bar.tick();
+        }
+        // Dev lists are the same kind of list, graded by the human judgments (unjudged: 0): the checkpoint
+        // kept is the one that orders BM25's candidates best for held-out training queries.
+        for (const query of training.filter((q) => devSplit(q.id) === 'dev')) {
+          const judged = collection.qrels.get(query.id);
+          if (!judged) continue;
+          const docs = await candidatesFor(query.text);
+          if (!docs.some((doc) => (judged.get(doc.id) ?? 0) > 0)) continue;
+          for (const doc of docs) {
+            dev.push({ ...example(query.id, query.text, doc), grade: Math.max(0, judged.get(doc.id) ?? 0) });
+          }
         }
       } finally {
         await release();
         bar.finish();
       }
-      const devExamples = await beirExamples(folder, { split: 'dev' });
-      dev.push(...devExamples.map((e) => ({ ...e, queryId: `${collection.name}:${e.queryId}` })));
     }
   } finally {
     await teacherModel.release();
