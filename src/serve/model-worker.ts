@@ -23,7 +23,6 @@ import type {
   RankJob,
   RankOutcome,
 } from './model-protocol.js';
-import { SpeedEstimate } from './speed-estimate.js';
 import { toWireError } from './wire-error.js';
 
 const data = workerData as ModelWorkerData;
@@ -32,8 +31,8 @@ const port = parentPort!;
 const priority = takePriority(data.nice);
 let encoder: Encoder | undefined;
 const rankers = new Map<string, Promise<Ranker>>();
-/** Measured cost per candidate, per ranker: its mean, and how much it varies. */
-const speedOf = new Map<string, SpeedEstimate>();
+/** Measured ms per candidate, per ranker (exponentially weighted). */
+const msPerCandidate = new Map<string, number>();
 /**
  * Per ranker, a factor (< 1) the measured speed is discounted by after budgets that nothing fitted, reset
  * by the next measurement: it lets a job probe one candidate again, never size a chunk.
@@ -104,20 +103,18 @@ async function rankJob(job: RankJob): Promise<RankOutcome> {
     if (cancelled.has(job.key)) throw new SiftError('E_CANCELLED', 'the request was cancelled');
     const now = Date.now();
     if (now >= job.deadline) throw new SiftError('E_TIMEOUT', 'the request passed its deadline');
-    const speed = speedOf.get(ranker.id);
+    const perCandidate = msPerCandidate.get(ranker.id);
     const optimism = optimismOf.get(ranker.id) ?? 1;
     // Unknown speed: one candidate measures it. Known: as many as take about chunkMs.
-    let chunk = speed === undefined ? 1 : Math.max(1, Math.floor(data.chunkMs / speed.expectedMs));
+    let chunk = perCandidate === undefined ? 1 : Math.max(1, Math.floor(data.chunkMs / perCandidate));
     if (job.budgetEnd !== undefined) {
       if (now >= job.budgetEnd) break;
-      // Under a budget, a chunk must fit at the cautious cost (the mean plus its variation), so that a
-      // moment of contention does not carry the job past the budget.
-      const hoped = speed === undefined ? undefined : speed.cautiousMs * optimism;
+      const hoped = perCandidate === undefined ? undefined : perCandidate * optimism;
       const fits = hoped === undefined ? 1 : Math.floor((job.budgetEnd - now) / hoped);
       if (fits < 1) {
         // Nothing fits by the estimate. Hope a little more each time, so that a slow measurement (a cold
         // session, a moment of contention) is probed again rather than believed forever.
-        if (scored === 0 && speed !== undefined) optimismOf.set(ranker.id, optimism * 0.95);
+        if (scored === 0 && perCandidate !== undefined) optimismOf.set(ranker.id, optimism * 0.95);
         break;
       }
       // A hopeful estimate buys one candidate, a probe: a chunk sized by it could overrun the budget
@@ -131,9 +128,12 @@ async function rankJob(job: RankJob): Promise<RankOutcome> {
     scoringMs += ms;
     scores.set(chunkScores, scored);
     scored += chunk;
+    const measured = ms / chunk;
     optimismOf.delete(ranker.id);
-    if (speed === undefined) speedOf.set(ranker.id, new SpeedEstimate(ms / chunk));
-    else speed.update(ms, chunk);
+    msPerCandidate.set(
+      ranker.id,
+      perCandidate === undefined ? measured : 0.7 * perCandidate + 0.3 * measured,
+    );
     // Let cancel messages in before the next chunk.
     await yieldToMessages();
   }
