@@ -15,23 +15,29 @@ export interface MachineInfo {
   date: string;
 }
 
-export function machineInfo(): MachineInfo {
-  let commit = 'unknown';
+/** The checkout's commit (+dirty) when the bench started: a run outlives commits made while it runs. */
+const COMMIT_AT_START = readCommit();
+
+function readCommit(): string {
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
       encoding: 'utf8',
     }).trim();
-    if (dirty) commit += '+dirty';
+    return dirty ? `${commit}+dirty` : commit;
   } catch {
     // Not a git checkout: the commit stays unknown.
+    return 'unknown';
   }
+}
+
+export function machineInfo(): MachineInfo {
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
-    commit,
+    commit: COMMIT_AT_START,
     date: new Date().toISOString(),
   };
 }
