@@ -17,6 +17,7 @@
 // pairs at the ranker's maxLength: no variant changes the input, so one number per collection.
 //
 //   npm run build && bin/sift train --preset default && node dist/bench/compress.js [--max-queries N]
+//     [--model ID] [--variants name,name] [--recover-titles N] [--name F]
 // Results: bench/results/compress.json (or <--name>.json).
 
 import { pruneTrainedModel, recoverPrunedModel, summariseIndex } from '../src/compress/index.js';
@@ -53,7 +54,7 @@ const MID = { mlp: 0.5, dropLayers: 2 };
 const SMALL = { mlp: 0.75, heads: 0.5, dropLayers: 3 };
 
 /** The issue's variants (model-written summaries and embedding tokens are not built yet). */
-const VARIANTS: Variant[] = [
+const ALL_VARIANTS: Variant[] = [
   { name: 'full' },
   { name: 'osscar-mlp50', prune: { mlp: 0.5 } },
   { name: 'magnitude-mlp50', prune: { method: 'magnitude', mlp: 0.5 } },
@@ -72,6 +73,14 @@ const VARIANTS: Variant[] = [
   { name: `osscar-mlp50-drop-2 + summaries-${SUMMARY_BUDGET}`, prune: MID, summaries: EXTRACTIVE },
   { name: `osscar-mlp75-heads50-drop-3 + summaries-${SUMMARY_BUDGET}`, prune: SMALL, summaries: EXTRACTIVE },
 ];
+
+// --variants a,b,… runs only those rows (by name; 'full' is always run, as every Δ is against it).
+const only = stringArg('--variants', '');
+const VARIANTS = only
+  ? ALL_VARIANTS.filter((v) => v.name === 'full' || only.split(',').includes(v.name))
+  : ALL_VARIANTS;
+// --recover-titles N also teaches the recovery on N corpus titles per collection as queries.
+const RECOVER_TITLES = positiveIntArg('--recover-titles', 0);
 
 interface Row {
   collection: string;
@@ -157,16 +166,30 @@ async function main(): Promise<void> {
     const key = JSON.stringify(variant.prune);
     if (recovered.has(key)) continue;
     const from = pruned.get(key)!.id;
-    const id = `${from}-recovered`;
+    const id = RECOVER_TITLES > 0 ? `${from}-recovered-t${RECOVER_TITLES}` : `${from}-recovered`;
     const fromCard = await readTrainedModel(from);
     const existing = await readTrainedModel(id).catch(() => undefined);
-    if (existing && existing.base === from && fromCard && existing.createdAt > fromCard.createdAt) {
+    const titlesOf = (card: typeof existing) =>
+      (card?.['recovery'] as { titleQueries?: number } | undefined)?.titleQueries ?? 0;
+    if (
+      existing &&
+      existing.base === from &&
+      fromCard &&
+      existing.createdAt > fromCard.createdAt &&
+      titlesOf(existing) === RECOVER_TITLES
+    ) {
       console.error(`reusing ${id}`);
       recovered.set(key, { id, recovery: existing['recovery'] });
       continue;
     }
     console.error(`recovery fine-tune of ${from} → ${id}`);
-    const result = await recoverPrunedModel({ pruned: from, out: id, collections: folders, quiet: true });
+    const result = await recoverPrunedModel({
+      pruned: from,
+      out: id,
+      collections: folders,
+      titleQueries: RECOVER_TITLES,
+      quiet: true,
+    });
     recovered.set(key, { id, recovery: { ...(result.card['recovery'] as object), seconds: result.seconds } });
   }
   const rankerOf = (v: Variant) =>

@@ -72,6 +72,27 @@ describe('recoverPrunedModel', { skip: tinyCrossEncoderSkip }, () => {
     assert.equal(config.intermediate_size, prunedConfig.intermediate_size);
   });
 
+  it('teaches on corpus titles as extra queries, each list without its titled document', async () => {
+    const result = await recoverPrunedModel({
+      pruned: 'tiny-pruned',
+      out: 'tiny-recovered-titles',
+      collections: [CRANFIELD],
+      candidates: 4,
+      maxQueries: 5,
+      titleQueries: 3,
+      home,
+      quiet: true,
+    });
+    assert.equal(result.examples.queries, 8);
+    // A title finds its own document first almost surely; that document is left out of its list.
+    assert.ok(
+      result.examples.train >= 20 + 3 * 3 && result.examples.train <= 20 + 3 * 4,
+      `${result.examples.train} examples`,
+    );
+    const card = await readTrainedModel('tiny-recovered-titles', home);
+    assert.equal((card?.['recovery'] as { titleQueries: number }).titleQueries, 3);
+  });
+
   it('refuses a model that records no source, and an unknown one', async () => {
     await assert.rejects(
       recoverPrunedModel({ pruned: 'tiny-ce', out: 'x', collections: [CRANFIELD], home, quiet: true }),

@@ -13,6 +13,7 @@
 
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
+import type { SiftIndex } from '../index/index.js';
 import { querySplit } from '../ingest/index.js';
 import {
   installedTrainedModel,
@@ -23,7 +24,7 @@ import {
 import { loadCrossEncoder } from '../rank/index.js';
 import { openCollection, openRetriever } from '../search/index.js';
 import { devSplit, type TrainingExample, trainCrossEncoder } from '../train/index.js';
-import { ProgressBar, siftPaths } from '../util/index.js';
+import { Mulberry32, ProgressBar, siftPaths } from '../util/index.js';
 
 export interface RecoverOptions {
   /** The installed pruned model to fine-tune (a `sift prune` output). */
@@ -36,8 +37,14 @@ export interface RecoverOptions {
   teacher?: string;
   /** BM25 candidates per training query. Default 16. */
   candidates?: number;
-  /** Training queries per collection, at most (seeded sample). Default: all. */
+  /** Training queries per collection, at most. Default: all. */
   maxQueries?: number;
+  /**
+   * Also teach on this many document titles per collection as queries (seeded sample of titles of 2+
+   * words; the titled document itself is left out of its list). The teacher needs no labels, so the
+   * corpus can give far more queries than its judged ones. Default 0.
+   */
+  titleQueries?: number;
   /** Default 1. */
   epochs?: number;
   /** Peak learning rate. Default: the source model's own, else the trainer's. */
@@ -103,7 +110,11 @@ export async function recoverPrunedModel(options: RecoverOptions): Promise<Recov
       const { collection, index } = await openCollection(folder, paths.indexes, true);
       const training = collection.queries.filter((q) => querySplit(q.id) === 'train');
       const taught = training.filter((q) => devSplit(q.id) === 'train');
-      const chosen = options.maxQueries !== undefined ? taught.slice(0, options.maxQueries) : taught;
+      const judgedQueries = options.maxQueries !== undefined ? taught.slice(0, options.maxQueries) : taught;
+      const chosen: { id: string; text: string; leaveOut?: string }[] = [
+        ...judgedQueries,
+        ...titleQueriesOf(index, options.titleQueries ?? 0, seed),
+      ];
       const { retriever, release } = await openRetriever(index, { mode: 'bm25', quiet: true });
       const candidatesFor = async (text: string) =>
         (await retriever.search({ query: text, k: candidates })).map((hit) => index.docs.getById(hit.id)!);
@@ -125,7 +136,7 @@ export async function recoverPrunedModel(options: RecoverOptions): Promise<Recov
       });
       try {
         for (const query of chosen) {
-          const docs = await candidatesFor(query.text);
+          const docs = (await candidatesFor(query.text)).filter((doc) => doc.id !== query.leaveOut);
           bar.tick();
           if (docs.length < 2) continue;
           const scores = await teacherModel.score(
@@ -170,7 +181,12 @@ export async function recoverPrunedModel(options: RecoverOptions): Promise<Recov
   const trainStarted = performance.now();
   const result = await trainCrossEncoder({
     modelDir: prunedFolder,
-    outDir: join(home, 'train', options.out, `recover-${teacher}-${candidates}-${epochs}-${learningRate}`),
+    outDir: join(
+      home,
+      'train',
+      options.out,
+      `recover-${teacher}-${candidates}-${epochs}-${learningRate}-q${options.maxQueries ?? 'all'}-t${options.titleQueries ?? 0}`,
+    ),
     train,
     dev,
     loss: 'listwise',
@@ -205,6 +221,7 @@ export async function recoverPrunedModel(options: RecoverOptions): Promise<Recov
     recovery: {
       teacher,
       candidates,
+      titleQueries: options.titleQueries ?? 0,
       collections: options.collections.map((dir) => dir.split('/').filter(Boolean).pop()),
       queries,
       examples: { train: train.length, dev: dev.length },
@@ -223,4 +240,23 @@ export async function recoverPrunedModel(options: RecoverOptions): Promise<Recov
     bestDevNdcg10: result.bestDevNdcg10,
     seconds: { teacher: teacherSeconds, train: trainSeconds },
   };
+}
+
+/** `count` titles of 2+ words from the index, seeded, as queries that leave their own document out. */
+function titleQueriesOf(
+  index: SiftIndex,
+  count: number,
+  seed: number,
+): { id: string; text: string; leaveOut: string }[] {
+  if (count <= 0) return [];
+  const ords = [...index.docs.liveOrdinals()].filter(
+    (ord) => index.docs.get(ord).title.trim().split(/\s+/).length >= 2,
+  );
+  return new Mulberry32(seed)
+    .shuffle(ords)
+    .slice(0, count)
+    .map((ord) => {
+      const doc = index.docs.get(ord);
+      return { id: `title:${doc.id}`, text: doc.title, leaveOut: doc.id };
+    });
 }
