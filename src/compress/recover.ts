@@ -21,7 +21,7 @@ import {
   readTrainedModel,
   type TrainedModelCard,
 } from '../models/index.js';
-import { loadCrossEncoder } from '../rank/index.js';
+import { loadCrossEncoder, type Ranker } from '../rank/index.js';
 import { openCollection, openRetriever } from '../search/index.js';
 import { devSplit, type TrainingExample, trainCrossEncoder } from '../train/index.js';
 import { Mulberry32, ProgressBar, siftPaths } from '../util/index.js';
@@ -107,63 +107,18 @@ export async function recoverPrunedModel(options: RecoverOptions): Promise<Recov
   let queries = 0;
   try {
     for (const folder of options.collections) {
-      const { collection, index } = await openCollection(folder, paths.indexes, true);
-      const training = collection.queries.filter((q) => querySplit(q.id) === 'train');
-      const taught = training.filter((q) => devSplit(q.id) === 'train');
-      const judgedQueries = options.maxQueries !== undefined ? taught.slice(0, options.maxQueries) : taught;
-      const chosen: { id: string; text: string; leaveOut?: string }[] = [
-        ...judgedQueries,
-        ...titleQueriesOf(index, options.titleQueries ?? 0, seed),
-      ];
-      const { retriever, release } = await openRetriever(index, { mode: 'bm25', quiet: true });
-      const candidatesFor = async (text: string) =>
-        (await retriever.search({ query: text, k: candidates })).map((hit) => index.docs.getById(hit.id)!);
-      const example = (queryId: string, query: string, doc: { id: string; title: string; text: string }) => ({
-        queryId: `${collection.name}:${queryId}`,
-        docId: doc.id,
-        query,
-        title: doc.title,
-        text: doc.text,
-        gradeNormalized: 0,
-        softLabel: null,
-        pYes: null,
-      });
-      const bar = new ProgressBar({
-        label: `teacher ${teacher} on ${collection.name}`,
-        total: chosen.length,
-        unit: 'queries',
+      const lists = await collectionLists(folder, {
+        indexes: paths.indexes,
+        teacher: teacherModel,
+        candidates,
+        maxQueries: options.maxQueries,
+        titleQueries: options.titleQueries ?? 0,
+        seed,
         quiet: options.quiet ?? false,
       });
-      try {
-        for (const query of chosen) {
-          const docs = (await candidatesFor(query.text)).filter((doc) => doc.id !== query.leaveOut);
-          bar.tick();
-          if (docs.length < 2) continue;
-          const scores = await teacherModel.score(
-            query.text,
-            docs.map((doc) => ({ id: doc.id, title: doc.title, text: doc.text })),
-          );
-          // The teacher's logit is the grade: the listwise target is its softmax over the candidates.
-          docs.forEach((doc, i) => {
-            train.push({ ...example(query.id, query.text, doc), grade: scores[i]! });
-          });
-          queries++;
-        }
-        // Dev lists are the same kind of list, graded by the human judgments (unjudged: 0): the checkpoint
-        // kept is the one that orders BM25's candidates best for held-out training queries.
-        for (const query of training.filter((q) => devSplit(q.id) === 'dev')) {
-          const judged = collection.qrels.get(query.id);
-          if (!judged) continue;
-          const docs = await candidatesFor(query.text);
-          if (!docs.some((doc) => (judged.get(doc.id) ?? 0) > 0)) continue;
-          for (const doc of docs) {
-            dev.push({ ...example(query.id, query.text, doc), grade: Math.max(0, judged.get(doc.id) ?? 0) });
-          }
-        }
-      } finally {
-        await release();
-        bar.finish();
-      }
+      train.push(...lists.train);
+      dev.push(...lists.dev);
+      queries += lists.queries;
     }
   } finally {
     await teacherModel.release();
@@ -240,6 +195,89 @@ export async function recoverPrunedModel(options: RecoverOptions): Promise<Recov
     bestDevNdcg10: result.bestDevNdcg10,
     seconds: { teacher: teacherSeconds, train: trainSeconds },
   };
+}
+
+interface ListSettings {
+  indexes: string;
+  teacher: Ranker;
+  candidates: number;
+  maxQueries: number | undefined;
+  titleQueries: number;
+  seed: number;
+  quiet: boolean;
+}
+
+/**
+ * One collection's lists: BM25's candidates for its taught training queries (and titles), each graded by
+ * the teacher's logit, and for its dev queries graded by their judgments.
+ */
+async function collectionLists(
+  folder: string,
+  settings: ListSettings,
+): Promise<{ train: TrainingExample[]; dev: TrainingExample[]; queries: number }> {
+  const train: TrainingExample[] = [];
+  const dev: TrainingExample[] = [];
+  let queries = 0;
+  const { collection, index } = await openCollection(folder, settings.indexes, true);
+  const training = collection.queries.filter((q) => querySplit(q.id) === 'train');
+  const taught = training.filter((q) => devSplit(q.id) === 'train');
+  const judgedQueries = settings.maxQueries !== undefined ? taught.slice(0, settings.maxQueries) : taught;
+  const chosen: { id: string; text: string; leaveOut?: string }[] = [
+    ...judgedQueries,
+    ...titleQueriesOf(index, settings.titleQueries, settings.seed),
+  ];
+  const { retriever, release } = await openRetriever(index, { mode: 'bm25', quiet: true });
+  const candidatesFor = async (text: string) =>
+    (await retriever.search({ query: text, k: settings.candidates })).map(
+      (hit) => index.docs.getById(hit.id)!,
+    );
+  const example = (queryId: string, query: string, doc: { id: string; title: string; text: string }) => ({
+    queryId: `${collection.name}:${queryId}`,
+    docId: doc.id,
+    query,
+    title: doc.title,
+    text: doc.text,
+    gradeNormalized: 0,
+    softLabel: null,
+    pYes: null,
+  });
+  const bar = new ProgressBar({
+    label: `teacher ${settings.teacher.id} on ${collection.name}`,
+    total: chosen.length,
+    unit: 'queries',
+    quiet: settings.quiet,
+  });
+  try {
+    for (const query of chosen) {
+      const docs = (await candidatesFor(query.text)).filter((doc) => doc.id !== query.leaveOut);
+      bar.tick();
+      if (docs.length < 2) continue;
+      const scores = await settings.teacher.score(
+        query.text,
+        docs.map((doc) => ({ id: doc.id, title: doc.title, text: doc.text })),
+      );
+      // The teacher's logit is the grade: the listwise target is its softmax over the candidates.
+      docs.forEach((doc, i) => {
+        train.push({ ...example(query.id, query.text, doc), grade: scores[i]! });
+      });
+      queries++;
+    }
+    // Dev lists are the same kind of list, graded by the human judgments (unjudged: 0): the checkpoint
+    // kept is the one that orders BM25's candidates best for held-out training queries.
+    for (const query of training.filter((q) => devSplit(q.id) === 'dev')) {
+      const judged = collection.qrels.get(query.id);
+      if (!judged) continue;
+      const docs = await candidatesFor(query.text);
+      if (!docs.some((doc) => (judged.get(doc.id) ?? 0) > 0)) continue;
+      for (const doc of docs) {
+        dev.push({ ...example(query.id, query.text, doc), grade: Math.max(0, judged.get(doc.id) ?? 0) });
+      }
+    }
+  } finally {
+    await release();
+    bar.finish();
+  }
+  return { train, dev, queries };
 }
 
 /** `count` titles of 2+ words from the index, seeded, as queries that leave their own document out. */
