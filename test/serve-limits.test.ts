@@ -265,6 +265,33 @@ test('a reranked search that waits for a ranking slot past its budget is refused
   });
 });
 
+test('a reranked search that could no longer answer within its budget is refused at once, not when the budget ends', async () => {
+  await withServer({ maxRankInFlight: 1, rankers: 'overlap,sleep-400,sleep-1500' }, async ({ url }) => {
+    // A ranker's first call is a one-candidate probe that no budget stops: with sleep-400 and a 200 ms
+    // budget the answer comes about 200 ms after scoring had to end, and the service learns that.
+    const late = await request(url, 'POST', '/v1/search', {
+      query: 'nurse',
+      rerank: 'sleep-400',
+      rerankBudgetMs: 200,
+    });
+    assert.equal(late.status, 200);
+    assert.equal(late.body.rerank.depth, 1);
+    const holder = rank(url, 'sleep-1500');
+    await rankBatches(url, 1);
+    const started = performance.now();
+    const refused = await request(url, 'POST', '/v1/search', {
+      query: 'nurse',
+      rerank: 'overlap',
+      rerankBudgetMs: 300,
+    });
+    const ms = performance.now() - started;
+    assert.equal(refused.status, 429);
+    assert.ok(refused.headers.get('retry-after'));
+    assert.ok(ms < 150, `refused after ${ms.toFixed(0)} ms of a 300 ms budget`);
+    assert.equal((await holder).status, 200);
+  });
+});
+
 test('a reranked search whose job is still queued when its budget ends answers on time, in first-stage order', async () => {
   await withServer({ maxRankInFlight: 4, rankers: 'overlap,sleep-3000' }, async ({ url }) => {
     // One scoring call holds the only ranker worker for 3 s.

@@ -85,3 +85,25 @@ test('under a budget the worker scores the best-first prefix that fits', async (
   assert.ok(ms < 600, `${ms.toFixed(0)} ms`);
   assert.ok(result.scoringMs > 0);
 });
+
+test('under a budget, chunks are sized by length: a long candidate after short ones does not overrun', async () => {
+  // tok-2: 2 ms per word. Five short candidates (10 words, 20 ms) teach the cost; then 150-word ones
+  // (300 ms each). A cost per candidate learned from the short ones would admit a long one with 100 ms left.
+  await pool.loadRanker('tok-2');
+  const words = (count: number, i: number) => Array.from({ length: count }, (_, w) => `w${i}x${w}`).join(' ');
+  const candidates = Array.from({ length: 12 }, (_, i) => ({
+    id: String(i),
+    title: '',
+    text: words(i < 5 ? 10 : 150, i),
+  }));
+  // The cost is learned from one job, as a served ranker's is from the jobs before.
+  await outcome({ ...job(0), ranker: 'tok-2', candidates: candidates.slice(0, 5) });
+  const started = performance.now();
+  const budgetEnd = Date.now() + 450;
+  const result = await outcome({ ...job(0), ranker: 'tok-2', candidates, budgetEnd, budgetMs: 450 });
+  const ms = performance.now() - started;
+  assert.ok('scores' in result);
+  assert.ok(result.scores.length >= 5, `${result.scores.length} scored`);
+  assert.ok(result.scores.length < 12);
+  assert.ok(Date.now() <= budgetEnd + 40, `scoring ended ${(ms - 450).toFixed(0)} ms after the budget`);
+});

@@ -54,6 +54,25 @@ describe('cross-encoder ranker parity with transformers', { skip }, () => {
   });
 });
 
+describe('cross-encoder token counts', { skip }, () => {
+  it('counts each pair as it is fed to the model: query and candidate, cut to the model length', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sift-ce-'));
+    await writeTinyCrossEncoder(dir);
+    const ranker = await loadCrossEncoder(dir, { id: 'tiny-cross-encoder', cacheGraph: false });
+    try {
+      const short = { id: 's', title: '', text: 'heat' };
+      const long = { id: 'l', title: 'A', text: 'padding words '.repeat(2000) };
+      const [a, b] = ranker.tokensFor('boundary layer', [short, long]);
+      assert.ok(a! > 3 && a! < 10, String(a));
+      assert.ok(b! > a!);
+      assert.ok(b! <= 512, String(b));
+    } finally {
+      await ranker.release();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('loadCrossEncoder on a non-BERT folder', () => {
   it('refuses an MPNet config with E_MODEL_CONFIG naming model_type, before reading any weights', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sift-ce-mpnet-'));

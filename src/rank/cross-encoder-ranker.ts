@@ -60,18 +60,25 @@ export class CrossEncoderRanker implements Ranker {
     private readonly options: CrossEncoderOptions,
   ) {}
 
-  async score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array> {
-    const scores = new Float32Array(candidates.length);
-    const todo = candidates.map((c, index) => ({
-      index,
-      text: c.title.trim() === '' ? c.text : `${c.title}\n${c.text}`,
-    }));
-    if (todo.length === 0) return scores;
-    const encoded = this.tokenizer.encodePairs(
-      todo.map(() => query),
-      todo.map((t) => t.text),
+  /** Query and candidate as one pair, cut on the candidate's side to the model's length. */
+  private encode(query: string, candidates: readonly RankCandidate[]) {
+    return this.tokenizer.encodePairs(
+      candidates.map(() => query),
+      candidates.map((c) => (c.title.trim() === '' ? c.text : `${c.title}\n${c.text}`)),
       { maxLength: this.maxLength, truncation: 'only_second' },
     );
+  }
+
+  tokensFor(query: string, candidates: readonly RankCandidate[]): number[] {
+    const { ids } = this.encode(query, candidates);
+    return candidates.map((_, i) => ids[i]?.length ?? 0);
+  }
+
+  async score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array> {
+    const scores = new Float32Array(candidates.length);
+    const todo = candidates.map((_, index) => ({ index }));
+    if (todo.length === 0) return scores;
+    const encoded = this.encode(query, candidates);
     const order = todo
       .map((_, i) => i)
       .sort((a, b) => (encoded.ids[b]?.length ?? 0) - (encoded.ids[a]?.length ?? 0));

@@ -86,6 +86,12 @@ export class DecoderRanker implements Ranker {
     return [...head, ...text, ...this.suffix];
   }
 
+  tokensFor(query: string, candidates: readonly RankCandidate[]): number[] {
+    // With a shared prefix the query's part is evaluated once per call, not per candidate.
+    const perCandidatePrefix = this.options.prefix === 'shared' ? 0 : this.prefixTokens(query).length;
+    return candidates.map((candidate) => this.itemTokens(candidate).length + perCandidatePrefix);
+  }
+
   async score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array> {
     const scores = new Float32Array(candidates.length);
     if (candidates.length === 0) return scores;

@@ -74,16 +74,16 @@ export class QueryLikelihoodRanker implements Ranker {
     this.id = options.id;
   }
 
-  async score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array> {
-    const scores = new Float32Array(candidates.length);
-    const { template } = this.options;
+  /** The query's tokens (cut to their budget) and each candidate's prompt: instructions, title, text. */
+  private prompts(
+    query: string,
+    candidates: readonly RankCandidate[],
+  ): { queryIds: number[]; prompts: number[][] } {
     const queryIds = this.model.encode(query).slice(0, this.options.maxQueryTokens ?? 64);
-    if (queryIds.length === 0) return scores;
-    const head = this.model.encode(template.beforeDocument);
-    const middle = this.model.encode(template.beforeQuery);
-    const todo: { index: number; ids: number[]; first: number }[] = [];
-    candidates.forEach((c, index) => {
-      const maxDoc = this.options.maxDocumentTokens ?? 256;
+    const head = this.model.encode(this.options.template.beforeDocument);
+    const middle = this.model.encode(this.options.template.beforeQuery);
+    const maxDoc = this.options.maxDocumentTokens ?? 256;
+    const prompts = candidates.map((c) => {
       const title =
         c.title.trim() === ''
           ? []
@@ -92,9 +92,25 @@ export class QueryLikelihoodRanker implements Ranker {
               ...this.model.encode('\n'),
             ];
       const text = this.model.encode(c.text).slice(0, Math.max(0, maxDoc - title.length));
-      const prompt = [...head, ...title, ...text, ...middle];
-      todo.push({ index, ids: [...prompt, ...queryIds], first: prompt.length });
+      return [...head, ...title, ...text, ...middle];
     });
+    return { queryIds, prompts };
+  }
+
+  tokensFor(query: string, candidates: readonly RankCandidate[]): number[] {
+    const { queryIds, prompts } = this.prompts(query, candidates);
+    return prompts.map((prompt) => prompt.length + queryIds.length);
+  }
+
+  async score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array> {
+    const scores = new Float32Array(candidates.length);
+    const { queryIds, prompts } = this.prompts(query, candidates);
+    if (queryIds.length === 0) return scores;
+    const todo = prompts.map((prompt, index) => ({
+      index,
+      ids: [...prompt, ...queryIds],
+      first: prompt.length,
+    }));
     todo.sort((a, b) => b.ids.length - a.ids.length);
     const batchSize = this.options.batchSize ?? 8;
     for (let start = 0; start < todo.length; start += batchSize) {

@@ -188,6 +188,24 @@ describe('decoder yes/no ranker (SmolLM2-135M-Instruct)', { skip: noModel }, () 
   });
   after(() => shared?.release());
 
+  it('counts the tokens it evaluates per candidate (what a latency budget sizes chunks by)', async () => {
+    const query = 'boundary layer heat transfer';
+    for (const ranker of [shared, naive]) {
+      const counted = ranker.tokensFor(query, candidates);
+      const before = ranker.stats.tokens;
+      await ranker.score(query, candidates);
+      // The shared prefix is evaluated once per call, beside the candidates' own tokens.
+      const prefix = ranker === shared ? ranker.prefixTokens(query).length : 0;
+      assert.equal(ranker.stats.tokens - before, counted.reduce((a, b) => a + b, 0) + prefix);
+    }
+    // Whole prompts carry the prefix in every candidate's count.
+    const prefix = shared.prefixTokens(query).length;
+    assert.deepEqual(
+      naive.tokensFor(query, candidates),
+      shared.tokensFor(query, candidates).map((n) => n + prefix),
+    );
+  });
+
   it('scores with a shared prefix exactly as with whole prompts (|Δp| < 1e-4)', async () => {
     const query = 'boundary layer heat transfer';
     const a = await shared.score(query, candidates);
@@ -274,6 +292,22 @@ describe('query-likelihood ranker (SmolLM2-135M-Instruct, sequence head)', { ski
       () => parseQueryLikelihoodTemplate('Query: {query}\nDocument: {document}', 'ql.txt'),
       (e) => isSiftError(e, 'E_PROMPT_TEMPLATE') && e.message.startsWith('ql.txt: '),
     );
+  });
+
+  it('counts the tokens it evaluates per candidate (what a latency budget sizes chunks by)', async () => {
+    const ranker = (await openRanker('smollm2-135m-qlik', { quiet: true })) as QueryLikelihoodRanker;
+    try {
+      const query = 'laminar heat transfer';
+      const counted = ranker.tokensFor(query, candidates);
+      await ranker.score(query, candidates);
+      assert.equal(
+        ranker.stats.tokens,
+        counted.reduce((a, b) => a + b, 0),
+      );
+      assert.ok(counted.length === candidates.length && counted.every((n) => n > 0));
+    } finally {
+      await ranker.release();
+    }
   });
 
   it('scores the mean log p(query | prompt) that next-token logits give, token by token', async () => {

@@ -15,5 +15,10 @@ export interface Ranker {
    * with each other (a probability for yes/no scorers, a logit for cross-encoders).
    */
   score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array>;
+  /**
+   * Tokens the model reads to score each candidate (after truncation; a shared query prefix counted
+   * once, not per candidate). A latency budget sizes its chunks by them: cost follows length, not count.
+   */
+  tokensFor?(query: string, candidates: readonly RankCandidate[]): number[];
   release(): Promise<void>;
 }

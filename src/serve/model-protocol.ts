@@ -35,6 +35,8 @@ export interface RankJob {
   deadline: number;
   /** Epoch ms by which scoring should end: the worker scores the prefix that fits. Unset: all. */
   budgetEnd?: number;
+  /** The whole budget, ms from the request's arrival (with `budgetEnd`). */
+  budgetMs?: number;
 }
 
 export type RankOutcome =

@@ -1,9 +1,10 @@
 // A model worker thread: holds its own ONNX sessions (a query embedder, or rankers, each opened once when
 // the pool asks it to load one) and runs the batches the pool sends it, one at a time.
 //
-// Rank jobs are scored in chunks sized from the ranker's measured speed (about `chunkMs` each). Between
-// chunks the worker reads its messages, so a job whose request was cancelled or whose deadline passed
-// stops there, and a job with a latency budget stops at the last chunk that fits it: the scored prefix
+// Rank jobs are scored in chunks sized from the ranker's measured cost (about `chunkMs` each), predicted
+// from the tokens each candidate will take (scoring-cost.ts). Between chunks the worker reads its
+// messages, so a job whose request was cancelled or whose deadline passed stops there, and a job with a
+// latency budget scores only chunks whose cautious prediction fits what is left of it: the scored prefix
 // (best first from the first stage) comes back. A job already dead when it reaches the worker costs
 // nothing. Nothing here runs on the HTTP thread, so a model call never blocks request handling.
 
@@ -23,6 +24,7 @@ import type {
   RankJob,
   RankOutcome,
 } from './model-protocol.js';
+import { ScoringCost } from './scoring-cost.js';
 import { toWireError } from './wire-error.js';
 
 const data = workerData as ModelWorkerData;
@@ -31,13 +33,8 @@ const port = parentPort!;
 const priority = takePriority(data.nice);
 let encoder: Encoder | undefined;
 const rankers = new Map<string, Promise<Ranker>>();
-/** Measured ms per candidate, per ranker (exponentially weighted). */
-const msPerCandidate = new Map<string, number>();
-/**
- * Per ranker, a factor (< 1) the measured speed is discounted by after budgets that nothing fitted, reset
- * by the next measurement: it lets a job probe one candidate again, never size a chunk.
- */
-const optimismOf = new Map<string, number>();
+/** Per ranker, its measured scoring cost (ms from candidates and tokens). */
+const costOf = new Map<string, ScoringCost>();
 /** Keys of rank jobs received and not yet finished; cancelled ones are moved to `cancelled`. */
 const live = new Set<number>();
 const cancelled = new Set<number>();
@@ -97,47 +94,78 @@ async function rankJob(job: RankJob): Promise<RankOutcome> {
   const ranker = await rankerFor(job.ranker);
   const n = job.candidates.length;
   const scores = new Float32Array(n);
+  let cost = costOf.get(ranker.id);
+  if (!cost) {
+    cost = new ScoringCost();
+    costOf.set(ranker.id, cost);
+  }
+  // Tokens per candidate, counted as the chunks reach them (a ranker that cannot say counts 1 each).
+  const tokens: number[] = [];
+  const tokensAt = (i: number): number => {
+    while (tokens.length <= i) {
+      const at = tokens.length;
+      const end = Math.min(n, at + 4);
+      const counted = ranker.tokensFor?.(job.query, job.candidates.slice(at, end));
+      for (let j = at; j < end; j++) tokens.push(counted?.[j - at] ?? 1);
+    }
+    return tokens[i]!;
+  };
   let scored = 0;
   let scoringMs = 0;
   while (scored < n) {
     if (cancelled.has(job.key)) throw new SiftError('E_CANCELLED', 'the request was cancelled');
     const now = Date.now();
     if (now >= job.deadline) throw new SiftError('E_TIMEOUT', 'the request passed its deadline');
-    const perCandidate = msPerCandidate.get(ranker.id);
-    const optimism = optimismOf.get(ranker.id) ?? 1;
-    // Unknown speed: one candidate measures it. Known: as many as take about chunkMs.
-    let chunk = perCandidate === undefined ? 1 : Math.max(1, Math.floor(data.chunkMs / perCandidate));
-    if (job.budgetEnd !== undefined) {
-      if (now >= job.budgetEnd) break;
-      const hoped = perCandidate === undefined ? undefined : perCandidate * optimism;
-      const fits = hoped === undefined ? 1 : Math.floor((job.budgetEnd - now) / hoped);
-      if (fits < 1) {
-        // Nothing fits by the estimate. Hope a little more each time, so that a slow measurement (a cold
-        // session, a moment of contention) is probed again rather than believed forever.
-        if (scored === 0 && perCandidate !== undefined) optimismOf.set(ranker.id, optimism * 0.95);
-        break;
-      }
-      // A hopeful estimate buys one candidate, a probe: a chunk sized by it could overrun the budget
-      // by many candidates' real cost.
-      chunk = optimism < 1 ? 1 : Math.min(chunk, fits);
-    }
-    chunk = Math.min(chunk, n - scored);
+    const left = job.budgetEnd === undefined ? Number.POSITIVE_INFINITY : job.budgetEnd - now;
+    if (left <= 0) break;
+    const chunk = chunkSize(cost, scored, n, tokensAt, left, job.budgetMs);
+    if (chunk === 0) break;
+    let chunkTokens = 0;
+    for (let i = scored; i < scored + chunk; i++) chunkTokens += tokensAt(i);
     const started = performance.now();
     const chunkScores = await ranker.score(job.query, job.candidates.slice(scored, scored + chunk));
     const ms = performance.now() - started;
     scoringMs += ms;
     scores.set(chunkScores, scored);
     scored += chunk;
-    const measured = ms / chunk;
-    optimismOf.delete(ranker.id);
-    msPerCandidate.set(
-      ranker.id,
-      perCandidate === undefined ? measured : 0.7 * perCandidate + 0.3 * measured,
-    );
+    cost.observe(chunk, chunkTokens, ms);
     // Let cancel messages in before the next chunk.
     await yieldToMessages();
   }
   return { scores: scores.slice(0, scored), rankerId: ranker.id, scoringMs };
+}
+
+/**
+ * Candidates in the next chunk: as many as the cautious cost prediction fits into about `chunkMs` (the
+ * cancellation granularity) and into what is `left` of the budget, and at least one when that one fits
+ * the budget. A chunk that does not fit is not started, with two exceptions that measure: a ranker never
+ * measured yet scores one candidate, and so does a job that arrived with its whole budget when the
+ * prediction says no budget could hold one (a cold first call, believed forever, would stop all reranking).
+ */
+function chunkSize(
+  cost: ScoringCost,
+  from: number,
+  n: number,
+  tokensAt: (i: number) => number,
+  left: number,
+  budgetMs: number | undefined,
+): number {
+  const one = cost.cautious(1, tokensAt(from));
+  if (one === undefined) return 1;
+  if (one > left) {
+    const hopeless = budgetMs !== undefined && from === 0 && one > budgetMs && left >= 0.9 * budgetMs;
+    return hopeless ? 1 : 0;
+  }
+  const target = Math.min(data.chunkMs, left);
+  let size = 1;
+  let chunkTokens = tokensAt(from);
+  while (from + size < n) {
+    const next = chunkTokens + tokensAt(from + size);
+    if ((cost.cautious(size + 1, next) ?? Number.POSITIVE_INFINITY) > target) break;
+    chunkTokens = next;
+    size++;
+  }
+  return size;
 }
 
 async function handle(request: ModelRequest): Promise<ModelResponse> {

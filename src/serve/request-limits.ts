@@ -38,7 +38,7 @@ export async function admitted<T extends { timings: Record<string, number> }>(
   gate: ConcurrencyGate,
   signal: AbortSignal,
   work: () => Promise<T>,
-  /** Most ms to wait for a slot (a reranked search's budget); past it, 429. */
+  /** Most ms to wait for a slot (what a reranked search's budget can spare); past it, 429. */
   maxWaitMs?: number,
 ): Promise<T> {
   const waitStarted = performance.now();
@@ -54,7 +54,7 @@ export async function admitted<T extends { timings: Record<string, number> }>(
 
 /**
  * A signal that aborts with the request's, or with E_TOO_MANY_REQUESTS after `ms`: a wait for a ranking
- * slot that would outlast the request's budget is refused instead.
+ * slot that would leave the request unable to answer within its budget is refused instead.
  */
 function boundedWait(signal: AbortSignal, ms: number): AbortSignal {
   const controller = new AbortController();
@@ -63,7 +63,7 @@ function boundedWait(signal: AbortSignal, ms: number): AbortSignal {
       controller.abort(
         new SiftError(
           'E_TOO_MANY_REQUESTS',
-          `every ranking slot stayed busy for this search's whole ${Math.round(ms)} ms budget`,
+          `every ranking slot stayed busy for ${Math.round(ms)} ms, as long as this search could wait and still answer within its budget`,
           { queue: 'rank admission' },
         ),
       ),

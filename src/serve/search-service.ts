@@ -20,6 +20,7 @@ import type { EngineClient } from './engine-client.js';
 import type { EngineHit } from './engine-protocol.js';
 import type { Priority } from './gate.js';
 import { type RequestLimits, raceAbort } from './gate.js';
+import { LatencyReserve } from './latency-reserve.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelPool } from './model-pool.js';
 import type { RankJob, RankOutcome } from './model-protocol.js';
@@ -52,6 +53,12 @@ export class SearchService {
   private nextJobKey = 1;
   /** Reranked searches between asking for a depth and getting their scores. */
   private rerankInFlight = 0;
+  /** A reranked search's first stage (embed + retrieve), which runs before any answer is possible. */
+  private readonly firstStageReserve = new LatencyReserve();
+  /** From the end of a budget-cut scoring to the answer sent: a late budget timer, snippets, the reply. */
+  private readonly tailReserve = new LatencyReserve();
+  /** Requests whose scoring the budget cut, and when it had to end (epoch ms), until they are answered. */
+  private readonly budgetCut = new WeakMap<RequestLimits, number>();
 
   constructor(
     readonly engine: EngineClient,
@@ -105,6 +112,21 @@ export class SearchService {
     metrics.queueDepth.track({ queue: 'engine' }, () => engine.queueDepth);
   }
 
+  /**
+   * How long a reranked search that arrived at `startedAt` may wait for a ranking slot: what is left of
+   * its budget once its first stage and the answer after scoring are provided for (both measured).
+   * Past it, an admitted search could only answer after its budget.
+   */
+  rankAdmissionWaitMs(startedAt: number, budgetMs: number): number {
+    return startedAt + budgetMs - Date.now() - this.firstStageReserve.ms - this.tailReserve.ms;
+  }
+
+  /** Called when a reranked search's answer has been sent: measures the part after its scoring. */
+  rerankAnswered(limits: RequestLimits): void {
+    const scoringEnd = this.budgetCut.get(limits);
+    if (scoringEnd !== undefined) this.tailReserve.observe(Date.now() - scoringEnd);
+  }
+
   /** The ranker workers' scheduling priority (nice), as they reported it. */
   get rankPriority(): { nice: number; reason?: string } | undefined {
     return this.rankPool.priority;
@@ -139,6 +161,7 @@ export class SearchService {
     this.validateSearch(body);
     // A reranked search has its own latency budget and gives way to plain searches in the first stage.
     const priority = body.rerank ? 'low' : 'high';
+    const firstStageStarted = performance.now();
     let vector: Float32Array | undefined;
     if (mode !== 'bm25') {
       vector = await this.stage('embed', timings, signal, () =>
@@ -172,6 +195,7 @@ export class SearchService {
     let hits = retrieved.hits;
     let report: RerankReport | undefined;
     if (body.rerank) {
+      this.firstStageReserve.observe(performance.now() - firstStageStarted);
       const ranker = body.rerank;
       const reranked = await this.stage('rerank', timings, signal, () =>
         this.rerank(ranker, body.query, hits, k, requested, budgetMs, limits),
@@ -221,6 +245,7 @@ export class SearchService {
     limits: RequestLimits,
   ): Promise<{ hits: EngineHit[]; scored: number }> {
     const stageStarted = performance.now();
+    const stageStartedAt = Date.now();
     const pool = hits.slice(0, requested);
     const candidates: RankCandidate[] = pool.map((hit) => {
       const text = hit.text ?? '';
@@ -228,7 +253,8 @@ export class SearchService {
       const summary = this.summaries?.get(hit.id, { title: hit.title, text });
       return { id: hit.id, title: hit.title, text: summary ?? text };
     });
-    const budgetEnd = limits.startedAt + budgetMs;
+    // Scoring ends early enough for what follows it to fit in the budget too.
+    const budgetEnd = limits.startedAt + budgetMs - this.tailReserve.ms;
     let scoringMs = 0;
     const { scores, cached, missed, fresh } = await scoreThroughCache(
       this.scoreCache,
@@ -267,6 +293,9 @@ export class SearchService {
       query,
       order.map(({ hit }) => hit.ord),
     );
+    // Only a search the budget cut says how long the answer takes after scoring had to end (or, for one
+    // that reached this stage late, after it began); the route reports when the answer was sent.
+    if (scoredCount < pool.length) this.budgetCut.set(limits, Math.max(budgetEnd, stageStartedAt));
     const reranked = order.map(({ hit, score }, i) => {
       const { text: _text, ...rest } = hit;
       return score === undefined
@@ -297,7 +326,7 @@ export class SearchService {
       query,
       candidates,
       deadline: limits.deadline,
-      ...(budgetEnd !== undefined ? { budgetEnd } : {}),
+      ...(budgetEnd !== undefined ? { budgetEnd, budgetMs: budgetEnd - limits.startedAt } : {}),
     };
     const onAbort = () => this.rankPool.cancel([job.key]);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -26,10 +26,11 @@ export function registerSearchRoutes(context: RouteContext): void {
         : request.body;
       const limits = context.requestLimits(request, reply);
       if (!body.rerank) return admitted(admission, limits.signal, () => service.search(body, limits));
-      // A reranked search waits for a ranking slot at most as long as its budget lasts.
+      // A reranked search waits for a ranking slot only while it could still answer within its budget.
       const budgetMs = body.rerankBudgetMs ?? config.rerankBudgetMs;
-      const left = limits.startedAt + budgetMs - Date.now();
-      return admitted(rankAdmission, limits.signal, () => service.search(body, limits), Math.max(0, left));
+      const wait = service.rankAdmissionWaitMs(limits.startedAt, budgetMs);
+      reply.raw.once('finish', () => service.rerankAnswered(limits));
+      return admitted(rankAdmission, limits.signal, () => service.search(body, limits), Math.max(0, wait));
     },
   );
 }
