@@ -92,6 +92,16 @@ export interface LoadResult {
   maxRssMiB: number;
   /** Rerank depths the responses reported (reranked searches only). */
   depths: number[];
+  /** p99 latency of the 200 answers and of the refused ones (429/503), ms; NaN when there were none. */
+  p99Answered: number;
+  p99Refused: number;
+}
+
+/** The q-quantile of `values` (nearest rank), NaN for none. */
+function quantile(values: number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
 /** Runs `connections` autocannon clients POSTing /v1/search bodies made from `texts`, round robin. */
@@ -111,6 +121,9 @@ export async function load(
     maxRss = Math.max(maxRss, memory(server.child.pid!).rss);
   }, 100);
   let answered = 0;
+  // Each connection has one request in flight: its context holds when that request was sent.
+  const answeredMs: number[] = [];
+  const refusedMs: number[] = [];
   let instance: autocannon.Instance | undefined;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
@@ -124,17 +137,22 @@ export async function load(
             method: 'POST',
             path: '/v1/search',
             headers: { 'content-type': 'application/json' },
-            setupRequest: (request) => ({
-              ...request,
-              body: JSON.stringify(body(texts[next++ % texts.length]!)),
-            }),
+            setupRequest: (request, context: { sentAt?: number }) => {
+              context.sentAt = performance.now();
+              return { ...request, body: JSON.stringify(body(texts[next++ % texts.length]!)) };
+            },
             onResponse: (
               status: number,
               body: string,
-              _context: unknown,
+              context: { sentAt?: number },
               headers?: Record<string, string>,
             ) => {
               statuses[status] = (statuses[status] ?? 0) + 1;
+              if (context.sentAt !== undefined) {
+                const ms = performance.now() - context.sentAt;
+                if (status === 200) answeredMs.push(ms);
+                else if (status === 429 || status === 503) refusedMs.push(ms);
+              }
               if (status === 200 && body.includes('"rerank":{')) {
                 const depth = (JSON.parse(body) as { rerank?: { depth: number } }).rerank?.depth;
                 if (depth !== undefined) depths.push(depth);
@@ -158,5 +176,7 @@ export async function load(
     retryAfterMissing,
     maxRssMiB: Math.max(maxRss, memory(server.child.pid!).rss),
     depths,
+    p99Answered: Math.round(quantile(answeredMs, 0.99)),
+    p99Refused: Math.round(quantile(refusedMs, 0.99)),
   };
 }

@@ -2,6 +2,7 @@
 // exposition format (version 0.0.4) that `GET /metrics` returns.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { LatencyReserve } from './latency-reserve.js';
 
 type Labels = Record<string, string>;
 
@@ -139,9 +140,20 @@ export class ServeMetrics {
     "delay of the HTTP thread's event loop since start, by quantile",
   );
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  /** The last second's loop delay, folded each second into `recentLoopDelay`. */
+  private readonly loopDelayWindow = monitorEventLoopDelay({ resolution: 5 });
+  private readonly recentLoopDelay = new LatencyReserve();
+  private readonly loopDelayTimer: NodeJS.Timeout;
 
   constructor() {
     this.loopDelay.enable();
+    this.loopDelayWindow.enable();
+    this.loopDelayTimer = setInterval(() => {
+      if (this.loopDelayWindow.count > 0)
+        this.recentLoopDelay.observe(this.loopDelayWindow.percentile(99) / 1e6);
+      this.loopDelayWindow.reset();
+    }, 1000);
+    this.loopDelayTimer.unref();
     for (const q of [0.5, 0.99, 1]) {
       this.eventLoopDelay.track({ quantile: String(q) }, () =>
         q === 1 ? this.loopDelay.max / 1e9 : this.loopDelay.percentile(q * 100) / 1e9,
@@ -169,7 +181,17 @@ export class ServeMetrics {
     return `${metrics.flatMap((metric) => metric.render()).join('\n')}\n`;
   }
 
+  /**
+   * How late the HTTP thread may be, ms: an upper estimate of the event loop's recent p99 delay. A request
+   * that arrives while the loop is busy is seen that much after it came, and a timer fires that late.
+   */
+  get loopDelayReserveMs(): number {
+    return this.recentLoopDelay.ms;
+  }
+
   close(): void {
+    clearInterval(this.loopDelayTimer);
+    this.loopDelayWindow.disable();
     this.loopDelay.disable();
   }
 }

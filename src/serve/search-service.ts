@@ -118,7 +118,15 @@ export class SearchService {
    * Past it, an admitted search could only answer after its budget.
    */
   rankAdmissionWaitMs(startedAt: number, budgetMs: number): number {
-    return startedAt + budgetMs - Date.now() - this.firstStageReserve.ms - this.tailReserve.ms;
+    return startedAt + budgetMs - Date.now() - this.firstStageReserve.ms - this.tailMs();
+  }
+
+  /**
+   * What to keep back after scoring: the measured tail, and the event loop's recent delay, which the
+   * tail cannot see (a request read from its socket late was stamped as arriving late).
+   */
+  private tailMs(): number {
+    return this.tailReserve.ms + this.metrics.loopDelayReserveMs;
   }
 
   /** Called when a reranked search's answer has been sent: measures the part after its scoring. */
@@ -254,7 +262,7 @@ export class SearchService {
       return { id: hit.id, title: hit.title, text: summary ?? text };
     });
     // Scoring ends early enough for what follows it to fit in the budget too.
-    const budgetEnd = limits.startedAt + budgetMs - this.tailReserve.ms;
+    const budgetEnd = limits.startedAt + budgetMs - this.tailMs();
     let scoringMs = 0;
     const { scores, cached, missed, fresh } = await scoreThroughCache(
       this.scoreCache,
