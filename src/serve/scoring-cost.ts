@@ -1,8 +1,8 @@
 // How long a ranker takes to score a chunk of candidates, predicted from the tokens it will read, so that a
 // latency budget is filled without being overrun (../shared/SYSTEM.md §6: ranking depth under a budget).
 //
-// A model's cost per candidate is not a constant: a decoder reading a 60-token posting takes under half
-// the time of one cut at 256 tokens (measured on SmolLM2-135M: 150 ms against 360 ms), so a mean cost
+// A model's cost per candidate is not a constant: SmolLM2-135M scoring by query likelihood took 144 ms
+// for a 129-token prompt and about 330 ms for a 289-token one (traced in the serving worker), so a mean cost
 // per candidate sizes a chunk right on average and overruns the budget whenever the next candidate is a
 // long one. The cost is modelled as ms ≈ a·candidates + b·tokens (a fixed part per candidate, such as its
 // output head, and the per-token work), fitted by least squares with exponential forgetting, so that a
