@@ -135,6 +135,15 @@ describe('POST /v1/search', () => {
       assert.ok('hybrid' in result.stages);
     }
     assert.ok(first.body.timings.rerank >= 0);
+    // Snippets come with the first stage: the same passage and highlights as a plain search shows.
+    const plain = await search({ query, k: 30, mode: 'hybrid' });
+    const plainById = new Map(plain.body.results.map((r: { id: string }) => [r.id, r]));
+    for (const result of first.body.results) {
+      const same = plainById.get(result.id) as { snippet: string; highlights: unknown } | undefined;
+      assert.ok(same, `${result.id} is in the plain top 30`);
+      assert.equal(result.snippet, same.snippet);
+      assert.deepEqual(result.highlights, same.highlights);
+    }
     // The response says how deep reranking went.
     assert.deepEqual(first.body.rerank, { ranker: 'overlap', depth: 30, requested: 30, budgetMs: 1500 });
     const hits = await metric(base, 'sift_cache_lookups_total{cache="ranker-score",result="hit"}');

@@ -192,7 +192,9 @@ export class SearchService {
           ...(vector ? { vector } : {}),
           ...(body.filters ? { filter: body.filters } : {}),
           withText: requested,
-          withSnippet: body.rerank ? 0 : k,
+          // A reranked answer may hold any of the fetched hits: their snippets come with them, so nothing
+          // after scoring waits behind other searches in the engine's queue.
+          withSnippet: body.rerank ? depth : k,
         },
         signal,
         priority,
@@ -297,10 +299,12 @@ export class SearchService {
       latencyMs: performance.now() - stageStarted,
       budgetMs,
     });
-    const snippets = await this.engine.snippets(
-      query,
-      order.map(({ hit }) => hit.ord),
-    );
+    // Snippets came with the first stage; only hits without one (none, unless the engine left them out)
+    // go back to the engine.
+    const missing = order.filter(({ hit }) => hit.snippet === undefined).map(({ hit }) => hit.ord);
+    const fetched = missing.length > 0 ? await this.engine.snippets(query, missing) : [];
+    const fetchedByOrd = new Map(missing.map((ord, i) => [ord, fetched[i]!]));
+    const snippets = order.map(({ hit }) => hit.snippet ?? fetchedByOrd.get(hit.ord)!);
     // Only a search the budget cut says how long the answer takes after scoring had to end (or, for one
     // that reached this stage late, after it began); the route reports when the answer was sent.
     if (scoredCount < pool.length) this.budgetCut.set(limits, Math.max(budgetEnd, stageStartedAt));
