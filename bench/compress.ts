@@ -12,6 +12,7 @@
 // top 16 for the training queries (compress/recover.ts), and rerank again as "+ recovery" rows.
 // Context compression: extractive summaries (and leading-token truncation, their baseline) alone and on
 // top of pruning; model-written summaries and embedding tokens are not built yet and have no rows.
+// Quantisation: "+ int8" rows rank with the same model's int8 graph (int8 encoder MatMuls).
 //
 // Tokens per item are the mean tokenised (query, document) length of each collection's calibration
 // pairs at the ranker's maxLength: no variant changes the input, so one number per collection.
@@ -45,6 +46,8 @@ interface Variant {
   summaries?: SummaryVariant;
   /** The pruned model after its recovery fine-tune (compress/recover.ts). */
   recover?: true;
+  /** The ranker's encoder MatMuls in int8 ("<id>:int8": dynamically quantised activations). */
+  int8?: true;
 }
 
 const SUMMARY_BUDGET = 64;
@@ -72,6 +75,21 @@ const ALL_VARIANTS: Variant[] = [
   { name: `summaries-${SUMMARY_BUDGET}`, summaries: EXTRACTIVE },
   { name: `osscar-mlp50-drop-2 + summaries-${SUMMARY_BUDGET}`, prune: MID, summaries: EXTRACTIVE },
   { name: `osscar-mlp75-heads50-drop-3 + summaries-${SUMMARY_BUDGET}`, prune: SMALL, summaries: EXTRACTIVE },
+  { name: 'int8', int8: true },
+  { name: `summaries-${SUMMARY_BUDGET} + int8`, summaries: EXTRACTIVE, int8: true },
+  {
+    name: `osscar-mlp50-drop-2 + recovery + summaries-${SUMMARY_BUDGET}`,
+    prune: MID,
+    recover: true,
+    summaries: EXTRACTIVE,
+  },
+  {
+    name: `osscar-mlp50-drop-2 + recovery + summaries-${SUMMARY_BUDGET} + int8`,
+    prune: MID,
+    recover: true,
+    summaries: EXTRACTIVE,
+    int8: true,
+  },
 ];
 
 // --variants a,b,… runs only those rows (by name; 'full' is always run, as every Δ is against it).
@@ -192,12 +210,13 @@ async function main(): Promise<void> {
     });
     recovered.set(key, { id, recovery: { ...(result.card['recovery'] as object), seconds: result.seconds } });
   }
-  const rankerOf = (v: Variant) =>
+  const modelOf = (v: Variant) =>
     v.prune
       ? v.recover
         ? recovered.get(JSON.stringify(v.prune))!.id
         : pruned.get(JSON.stringify(v.prune))!.id
       : model;
+  const rankerOf = (v: Variant) => (v.int8 ? `${modelOf(v)}:int8` : modelOf(v));
   const paramsOf = (v: Variant) => (v.prune ? pruned.get(JSON.stringify(v.prune))!.nonEmbedding : fullParams);
 
   const maxLength = ((card?.['settings'] ?? {}) as { maxLength?: number }).maxLength ?? 256;

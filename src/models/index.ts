@@ -1,7 +1,7 @@
 // Models: the one public face of src/models (registry, pulling, tokenizers, embedders).
 
 export { type BertConfig, parseBertConfig, positionCapacity, readBertConfig } from './bert/config.js';
-export { buildBertEncoderGraph } from './bert/graph.js';
+export { type BertGraphOptions, buildBertEncoderGraph } from './bert/graph.js';
 export { openBertGraph } from './bert/open-graph.js';
 export { type BertWeights, bertWeights, type WeightSource } from './bert/weights.js';
 export {
@@ -19,6 +19,7 @@ export { type OpenDecoderOptions, openDecoder } from './open-decoder.js';
 export { type OpenEmbedderOptions, openEmbedder, parseEmbedderRef } from './open-embedder.js';
 export { ensureModel, pullModel } from './pull.js';
 export { formatBytes } from './pull-log.js';
+export { preferredWeightType } from './quantize.js';
 export {
   DEFAULT_EMBEDDER,
   type EmbedderSpec,

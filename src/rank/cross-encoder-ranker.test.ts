@@ -54,6 +54,35 @@ describe('cross-encoder ranker parity with transformers', { skip }, () => {
   });
 });
 
+describe('int8 cross-encoder', { skip }, () => {
+  it('orders candidates as the float32 model does, with logits close to its', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sift-ce-'));
+    await writeTinyCrossEncoder(dir);
+    const fp32 = await loadCrossEncoder(dir, { id: 'tiny', cacheGraph: false });
+    const int8 = await loadCrossEncoder(dir, { id: 'tiny:int8', cacheGraph: false, dtype: 'int8' });
+    try {
+      for (const c of reference.cases) {
+        const newline = c.document.indexOf('\n');
+        const candidate = {
+          id: c.query,
+          title: c.document.slice(0, newline),
+          text: c.document.slice(newline + 1),
+        };
+        const [a] = await fp32.score(c.query, [candidate]);
+        const [b] = await int8.score(c.query, [candidate]);
+        // Dynamic int8 quantisation: per-tensor scales, so a few hundredths of a logit of the
+        // tiny random model's range (its logits are within ±1).
+        assert.ok(Math.abs((a ?? 0) - (b ?? 0)) < 0.05, `${c.query}: ${a} vs ${b}`);
+        assert.notEqual(a, b, 'the int8 graph is not the float32 one');
+      }
+    } finally {
+      await fp32.release();
+      await int8.release();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('cross-encoder token counts', { skip }, () => {
   it('counts each pair as it is fed to the model: query and candidate, cut to the model length', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sift-ce-'));

@@ -9,9 +9,11 @@
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
 import {
+  type BertGraphOptions,
   loadTokenizer,
   openBertGraph,
   positionCapacity,
+  preferredWeightType,
   readBertConfig,
   type TextTokenizer,
 } from '../models/index.js';
@@ -25,6 +27,8 @@ export interface CrossEncoderOptions {
   batchSize?: number;
   threads?: number;
   cacheGraph?: boolean;
+  /** 'int8': the encoder's MatMuls with int8 weights, dynamically quantised activations (embeddings and head float32). */
+  dtype?: 'fp32' | 'int8';
 }
 
 export async function loadCrossEncoder(
@@ -43,7 +47,12 @@ export async function loadCrossEncoder(
   }
   const maxLength = Math.min(options.maxLength ?? 512, positionCapacity(config));
   const tokenizer = await loadTokenizer(dir, { maxLength });
-  const graphOptions = { pooling: 'none' as const, normalize: false, head: 'classifier' as const };
+  const graphOptions: BertGraphOptions = { pooling: 'none', normalize: false, head: 'classifier' };
+  if (options.dtype === 'int8') {
+    graphOptions.quantize = 'int8';
+    // Resolved here, not inside the builder, so the graph cache key says which kernels it targets.
+    graphOptions.weightType = preferredWeightType();
+  }
   const { session } = await openBertGraph(dir, { parsed: config, text }, graphOptions, {
     cache: options.cacheGraph ?? true,
     session: { name: options.id, ...(options.threads ? { intraOpThreads: options.threads } : {}) },

@@ -77,6 +77,12 @@ function trainedRanker(ref: string): string | undefined {
   return undefined;
 }
 
+/** "<ref>:int8" or "<ref>:fp32" split into the reference and its weights' type (fp32 without a suffix). */
+function splitVariant(ref: string): { base: string; dtype: 'fp32' | 'int8' } {
+  const match = /^(.+):(int8|fp32)$/.exec(ref);
+  return match ? { base: match[1]!, dtype: match[2] as 'fp32' | 'int8' } : { base: ref, dtype: 'fp32' };
+}
+
 /** Whether `ref` is a folder holding a Hugging Face cross-encoder (config.json + model.safetensors). */
 function isCrossEncoderFolder(ref: string): boolean {
   return existsSync(join(ref, 'config.json')) && existsSync(join(ref, 'model.safetensors'));
@@ -89,6 +95,10 @@ function isCrossEncoderFolder(ref: string): boolean {
 export function resolveRanker(ref: string): string {
   if (isCrossEncoderFolder(ref)) return ref;
   if (trainedRanker(ref)) return ref;
+  const variant = splitVariant(ref);
+  if (variant.base !== ref && (isCrossEncoderFolder(variant.base) || trainedRanker(variant.base))) {
+    return variant.dtype === 'int8' ? `${variant.base}:int8` : variant.base;
+  }
   const { spec, dtype } = rankerSpec(ref);
   return dtype === 'int8' ? `${spec.id}:int8` : spec.id;
 }
@@ -101,14 +111,18 @@ export async function openRanker(id: string, options: OpenRankerOptions = {}): P
   if (isCrossEncoderFolder(id)) {
     return loadCrossEncoder(id, { id, ...(options.threads ? { threads: options.threads } : {}) });
   }
-  const trained = trainedRanker(id);
-  if (trained) {
-    // Serve at the length the model was trained at (its card's settings), not BERT's 512 positions.
-    const card = await readTrainedModel(id);
+  // A trained cross-encoder or a folder, optionally as "<ref>:int8" (int8 encoder MatMuls).
+  const variant = splitVariant(id);
+  const folder = isCrossEncoderFolder(variant.base) ? variant.base : undefined;
+  const trained = folder ? undefined : trainedRanker(variant.base);
+  if (folder || trained) {
+    // A trained model is served at the length it was trained at (its card's settings), not BERT's 512.
+    const card = trained ? await readTrainedModel(variant.base) : undefined;
     const settings = card?.['settings'] as { maxLength?: unknown } | undefined;
     const maxLength = typeof settings?.maxLength === 'number' ? settings.maxLength : undefined;
-    return loadCrossEncoder(trained, {
-      id,
+    return loadCrossEncoder((folder ?? trained)!, {
+      id: variant.dtype === 'int8' ? `${variant.base}:int8` : variant.base,
+      dtype: variant.dtype,
       ...(maxLength ? { maxLength } : {}),
       ...(options.threads ? { threads: options.threads } : {}),
     });

@@ -26,11 +26,13 @@ test('trained cross-encoders resolve by id once installed; before, the error nam
   const saved = process.env.SIFT_HOME;
   process.env.SIFT_HOME = await mkdtemp(join(tmpdir(), 'sift-home-'));
   try {
-    assert.throws(
-      () => resolveRanker('sift-ce-minilm-l6'),
-      (error) =>
-        isSiftError(error, 'E_MODEL_NOT_TRAINED') && /sift train --preset default/.test(error.message),
-    );
+    for (const ref of ['sift-ce-minilm-l6', 'sift-ce-minilm-l6:int8']) {
+      assert.throws(
+        () => resolveRanker(ref),
+        (error) =>
+          isSiftError(error, 'E_MODEL_NOT_TRAINED') && /sift train --preset default/.test(error.message),
+      );
+    }
     assert.ok(!listRankers().includes('sift-ce-minilm-l6'));
     const checkpoint = await mkdtemp(join(tmpdir(), 'sift-ckpt-'));
     await writeFile(join(checkpoint, 'config.json'), '{}');
@@ -44,6 +46,8 @@ test('trained cross-encoders resolve by id once installed; before, the error nam
       createdAt: new Date(0).toISOString(),
     });
     assert.equal(resolveRanker('sift-ce-minilm-l6'), 'sift-ce-minilm-l6');
+    assert.equal(resolveRanker('sift-ce-minilm-l6:int8'), 'sift-ce-minilm-l6:int8');
+    assert.equal(resolveRanker('sift-ce-minilm-l6:fp32'), 'sift-ce-minilm-l6');
     assert.ok(listRankers().includes('sift-ce-minilm-l6'));
   } finally {
     if (saved === undefined) delete process.env.SIFT_HOME;
