@@ -13,6 +13,7 @@ import type {
   ModelWorkerStatus,
   RankJob,
   RankOutcome,
+  RankProgress,
 } from './model-protocol.js';
 import { fromWireError } from './wire-error.js';
 
@@ -33,6 +34,8 @@ export class ModelPool {
   private readonly workers: PoolWorker[] = [];
   private nextId = 1;
   private closing = false;
+  /** Listeners for the chunks of budgeted rank jobs, by job key. */
+  private readonly progress = new Map<number, (progress: RankProgress) => void>();
   /** Embedding dimension reported by the workers (0 without an embedder). */
   dimension = 0;
   /** The scheduling priority the workers run at, as they reported it when ready. */
@@ -62,6 +65,15 @@ export class ModelPool {
 
   async rank(jobs: RankJob[]): Promise<RankOutcome[]> {
     return (await this.call({ op: 'rank', jobs })) as RankOutcome[];
+  }
+
+  /**
+   * Calls `onChunk` with each chunk of scores the job `key` finishes (budgeted jobs send them) until the
+   * returned function is called.
+   */
+  watch(key: number, onChunk: (progress: RankProgress) => void): () => void {
+    this.progress.set(key, onChunk);
+    return () => this.progress.delete(key);
   }
 
   /** Tells every worker to stop these rank jobs at their next chunk (or skip them if not started). */
@@ -102,6 +114,10 @@ export class ModelPool {
       let ready = false;
       worker.on('message', (message: ModelResponse | ModelWorkerStatus) => {
         if ('type' in message) {
+          if (message.type === 'progress') {
+            this.progress.get(message.key)?.(message);
+            return;
+          }
           if (message.type === 'ready') {
             ready = true;
             this.dimension = message.dimension;

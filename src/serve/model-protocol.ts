@@ -64,7 +64,22 @@ export interface CancelMessage {
   keys: number[];
 }
 
+/**
+ * Sent by a worker after each chunk of a budgeted rank job: the scores of candidates [from, from + n),
+ * so the HTTP thread holds every finished chunk and can answer at the budget's end without waiting for
+ * a worker that the scheduler is starving (ranker threads run at a low priority).
+ */
+export interface RankProgress {
+  type: 'progress';
+  key: number;
+  from: number;
+  scores: Float32Array;
+  /** ms the chunk took to score. */
+  ms: number;
+}
+
 export type ModelWorkerStatus =
+  | RankProgress
   | {
       type: 'ready';
       dimension: number;

@@ -23,6 +23,7 @@ import type {
   ModelWorkerStatus,
   RankJob,
   RankOutcome,
+  RankProgress,
 } from './model-protocol.js';
 import { ScoringCost } from './scoring-cost.js';
 import { toWireError } from './wire-error.js';
@@ -127,6 +128,13 @@ async function rankJob(job: RankJob): Promise<RankOutcome> {
     const ms = performance.now() - started;
     scoringMs += ms;
     scores.set(chunkScores, scored);
+    if (job.budgetEnd !== undefined) {
+      const copy = Float32Array.from(chunkScores);
+      port.postMessage(
+        { type: 'progress', key: job.key, from: scored, scores: copy, ms } satisfies RankProgress,
+        [copy.buffer],
+      );
+    }
     scored += chunk;
     cost.observe(chunk, chunkTokens, ms);
     // Let cancel messages in before the next chunk.

@@ -321,7 +321,9 @@ export class SearchService {
    * Scores through the ranker workers; a request that aborts tells the worker to stop at its next chunk.
    * With a budget, a job still queued when the budget ends is withdrawn and comes back with no scores:
    * the worker would only refuse it once it got there, after the request had waited for the job ahead.
-   * A job already in the worker stops there at the last chunk that fits, keeping what it scored.
+   * A job already in the worker sends each chunk's scores as it finishes it, and at the budget's end the
+   * search answers with the chunks it holds and tells the worker to stop: the deadline is kept here, on
+   * the HTTP thread, not by a worker that the scheduler may be starving (it runs at a low priority).
    */
   private async scoreWith(
     ranker: string,
@@ -342,23 +344,53 @@ export class SearchService {
     };
     const onAbort = () => this.rankPool.cancel([job.key]);
     signal.addEventListener('abort', onAbort, { once: true });
+    // The chunks finished so far, a best-first prefix.
+    const held = { scores: new Float32Array(candidates.length), count: 0, ms: 0 };
+    const unwatch =
+      budgetEnd === undefined
+        ? undefined
+        : this.rankPool.watch(job.key, ({ from, scores, ms }) => {
+            if (from !== held.count || from + scores.length > candidates.length) return;
+            held.scores.set(scores, from);
+            held.count += scores.length;
+            held.ms += ms;
+          });
     const budget = new AbortController();
+    // Settles a turn after the budget ends, so that a job still queued (withdrawn at once, rejecting
+    // `submitted`) is told apart from one already in the worker.
+    const budgetEnded = new Promise<'budget'>((resolve) =>
+      budget.signal.addEventListener('abort', () => setImmediate(() => resolve('budget')), { once: true }),
+    );
     const timer =
       budgetEnd === undefined
         ? undefined
         : setTimeout(() => budget.abort(), Math.max(0, budgetEnd - Date.now()));
+    const heldSoFar = () => ({
+      scores: held.scores.slice(0, held.count),
+      rankerId: ranker,
+      scoringMs: held.ms,
+    });
     try {
-      const outcome = await this.ranks.submit(job, AbortSignal.any([signal, budget.signal]));
-      if ('error' in outcome) throw fromWireError(outcome.error);
-      return outcome;
+      const submitted = this.ranks.submit(job, AbortSignal.any([signal, budget.signal]));
+      const first = await Promise.race([submitted, budgetEnded]);
+      if (first === 'budget') {
+        // In the worker past the budget: answer with what it finished, and stop it at its next chunk.
+        submitted.catch(() => {});
+        this.rankPool.cancel([job.key]);
+        this.metrics.rankCutOff.inc();
+        return heldSoFar();
+      }
+      if ('error' in first) throw fromWireError(first.error);
+      return first;
     } catch (error) {
       if (budget.signal.aborted && !signal.aborted) {
         this.metrics.rankWithdrawn.inc();
-        return { scores: new Float32Array(0), rankerId: ranker, scoringMs: 0 };
+        return heldSoFar();
       }
       throw error;
     } finally {
       clearTimeout(timer);
+      unwatch?.();
       signal.removeEventListener('abort', onAbort);
     }
   }
