@@ -4,6 +4,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -95,6 +96,11 @@ export interface LoadResult {
   /** p99 latency of the 200 answers and of the refused ones (429/503), ms; NaN when there were none. */
   p99Answered: number;
   p99Refused: number;
+  /**
+   * The load generator's own event-loop delay during the run, ms (p99 and max): it shares the machine
+   * with the server, and a response it reads late is counted late.
+   */
+  clientLoopDelay: { p99: number; max: number };
 }
 
 /** The q-quantile of `values` (nearest rank), NaN for none. */
@@ -117,6 +123,8 @@ export async function load(
   const depths: number[] = [];
   let retryAfterMissing = 0;
   let maxRss = 0;
+  const clientDelay = monitorEventLoopDelay({ resolution: 5 });
+  clientDelay.enable();
   const sampler = setInterval(() => {
     maxRss = Math.max(maxRss, memory(server.child.pid!).rss);
   }, 100);
@@ -167,6 +175,7 @@ export async function load(
     );
   });
   clearInterval(sampler);
+  clientDelay.disable();
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
@@ -178,5 +187,9 @@ export async function load(
     depths,
     p99Answered: Math.round(quantile(answeredMs, 0.99)),
     p99Refused: Math.round(quantile(refusedMs, 0.99)),
+    clientLoopDelay: {
+      p99: Math.round(clientDelay.percentile(99) / 1e6),
+      max: Math.round(clientDelay.max / 1e6),
+    },
   };
 }
