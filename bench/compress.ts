@@ -76,6 +76,13 @@ const ALL_VARIANTS: Variant[] = [
   { name: `osscar-mlp50-drop-2 + summaries-${SUMMARY_BUDGET}`, prune: MID, summaries: EXTRACTIVE },
   { name: `osscar-mlp75-heads50-drop-3 + summaries-${SUMMARY_BUDGET}`, prune: SMALL, summaries: EXTRACTIVE },
   { name: 'int8', int8: true },
+  { name: 'osscar-mlp50 + int8', prune: { mlp: 0.5 }, int8: true },
+  {
+    name: `osscar-mlp50 + summaries-${SUMMARY_BUDGET} + int8`,
+    prune: { mlp: 0.5 },
+    summaries: EXTRACTIVE,
+    int8: true,
+  },
   { name: `summaries-${SUMMARY_BUDGET} + int8`, summaries: EXTRACTIVE, int8: true },
   {
     name: `osscar-mlp50-drop-2 + recovery + summaries-${SUMMARY_BUDGET}`,
