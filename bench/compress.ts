@@ -84,6 +84,14 @@ const ALL_VARIANTS: Variant[] = [
     int8: true,
   },
   { name: `summaries-${SUMMARY_BUDGET} + int8`, summaries: EXTRACTIVE, int8: true },
+  { name: 'osscar-mlp50 + recovery', prune: { mlp: 0.5 }, recover: true },
+  {
+    name: `osscar-mlp50 + recovery + summaries-${SUMMARY_BUDGET} + int8`,
+    prune: { mlp: 0.5 },
+    recover: true,
+    summaries: EXTRACTIVE,
+    int8: true,
+  },
   {
     name: `osscar-mlp50-drop-2 + recovery + summaries-${SUMMARY_BUDGET}`,
     prune: MID,
