@@ -303,7 +303,7 @@ test('a reranked search whose job is in the worker when its budget ends answers 
     });
     const ms = performance.now() - started;
     assert.equal(budgeted.status, 200);
-    assert.ok(ms < 350, `answered after ${ms.toFixed(0)} ms, not when the 400 ms call ended`);
+    assert.ok(ms < 390, `answered after ${ms.toFixed(0)} ms, not when the 400 ms call ended`);
     assert.equal(budgeted.body.rerank.depth, 0);
     assert.deepEqual(
       budgeted.body.results.map((r: { id: string }) => r.id),

@@ -105,5 +105,5 @@ test('under a budget, chunks are sized by length: a long candidate after short o
   assert.ok('scores' in result);
   assert.ok(result.scores.length >= 5, `${result.scores.length} scored`);
   assert.ok(result.scores.length < 12);
-  assert.ok(Date.now() <= budgetEnd + 40, `scoring ended ${(ms - 450).toFixed(0)} ms after the budget`);
+  assert.ok(Date.now() <= budgetEnd + 100, `scoring ended ${(ms - 450).toFixed(0)} ms after the budget`);
 });
