@@ -23,9 +23,8 @@ import { type RequestLimits, raceAbort } from './gate.js';
 import { LatencyReserve } from './latency-reserve.js';
 import type { ServeMetrics } from './metrics.js';
 import type { ModelPool } from './model-pool.js';
-import type { RankJob, RankOutcome } from './model-protocol.js';
+import { RankJobs } from './rank-jobs.js';
 import type { DocumentsBody, RankBody, SearchBody, SearchReply } from './schemas.js';
-import { fromWireError } from './wire-error.js';
 
 type Timings = Record<string, number>;
 
@@ -42,7 +41,7 @@ export interface RerankReport {
 export class SearchService {
   private readonly queryEmbeds: DynamicBatcher<string, Float32Array> | undefined;
   private readonly documentEmbeds: DynamicBatcher<string, Float32Array> | undefined;
-  private readonly ranks: DynamicBatcher<RankJob, RankOutcome>;
+  private readonly rankJobs: RankJobs;
   private readonly rankPool: ModelPool;
   private readonly queryCache: LruCache<string, Float32Array>;
   /**
@@ -50,7 +49,6 @@ export class SearchService {
    * caches are off, so no candidate's text is hashed on the HTTP thread for nothing.
    */
   private readonly scoreCache: ScoreCache | undefined;
-  private nextJobKey = 1;
   /** Reranked searches between asking for a depth and getting their scores. */
   private rerankInFlight = 0;
   /** A reranked search's first stage (embed + retrieve), which runs before any answer is possible. */
@@ -94,21 +92,11 @@ export class SearchService {
         embed('document'),
       );
     }
-    // One rank job per worker call. A worker scores a call's jobs one after another and answers them
-    // together, and a job in a running call can no longer be withdrawn when its budget ends: batched with
-    // a request that arrived later, a reranked search waited for that one's budget too (p99 near twice the
-    // budget at 8 clients). Jobs waiting here are withdrawn at their budget's end; batching them would buy
-    // nothing, since jobs share no model call. A job's weight (its candidates) still counts against maxQueue.
-    this.ranks = new DynamicBatcher(
-      { ...batcherOptions('rank', pools.rank), maxItems: 1 },
-      (jobs) => pools.rank.rank(jobs),
-      (job) => job.candidates.length,
-    );
+    this.rankJobs = new RankJobs(pools.rank, metrics, config);
     this.queryCache = new LruCache(config.cacheEntries);
     this.scoreCache = config.cacheEntries > 0 ? new ScoreCache(config.cacheEntries) : undefined;
     metrics.queueDepth.track({ queue: 'embed-query' }, () => this.queryEmbeds?.depth ?? 0);
     metrics.queueDepth.track({ queue: 'embed-document' }, () => this.documentEmbeds?.depth ?? 0);
-    metrics.queueDepth.track({ queue: 'rank' }, () => this.ranks.depth);
     metrics.queueDepth.track({ queue: 'engine' }, () => engine.queueDepth);
   }
 
@@ -192,9 +180,7 @@ export class SearchService {
           ...(vector ? { vector } : {}),
           ...(body.filters ? { filter: body.filters } : {}),
           withText: requested,
-          // A reranked answer may hold any of the fetched hits: their snippets come with them, so nothing
-          // after scoring waits behind other searches in the engine's queue.
-          withSnippet: body.rerank ? depth : k,
+          withSnippet: body.rerank ? 0 : k,
         },
         signal,
         priority,
@@ -274,7 +260,7 @@ export class SearchService {
       async (misses) => {
         this.rerankInFlight++;
         try {
-          const outcome = await this.scoreWith(ranker, query, misses, limits, budgetEnd);
+          const outcome = await this.rankJobs.score(ranker, query, misses, limits, budgetEnd);
           scoringMs = outcome.scoringMs;
           // Under the budget the worker scores a best-first prefix of the misses; the rest stay unscored.
           return outcome.scores;
@@ -299,12 +285,12 @@ export class SearchService {
       latencyMs: performance.now() - stageStarted,
       budgetMs,
     });
-    // Snippets came with the first stage; only hits without one (none, unless the engine left them out)
-    // go back to the engine.
-    const missing = order.filter(({ hit }) => hit.snippet === undefined).map(({ hit }) => hit.ord);
-    const fetched = missing.length > 0 ? await this.engine.snippets(query, missing) : [];
-    const fetchedByOrd = new Map(missing.map((ord, i) => [ord, fetched[i]!]));
-    const snippets = order.map(({ hit }) => hit.snippet ?? fetchedByOrd.get(hit.ord)!);
+    // Snippets only for the k hits answered (snippets for every fetched hit in the first stage were
+    // measured to save nothing: serve-snippets-before/after.json).
+    const snippets = await this.engine.snippets(
+      query,
+      order.map(({ hit }) => hit.ord),
+    );
     // Only a search the budget cut says how long the answer takes after scoring had to end (or, for one
     // that reached this stage late, after it began); the route reports when the answer was sent.
     if (scoredCount < pool.length) this.budgetCut.set(limits, Math.max(budgetEnd, stageStartedAt));
@@ -315,84 +301,6 @@ export class SearchService {
         : { ...rest, score, stages: { ...hit.stages, rerank: score }, snippet: snippets[i]! };
     });
     return { hits: reranked, scored: scoredCount };
-  }
-
-  /**
-   * Scores through the ranker workers; a request that aborts tells the worker to stop at its next chunk.
-   * With a budget, a job still queued when the budget ends is withdrawn and comes back with no scores:
-   * the worker would only refuse it once it got there, after the request had waited for the job ahead.
-   * A job already in the worker sends each chunk's scores as it finishes it, and at the budget's end the
-   * search answers with the chunks it holds and tells the worker to stop: the deadline is kept here, on
-   * the HTTP thread, not by a worker that the scheduler may be starving (it runs at a low priority).
-   */
-  private async scoreWith(
-    ranker: string,
-    query: string,
-    candidates: RankCandidate[],
-    limits: RequestLimits,
-    budgetEnd?: number,
-  ): Promise<{ scores: Float32Array; rankerId: string; scoringMs: number }> {
-    const { signal } = limits;
-    signal.throwIfAborted();
-    const job: RankJob = {
-      key: this.nextJobKey++,
-      ranker,
-      query,
-      candidates,
-      deadline: limits.deadline,
-      ...(budgetEnd !== undefined ? { budgetEnd, budgetMs: budgetEnd - limits.startedAt } : {}),
-    };
-    const onAbort = () => this.rankPool.cancel([job.key]);
-    signal.addEventListener('abort', onAbort, { once: true });
-    // The chunks finished so far, a best-first prefix.
-    const held = { scores: new Float32Array(candidates.length), count: 0, ms: 0 };
-    const unwatch =
-      budgetEnd === undefined
-        ? undefined
-        : this.rankPool.watch(job.key, ({ from, scores, ms }) => {
-            if (from !== held.count || from + scores.length > candidates.length) return;
-            held.scores.set(scores, from);
-            held.count += scores.length;
-            held.ms += ms;
-          });
-    const budget = new AbortController();
-    // Settles a turn after the budget ends, so that a job still queued (withdrawn at once, rejecting
-    // `submitted`) is told apart from one already in the worker.
-    const budgetEnded = new Promise<'budget'>((resolve) =>
-      budget.signal.addEventListener('abort', () => setImmediate(() => resolve('budget')), { once: true }),
-    );
-    const timer =
-      budgetEnd === undefined
-        ? undefined
-        : setTimeout(() => budget.abort(), Math.max(0, budgetEnd - Date.now()));
-    const heldSoFar = () => ({
-      scores: held.scores.slice(0, held.count),
-      rankerId: ranker,
-      scoringMs: held.ms,
-    });
-    try {
-      const submitted = this.ranks.submit(job, AbortSignal.any([signal, budget.signal]));
-      const first = await Promise.race([submitted, budgetEnded]);
-      if (first === 'budget') {
-        // In the worker past the budget: answer with what it finished, and stop it at its next chunk.
-        submitted.catch(() => {});
-        this.rankPool.cancel([job.key]);
-        this.metrics.rankCutOff.inc();
-        return heldSoFar();
-      }
-      if ('error' in first) throw fromWireError(first.error);
-      return first;
-    } catch (error) {
-      if (budget.signal.aborted && !signal.aborted) {
-        this.metrics.rankWithdrawn.inc();
-        return heldSoFar();
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      unwatch?.();
-      signal.removeEventListener('abort', onAbort);
-    }
   }
 
   /**
@@ -414,7 +322,7 @@ export class SearchService {
     }));
     const outcome = await this.stage('rank', timings, signal, () =>
       scoreThroughCache(this.scoreCache, ranker, body.query, candidates, async (misses) => {
-        return (await this.scoreWith(ranker, body.query, misses, limits)).scores;
+        return (await this.rankJobs.score(ranker, body.query, misses, limits)).scores;
       }),
     );
     this.metrics.cacheLookups.inc({ cache: 'ranker-score', result: 'hit' }, outcome.cached);
