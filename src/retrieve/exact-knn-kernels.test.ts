@@ -100,7 +100,9 @@ test('float32: native equals ONNX Runtime and brute force, full-width, tail and 
     const n = 3001;
     const store = storeOf(d, n, {}, 31);
     const corpus = randomUnitVectors(n, d, 31);
-    for (const m of [1, 3, 7, 9]) {
+    // 1–7 run the 4-query blocks (or one query), 8–16 the AVX-512 lanes with one register per row, 17–32
+    // two, 40 a full group and a partial one.
+    for (const m of [1, 3, 7, 9, 16, 17, 40]) {
       const queries = randomUnitVectors(m, d, 32 + m);
       const { native, ort } = await bothKernels(store, queries, m, 10);
       assertSame(native, ort);
@@ -128,7 +130,7 @@ test('float32 kernel: rows starting anywhere in a cache line give the brute-forc
   for (const shift of [0, 4, 8, 12]) {
     const view = buffer.subarray(shift, shift + n * d);
     view.set(rows);
-    for (const m of [1, 5]) {
+    for (const m of [1, 5, 20]) {
       const queries = randomUnitVectors(m, d, 36 + m);
       const result = kernel.scanFloat32(queries, d, view, { m, n, live: null, base: 0, k, threads: 1 });
       for (let q = 0; q < m; q++) {
@@ -167,10 +169,10 @@ test('threads taking chunks of a large block keep the exact top k, ties to the l
   const k = 41;
   const queries = randomUnitVectors(m, d, 38);
   const threads = 3;
-  const merged = (result: { ords: Int32Array; scores: Float32Array }, q: number) => {
+  const merged = (result: { ords: Int32Array; scores: Float32Array }, q: number, queryCount = m) => {
     const collector = new TopKCollector(k);
     for (let t = 0; t < threads; t++) {
-      for (let i = (t * m + q) * k; i < (t * m + q + 1) * k; i++)
+      for (let i = (t * queryCount + q) * k; i < (t * queryCount + q + 1) * k; i++)
         if (result.ords[i]! >= 0) collector.offer(result.ords[i]!, result.scores[i]!);
     }
     return collector.results().map((hit) => hit.ord);
@@ -183,16 +185,23 @@ test('threads taking chunks of a large block keep the exact top k, ties to the l
     }
   };
   const common = { m, n, live: null, base: 0, k, threads };
-  const f32 = kernel.scanFloat32(queries, d, rows, common);
-  for (let q = 0; q < m; q++) {
-    const got = merged(f32, q);
-    assertPairs(got, `float32 query ${q}`);
-    const reference = bruteForceTopK(unique, d, queries, q * d, (k + 1) / 2).map((hit) => hit.ord);
-    assert.deepEqual(
-      got.filter((ord) => ord < half),
-      reference,
-      `float32 query ${q}`,
-    );
+  // 12 queries take the AVX-512 lanes path where the CPU has it, 5 the 4-query blocks.
+  const many = randomUnitVectors(12, d, 39);
+  for (const [mf, qs] of [
+    [m, queries],
+    [12, many],
+  ] as const) {
+    const f32 = kernel.scanFloat32(qs, d, rows, { ...common, m: mf });
+    for (let q = 0; q < mf; q++) {
+      const got = merged(f32, q, mf);
+      assertPairs(got, `float32 ${mf} queries, query ${q}`);
+      const reference = bruteForceTopK(unique, d, qs, q * d, (k + 1) / 2).map((hit) => hit.ord);
+      assert.deepEqual(
+        got.filter((ord) => ord < half),
+        reference,
+        `float32 ${mf} queries, query ${q}`,
+      );
+    }
   }
   const store = VectorStore.create(d, { modelId: 'test', dtype: 'int8', tileRows: 32, blockRows: 8192 });
   store.addBatch(rows, n);
