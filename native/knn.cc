@@ -203,6 +203,9 @@ __attribute__((target("avx2,fma"))) void scoreF32Block(const Job& job, Heap* hea
 // One query: each row is one sequential read with four independent accumulators. (Scoring three rows at
 // once, as the batched kernel does, interleaves three streams 1.5 KB apart, which this machine's
 // prefetchers follow at two thirds of the speed of one stream.)
+// Hardware prefetchers alone left a one-query scan at 24 GB/s on a Xeon; a software prefetch 8 KB ahead
+// raised 100k rows from 6.4 to 5.5 ms a query (1M: 65 to 62 ms); 4 and 16 KB measured the same.
+constexpr int kOnePrefetchFloats = 2048;
 __attribute__((target("avx2,fma"))) void scanF32One(const Job& job, Heap& heap, int from, int to) {
   const int d = job.d;
   const float* q = job.queries;
@@ -211,6 +214,8 @@ __attribute__((target("avx2,fma"))) void scanF32One(const Job& job, Heap& heap, 
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
     int j = 0;
     for (; j + 32 <= d; j += 32) {
+      _mm_prefetch(reinterpret_cast<const char*>(x + kOnePrefetchFloats + j), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(x + kOnePrefetchFloats + j + 16), _MM_HINT_T0);
       a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + j), _mm256_loadu_ps(x + j), a0);
       a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + j + 8), _mm256_loadu_ps(x + j + 8), a1);
       a2 = _mm256_fmadd_ps(_mm256_loadu_ps(q + j + 16), _mm256_loadu_ps(x + j + 16), a2);
