@@ -163,14 +163,14 @@ test('two workers label a store through the queue; SIGKILL of a worker mid-chunk
     // The chunks were made by the first run: its job row holds every label and counts each once.
     assert.equal(count(store, 'SELECT labelled AS n FROM jobs WHERE id = 1'), pairs);
 
-    // Every key BullMQ wrote (the judge queue's, and the embed queue's that the same workers watch) shares
-    // the {sift} hash tag, so the queues live in one Redis Cluster slot.
+    // Every key BullMQ wrote (the judge queue's, and the embed and score queues' that the same workers
+    // watch) shares the {sift} hash tag, so the queues live in one Redis Cluster slot.
     // The queue's client is an ioredis instance; BullMQ's type names only what BullMQ itself calls.
     const client = (await queue.client) as unknown as { keys(pattern: string): Promise<string[]> };
     const keys = await client.keys('*');
     assert.ok(keys.length > 0);
     assert.deepEqual(
-      keys.filter((key) => !key.startsWith('{sift}:judge:') && !key.startsWith('{sift}:embed:')),
+      keys.filter((key) => !/^\{sift\}:(judge|embed|score):/.test(key)),
       [],
     );
   } finally {

@@ -3,16 +3,28 @@
 //
 //   sift prune --model sift-ce-minilm-l6 --mlp 0.5 --drop-layers 2 --calibration ../shared/data/cranfield --out ce-half
 //   … --recover    then the recovery fine-tune (compress/recover.ts): --out is the recovered model
+//   … --recover --queue redis://HOST:PORT    its teacher scoring on `sift worker` processes
 
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   DEFAULT_CALIBRATION_PAIRS,
   type PruneMethod,
   pruneTrainedModel,
   recoverPrunedModel,
+  type TeacherListScorer,
 } from '../compress/index.js';
 import { SiftError } from '../errors.js';
-import { writeFileAtomic } from '../util/index.js';
+import {
+  checkQueueReachable,
+  DEFAULT_CHUNK_LISTS,
+  DEFAULT_QUEUE_PREFIX,
+  type QueueTarget,
+  queueTarget,
+  scoreListsOnQueue,
+} from '../jobs/index.js';
+import { siftPaths, writeFileAtomic } from '../util/index.js';
 import { parsePositiveInt } from './options.js';
 
 interface PruneOptions {
@@ -27,6 +39,9 @@ interface PruneOptions {
   steps?: number;
   localSearch?: number;
   recover: boolean;
+  queue?: string;
+  prefix: string;
+  chunk: number;
   json?: string;
   quiet: boolean;
 }
@@ -65,6 +80,17 @@ export function registerPruneCommand(program: Command): void {
       "then fine-tune the pruned model to reproduce the source's order of BM25's candidates for the calibration collections' training queries; installs it as --out, and the model before recovery as <out>-unrecovered",
       false,
     )
+    .option(
+      '--queue <url>',
+      "with --recover: the teacher's scoring of the candidate lists runs on `sift worker` processes through this Redis (they must see SIFT_HOME at the same path)",
+    )
+    .option('--prefix <prefix>', 'queue key prefix, as given to the workers', DEFAULT_QUEUE_PREFIX)
+    .option(
+      '--chunk <n>',
+      'with --queue: candidate lists per queued chunk',
+      parsePositiveInt,
+      DEFAULT_CHUNK_LISTS,
+    )
     .option('--json <file>', "write the pruned model's card (per-block errors, parameter counts) here")
     .option('--quiet', 'no progress bar', false)
     .addHelpText(
@@ -81,6 +107,16 @@ Examples:
           field: 'mlp',
         });
       }
+      if (opts.queue !== undefined && !opts.recover) {
+        throw new SiftError(
+          'E_BAD_ARGUMENT',
+          "--queue runs the recovery's teacher scoring on workers: it needs --recover",
+          { field: 'queue' },
+        );
+      }
+      // An unreachable queue fails before the pruning, not after it.
+      const target = opts.queue !== undefined ? queueTarget(opts.queue, opts.prefix) : undefined;
+      if (target) await checkQueueReachable(target);
       const result = await pruneTrainedModel({
         model: opts.model,
         out: opts.recover ? `${opts.out}-unrecovered` : opts.out,
@@ -107,12 +143,21 @@ Examples:
       console.log(`installed ${result.folder} (use --rerank ${result.id})`);
       let card = result.card;
       if (opts.recover) {
+        const chunkFolder = join(siftPaths().home, 'train', opts.out, 'teacher-chunks');
+        if (target) {
+          console.error(
+            `queueing the teacher's scoring on ${target.display}; start workers with: sift worker --queue ${opts.queue}`,
+          );
+        }
         const recovered = await recoverPrunedModel({
           pruned: result.id,
           out: opts.out,
           collections: opts.calibration,
           quiet: opts.quiet,
+          ...(target ? { scoreLists: queuedScorer(target, chunkFolder, opts) } : {}),
         });
+        // The scores are in the installed model now: the chunk files were only kept for a rerun.
+        await rm(chunkFolder, { recursive: true, force: true });
         const best =
           recovered.bestDevNdcg10 !== undefined
             ? `, best dev nDCG@10 ${recovered.bestDevNdcg10.toFixed(4)}`
@@ -128,6 +173,26 @@ Examples:
         console.log(`wrote ${opts.json}`);
       }
     });
+}
+
+/** Scores the lists on the workers, printing how many chunks ran there and how many an earlier run left. */
+function queuedScorer(target: QueueTarget, out: string, opts: PruneOptions): TeacherListScorer {
+  return async (teacher, lists) => {
+    const outcome = await scoreListsOnQueue({
+      target,
+      model: teacher.folder,
+      modelId: teacher.id,
+      maxLength: teacher.maxLength,
+      lists: lists.map((list) => ({ query: list.query, docs: [...list.docs] })),
+      out,
+      chunkLists: opts.chunk,
+      quiet: opts.quiet,
+    });
+    console.log(
+      `teacher ${teacher.id} scored ${lists.length} candidate lists on workers in ${outcome.seconds.toFixed(1)} s (${outcome.chunks} chunks, ${outcome.reused} already done)`,
+    );
+    return outcome.scores;
+  };
 }
 
 function fractionArg(field: string): (value: string) => number {

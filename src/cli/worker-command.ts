@@ -1,9 +1,10 @@
-// `sift worker`: runs queued chunks of work until stopped: labelling (made by `sift judge run --queue`)
-// and embedding (made by `sift index --embedder E --queue`). Start as many as the machines allow, on one
-// machine or many: every worker that can open the label store's or the index's path (the same file, or
-// shared storage) can take any chunk.
+// `sift worker`: runs queued chunks of work until stopped: labelling (made by `sift judge run --queue`),
+// embedding (made by `sift index --embedder E --queue`) and teacher scoring (made by `sift prune
+// --recover --queue`). Start as many as the machines allow, on one machine or many: every worker that
+// can open the label store's, the index's or the model's path (the same file, or shared storage) can
+// take any chunk.
 //
-//   sift worker --queue redis://HOST:PORT [--concurrency N] [--threads N] [--prefix {sift}] [--only judge|embed]
+//   sift worker --queue redis://HOST:PORT [--concurrency N] [--threads N] [--prefix {sift}] [--only judge|embed|score]
 
 import type { Command } from 'commander';
 import { SiftError } from '../errors.js';
@@ -14,8 +15,10 @@ import {
   JUDGE_QUEUE,
   queueTarget,
   type RunningQueueWorker,
+  SCORE_QUEUE,
   startEmbedWorker,
   startJudgeWorker,
+  startScoreWorker,
 } from '../jobs/index.js';
 import { parsePositiveInt } from './options.js';
 
@@ -29,13 +32,18 @@ interface WorkerCommandOptions {
   quiet: boolean;
 }
 
-const QUEUES = [JUDGE_QUEUE, EMBED_QUEUE] as const;
+const QUEUES = [JUDGE_QUEUE, EMBED_QUEUE, SCORE_QUEUE] as const;
+const STARTERS = {
+  [JUDGE_QUEUE]: startJudgeWorker,
+  [EMBED_QUEUE]: startEmbedWorker,
+  [SCORE_QUEUE]: startScoreWorker,
+};
 
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'run queued chunks until stopped: labelling (`sift judge run --queue`) into label stores, embedding (`sift index --queue`) beside indexes',
+      'run queued chunks until stopped: labelling (`sift judge run --queue`) into label stores, embedding (`sift index --queue`) beside indexes, teacher scoring (`sift prune --recover --queue`)',
     )
     .requiredOption('--queue <url>', 'the Redis the chunks are queued on (redis://HOST:PORT[/DB])')
     .option('--prefix <prefix>', 'queue key prefix, as given to the producer', DEFAULT_QUEUE_PREFIX)
@@ -45,7 +53,11 @@ export function registerWorkerCommand(program: Command): void {
       parsePositiveInt,
       1,
     )
-    .option('--threads <n>', 'threads for a local model judge (default: every core)', parsePositiveInt)
+    .option(
+      '--threads <n>',
+      'threads per model: a local judge, an embedder, a teacher (default: every core)',
+      parsePositiveInt,
+    )
     .option(
       '--lock-seconds <n>',
       'how long a chunk of a worker that died waits before another worker takes it over',
@@ -57,8 +69,8 @@ export function registerWorkerCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-A labelling chunk is written into its store in one transaction, and an embedding chunk into its own file
-atomically, so a worker killed at any moment (even kill -9) leaves nothing half-written; its chunk goes
+A labelling chunk is written into its store in one transaction, and an embedding or teacher-scoring chunk
+into its own file atomically, so a worker killed at any moment (even kill -9) leaves nothing half-written; its chunk goes
 back to the queue after --lock-seconds and no pair is ever labelled twice. SIGTERM or Ctrl-C finishes the chunks in flight, then stops; a second one stops at once.`,
     )
     .action(workerAction);
@@ -84,7 +96,7 @@ async function workerAction(opts: WorkerCommandOptions): Promise<void> {
   const queues = opts.only ? [opts.only] : [...QUEUES];
   const workers: RunningQueueWorker[] = [];
   for (const queue of queues) {
-    workers.push(await (queue === JUDGE_QUEUE ? startJudgeWorker(settings) : startEmbedWorker(settings)));
+    workers.push(await STARTERS[queue as (typeof QUEUES)[number]](settings));
   }
   const close = (force?: boolean) => Promise.all(workers.map((w) => w.close(force)));
   if (!opts.quiet)

@@ -21,7 +21,7 @@ import {
   readTrainedModel,
   type TrainedModelCard,
 } from '../models/index.js';
-import { loadCrossEncoder, type Ranker } from '../rank/index.js';
+import { loadCrossEncoder, type RankCandidate } from '../rank/index.js';
 import { openCollection, openRetriever } from '../search/index.js';
 import { devSplit, type TrainingExample, trainCrossEncoder } from '../train/index.js';
 import { Mulberry32, ProgressBar, siftPaths } from '../util/index.js';
@@ -50,9 +50,27 @@ export interface RecoverOptions {
   /** Peak learning rate. Default: the source model's own, else the trainer's. */
   learningRate?: number;
   seed?: number;
+  /**
+   * Grades the taught lists with the teacher (default: in this process). The CLI's `--queue` hands in
+   * one that runs them on `sift worker` processes.
+   */
+  scoreLists?: TeacherListScorer;
   home?: string;
   quiet?: boolean;
 }
+
+/** The teacher a scorer opens: its checkpoint folder, its id, and the length the student trains at. */
+export interface TeacherRef {
+  folder: string;
+  id: string;
+  maxLength: number;
+}
+
+/** Scores each list's candidates for its query (one score per candidate, lists in order). */
+export type TeacherListScorer = (
+  teacher: TeacherRef,
+  lists: readonly { query: string; docs: readonly RankCandidate[] }[],
+) => Promise<number[][]>;
 
 export interface RecoverResult {
   id: string;
@@ -101,33 +119,37 @@ export async function recoverPrunedModel(options: RecoverOptions): Promise<Recov
   const seed = options.seed ?? 42;
 
   const started = performance.now();
-  const teacherModel = await loadCrossEncoder(teacherFolder, { id: teacher, maxLength });
-  const train: TrainingExample[] = [];
+  const taught: TaughtList[] = [];
   const dev: TrainingExample[] = [];
-  let queries = 0;
-  try {
-    for (const folder of options.collections) {
-      const lists = await collectionLists(folder, {
-        indexes: paths.indexes,
-        teacher: teacherModel,
-        candidates,
-        maxQueries: options.maxQueries,
-        titleQueries: options.titleQueries ?? 0,
-        seed,
-        quiet: options.quiet ?? false,
-      });
-      train.push(...lists.train);
-      dev.push(...lists.dev);
-      queries += lists.queries;
-    }
-  } finally {
-    await teacherModel.release();
+  for (const folder of options.collections) {
+    const lists = await collectionLists(folder, {
+      indexes: paths.indexes,
+      candidates,
+      maxQueries: options.maxQueries,
+      titleQueries: options.titleQueries ?? 0,
+      seed,
+    });
+    taught.push(...lists.taught);
+    dev.push(...lists.dev);
   }
-  if (train.length === 0) {
+  if (taught.length === 0) {
     throw new SiftError('E_TRAIN_DATA', 'no training query had two or more BM25 candidates to distil on', {
       field: 'collections',
     });
   }
+  const scoreLists = options.scoreLists ?? scoreListsHere(options.quiet ?? false);
+  const scores = await scoreLists({ folder: teacherFolder, id: teacher, maxLength }, taught);
+  if (scores.length !== taught.length || scores.some((row, i) => row.length !== taught[i]!.docs.length)) {
+    throw new SiftError(
+      'E_INTERNAL',
+      'the teacher scorer returned scores that do not match the candidate lists',
+    );
+  }
+  // The teacher's logit is the grade: the listwise target is its softmax over the candidates.
+  const train: TrainingExample[] = taught.flatMap((list, i) =>
+    list.docs.map((doc, j) => ({ ...exampleOf(list.queryId, list.query, doc), grade: scores[i]![j]! })),
+  );
+  const queries = taught.length;
   const teacherSeconds = (performance.now() - started) / 1000;
 
   const epochs = options.epochs ?? 1;
@@ -199,40 +221,23 @@ export async function recoverPrunedModel(options: RecoverOptions): Promise<Recov
 
 interface ListSettings {
   indexes: string;
-  teacher: Ranker;
   candidates: number;
   maxQueries: number | undefined;
   titleQueries: number;
   seed: number;
-  quiet: boolean;
 }
 
-/**
- * One collection's lists: BM25's candidates for its taught training queries (and titles), each graded by
- * the teacher's logit, and for its dev queries graded by their judgments.
- */
-async function collectionLists(
-  folder: string,
-  settings: ListSettings,
-): Promise<{ train: TrainingExample[]; dev: TrainingExample[]; queries: number }> {
-  const train: TrainingExample[] = [];
-  const dev: TrainingExample[] = [];
-  let queries = 0;
-  const { collection, index } = await openCollection(folder, settings.indexes, true);
-  const training = collection.queries.filter((q) => querySplit(q.id) === 'train');
-  const taught = training.filter((q) => devSplit(q.id) === 'train');
-  const judgedQueries = settings.maxQueries !== undefined ? taught.slice(0, settings.maxQueries) : taught;
-  const chosen: { id: string; text: string; leaveOut?: string }[] = [
-    ...judgedQueries,
-    ...titleQueriesOf(index, settings.titleQueries, settings.seed),
-  ];
-  const { retriever, release } = await openRetriever(index, { mode: 'bm25', quiet: true });
-  const candidatesFor = async (text: string) =>
-    (await retriever.search({ query: text, k: settings.candidates })).map(
-      (hit) => index.docs.getById(hit.id)!,
-    );
-  const example = (queryId: string, query: string, doc: { id: string; title: string; text: string }) => ({
-    queryId: `${collection.name}:${queryId}`,
+/** A taught query's BM25 candidates, before the teacher grades them. */
+interface TaughtList {
+  /** `<collection>:<query id>`: the dev split and the trainer group by it. */
+  queryId: string;
+  query: string;
+  docs: RankCandidate[];
+}
+
+function exampleOf(queryId: string, query: string, doc: RankCandidate): Omit<TrainingExample, 'grade'> {
+  return {
+    queryId,
     docId: doc.id,
     query,
     title: doc.title,
@@ -240,27 +245,66 @@ async function collectionLists(
     gradeNormalized: 0,
     softLabel: null,
     pYes: null,
-  });
-  const bar = new ProgressBar({
-    label: `teacher ${settings.teacher.id} on ${collection.name}`,
-    total: chosen.length,
-    unit: 'queries',
-    quiet: settings.quiet,
-  });
+  };
+}
+
+/**
+ * The teacher scoring lists in this process, one progress bar over them all (the default; the CLI
+ * hands in a scorer that runs them on queue workers instead).
+ */
+function scoreListsHere(quiet: boolean): TeacherListScorer {
+  return async (teacher, lists) => {
+    const model = await loadCrossEncoder(teacher.folder, { id: teacher.id, maxLength: teacher.maxLength });
+    const bar = new ProgressBar({
+      label: `teacher ${teacher.id}`,
+      total: lists.length,
+      unit: 'queries',
+      quiet,
+    });
+    try {
+      const scores: number[][] = [];
+      for (const list of lists) {
+        scores.push(Array.from(await model.score(list.query, list.docs)));
+        bar.tick();
+      }
+      return scores;
+    } finally {
+      bar.finish();
+      await model.release();
+    }
+  };
+}
+
+/**
+ * One collection's lists: BM25's candidates for its taught training queries (and titles), for the
+ * teacher to grade, and for its dev queries graded by their judgments.
+ */
+async function collectionLists(
+  folder: string,
+  settings: ListSettings,
+): Promise<{ taught: TaughtList[]; dev: TrainingExample[] }> {
+  const taught: TaughtList[] = [];
+  const dev: TrainingExample[] = [];
+  const { collection, index } = await openCollection(folder, settings.indexes, true);
+  const training = collection.queries.filter((q) => querySplit(q.id) === 'train');
+  const trainShare = training.filter((q) => devSplit(q.id) === 'train');
+  const judgedQueries =
+    settings.maxQueries !== undefined ? trainShare.slice(0, settings.maxQueries) : trainShare;
+  const chosen: { id: string; text: string; leaveOut?: string }[] = [
+    ...judgedQueries,
+    ...titleQueriesOf(index, settings.titleQueries, settings.seed),
+  ];
+  const { retriever, release } = await openRetriever(index, { mode: 'bm25', quiet: true });
+  const candidatesFor = async (text: string): Promise<RankCandidate[]> =>
+    (await retriever.search({ query: text, k: settings.candidates })).map((hit) => {
+      const doc = index.docs.getById(hit.id)!;
+      return { id: doc.id, title: doc.title, text: doc.text };
+    });
   try {
     for (const query of chosen) {
       const docs = (await candidatesFor(query.text)).filter((doc) => doc.id !== query.leaveOut);
-      bar.tick();
       if (docs.length < 2) continue;
-      const scores = await settings.teacher.score(
-        query.text,
-        docs.map((doc) => ({ id: doc.id, title: doc.title, text: doc.text })),
-      );
-      // The teacher's logit is the grade: the listwise target is its softmax over the candidates.
-      docs.forEach((doc, i) => {
-        train.push({ ...example(query.id, query.text, doc), grade: scores[i]! });
-      });
-      queries++;
+      taught.push({ queryId: `${collection.name}:${query.id}`, query: query.text, docs });
     }
     // Dev lists are the same kind of list, graded by the human judgments (unjudged: 0): the checkpoint
     // kept is the one that orders BM25's candidates best for held-out training queries.
@@ -270,14 +314,16 @@ async function collectionLists(
       const docs = await candidatesFor(query.text);
       if (!docs.some((doc) => (judged.get(doc.id) ?? 0) > 0)) continue;
       for (const doc of docs) {
-        dev.push({ ...example(query.id, query.text, doc), grade: Math.max(0, judged.get(doc.id) ?? 0) });
+        dev.push({
+          ...exampleOf(`${collection.name}:${query.id}`, query.text, doc),
+          grade: Math.max(0, judged.get(doc.id) ?? 0),
+        });
       }
     }
   } finally {
     await release();
-    bar.finish();
   }
-  return { train, dev, queries };
+  return { taught, dev };
 }
 
 /** `count` titles of 2+ words from the index, seeded, as queries that leave their own document out. */

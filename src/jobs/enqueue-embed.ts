@@ -9,13 +9,9 @@
 // only chunk files.
 
 import { realpathSync } from 'node:fs';
-import { access, rm } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Queue } from 'bullmq';
-import { SiftError } from '../errors.js';
+import { rm } from 'node:fs/promises';
 import { type SiftIndex, vectorStoreFor } from '../index/index.js';
 import type { Encoder } from '../models/index.js';
-import { ProgressBar } from '../util/index.js';
 import {
   chunkFile,
   chunkFolder,
@@ -26,6 +22,7 @@ import {
   embedChunkId,
   readChunkVectors,
 } from './embed-chunk.js';
+import { runFileChunks } from './file-chunks.js';
 import { openChunkQueue, type QueueTarget } from './queue-connection.js';
 
 /** Documents per chunk by default: tens of seconds of one worker's time, little to lose to a kill. */
@@ -53,14 +50,6 @@ export interface QueuedEmbedOutcome {
   seconds: number;
 }
 
-const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
 export async function embedOnQueue(options: QueuedEmbedOptions): Promise<QueuedEmbedOutcome> {
   const started = performance.now();
   const { index, encoder } = options;
@@ -84,13 +73,24 @@ export async function embedOnQueue(options: QueuedEmbedOptions): Promise<QueuedE
   const { queue, close } = openChunkQueue(EMBED_QUEUE, options.target);
   let reused = 0;
   try {
-    const pending: EmbedChunk[] = [];
-    for (const chunk of chunks) {
-      if (await exists(chunkFile(chunk))) reused++;
-      else pending.push(chunk);
-    }
-    await enqueue(queue, pending);
-    await watch(queue, pending, options);
+    ({ reused } = await runFileChunks(
+      queue,
+      chunks.map((chunk) => ({
+        id: embedChunkId(chunk),
+        data: chunk,
+        file: chunkFile(chunk),
+        weight: chunk.to - chunk.from,
+        describe: `documents ${chunk.from}–${chunk.to - 1}`,
+      })),
+      {
+        jobName: EMBED_CHUNK_NAME,
+        kind: 'embedding',
+        label: `embedding on workers (${chunks.length} chunks, ${options.embedder})`,
+        unit: 'docs',
+        ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+        quiet: options.quiet ?? false,
+      },
+    ));
   } finally {
     await close();
   }
@@ -110,62 +110,4 @@ export async function embedOnQueue(options: QueuedEmbedOptions): Promise<QueuedE
     reused,
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-/** Queues the chunks that are not already waiting or running (a finished or failed one runs again). */
-async function enqueue(queue: Queue, chunks: readonly EmbedChunk[]): Promise<void> {
-  const toAdd: Array<{ name: string; data: EmbedChunk; opts: { jobId: string } }> = [];
-  for (const chunk of chunks) {
-    const id = embedChunkId(chunk);
-    const state = await queue.getJobState(id);
-    if (LIVE_STATES.has(state)) continue;
-    if (state === 'completed' || state === 'failed') await (await queue.getJob(id))?.remove();
-    toAdd.push({ name: EMBED_CHUNK_NAME, data: chunk, opts: { jobId: id } });
-  }
-  for (let i = 0; i < toAdd.length; i += 500) await queue.addBulk(toAdd.slice(i, i + 500));
-}
-
-/** Waits until every chunk's file exists; a chunk the queue gave up on fails the run with its reason. */
-async function watch(
-  queue: Queue,
-  chunks: readonly EmbedChunk[],
-  options: QueuedEmbedOptions,
-): Promise<void> {
-  const progress = new ProgressBar({
-    label: `embedding on workers (${chunks.length} chunks, ${options.embedder})`,
-    total: chunks.reduce((sum, chunk) => sum + chunk.to - chunk.from, 0),
-    unit: 'docs',
-    quiet: options.quiet ?? false,
-  });
-  let waiting = [...chunks];
-  try {
-    while (waiting.length > 0) {
-      const left: EmbedChunk[] = [];
-      const failed: string[] = [];
-      for (const chunk of waiting) {
-        if (await exists(chunkFile(chunk))) {
-          progress.tick(chunk.to - chunk.from);
-          continue;
-        }
-        left.push(chunk);
-        const id = embedChunkId(chunk);
-        if ((await queue.getJobState(id)) === 'failed') {
-          const job = await queue.getJob(id);
-          failed.push(
-            `${id} (documents ${chunk.from}–${chunk.to - 1}): ${job?.failedReason ?? 'no reason recorded'}`,
-          );
-        }
-      }
-      if (failed.length > 0) {
-        throw new SiftError(
-          'E_JOB_FAILED',
-          `${failed.length} embedding chunk(s) failed on the workers; the rest are kept for the next run:\n  ${failed.join('\n  ')}`,
-        );
-      }
-      waiting = left;
-      if (waiting.length > 0) await sleep(options.pollMs ?? 500);
-    }
-  } finally {
-    progress.finish();
-  }
 }

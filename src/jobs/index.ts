@@ -1,6 +1,7 @@
 // Distributed jobs on BullMQ over Redis, run by any number of `sift worker` processes: labelling chunks
-// produced from a label store (committed into the store one chunk per transaction), and embedding
-// chunks produced from an index (written as chunk files that the producer appends to the index).
+// produced from a label store (committed into the store one chunk per transaction), embedding chunks
+// produced from an index (written as chunk files that the producer appends to the index), and
+// teacher-scoring chunks of candidate lists (written as result files that the producer reads back).
 
 export {
   chunkFile,
@@ -24,6 +25,12 @@ export {
   type EnqueueJudgeOptions,
   enqueueJudgeJob,
 } from './enqueue-judge.js';
+export {
+  DEFAULT_CHUNK_LISTS,
+  type QueuedScoreOptions,
+  type QueuedScoreOutcome,
+  scoreListsOnQueue,
+} from './enqueue-score.js';
 export {
   type ChunkJudge,
   JUDGE_CHUNK_NAME,
@@ -49,3 +56,14 @@ export {
   queueTarget,
 } from './queue-connection.js';
 export { type QueueWorkerOptions, type RunningQueueWorker, startQueueWorker } from './queue-worker.js';
+export {
+  parseScoreChunk,
+  SCORE_CHUNK_NAME,
+  SCORE_CHUNK_VERSION,
+  SCORE_QUEUE,
+  type ScoreChunk,
+  type ScoreList,
+  scoreChunkFile,
+  scoreChunkId,
+} from './score-chunk.js';
+export { type ScoreChunkResult, type ScoreWorkerOptions, startScoreWorker } from './score-worker.js';
