@@ -1,6 +1,7 @@
 // Queued teacher scoring on a real Redis and real BullMQ: `sift prune --recover --queue URL` with two
 // `sift worker --only score` processes grades the recovery's candidate lists on the workers and installs
-// the same model a local `sift prune --recover` installs; lists scored on the queue get the scores the
+// the same model a local `sift prune --recover` installs, and so does `sift train --preset student
+// --queue` for a distilled student; lists scored on the queue get the scores the
 // teacher gives them in process, and a second run reuses every chunk's file; a malformed scoring job
 // fails alone with its id and field; `--queue` without `--recover` is refused before any work. The
 // teacher is the tiny formula-weight cross-encoder (random weights: wiring and equality are checked
@@ -174,6 +175,52 @@ describe('queued teacher scoring', { skip: redis.skip || tinyCrossEncoderSkip },
     );
     // The chunk files go once the recovered model is installed.
     await assert.rejects(access(join(home, 'train', 'tiny-queued', 'teacher-chunks')));
+  });
+
+  it('sift train --preset student --queue installs the student a local run installs', async () => {
+    const url = redis.url();
+    const worker = startSiftWorker(url, ['--only', 'score']);
+    await until('the worker to start', () => worker.log().includes('waiting for chunks (score)'));
+    await installTinyCrossEncoder(home, 'tiny-start');
+    const train = (id: string, ...extra: string[]) =>
+      run(
+        SIFT,
+        [
+          'train',
+          '--preset',
+          'student',
+          '--teacher',
+          'tiny-ce',
+          '--from',
+          'tiny-start',
+          '--collection',
+          CRANFIELD,
+          '--titles',
+          '3',
+          '--max-queries',
+          '3',
+          '--epochs',
+          '1',
+          '--id',
+          id,
+          '--quiet',
+          ...extra,
+        ],
+        { env, maxBuffer: 1 << 24 },
+      );
+    await train('student-local');
+    const queued = await train('student-queued', '--queue', url, '--chunk', '2');
+    assert.match(
+      queued.stdout,
+      /teacher tiny-ce scored 6 candidate lists on workers in .* \(3 chunks, 0 already done\)/,
+    );
+    const weights = async (id: string) =>
+      readFile(join(installedTrainedModel(id, home)!, 'model.safetensors'));
+    assert.ok(
+      (await weights('student-queued')).equals(await weights('student-local')),
+      'the students are identical',
+    );
+    await assert.rejects(access(join(home, 'train', 'student-queued', 'teacher-chunks')));
   });
 
   it('--queue without --recover is refused before any work', async () => {

@@ -13,21 +13,13 @@ import {
   type PruneMethod,
   pruneTrainedModel,
   recoverPrunedModel,
-  type TeacherListScorer,
 } from '../compress/index.js';
 import { SiftError } from '../errors.js';
-import {
-  checkQueueReachable,
-  DEFAULT_CHUNK_LISTS,
-  DEFAULT_QUEUE_PREFIX,
-  type QueueTarget,
-  queueTarget,
-  scoreListsOnQueue,
-} from '../jobs/index.js';
 import { siftPaths, writeFileAtomic } from '../util/index.js';
 import { parsePositiveInt } from './options.js';
+import { addTeacherQueueOptions, type QueueOptions, queuedScorer, teacherQueue } from './queued-scorer.js';
 
-interface PruneOptions {
+interface PruneOptions extends QueueOptions {
   model: string;
   out: string;
   calibration: string[];
@@ -39,9 +31,6 @@ interface PruneOptions {
   steps?: number;
   localSearch?: number;
   recover: boolean;
-  queue?: string;
-  prefix: string;
-  chunk: number;
   json?: string;
   quiet: boolean;
 }
@@ -49,7 +38,7 @@ interface PruneOptions {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerPruneCommand(program: Command): void {
-  program
+  const command = program
     .command('prune')
     .description('prune a trained cross-encoder (OSSCAR) and install the result under a new id')
     .requiredOption('--model <id>', 'the trained cross-encoder to prune (sift models list)')
@@ -79,18 +68,8 @@ export function registerPruneCommand(program: Command): void {
       '--recover',
       "then fine-tune the pruned model to reproduce the source's order of BM25's candidates for the calibration collections' training queries; installs it as --out, and the model before recovery as <out>-unrecovered",
       false,
-    )
-    .option(
-      '--queue <url>',
-      "with --recover: the teacher's scoring of the candidate lists runs on `sift worker` processes through this Redis (they must see SIFT_HOME at the same path)",
-    )
-    .option('--prefix <prefix>', 'queue key prefix, as given to the workers', DEFAULT_QUEUE_PREFIX)
-    .option(
-      '--chunk <n>',
-      'with --queue: candidate lists per queued chunk',
-      parsePositiveInt,
-      DEFAULT_CHUNK_LISTS,
-    )
+    );
+  addTeacherQueueOptions(command, 'with --recover')
     .option('--json <file>', "write the pruned model's card (per-block errors, parameter counts) here")
     .option('--quiet', 'no progress bar', false)
     .addHelpText(
@@ -115,8 +94,7 @@ Examples:
         );
       }
       // An unreachable queue fails before the pruning, not after it.
-      const target = opts.queue !== undefined ? queueTarget(opts.queue, opts.prefix) : undefined;
-      if (target) await checkQueueReachable(target);
+      const target = await teacherQueue(opts);
       const result = await pruneTrainedModel({
         model: opts.model,
         out: opts.recover ? `${opts.out}-unrecovered` : opts.out,
@@ -144,11 +122,6 @@ Examples:
       let card = result.card;
       if (opts.recover) {
         const chunkFolder = join(siftPaths().home, 'train', opts.out, 'teacher-chunks');
-        if (target) {
-          console.error(
-            `queueing the teacher's scoring on ${target.display}; start workers with: sift worker --queue ${opts.queue}`,
-          );
-        }
         const recovered = await recoverPrunedModel({
           pruned: result.id,
           out: opts.out,
@@ -173,26 +146,6 @@ Examples:
         console.log(`wrote ${opts.json}`);
       }
     });
-}
-
-/** Scores the lists on the workers, printing how many chunks ran there and how many an earlier run left. */
-function queuedScorer(target: QueueTarget, out: string, opts: PruneOptions): TeacherListScorer {
-  return async (teacher, lists) => {
-    const outcome = await scoreListsOnQueue({
-      target,
-      model: teacher.folder,
-      modelId: teacher.id,
-      maxLength: teacher.maxLength,
-      lists: lists.map((list) => ({ query: list.query, docs: [...list.docs] })),
-      out,
-      chunkLists: opts.chunk,
-      quiet: opts.quiet,
-    });
-    console.log(
-      `teacher ${teacher.id} scored ${lists.length} candidate lists on workers in ${outcome.seconds.toFixed(1)} s (${outcome.chunks} chunks, ${outcome.reused} already done)`,
-    );
-    return outcome.scores;
-  };
 }
 
 function fractionArg(field: string): (value: string) => number {

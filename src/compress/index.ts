@@ -51,7 +51,5 @@ export {
   type RecoverOptions,
   type RecoverResult,
   recoverPrunedModel,
-  type TeacherListScorer,
-  type TeacherRef,
 } from './recover.js';
 export { type SummariseOptions, type SummariseResult, summariseIndex, tokenCounter } from './summarise.js';

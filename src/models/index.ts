@@ -32,6 +32,7 @@ export {
 } from './registry.js';
 export { encodeSafetensors, parseSafetensors, readSafetensors } from './safetensors.js';
 export { loadTokenizer, type TextTokenizer } from './tokenizer.js';
+export { type TrainableCheckpointOptions, trainableCheckpoint } from './trainable-checkpoint.js';
 export {
   checkTrainedModelId,
   installedTrainedIds,

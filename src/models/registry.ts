@@ -94,6 +94,11 @@ export interface EmbedderArchitecture {
   maxLength: number;
   dimension: number;
   layers: number;
+  /**
+   * Attention heads per layer, where the training engine starts from an ONNX export (weights do not say
+   * it: a head's width is a config choice).
+   */
+  heads?: number;
   /** Present when format is 'onnx'. */
   onnx?: OnnxGraphFacts;
   /** Text put before queries and documents, for models trained with task prefixes (nomic, e5). */
@@ -612,6 +617,8 @@ const MODELS: readonly ModelSpec[] = [
       maxLength: 128,
       dimension: 384,
       layers: 3,
+      // nreimers/MiniLM-L3-H384-uncased, its base: 12 heads of 32.
+      heads: 12,
       // The export also has `461`, the mean-pooled sentence vector; sift pools `onnx::Shape_422` itself
       // so that every embedder shares one pooling path.
       onnx: { inputs: ['input_ids', 'attention_mask'], tokenOutput: 'onnx::Shape_422' },

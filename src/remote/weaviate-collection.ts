@@ -66,6 +66,8 @@ export interface EnsureCollectionOptions {
 export interface ImportOptions {
   /** Objects per batch request (default 200). */
   batchSize?: number;
+  /** Batch requests in flight at once (default 4; see importFrom). */
+  parallel?: number;
   quiet?: boolean;
   /** Stops between batches when aborted (what an interrupted import looks like, for tests). */
   signal?: AbortSignal;
@@ -230,16 +232,31 @@ export class WeaviateCollection {
     let imported = 0;
     let skipped = 0;
     let batch: Array<{ id: string; properties: Props; vectors: number[] }> = [];
+    // Several batches in flight: a batch's time is mostly the server waiting on its disk (on this
+    // machine's disk one batch of 1,000 took 1.6 s at under 10% CPU), and waits overlap.
+    const parallel = Math.max(1, options.parallel ?? 4);
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
     const flush = async () => {
       if (batch.length === 0) return;
       const objects = batch;
       batch = [];
-      await this.insertBatch(objects);
-      imported += objects.length;
-      progress.tick(objects.length);
+      const sent: Promise<void> = this.insertBatch(objects).then(
+        () => {
+          imported += objects.length;
+          progress.tick(objects.length);
+        },
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
+      inFlight.add(sent);
+      void sent.finally(() => inFlight.delete(sent));
+      if (inFlight.size >= parallel) await Promise.race(inFlight);
     };
     try {
       for await (const doc of source.docs()) {
+        if (failure !== undefined || options.signal?.aborted) break;
         const uuid = this.uuidOf(doc.id);
         if (stored.has(uuid)) {
           skipped++;
@@ -247,15 +264,15 @@ export class WeaviateCollection {
           continue;
         }
         batch.push({ id: uuid, properties: this.propertiesOf(doc), vectors: Array.from(doc.vector) });
-        if (batch.length >= batchSize) {
-          await flush();
-          if (options.signal?.aborted) break;
-        }
+        if (batch.length >= batchSize) await flush();
       }
-      if (!options.signal?.aborted) await flush();
+      if (failure === undefined && !options.signal?.aborted) await flush();
     } finally {
+      // Every batch sent is answered before this returns or throws: none is left writing behind it.
+      await Promise.all(inFlight);
       progress.finish();
     }
+    if (failure !== undefined) throw failure;
     return { imported, skipped, seconds: (performance.now() - started) / 1000 };
   }
 

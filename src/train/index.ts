@@ -22,6 +22,13 @@ export {
   trainCrossEncoder,
 } from './cross-encoder-trainer.js';
 export { type DevSplit, devSplit } from './dev-split.js';
+export {
+  type DistilOnListsOptions,
+  type DistilOnListsResult,
+  distilOnLists,
+  type TeacherListScorer,
+  type TeacherRef,
+} from './distil-lists.js';
 export type { TokenBatch } from './embeddings.js';
 export { readTrainingJsonl, type TrainingExample } from './examples.js';
 export { gemm, gemmBackend } from './gemm.js';
@@ -52,3 +59,9 @@ export {
 } from './presets.js';
 export { type Decay, learningRate, type ScheduleOptions } from './schedule.js';
 export { type TrainPresetOptions, type TrainPresetResult, trainPreset } from './train-preset.js';
+export {
+  STUDENT_PRESET,
+  type TrainStudentOptions,
+  type TrainStudentResult,
+  trainStudent,
+} from './train-student.js';
