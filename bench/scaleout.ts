@@ -2,7 +2,7 @@
 // against sift's own single-node exact kNN, on loopback, for N random unit vectors of d = 384?
 //
 // Start the clusters first (scripts/weaviate-cluster.sh up 1 DIR1; up 3 DIR3), then:
-//   node dist/bench/scaleout.js --n 100000 --url1 URL --url3 URL [--queries 200] [--concurrency 4]
+//   node dist/bench/scaleout.js --n 100000 --url1 URL --url3 URL [--queries 200] [--concurrency 4] [--name F]
 // Each system answers the same queries (k = 10) from `concurrency` concurrent clients; sift's baseline
 // runs in this process (ExactKnn, float32, native kernel when built). Weaviate's answers are checked
 // against sift's (top-10 ids equal). Import time into each cluster is reported too.
@@ -144,7 +144,7 @@ for (const nodes of [1, 3] as const) {
 
 console.log(`exact kNN, d=${D}, n=${n}, k=10, ${queryCount} queries from ${concurrency} clients, loopback`);
 printTable(rows, 1);
-writeResult('scaleout', {
+writeResult(stringArg('--name', 'scaleout'), {
   machine: machineInfo(),
   loadavg: loadavg(),
   d: D,
