@@ -256,7 +256,7 @@ export class WeaviateCollection {
     };
     try {
       for await (const doc of source.docs()) {
-        if (failure !== undefined || options.signal?.aborted) break;
+        if (failure !== undefined) break;
         const uuid = this.uuidOf(doc.id);
         if (stored.has(uuid)) {
           skipped++;
@@ -264,7 +264,10 @@ export class WeaviateCollection {
           continue;
         }
         batch.push({ id: uuid, properties: this.propertiesOf(doc), vectors: Array.from(doc.vector) });
-        if (batch.length >= batchSize) await flush();
+        if (batch.length >= batchSize) {
+          await flush();
+          if (options.signal?.aborted) break;
+        }
       }
       if (failure === undefined && !options.signal?.aborted) await flush();
     } finally {
