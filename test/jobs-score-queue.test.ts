@@ -167,14 +167,7 @@ describe('queued teacher scoring', { skip: redis.skip || tinyCrossEncoderSkip },
     const steps = (stdout: string) =>
       /recovery fine-tune from tiny-ce, (\d+) steps on (\d+) candidates/.exec(stdout)?.slice(1);
     assert.deepEqual(steps(queued.stdout), steps(local.stdout));
-    const weights = async (id: string) =>
-      readFile(join(installedTrainedModel(id, home)!, 'model.safetensors'));
-    assert.ok(
-      (await weights('tiny-queued')).equals(await weights('tiny-local')),
-      'the recovered weights are identical',
-    );
-    // The chunk files go once the recovered model is installed.
-    await assert.rejects(access(join(home, 'train', 'tiny-queued', 'teacher-chunks')));
+    await assertSameModel(home, 'tiny-local', 'tiny-queued');
   });
 
   it('sift train --preset student --queue installs the student a local run installs', async () => {
@@ -214,13 +207,7 @@ describe('queued teacher scoring', { skip: redis.skip || tinyCrossEncoderSkip },
       queued.stdout,
       /teacher tiny-ce scored 6 candidate lists on workers in .* \(3 chunks, 0 already done\)/,
     );
-    const weights = async (id: string) =>
-      readFile(join(installedTrainedModel(id, home)!, 'model.safetensors'));
-    assert.ok(
-      (await weights('student-queued')).equals(await weights('student-local')),
-      'the students are identical',
-    );
-    await assert.rejects(access(join(home, 'train', 'student-queued', 'teacher-chunks')));
+    await assertSameModel(home, 'student-local', 'student-queued');
   });
 
   it('--queue without --recover is refused before any work', async () => {
@@ -247,3 +234,10 @@ describe('queued teacher scoring', { skip: redis.skip || tinyCrossEncoderSkip },
     );
   });
 });
+
+/** The queued run installed the local run's model byte for byte, and its chunk files went with the install. */
+async function assertSameModel(home: string, local: string, queued: string): Promise<void> {
+  const weights = async (id: string) => readFile(join(installedTrainedModel(id, home)!, 'model.safetensors'));
+  assert.ok((await weights(queued)).equals(await weights(local)), `${queued} has ${local}'s weights`);
+  await assert.rejects(access(join(home, 'train', queued, 'teacher-chunks')));
+}

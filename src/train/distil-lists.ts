@@ -59,6 +59,15 @@ export interface DistilOnListsOptions {
   seed: number;
   /** Grades the lists with the teacher (default: in this process). */
   scoreLists?: TeacherListScorer;
+  /**
+   * 'logits' (default): the target is the softmax of the teacher's logits, its own confidence. A student
+   * that starts as the teacher (the recovery fine-tune) shares its scale. 'standardised': the logits
+   * are z-scored within each list first, so the target carries the teacher's order at one sharpness
+   * whatever its scale: a student with a new head learns from it even where the teacher's logits are
+   * nearly flat (a self-supervised teacher's spread within BM25 lists was 0.02–0.2, whose softmax over
+   * 16 candidates is all but uniform: a loss of ln 16 with nothing to follow).
+   */
+  targets?: 'logits' | 'standardised';
   quiet?: boolean;
 }
 
@@ -96,9 +105,11 @@ export async function distilOnLists(options: DistilOnListsOptions): Promise<Dist
       'the teacher scorer returned scores that do not match the candidate lists',
     );
   }
-  // The teacher's logit is the grade: the listwise target is its softmax over the candidates.
+  // The teacher's logit (or its z-score within the list) is the grade: the listwise target is its
+  // softmax over the candidates.
+  const graded = options.targets === 'standardised' ? scores.map(standardise) : scores;
   const train: TrainingExample[] = taught.flatMap((list, i) =>
-    list.docs.map((doc, j) => ({ ...exampleOf(list.queryId, list.query, doc), grade: scores[i]![j]! })),
+    list.docs.map((doc, j) => ({ ...exampleOf(list.queryId, list.query, doc), grade: graded[i]![j]! })),
   );
   const teacherSeconds = (performance.now() - started) / 1000;
 
@@ -139,6 +150,13 @@ interface ListSettings {
   maxQueries: number | undefined;
   titleQueries: number;
   seed: number;
+}
+
+/** Scores as z-scores within their list (a flat list stays flat: all zeros). */
+function standardise(row: readonly number[]): number[] {
+  const mean = row.reduce((sum, x) => sum + x, 0) / row.length;
+  const sd = Math.sqrt(row.reduce((sum, x) => sum + (x - mean) ** 2, 0) / row.length);
+  return row.map((x) => (sd > 1e-9 ? (x - mean) / sd : 0));
 }
 
 /** A taught query's BM25 candidates, before the teacher grades them. */

@@ -12,7 +12,9 @@
 // - lists: BM25's top 16 per query, what a reranker reorders when it serves; queries: every training
 //   query of each collection plus 500 sampled titles of 2+ words per collection (each list without its
 //   titled document), since a corpus has far more query-shaped text than judged queries;
-// - target and loss: the listwise softmax of the teacher's logits at temperature 1 (Hinton et al.);
+// - target and loss: the listwise softmax of the teacher's logits z-scored within each list (its order
+//   at one sharpness: a new head cannot follow a teacher whose logits are nearly flat, and the first
+//   run on raw logits learned below a random order; distil-lists.ts), listwise cross-entropy;
 // - settings: the BERT fine-tuning recipe the other presets use (AdamW 2e-5, 10% warm-up, linear decay,
 //   dropout 0.1), 2 epochs with dev nDCG@10 (the hashed dev share of the training queries, graded by
 //   their human judgments) four times an epoch, the best checkpoint kept;
@@ -42,6 +44,7 @@ export const STUDENT_PRESET = {
   titleQueries: 500,
   epochs: 2,
   learningRate: 2e-5,
+  targets: 'standardised',
   seed: 42,
 } as const;
 
@@ -122,6 +125,7 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainS
     epochs: options.epochs ?? recipe.epochs,
     learningRate: options.learningRate ?? recipe.learningRate,
     maxLength: teacherSettings.maxLength ?? 256,
+    targets: recipe.targets,
     seed: recipe.seed,
     ...(options.maxQueries !== undefined ? { maxQueries: options.maxQueries } : {}),
   };
@@ -150,6 +154,7 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainS
     learningRate: settings.learningRate,
     seed: settings.seed,
     ...(options.scoreLists ? { scoreLists: options.scoreLists } : {}),
+    targets: settings.targets,
     quiet: options.quiet ?? false,
   });
   const result = run.train;
