@@ -5,28 +5,20 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { installTinyCrossEncoder } from './lib/installed-cross-encoder.js';
+import { tinyCrossEncoderHome } from './lib/installed-cross-encoder.js';
 
 const run = promisify(execFile);
 const SIFT = resolve('bin/sift');
 const CRANFIELD = join(resolve(process.env.SIFT_SHARED ?? '../shared'), 'data', 'cranfield');
 
 describe('sift prune', () => {
-  let home: string;
-  let env: NodeJS.ProcessEnv;
-  before(async () => {
-    home = await mkdtemp(join(tmpdir(), 'sift-home-'));
-    env = { ...process.env, SIFT_HOME: home };
-    await installTinyCrossEncoder(home, 'tiny-ce');
-  });
-  after(async () => {
-    if (home) await rm(home, { recursive: true, force: true });
-  });
+  let home = '';
+  let env: NodeJS.ProcessEnv = {};
+  tinyCrossEncoderHome('tiny-ce', (made) => ({ home, env } = made));
 
   it('installs the pruned model under --out with a card, and sift eval reranks with it', async () => {
     const cardFile = join(home, 'card.json');

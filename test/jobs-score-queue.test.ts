@@ -9,17 +9,16 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { queueTarget, SCORE_QUEUE, type ScoreList, scoreListsOnQueue } from '../src/jobs/index.js';
 import { installedTrainedModel } from '../src/models/index.js';
 import { loadCrossEncoder } from '../src/rank/index.js';
 import { openCollection } from '../src/search/index.js';
-import { installTinyCrossEncoder } from './lib/installed-cross-encoder.js';
+import { installTinyCrossEncoder, tinyCrossEncoderHome } from './lib/installed-cross-encoder.js';
 import { queueTestRedis, startSiftWorker, until } from './lib/sift-workers.js';
 import { tinyCrossEncoderSkip } from './lib/tiny-cross-encoder.js';
 
@@ -30,16 +29,9 @@ const CRANFIELD = join(resolve(process.env.SIFT_SHARED ?? '../shared'), 'data', 
 const redis = queueTestRedis();
 
 describe('queued teacher scoring', { skip: redis.skip || tinyCrossEncoderSkip }, () => {
-  let home: string;
-  let env: NodeJS.ProcessEnv;
-  before(async () => {
-    home = await mkdtemp(join(tmpdir(), 'sift-score-queue-'));
-    env = { ...process.env, SIFT_HOME: home };
-    await installTinyCrossEncoder(home, 'tiny-ce');
-  });
-  after(async () => {
-    if (home) await rm(home, { recursive: true, force: true });
-  });
+  let home = '';
+  let env: NodeJS.ProcessEnv = {};
+  tinyCrossEncoderHome('tiny-ce', (made) => ({ home, env } = made));
 
   it('scores lists on two workers exactly as the teacher does in process, and a rerun reuses every file', async () => {
     const url = redis.url();
