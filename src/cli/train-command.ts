@@ -24,7 +24,7 @@ import {
   trainStudent,
 } from '../train/index.js';
 import { siftPaths, writeFileAtomic } from '../util/index.js';
-import { parsePositiveInt, parsePositiveNumber } from './options.js';
+import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './options.js';
 import { addTeacherQueueOptions, type QueueOptions, queuedScorer, teacherQueue } from './queued-scorer.js';
 
 interface TrainOptions extends QueueOptions {
@@ -83,7 +83,7 @@ export function registerTrainCommand(program: Command): void {
     .option(
       '--titles <n>',
       `student: corpus titles per collection taught as extra queries (default ${STUDENT_PRESET.titleQueries})`,
-      parseCount,
+      parseNonNegativeInt,
     )
     .option(
       '--max-queries <n>',
@@ -201,14 +201,6 @@ async function studentAction(opts: TrainOptions): Promise<void> {
     await writeFileAtomic(opts.json, `${JSON.stringify(card, null, 2)}\n`);
     console.log(`wrote ${opts.json}`);
   }
-}
-
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new SiftError('E_BAD_ARGUMENT', `expected a whole number ≥ 0, not "${value}"`);
-  }
-  return n;
 }
 
 function parseLoss(loss: string): TrainLoss {

@@ -1,6 +1,6 @@
 // `sift worker`: runs queued chunks of work until stopped: labelling (made by `sift judge run --queue`),
 // embedding (made by `sift index --embedder E --queue`) and teacher scoring (made by `sift prune
-// --recover --queue`). Start as many as the machines allow, on one machine or many: every worker that
+// --recover --queue` and `sift train --preset student --queue`). Start as many as the machines allow, on one machine or many: every worker that
 // can open the label store's, the index's or the model's path (the same file, or shared storage) can
 // take any chunk.
 //
@@ -43,7 +43,7 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'run queued chunks until stopped: labelling (`sift judge run --queue`) into label stores, embedding (`sift index --queue`) beside indexes, teacher scoring (`sift prune --recover --queue`)',
+      'run queued chunks until stopped: labelling (`sift judge run --queue`) into label stores, embedding (`sift index --queue`) beside indexes, teacher scoring (`sift prune --recover --queue`, `sift train --preset student --queue`)',
     )
     .requiredOption('--queue <url>', 'the Redis the chunks are queued on (redis://HOST:PORT[/DB])')
     .option('--prefix <prefix>', 'queue key prefix, as given to the producer', DEFAULT_QUEUE_PREFIX)

@@ -1,7 +1,7 @@
 // Distillation on candidate lists: a cross-encoder student learns a teacher cross-encoder's order of the
 // first stage's candidates for the collections' training queries (and, optionally, corpus titles as
 // extra queries), with the listwise softmax of the teacher's logits as its target (Hinton et al.'s soft
-// targets at temperature 1). Two steps use it: the recovery fine-tune after pruning (the teacher is the
+// targets at temperature 1; or of their z-scores within each list, see `targets`). Two steps use it: the recovery fine-tune after pruning (the teacher is the
 // unpruned model) and the multi-stage students (`sift train --preset student`: a smaller model learns
 // a trained cross-encoder's scores over many more pairs than any judge labelled, since a teacher's
 // scoring is cheap and needs no labels).
@@ -17,6 +17,7 @@ import { querySplit } from '../ingest/index.js';
 import { loadCrossEncoder, type RankCandidate } from '../rank/index.js';
 import { openCollection, openRetriever } from '../search/index.js';
 import { Mulberry32, ProgressBar } from '../util/index.js';
+import { queryBatches } from './batches.js';
 import { type TrainResult, trainCrossEncoder } from './cross-encoder-trainer.js';
 import { devSplit } from './dev-split.js';
 import type { TrainingExample } from './examples.js';
@@ -114,7 +115,14 @@ export async function distilOnLists(options: DistilOnListsOptions): Promise<Dist
   const teacherSeconds = (performance.now() - started) / 1000;
 
   const batchSize = 16;
-  const stepsPerEpoch = Math.ceil(train.length / batchSize);
+  const seed = options.seed;
+  // Listwise batches hold whole queries: an epoch is as many steps as the packing makes (as train-preset.ts).
+  const stepsPerEpoch = queryBatches(
+    train.map((e) => e.queryId),
+    batchSize,
+    seed,
+    0,
+  ).length;
   const trainStarted = performance.now();
   const result = await trainCrossEncoder({
     modelDir: options.studentDir,

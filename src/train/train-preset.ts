@@ -5,13 +5,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
-import {
-  checkTrainedModelId,
-  ensureModel,
-  installedTrainedModel,
-  installTrainedModel,
-  type TrainedModelCard,
-} from '../models/index.js';
+import { checkTrainedModelId, installTrainedModel, type TrainedModelCard } from '../models/index.js';
 import { sha256File, siftPaths } from '../util/index.js';
 import { queryBatches } from './batches.js';
 import { trainBiEncoder } from './bi-encoder-trainer.js';
@@ -19,6 +13,7 @@ import { type TrainLoss, type TrainResult, trainCrossEncoder } from './cross-enc
 import { devSplit } from './dev-split.js';
 import { readTrainingJsonl, type TrainingExample } from './examples.js';
 import { committedLabelSets, MIN_JUDGE_KAPPA, preset as presetNamed, type TrainTarget } from './presets.js';
+import { startingCheckpoint } from './start-checkpoint.js';
 
 export interface TrainPresetOptions {
   preset: string;
@@ -106,14 +101,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     });
   }
 
-  const base = options.from
-    ? installedTrainedModel(options.from, home)
-    : await ensureModel(recipe.base, { home, quiet: options.quiet ?? false });
-  if (!base) {
-    throw new SiftError('E_MODEL_UNKNOWN', `no trained model "${options.from}" is installed to start from`, {
-      field: 'from',
-    });
-  }
+  const base = await startingCheckpoint(options.from, recipe.base, { home, quiet: options.quiet ?? false });
   if (options.from === id) {
     throw new SiftError(
       'E_BAD_ARGUMENT',

@@ -29,11 +29,11 @@ import {
   installTrainedModel,
   readTrainedModel,
   type TrainedModelCard,
-  trainableCheckpoint,
 } from '../models/index.js';
 import { siftPaths } from '../util/index.js';
 import type { TrainResult } from './cross-encoder-trainer.js';
 import { distilOnLists, type TeacherListScorer } from './distil-lists.js';
+import { startingCheckpoint } from './start-checkpoint.js';
 
 export const STUDENT_PRESET = {
   name: 'student',
@@ -110,14 +110,7 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainS
   if (id === options.teacher || id === options.from) {
     throw new SiftError('E_BAD_ARGUMENT', 'the student needs an id of its own (--id)', { field: 'id' });
   }
-  const base = options.from
-    ? installedTrainedModel(options.from, home)
-    : await trainableCheckpoint(recipe.base, { home, quiet: options.quiet ?? false });
-  if (!base) {
-    throw new SiftError('E_MODEL_UNKNOWN', `no trained model "${options.from}" is installed to start from`, {
-      field: 'from',
-    });
-  }
+  const base = await startingCheckpoint(options.from, recipe.base, { home, quiet: options.quiet ?? false });
   const teacherSettings = (teacherCard['settings'] ?? {}) as { maxLength?: number };
   const settings = {
     candidates: recipe.candidates,
