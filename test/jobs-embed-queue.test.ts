@@ -60,8 +60,10 @@ test('sift index --queue embeds on two workers and gives the vectors a local sif
     '64',
   );
   assert.match(stdout, new RegExp(`embedded ${DOCS} documents with ${EMBEDDER} on workers .*\\(5 chunks\\)`));
-  // Both workers took chunks.
-  for (const worker of workers) assert.match(worker.log(), /documents embedded/);
+  // Both workers took chunks (a worker logs a chunk after the producer may have seen its file: wait).
+  await until('both workers to have embedded chunks', () =>
+    workers.every((w) => /documents embedded/.test(w.log())),
+  );
 
   const local = (await SiftIndex.open(localDir)).vectors(EMBEDDER)!;
   const queued = (await SiftIndex.open(queuedDir)).vectors(EMBEDDER)!;

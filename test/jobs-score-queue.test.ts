@@ -64,8 +64,11 @@ describe('queued teacher scoring', { skip: redis.skip || tinyCrossEncoderSkip },
     });
     assert.equal(queued.chunks, 4);
     assert.equal(queued.reused, 0);
-    for (const worker of workers)
-      assert.match(worker.log(), /pairs in \d+ lists scored/, 'both workers took chunks');
+    // A worker logs a chunk once the queue has it as completed, which can be after the producer saw the
+    // chunk's file: wait for the lines rather than race them.
+    await until('both workers to have scored chunks', () =>
+      workers.every((w) => /pairs in \d+ lists scored/.test(w.log())),
+    );
 
     const teacher = await loadCrossEncoder(model, { id: 'tiny-ce', maxLength: 64 });
     try {
@@ -154,7 +157,7 @@ describe('queued teacher scoring', { skip: redis.skip || tinyCrossEncoderSkip },
       queued.stdout,
       /teacher tiny-ce scored \d+ candidate lists on workers in .* \(\d+ chunks, 0 already done\)/,
     );
-    assert.match(worker.log(), /pairs in \d+ lists scored/);
+    await until('the worker to have scored chunks', () => /pairs in \d+ lists scored/.test(worker.log()));
     // The same teacher scores, the same seed: the same training run, step for step.
     const steps = (stdout: string) =>
       /recovery fine-tune from tiny-ce, (\d+) steps on (\d+) candidates/.exec(stdout)?.slice(1);
