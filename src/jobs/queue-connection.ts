@@ -200,6 +200,9 @@ export function openChunkQueue(name: string, target: QueueTarget): ChunkQueue {
   return {
     queue,
     async close() {
+      // A queue closed while it is still connecting (a producer that found nothing to queue) leaves
+      // BullMQ's start-up commands to fail with "Connection is closed" as unhandled rejections.
+      await queue.waitUntilReady().catch(() => undefined);
       await queue.close();
       await client.close();
     },
