@@ -1,11 +1,12 @@
-// `sift --version` names the version and the exact-kNN kernel variant in use, through the real binary.
+// `sift --version` names the version, the exact-kNN kernel variant in use and whether the bf16 encoder
+// runs, through the real binary.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { nativeKnnStatus } from '../src/runtime/index.js';
+import { nativeEncoderStatus, nativeKnnStatus } from '../src/runtime/index.js';
 import { SIFT_VERSION } from '../src/util/index.js';
 
 const run = promisify(execFile);
@@ -27,4 +28,14 @@ test('--version reports the variant SIFT_KNN_ISA forced, and an unknown name as 
   assert.match(scalar.stdout, /^kNN kernel: scalar \(native.*'auto' scans on ONNX Runtime/m);
   const unknown = await run(SIFT, ['--version'], { env: { ...process.env, SIFT_KNN_ISA: 'avx1024' } });
   assert.match(unknown.stdout, /^kNN kernel: ONNX Runtime scan \(native kernel unavailable: SIFT_KNN_ISA/m);
+});
+
+test('--version says whether the bf16 encoder runs here, and why not', async () => {
+  const { stdout } = await run(SIFT, ['--version']);
+  const line = stdout.trim().split('\n')[2] ?? '';
+  const encoder = nativeEncoderStatus();
+  if (encoder.available) assert.match(line, /^bf16 encoder: amx-bf16 \(native/);
+  else assert.equal(line.startsWith(`bf16 encoder: unavailable (${encoder.reason})`), true, line);
+  const off = await run(SIFT, ['--version'], { env: { ...process.env, SIFT_NO_BF16_ENCODER: '1' } });
+  assert.match(off.stdout, /^bf16 encoder: unavailable \(disabled by SIFT_NO_BF16_ENCODER=1\)/m);
 });

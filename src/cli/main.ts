@@ -2,7 +2,7 @@
 
 import { Command } from 'commander';
 import { isSiftError } from '../errors.js';
-import { nativeKnnSummary } from '../runtime/index.js';
+import { nativeEncoderSummary, nativeKnnSummary } from '../runtime/index.js';
 import { SIFT_VERSION } from '../util/index.js';
 import { registerCompressCommand } from './compress-command.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -20,8 +20,8 @@ import { registerWorkerCommand } from './worker-command.js';
 export function createProgram(): Command {
   const program = new Command('sift')
     .description('semantic search that learns what "relevant" means from an LLM judge')
-    // The version, then the exact-kNN kernel variant this CPU runs (it decides dense search speed).
-    .version(`${SIFT_VERSION}\n${nativeKnnSummary()}`)
+    // The version, then the native kernels this CPU runs (they decide dense search and embedding speed).
+    .version(`${SIFT_VERSION}\n${nativeKnnSummary()}\n${nativeEncoderSummary()}`)
     .showHelpAfterError()
     .addHelpText(
       'after',

@@ -7,19 +7,25 @@
 // the output rows are put back in input order.
 
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SiftError } from '../errors.js';
-import { createSession, type OrtTensor, type Session, tensor } from '../runtime/index.js';
+import { createSession, type NativeEncoder, type OrtTensor, type Session, tensor } from '../runtime/index.js';
 import { positionCapacity, readBertConfig } from './bert/config.js';
 import type { BertGraphOptions } from './bert/graph.js';
 import { openBertGraph } from './bert/open-graph.js';
+import { openNativeBertEncoder } from './bert/open-native.js';
 import { openNomicGraph } from './bert/open-nomic-graph.js';
 import { normalizeRows, poolTokens } from './onnx/row-pooling.js';
 import { preferredWeightType } from './quantize.js';
 import { loadTokenizer, type TextTokenizer } from './tokenizer.js';
 import type { Encoder, TextRole } from './types.js';
 
-export type EmbedderDtype = 'fp32' | 'int8';
+/**
+ * How a built graph multiplies: float32, int8 MatMuls (ONNX Runtime), or bfloat16 products on AMX tiles
+ * (sift's native encoder; float32 graph where the CPU or the model does not allow it, see `kernel`).
+ */
+export type EmbedderDtype = 'fp32' | 'int8' | 'bf16';
 
 /** A model that is an ONNX file already. */
 export interface OnnxModelSource {
@@ -79,6 +85,11 @@ export interface Embedder extends Encoder {
   readonly dtype: EmbedderDtype;
   /** The cached graph file the session was loaded from or written to, if any. */
   readonly graphPath: string | undefined;
+  /**
+   * What runs the forward pass: 'onnxruntime', or 'amx-bf16' (native/encoder.cc). A bf16 embedder that
+   * fell back says why: 'onnxruntime (bf16 unavailable: …)'.
+   */
+  readonly kernel: string;
   /** Token ids per text after truncation, special tokens included (what `encode` feeds the model). */
   tokenize(texts: readonly string[], role?: TextRole): Int32Array[];
 }
@@ -109,7 +120,9 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
   const normalize = options.normalize ?? folder.normalize ?? true;
 
   let tokenizer: TextTokenizer;
-  let session: Session;
+  let session: Session | undefined;
+  let native: NativeEncoder | undefined;
+  let kernel = 'onnxruntime';
   let graphPath: string | undefined;
   let readOutput: OutputReader;
   if (options.gguf) {
@@ -159,26 +172,33 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
         { field: 'maxLength' },
       );
     }
+    if (options.dtype === 'bf16') {
+      const opened = await openNativeBertEncoder(dir, config, { pooling, normalize, maxLength });
+      if ('encoder' in opened) native = opened.encoder;
+      else kernel = `onnxruntime (bf16 unavailable: ${opened.reason})`;
+    }
     const graphOptions: BertGraphOptions = { pooling, normalize };
     if (options.dtype === 'int8') {
       graphOptions.quantize = 'int8';
       // Resolved here, not inside the builder, so the cache key says which kernels the graph targets.
       graphOptions.weightType = preferredWeightType();
     }
-    const built = await openBertGraph(dir, { parsed: config, text }, graphOptions, {
-      cache: options.cacheGraph ?? true,
-      session: sessionOptions,
-    });
-    session = built.session;
-    graphPath = built.path;
+    if (!native) {
+      const built = await openBertGraph(dir, { parsed: config, text }, graphOptions, {
+        cache: options.cacheGraph ?? true,
+        session: sessionOptions,
+      });
+      session = built.session;
+      graphPath = built.path;
+    }
     readOutput = (outputs) => matrix(outputs, 'sentence_embedding');
   }
 
-  const feedsFor = inputFeeder(session);
-  const runBatch = serialized(async (rows: Int32Array[]) => {
-    const { feeds, mask, sequence } = feedsFor(rows);
-    return readOutput(await session.run(feeds), mask, rows.length, sequence);
-  });
+  const runBatch = serialized(
+    native
+      ? nativeBatches(native, options.threads ?? availableParallelism())
+      : sessionBatches(session!, readOutput),
+  );
 
   const tokenize = (texts: readonly string[], role?: TextRole): Int32Array[] => {
     const prefix = role ? (options.prefixes?.[role] ?? '') : '';
@@ -196,6 +216,7 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
     maxLength,
     dtype: options.dtype ?? 'fp32',
     graphPath,
+    kernel: native ? 'amx-bf16' : kernel,
     tokenize,
     async encode(texts, role) {
       const rows = tokenize(texts, role);
@@ -212,8 +233,26 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
       }
       return out;
     },
-    release: () => session.release(),
+    release: async () => {
+      await session?.release();
+    },
   };
+}
+
+function sessionBatches(session: Session, readOutput: OutputReader) {
+  const feedsFor = inputFeeder(session);
+  return async (rows: Int32Array[]): Promise<PooledBatch> => {
+    const { feeds, mask, sequence } = feedsFor(rows);
+    return readOutput(await session.run(feeds), mask, rows.length, sequence);
+  };
+}
+
+/** The native encoder reads the rows unpadded and pools (and normalises) itself. */
+function nativeBatches(encoder: NativeEncoder, threads: number) {
+  return async (rows: Int32Array[]): Promise<PooledBatch> => ({
+    data: await encoder.encode(rows, threads),
+    dimension: encoder.hidden,
+  });
 }
 
 interface PooledBatch {

@@ -20,8 +20,9 @@ export interface OpenEmbedderOptions {
 }
 
 /**
- * The embedder id, an optional Matryoshka width `@D` and an optional `:int8` suffix, e.g.
- * "all-minilm-l6-v2:int8" or "nomic-embed-text-v1.5@256".
+ * The embedder id, an optional Matryoshka width `@D` and an optional `:int8` or `:bf16` suffix, e.g.
+ * "all-minilm-l6-v2:int8" or "nomic-embed-text-v1.5@256". A bf16 embedder keeps the plain id: its vectors
+ * agree with float32's to cosine ≥ 0.9999, so either can search an index the other built; int8's do not.
  */
 export function parseEmbedderRef(ref: string = DEFAULT_EMBEDDER): {
   id: string;
@@ -29,8 +30,8 @@ export function parseEmbedderRef(ref: string = DEFAULT_EMBEDDER): {
   dimension?: number;
 } {
   const [base = DEFAULT_EMBEDDER, suffix] = ref.split(':');
-  if (suffix !== undefined && suffix !== 'int8' && suffix !== 'fp32') {
-    throw new SiftError('E_MODEL_VARIANT', `embedder variant must be :int8 or :fp32, got "${ref}"`, {
+  if (suffix !== undefined && suffix !== 'int8' && suffix !== 'fp32' && suffix !== 'bf16') {
+    throw new SiftError('E_MODEL_VARIANT', `embedder variant must be :int8, :bf16 or :fp32, got "${ref}"`, {
       field: 'embedder',
     });
   }
@@ -90,10 +91,10 @@ export async function openEmbedder(
   };
   if (arch.format === 'safetensors') return loadEmbedder(dir, common);
   if (arch.format === 'gguf') {
-    if (dtype === 'int8') {
+    if (dtype !== 'fp32') {
       throw new SiftError(
         'E_MODEL_VARIANT',
-        `${id} has no int8 variant (its GGUF graph is built in float32)`,
+        `${id} has no ${dtype} variant (its GGUF graph is built in float32)`,
         {
           field: 'embedder',
         },

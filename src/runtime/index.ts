@@ -4,6 +4,15 @@ export { type KnnChunkTop, KnnRows, knnGraph, OrtKnnScan } from './knn-graphs.js
 export { LlamaScorer, type TokenDistribution } from './llama.js';
 export { loadNativeBlas, nativeBlasStatus } from './native-blas.js';
 export {
+  loadNativeEncoder,
+  type NativeEncoder,
+  type NativeEncoderLayer,
+  type NativeEncoderSpec,
+  type NativeEncoderStatus,
+  nativeEncoderStatus,
+  nativeEncoderSummary,
+} from './native-encoder.js';
+export {
   KNN_VARIANTS,
   type KnnVariant,
   loadNativeKnn,
