@@ -294,7 +294,7 @@ async function main(): Promise<void> {
   console.error('machine limits (before) …');
   const limitsBefore = await measureLimits();
 
-  const siftFp32 = await openEmbedder(embedderId, { threads: THREADS, quiet: true });
+  const siftFp32 = await openEmbedder(`${embedderId}:fp32`, { threads: THREADS, quiet: true });
   const variants: Variant[] = [
     siftVariant('sift fp32', `${modelName} safetensors (sift graph)`, siftFp32, 'fp32'),
     await transformersVariant(

@@ -2,6 +2,7 @@
 // sentence-transformers' reference vectors and with sift's float32 graph on real texts, batching that
 // changes nothing, and the fallback to the float32 graph (with its reason) where the kernel cannot run.
 //
+// A plain embedder id runs this kernel wherever it can (precision 'auto'); `:fp32` keeps the float32 graph.
 // The kernel needs a CPU with AMX-BF16 (Intel Sapphire Rapids or later). On any other CPU the tests that
 // run it skip, saying why on stderr; the fallback test runs everywhere. On a CPU that has AMX, a missing or
 // unloadable addon is a failure, not a skip.
@@ -17,6 +18,7 @@ import { modelFileSkip } from '../../test/lib/model-skip.js';
 import { nativeEncoderStatus } from '../runtime/index.js';
 import { siftPaths } from '../util/index.js';
 import { type Embedder, loadEmbedder } from './embedder.js';
+import { openEmbedder } from './open-embedder.js';
 
 const modelDir = join(siftPaths().models, 'all-minilm-l6-v2');
 const fixture = new URL('../../../test/fixtures/minilm-l6-reference.json', import.meta.url);
@@ -109,6 +111,18 @@ describe('all-MiniLM-L6-v2:bf16 on the AMX encoder', { skip: kernelSkip() }, () 
     const both = await bf16.encode(texts.slice(0, 6));
     assert.deepEqual(a, both.subarray(0, 3 * 384));
     assert.deepEqual(b, both.subarray(3 * 384));
+  });
+
+  it('is what a plain embedder id runs here; :fp32 keeps the float32 graph under the same id', async () => {
+    const plain = await openEmbedder('all-minilm-l6-v2', { quiet: true, threads: 2 });
+    const float = await openEmbedder('all-minilm-l6-v2:fp32', { quiet: true, threads: 2 });
+    try {
+      assert.deepEqual([plain.id, plain.dtype, plain.kernel], ['all-minilm-l6-v2', 'bf16', 'amx-bf16']);
+      assert.deepEqual([float.id, float.dtype, float.kernel], ['all-minilm-l6-v2', 'fp32', 'onnxruntime']);
+    } finally {
+      await plain.release();
+      await float.release();
+    }
   });
 
   it('falls back to the float32 graph, saying why, for an architecture the kernel does not run', async (t) => {

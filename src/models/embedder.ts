@@ -214,7 +214,8 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
     dimension,
     normalized: normalize,
     maxLength,
-    dtype: options.dtype ?? 'fp32',
+    // A bf16 request that fell back (or that a GGUF or ONNX-file model ignores) runs float32.
+    dtype: native ? 'bf16' : options.dtype === 'bf16' ? 'fp32' : (options.dtype ?? 'fp32'),
     graphPath,
     kernel: native ? 'amx-bf16' : kernel,
     tokenize,

@@ -4,6 +4,7 @@
 import { realpath } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { SiftError } from '../errors.js';
+import { nativeEncoderStatus } from '../runtime/index.js';
 import { type Embedder, type EmbedderDtype, loadEmbedder } from './embedder.js';
 import { modelDir } from './model-files.js';
 import { ensureModel } from './pull.js';
@@ -13,20 +14,22 @@ import { installedTrainedKind, readTrainedModel, TRAINABLE_MODELS, trainedModelD
 export interface OpenEmbedderOptions {
   /** SIFT_HOME; default from the environment. */
   home?: string;
-  /** For safetensors models: build float32 (default) or int8 (dynamically quantised) MatMuls. */
+  /** For safetensors models: override the reference's precision (see parseEmbedderRef). */
   dtype?: EmbedderDtype;
   threads?: number;
   quiet?: boolean;
 }
 
 /**
- * The embedder id, an optional Matryoshka width `@D` and an optional `:int8` or `:bf16` suffix, e.g.
- * "all-minilm-l6-v2:int8" or "nomic-embed-text-v1.5@256". A bf16 embedder keeps the plain id: its vectors
- * agree with float32's to cosine ≥ 0.9999, so either can search an index the other built; int8's do not.
+ * The embedder id, an optional Matryoshka width `@D` and an optional `:fp32`, `:bf16` or `:int8` suffix,
+ * e.g. "all-minilm-l6-v2:int8" or "nomic-embed-text-v1.5@256". Without a suffix the precision is 'auto':
+ * bfloat16 products on the native AMX encoder where the CPU and the model allow it, else float32 (see
+ * openEmbedder). A bf16 embedder keeps the plain id: its vectors agree with float32's to cosine ≥ 0.9999,
+ * so either can search an index the other built; int8's do not, and carry ':int8'.
  */
 export function parseEmbedderRef(ref: string = DEFAULT_EMBEDDER): {
   id: string;
-  dtype: EmbedderDtype;
+  dtype: EmbedderDtype | 'auto';
   dimension?: number;
 } {
   const [base = DEFAULT_EMBEDDER, suffix] = ref.split(':');
@@ -36,7 +39,7 @@ export function parseEmbedderRef(ref: string = DEFAULT_EMBEDDER): {
     });
   }
   const [id = DEFAULT_EMBEDDER, width] = base.split('@');
-  const dtype = (suffix as EmbedderDtype | undefined) ?? 'fp32';
+  const dtype = (suffix as EmbedderDtype | undefined) ?? 'auto';
   if (width === undefined) return { id, dtype };
   const dimension = Number(width);
   if (!/^[1-9][0-9]*$/.test(width)) {
@@ -55,7 +58,9 @@ export async function openEmbedder(
   ref: string = DEFAULT_EMBEDDER,
   options: OpenEmbedderOptions = {},
 ): Promise<Embedder> {
-  const { id, dtype, dimension } = parseEmbedderRef(ref);
+  const parsed = parseEmbedderRef(ref);
+  const { id, dimension } = parsed;
+  const dtype = options.dtype ?? resolvePrecision(parsed.dtype);
   const trained = await openTrainedEmbedder(id, dtype, dimension, options);
   if (trained) return trained;
   const spec = modelSpec(id);
@@ -85,13 +90,13 @@ export async function openEmbedder(
     maxLength: arch.maxLength,
     pooling: arch.pooling,
     normalize: arch.normalize,
-    dtype: options.dtype ?? dtype,
+    dtype,
     ...(options.threads ? { threads: options.threads } : {}),
     ...(arch.prefixes ? { prefixes: arch.prefixes } : {}),
   };
   if (arch.format === 'safetensors') return loadEmbedder(dir, common);
   if (arch.format === 'gguf') {
-    if (dtype !== 'fp32') {
+    if (dtype === 'int8' || (dtype === 'bf16' && parsed.dtype === 'bf16')) {
       throw new SiftError(
         'E_MODEL_VARIANT',
         `${id} has no ${dtype} variant (its GGUF graph is built in float32)`,
@@ -114,6 +119,16 @@ export async function openEmbedder(
     ...common,
     onnx: { file: arch.weights, output: arch.onnx.tokenOutput, pooling: arch.pooling },
   });
+}
+
+/**
+ * 'auto' is bfloat16 on the native AMX encoder where it runs (models it cannot run fall back to float32,
+ * see loadEmbedder), float32 elsewhere: the fastest precision whose vectors stay within cosine 0.9999 of
+ * float32's, so the default never gets slower and never changes what a search finds in practice.
+ */
+function resolvePrecision(dtype: EmbedderDtype | 'auto'): EmbedderDtype {
+  if (dtype !== 'auto') return dtype;
+  return nativeEncoderStatus().available ? 'bf16' : 'fp32';
 }
 
 /**

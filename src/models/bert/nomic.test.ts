@@ -154,7 +154,7 @@ describe('embedder refs with a Matryoshka width', () => {
   it('parses id@D and id@D:int8', () => {
     assert.deepEqual(parseEmbedderRef('nomic-embed-text-v1.5@256'), {
       id: 'nomic-embed-text-v1.5',
-      dtype: 'fp32',
+      dtype: 'auto',
       dimension: 256,
     });
     assert.deepEqual(parseEmbedderRef('all-minilm-l6-v2:int8'), { id: 'all-minilm-l6-v2', dtype: 'int8' });
