@@ -1,20 +1,24 @@
-// sift's bfloat16 BERT encoder for CPUs with AMX (Intel Sapphire Rapids and later): the whole forward pass
-// of a post-LayerNorm BERT (embeddings, attention, GELU MLP, pooling) in one native call. Built from source
-// at install (binding.gyp); src/runtime/native-encoder.ts loads it, and embedders fall back to their ONNX
-// Runtime graph where it is absent or the CPU lacks AMX.
+// sift's bfloat16 BERT encoder: the whole forward pass of a post-LayerNorm BERT (embeddings, attention, GELU
+// MLP, pooling) in one native call, its matrix products on AMX tiles (Intel Sapphire Rapids and later) or on
+// AVX-512 BF16 dot products (vdpbf16ps: Intel Cooper Lake, AMD Zen 4 and later). Built from source at install
+// (binding.gyp); src/runtime/native-encoder.ts loads it, and embedders fall back to their ONNX Runtime graph
+// where it is absent or the CPU has neither.
 //
-// Why: on 2 cores, ONNX Runtime's float32 graph already runs its matrix products at ~90% of the machine's
-// sgemm, so float32 has no headroom left. AMX multiplies bfloat16 tiles with float32 accumulation at several
-// times the AVX-512 float32 rate. Only the products' inputs are rounded to bfloat16 (weights once, at load;
-// activations as they enter a product): sums, biases, residuals, LayerNorm, softmax and GELU stay float32,
-// and the sentence vectors agree with the float32 graph to cosine ≥ 0.99995 on real text.
+// Why: on 2 cores, ONNX Runtime's float32 graph already runs its matrix products at 80-90% of the machine's
+// sgemm, so float32 has no headroom left. bfloat16 products with float32 accumulation run at twice the
+// AVX-512 float32 rate (vdpbf16ps) or several times it (AMX). Only the products' inputs are rounded to
+// bfloat16 (weights once, at load; activations as they enter a product): sums, biases, residuals,
+// LayerNorm, softmax and GELU stay float32, and the sentence vectors agree with the float32 graph to
+// cosine ≥ 0.99997 on real text.
 //
 // Layout. Tokens of all sequences handed to one thread are packed row after row with no padding between
 // sequences (only attention looks across a sequence's rows), so a batch of mixed lengths wastes nothing;
 // the row count is padded to a multiple of 32 for the tiles. A linear layer's weight [out × in] is packed
 // once into AMX's pair-interleaved B-tile order: for each block of 16 outputs and 32 inputs, 16 rows of
-// (16 outputs × 2 adjacent inputs), 1 KB per tile. The product C[rows × out] = A[rows × in] · Wᵀ keeps 2 × 2
-// accumulator tiles (32 rows × 32 outputs) and streams 2 A tiles and 2 B tiles per 32 inputs.
+// (16 outputs × 2 adjacent inputs), 1 KB per tile. On AMX the product C[rows × out] = A[rows × in] · Wᵀ
+// keeps 2 × 2 accumulator tiles (32 rows × 32 outputs) and streams 2 A tiles and 2 B tiles per 32 inputs;
+// on AVX-512 each 64-byte tile row is one vdpbf16ps operand (see dotBlock). Every output row depends on its
+// own input row only, so a vector is the same bits whatever else shares its batch or thread.
 //
 // Threads: sequences are split into contiguous groups of about equal token counts, one per thread, and each
 // thread runs the whole encoder on its group (no synchronisation inside a batch).
@@ -33,6 +37,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -50,14 +55,22 @@ namespace {
 
 // --- CPU support ---------------------------------------------------------------------------------------
 
+// The product kernels, best last. Both read the same packed weights (see packLinear).
+enum Kernel { kKernelNone = 0, kKernelAvx512Bf16 = 1, kKernelAmx = 2 };
+constexpr const char* kKernelNames[] = {"none", "avx512-bf16", "amx-bf16"};
+
 struct Support {
   bool available = false;
+  Kernel kernel = kKernelNone;
   std::string reason;
 };
 
 constexpr int kArchReqXcompPerm = 0x1023;  // arch_prctl: ask the kernel for an extended state component
 constexpr int kXfeatureXtiledata = 18;     // AMX tile data
 
+// AVX-512 with BF16 dot products (vdpbf16ps: Intel Cooper Lake and later, AMD Zen 4 and later) runs the
+// encoder; AMX tiles (Intel Sapphire Rapids and later) run its products several times faster again.
+// SIFT_BF16_KERNEL=avx512-bf16 caps the choice (for tests and benchmarks on AMX machines).
 Support probeSupport() {
   Support s;
   unsigned a, b, c, d;
@@ -69,15 +82,29 @@ Support probeSupport() {
   unsigned a1 = 0, b1 = 0, c1 = 0, d1 = 0;
   __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1);
   const bool avx512bf16 = a1 & (1u << 5);
-  if (!(amxTile && amxBf16 && avx512f && avx512bw && avx512bf16)) {
-    s.reason = "the CPU has no AMX-BF16 (needs amx_tile, amx_bf16, avx512f, avx512bw, avx512_bf16)";
-    return s;
+  // The OS must save the AVX-512 registers (XCR0: SSE, AVX, opmask, upper ZMM halves, high ZMMs).
+  unsigned a0 = 0, b0 = 0, c0 = 0, d0 = 0;
+  __get_cpuid(1, &a0, &b0, &c0, &d0);
+  bool osZmm = false;
+  if (c0 & (1u << 27)) {  // OSXSAVE
+    unsigned lo, hi;
+    asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    osZmm = (lo & 0xe6u) == 0xe6u;
   }
-  if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) != 0) {
-    s.reason = "the kernel refused AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM)";
+  if (!(avx512f && avx512bw && avx512bf16 && osZmm)) {
+    s.reason = "the CPU has no AVX512-BF16 (needs avx512f, avx512bw and avx512_bf16; AMX-BF16 is faster still)";
     return s;
   }
   s.available = true;
+  s.kernel = kKernelAvx512Bf16;
+  const char* cap = std::getenv("SIFT_BF16_KERNEL");
+  if (cap && std::strcmp(cap, "avx512-bf16") == 0) return s;
+  if (cap && std::strcmp(cap, "amx-bf16") != 0) {
+    s = Support();
+    s.reason = std::string("SIFT_BF16_KERNEL=") + cap + " is not avx512-bf16 or amx-bf16";
+    return s;
+  }
+  if (amxTile && amxBf16 && syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0) s.kernel = kKernelAmx;
   return s;
 }
 
@@ -207,6 +234,50 @@ void matmul(const uint16_t* a, int rows, const Packed& w, float* c) {
       _tile_stored(2, c1 + n, out * 4);
     }
   }
+}
+
+// The same product with vdpbf16ps: 8 rows × NC blocks of 16 outputs in 8·NC zmm accumulators. Each step
+// takes one input pair: NC 64-byte rows of the packed tiles (16 outputs × 2 inputs) and each row's pair of
+// activations broadcast as one 32-bit value.
+template <int NC>
+void dotBlock(const uint16_t* a, int in, const uint16_t* tiles, size_t tileStride, int nb, float* c, int out) {
+  __m512 acc[8][NC];
+  for (int r = 0; r < 8; r++)
+    for (int j = 0; j < NC; j++) acc[r][j] = _mm512_setzero_ps();
+  const int kBlocks = in / 32;
+  for (int kb = 0; kb < kBlocks; kb++) {
+    for (int kp = 0; kp < 16; kp++) {
+      __m512bh w[NC];
+      for (int j = 0; j < NC; j++)
+        w[j] = reinterpret_cast<__m512bh>(_mm512_loadu_si512(tiles + (nb + j) * tileStride + (kb * 16 + kp) * 32));
+      const int pair = kb * 32 + kp * 2;
+      for (int r = 0; r < 8; r++) {
+        int32_t bits;
+        std::memcpy(&bits, a + static_cast<size_t>(r) * in + pair, 4);
+        const __m512bh x = reinterpret_cast<__m512bh>(_mm512_set1_epi32(bits));
+        for (int j = 0; j < NC; j++) acc[r][j] = _mm512_dpbf16_ps(acc[r][j], x, w[j]);
+      }
+    }
+  }
+  for (int r = 0; r < 8; r++)
+    for (int j = 0; j < NC; j++) _mm512_storeu_ps(c + static_cast<size_t>(r) * out + (nb + j) * 16, acc[r][j]);
+}
+
+void matmulDot(const uint16_t* a, int rows, const Packed& w, float* c) {
+  const int in = w.in, out = w.out, blocks = out / 16;
+  const size_t tileStride = static_cast<size_t>(in / 32) * 512;
+  const uint16_t* tiles = w.tiles.data();
+  int nb = 0;
+  // Output blocks outermost, so their weights stay in cache while the rows stream past.
+  for (; nb + 3 <= blocks; nb += 3)
+    for (int m = 0; m < rows; m += 8)
+      dotBlock<3>(a + static_cast<size_t>(m) * in, in, tiles, tileStride, nb, c + static_cast<size_t>(m) * out, out);
+  if (blocks - nb == 2)
+    for (int m = 0; m < rows; m += 8)
+      dotBlock<2>(a + static_cast<size_t>(m) * in, in, tiles, tileStride, nb, c + static_cast<size_t>(m) * out, out);
+  else if (blocks - nb == 1)
+    for (int m = 0; m < rows; m += 8)
+      dotBlock<1>(a + static_cast<size_t>(m) * in, in, tiles, tileStride, nb, c + static_cast<size_t>(m) * out, out);
 }
 
 // float32 → bfloat16, round to nearest even (vcvtne2ps2bf16); count % 32 == 0.
@@ -375,6 +446,11 @@ void ensure(std::vector<T>& v, size_t n) {
 // The whole encoder over `sequences` consecutive sequences whose token ids are packed in `ids`; writes one
 // pooled (and, if the model says so, L2-normalised) vector of `hidden` floats per sequence to `out`.
 void encodeGroup(const Model& model, const int32_t* ids, const int32_t* lengths, int sequences, float* out, Workspace& ws) {
+  const bool amx = support.kernel == kKernelAmx;
+  auto product = [amx](const uint16_t* a, int rows, const Packed& w, float* c) {
+    if (amx) matmul(a, rows, w, c);
+    else matmulDot(a, rows, w, c);
+  };
   const int hidden = model.hidden;
   size_t tokens = 0;
   int longest = 0;
@@ -417,31 +493,31 @@ void encodeGroup(const Model& model, const int32_t* ids, const int32_t* lengths,
   }
   addNormRows(x, nullptr, nullptr, model.embGamma.data(), model.embBeta.data(), static_cast<int>(tokens), hidden, model.eps);
 
-  configureTiles();
+  if (amx) configureTiles();
   for (const Layer& layer : model.layers) {
     const int width = layer.heads * model.headDim;
     roundRows(x, ws.xb.data(), r * hidden);
-    matmul(ws.xb.data(), rows, layer.qkv, ws.qkv.data());
+    product(ws.xb.data(), rows, layer.qkv, ws.qkv.data());
     addBiasRows(ws.qkv.data(), layer.qkvBias.data(), static_cast<int>(tokens), 3 * width);
     if (tokens < r) std::fill(ws.ctx.data() + tokens * width, ws.ctx.data() + r * width, 0.0f);
     attendAll(model, layer, lengths, sequences, ws);
     roundRows(ws.ctx.data(), ws.ctxb.data(), r * width);
-    matmul(ws.ctxb.data(), rows, layer.attnOut, ws.tmp.data());
+    product(ws.ctxb.data(), rows, layer.attnOut, ws.tmp.data());
     addNormRows(ws.tmp.data(), layer.attnOutBias.data(), x, layer.norm1Gamma.data(), layer.norm1Beta.data(),
                 static_cast<int>(tokens), hidden, model.eps);
     std::swap(ws.tmp, ws.x);
     x = ws.x.data();
     roundRows(x, ws.xb.data(), r * hidden);
-    matmul(ws.xb.data(), rows, layer.up, ws.inter.data());
+    product(ws.xb.data(), rows, layer.up, ws.inter.data());
     biasGeluRows(ws.inter.data(), layer.upBias.data(), rows, layer.inter);
     roundRows(ws.inter.data(), ws.interb.data(), r * layer.inter);
-    matmul(ws.interb.data(), rows, layer.down, ws.tmp.data());
+    product(ws.interb.data(), rows, layer.down, ws.tmp.data());
     addNormRows(ws.tmp.data(), layer.downBias.data(), x, layer.norm2Gamma.data(), layer.norm2Beta.data(),
                 static_cast<int>(tokens), hidden, model.eps);
     std::swap(ws.tmp, ws.x);
     x = ws.x.data();
   }
-  _tile_release();
+  if (amx) _tile_release();
 
   row = 0;
   for (int s = 0; s < sequences; s++) {
@@ -717,7 +793,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_create_object(env, &out);
   napi_get_boolean(env, support.available, &value);
   napi_set_named_property(env, out, "available", value);
-  napi_create_string_utf8(env, support.available ? "amx-bf16" : "none", NAPI_AUTO_LENGTH, &value);
+  napi_create_string_utf8(env, kKernelNames[support.kernel], NAPI_AUTO_LENGTH, &value);
   napi_set_named_property(env, out, "variant", value);
   napi_create_string_utf8(env, support.reason.c_str(), NAPI_AUTO_LENGTH, &value);
   napi_set_named_property(env, out, "reason", value);

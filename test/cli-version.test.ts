@@ -34,7 +34,7 @@ test('--version says whether the bf16 encoder runs here, and why not', async () 
   const { stdout } = await run(SIFT, ['--version']);
   const line = stdout.trim().split('\n')[2] ?? '';
   const encoder = nativeEncoderStatus();
-  if (encoder.available) assert.match(line, /^bf16 encoder: amx-bf16 \(native/);
+  if (encoder.available) assert.match(line, new RegExp(`^bf16 encoder: ${encoder.variant} \\(native`));
   else assert.equal(line.startsWith(`bf16 encoder: unavailable (${encoder.reason})`), true, line);
   const off = await run(SIFT, ['--version'], { env: { ...process.env, SIFT_NO_BF16_ENCODER: '1' } });
   assert.match(off.stdout, /^bf16 encoder: unavailable \(disabled by SIFT_NO_BF16_ENCODER=1\)/m);

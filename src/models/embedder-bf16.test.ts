@@ -1,11 +1,12 @@
-// Tests for the bfloat16 embedder (`<id>:bf16`, native/encoder.cc on AMX tiles): agreement with
+// Tests for the bfloat16 embedder (`<id>:bf16`, native/encoder.cc on AMX tiles or AVX-512 BF16): agreement with
 // sentence-transformers' reference vectors and with sift's float32 graph on real texts, batching that
 // changes nothing, and the fallback to the float32 graph (with its reason) where the kernel cannot run.
 //
 // A plain embedder id runs this kernel wherever it can (precision 'auto'); `:fp32` keeps the float32 graph.
-// The kernel needs a CPU with AMX-BF16 (Intel Sapphire Rapids or later). On any other CPU the tests that
-// run it skip, saying why on stderr; the fallback test runs everywhere. On a CPU that has AMX, a missing or
-// unloadable addon is a failure, not a skip.
+// The kernel needs a CPU with AVX512-BF16 (Intel Cooper Lake, AMD Zen 4 or later; AMX where present). On
+// any other CPU the tests that run it skip, saying why on stderr; the fallback test runs everywhere. On a
+// CPU that has it, a missing or unloadable addon is a failure, not a skip. Where AMX runs, the AVX-512
+// kernel (SIFT_BF16_KERNEL=avx512-bf16) is checked against it in a child process.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -32,7 +33,7 @@ function kernelSkip(): false | string {
   if (noModel) return noModel;
   const status = nativeEncoderStatus();
   if (status.available) return false;
-  if (status.reason?.includes('no AMX-BF16')) {
+  if (status.reason?.includes('no AVX512-BF16')) {
     process.stderr.write(`\n*** SKIPPING the bf16 encoder tests: ${status.reason} ***\n`);
     return status.reason;
   }
@@ -54,7 +55,7 @@ function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const row = (data: Float32Array, i: number, d: number) => data.subarray(i * d, (i + 1) * d);
 
-describe('all-MiniLM-L6-v2:bf16 on the AMX encoder', { skip: kernelSkip() }, () => {
+describe('all-MiniLM-L6-v2:bf16 on the native encoder', { skip: kernelSkip() }, () => {
   let fp32: Embedder;
   let bf16: Embedder;
   before(async () => {
@@ -67,7 +68,7 @@ describe('all-MiniLM-L6-v2:bf16 on the AMX encoder', { skip: kernelSkip() }, () 
   });
 
   it('runs on the native kernel and agrees with sentence-transformers and the float32 graph (cosine ≥ 0.9999)', async () => {
-    assert.equal(bf16.kernel, 'amx-bf16');
+    assert.equal(bf16.kernel, nativeEncoderStatus().variant);
     assert.equal(fp32.kernel, 'onnxruntime');
     assert.equal(bf16.dimension, 384);
     const mine = await bf16.encode(texts);
@@ -117,7 +118,10 @@ describe('all-MiniLM-L6-v2:bf16 on the AMX encoder', { skip: kernelSkip() }, () 
     const plain = await openEmbedder('all-minilm-l6-v2', { quiet: true, threads: 2 });
     const float = await openEmbedder('all-minilm-l6-v2:fp32', { quiet: true, threads: 2 });
     try {
-      assert.deepEqual([plain.id, plain.dtype, plain.kernel], ['all-minilm-l6-v2', 'bf16', 'amx-bf16']);
+      assert.deepEqual(
+        [plain.id, plain.dtype, plain.kernel],
+        ['all-minilm-l6-v2', 'bf16', nativeEncoderStatus().variant],
+      );
       assert.deepEqual([float.id, float.dtype, float.kernel], ['all-minilm-l6-v2', 'fp32', 'onnxruntime']);
     } finally {
       await plain.release();
@@ -135,6 +139,56 @@ describe('all-MiniLM-L6-v2:bf16 on the AMX encoder', { skip: kernelSkip() }, () 
       assert.equal((await embedder.encode(['a short text'])).length, 768);
     } finally {
       await embedder.release();
+    }
+  });
+});
+
+describe('the AVX-512 BF16 kernel where AMX also runs', {
+  skip: kernelSkip() || (nativeEncoderStatus().variant !== 'amx-bf16' && 'AMX does not run here'),
+}, () => {
+  it('agrees with the AMX kernel and the float32 graph (cosine ≥ 0.9999), batched or alone', async () => {
+    const script = `
+      const { loadEmbedder } = await import(${JSON.stringify(new URL('./embedder.js', import.meta.url).href)});
+      const texts = JSON.parse(process.argv[1]);
+      const dir = ${JSON.stringify(modelDir)};
+      const batched = await loadEmbedder(dir, { id: 'x', dtype: 'bf16', threads: 2 });
+      const alone = await loadEmbedder(dir, { id: 'x', dtype: 'bf16', threads: 1, batchSize: 1 });
+      const a = await batched.encode(texts);
+      const b = await alone.encode(texts);
+      console.log(JSON.stringify({ kernel: batched.kernel, same: a.every((v, i) => v === b[i]), vectors: [...a] }));
+      await batched.release(); await alone.release();`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script, JSON.stringify(texts)],
+      {
+        env: { ...process.env, SIFT_BF16_KERNEL: 'avx512-bf16' },
+        cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+        maxBuffer: 64 << 20,
+      },
+    );
+    const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+      kernel: string;
+      same: boolean;
+      vectors: number[];
+    };
+    assert.equal(result.kernel, 'avx512-bf16');
+    assert.equal(result.same, true, 'batched and alone differ');
+    const amx = await loadEmbedder(modelDir, { id: 'x', dtype: 'bf16', threads: 2 });
+    const fp32 = await loadEmbedder(modelDir, { id: 'x', dtype: 'fp32', threads: 2 });
+    try {
+      const [ofAmx, ofFp32] = [await amx.encode(texts), await fp32.encode(texts)];
+      const mine = Float32Array.from(result.vectors);
+      let differs = 0;
+      texts.forEach((_, i) => {
+        assert.ok(cosine(row(mine, i, 384), row(ofAmx, i, 384)) >= 0.9999, `case ${i} vs AMX`);
+        assert.ok(cosine(row(mine, i, 384), row(ofFp32, i, 384)) >= 0.9999, `case ${i} vs float32`);
+        if (row(mine, i, 384).some((v, j) => v !== row(ofAmx, i, 384)[j])) differs++;
+      });
+      // Different summation orders: identical vectors would mean the cap chose the same kernel.
+      assert.ok(differs > 0, 'the AVX-512 kernel returned exactly the AMX vectors');
+    } finally {
+      await amx.release();
+      await fp32.release();
     }
   });
 });

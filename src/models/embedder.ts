@@ -22,8 +22,8 @@ import { loadTokenizer, type TextTokenizer } from './tokenizer.js';
 import type { Encoder, TextRole } from './types.js';
 
 /**
- * How a built graph multiplies: float32, int8 MatMuls (ONNX Runtime), or bfloat16 products on AMX tiles
- * (sift's native encoder; float32 graph where the CPU or the model does not allow it, see `kernel`).
+ * How a built graph multiplies: float32, int8 MatMuls (ONNX Runtime), or bfloat16 products on sift's native
+ * encoder (AMX or AVX-512 BF16; the float32 graph where the CPU or the model does not allow it, see `kernel`).
  */
 export type EmbedderDtype = 'fp32' | 'int8' | 'bf16';
 
@@ -86,8 +86,8 @@ export interface Embedder extends Encoder {
   /** The cached graph file the session was loaded from or written to, if any. */
   readonly graphPath: string | undefined;
   /**
-   * What runs the forward pass: 'onnxruntime', or 'amx-bf16' (native/encoder.cc). A bf16 embedder that
-   * fell back says why: 'onnxruntime (bf16 unavailable: …)'.
+   * What runs the forward pass: 'onnxruntime', or native/encoder.cc's 'amx-bf16' or 'avx512-bf16'. A bf16
+   * embedder that fell back says why: 'onnxruntime (bf16 unavailable: …)'.
    */
   readonly kernel: string;
   /** Token ids per text after truncation, special tokens included (what `encode` feeds the model). */
@@ -217,7 +217,7 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
     // A bf16 request that fell back (or that a GGUF or ONNX-file model ignores) runs float32.
     dtype: native ? 'bf16' : options.dtype === 'bf16' ? 'fp32' : (options.dtype ?? 'fp32'),
     graphPath,
-    kernel: native ? 'amx-bf16' : kernel,
+    kernel: native ? native.variant : kernel,
     tokenize,
     async encode(texts, role) {
       const rows = tokenize(texts, role);

@@ -1,6 +1,7 @@
 // The one file that loads sift's bfloat16 encoder addon (native/encoder.cc, built by `npm install` through
-// node-gyp): a whole BERT forward pass on AMX tiles. Optional like the other addons: where it is absent or the
-// CPU has no AMX-BF16, the reason is kept for `nativeEncoderStatus()` and embedders run their ONNX graph.
+// node-gyp): a whole BERT forward pass on AMX tiles or AVX-512 BF16 dot products. Optional like the other
+// addons: where it is absent or the CPU has neither, the reason is kept for `nativeEncoderStatus()` and
+// embedders run their ONNX graph.
 
 import { type AddonLoad, loadNativeAddon, type NativeAddonStatus } from './native-addon.js';
 
@@ -45,6 +46,8 @@ export interface NativeEncoderLayer {
 /** An encoder loaded into the addon (weights packed to bfloat16 tiles, owned by native memory). */
 export interface NativeEncoder {
   readonly hidden: number;
+  /** The product kernel: 'amx-bf16' or 'avx512-bf16'. */
+  readonly variant: string;
   /** One pooled vector per sequence, `hidden` floats each, in the order of `rows`. */
   encode(rows: readonly Int32Array[], threads: number): Promise<Float32Array>;
 }
@@ -62,7 +65,7 @@ interface Binding {
 }
 
 export interface NativeEncoderStatus extends NativeAddonStatus {
-  /** 'amx-bf16' where the encoder runs, else 'none'. */
+  /** 'amx-bf16' or 'avx512-bf16' where the encoder runs (SIFT_BF16_KERNEL caps it), else 'none'. */
   variant: string;
 }
 
@@ -92,6 +95,7 @@ export function loadNativeEncoder(spec: NativeEncoderSpec): NativeEncoder | unde
   const model = binding.createModel(spec);
   return {
     hidden: spec.hidden,
+    variant: binding.info().variant,
     async encode(rows, threads) {
       const lengths = Int32Array.from(rows, (r) => r.length);
       const ids = new Int32Array(lengths.reduce((a, b) => a + b, 0));
@@ -111,6 +115,6 @@ export function loadNativeEncoder(spec: NativeEncoderSpec): NativeEncoder | unde
 export function nativeEncoderSummary(): string {
   const status = nativeEncoderStatus();
   return status.available
-    ? 'bf16 encoder: amx-bf16 (native; `<embedder>:bf16` runs BERT embedders on AMX tiles)'
-    : `bf16 encoder: unavailable (${status.reason}); \`<embedder>:bf16\` runs the float32 graph`;
+    ? `bf16 encoder: ${status.variant} (native; BERT embedders run on it unless asked for :fp32)`
+    : `bf16 encoder: unavailable (${status.reason}); embedders run their float32 graph`;
 }
