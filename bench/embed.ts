@@ -13,8 +13,9 @@
 //   sift fp32            sift's graph of the safetensors weights (pooling in the graph)
 //   sift int8            sift's dynamically quantised graph of the same weights (<id>:int8)
 //   sift bf16            sift's native encoder (native/encoder.cc) on the same weights, products on AMX
-//                        bfloat16 tiles (<id>:bf16); run only where the CPU has AMX-BF16, and required to
-//                        agree with sift fp32 (the unfused float32 graph) to cosine ≥ 0.9999
+//                        bfloat16 tiles, or AVX-512 BF16 dot products under SIFT_BF16_KERNEL=avx512-bf16
+//                        (<id>:bf16); run only where the CPU has one of them, and required to agree with
+//                        sift fp32 (the unfused float32 graph) to cosine ≥ 0.9999
 //   transformers.js fp32 pipeline('feature-extraction') over an HF-style folder whose onnx/model.onnx is
 //                        sift's graph of the same safetensors with pooling 'none' (last_hidden_state)
 // and, for all-MiniLM-L6-v2, which also ships as a prebuilt int8 ONNX file:
@@ -311,9 +312,14 @@ async function main(): Promise<void> {
     ),
   ];
   const siftBf16 = await openEmbedder(`${embedderId}:bf16`, { threads: THREADS, quiet: true });
-  if (siftBf16.kernel === 'amx-bf16') {
+  if (siftBf16.dtype === 'bf16') {
     variants.push(
-      siftVariant('sift bf16', `${modelName} safetensors, sift native AMX bf16 encoder`, siftBf16, 'bf16'),
+      siftVariant(
+        'sift bf16',
+        `${modelName} safetensors, sift native bf16 encoder (${siftBf16.kernel})`,
+        siftBf16,
+        'bf16',
+      ),
     );
   } else {
     console.error(`no sift bf16 row: ${siftBf16.kernel}`);

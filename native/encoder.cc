@@ -1,5 +1,5 @@
-// sift's bfloat16 BERT encoder: the whole forward pass of a post-LayerNorm BERT (embeddings, attention, GELU
-// MLP, pooling) in one native call, its matrix products on AMX tiles (Intel Sapphire Rapids and later) or on
+// sift's bfloat16 BERT encoder: the whole forward pass of a post-LayerNorm BERT (embeddings with token
+// types, attention, GELU MLP, then pooling or a cross-encoder's classifier head) in one native call, its matrix products on AMX tiles (Intel Sapphire Rapids and later) or on
 // AVX-512 BF16 dot products (vdpbf16ps: Intel Cooper Lake, AMD Zen 4 and later). Built from source at install
 // (binding.gyp); src/runtime/native-encoder.ts loads it, and embedders fall back to their ONNX Runtime graph
 // where it is absent or the CPU has neither.
@@ -132,7 +132,13 @@ struct Model {
   int hidden = 0, headDim = 0, vocab = 0, positions = 0;
   float eps = 1e-12f;
   bool clsPooling = false, normalize = true;
-  std::vector<float> words, positionTable, tokenType, embGamma, embBeta;
+  int typeRows = 1;
+  std::vector<float> words, positionTable, tokenTypes, embGamma, embBeta;
+  // A sequence-pair classifier's head (cross-encoders): logits = classifier(tanh(pooler(h_CLS))); when
+  // `labels` is 0 the output is the pooled (and maybe normalised) vector instead.
+  int labels = 0;
+  std::vector<float> pooler, poolerBias, classifier, classifierBias;
+  int outWidth() const { return labels ? labels : hidden; }
   std::vector<Layer> layers;
   std::mutex busy;  // one encode at a time per model: the workspaces are shared
   std::vector<Workspace> workspaces;
@@ -445,7 +451,8 @@ void ensure(std::vector<T>& v, size_t n) {
 
 // The whole encoder over `sequences` consecutive sequences whose token ids are packed in `ids`; writes one
 // pooled (and, if the model says so, L2-normalised) vector of `hidden` floats per sequence to `out`.
-void encodeGroup(const Model& model, const int32_t* ids, const int32_t* lengths, int sequences, float* out, Workspace& ws) {
+void encodeGroup(const Model& model, const int32_t* ids, const int32_t* types, const int32_t* lengths, int sequences,
+                 float* out, Workspace& ws) {
   const bool amx = support.kernel == kKernelAmx;
   auto product = [amx](const uint16_t* a, int rows, const Packed& w, float* c) {
     if (amx) matmul(a, rows, w, c);
@@ -487,8 +494,9 @@ void encodeGroup(const Model& model, const int32_t* ids, const int32_t* lengths,
       const float* w = model.words.data() + static_cast<size_t>(ids[row]) * hidden;
       const float* p = model.positionTable.data() + static_cast<size_t>(t) * hidden;
       float* xr = x + row * hidden;
+      const float* tt = model.tokenTypes.data() + static_cast<size_t>(types ? types[row] : 0) * hidden;
 #pragma omp simd
-      for (int j = 0; j < hidden; j++) xr[j] = w[j] + p[j] + model.tokenType[j];
+      for (int j = 0; j < hidden; j++) xr[j] = w[j] + p[j] + tt[j];
     }
   }
   addNormRows(x, nullptr, nullptr, model.embGamma.data(), model.embBeta.data(), static_cast<int>(tokens), hidden, model.eps);
@@ -520,9 +528,32 @@ void encodeGroup(const Model& model, const int32_t* ids, const int32_t* lengths,
   if (amx) _tile_release();
 
   row = 0;
+  std::vector<float> pooled(model.labels ? hidden : 0);
   for (int s = 0; s < sequences; s++) {
-    float* o = out + static_cast<size_t>(s) * hidden;
     const int length = lengths[s];
+    if (model.labels) {
+      // Cross-encoder head on the [CLS] row: tanh(pooler) then the classifier, in float32.
+      std::vector<float> none;
+      if (length == 0) none.assign(hidden, 0.0f);
+      const float* cls = length ? x + row * hidden : none.data();
+      for (int i = 0; i < hidden; i++) {
+        const float* w = model.pooler.data() + static_cast<size_t>(i) * hidden;
+        float sum = model.poolerBias[i];
+#pragma omp simd reduction(+ : sum)
+        for (int j = 0; j < hidden; j++) sum += w[j] * cls[j];
+        pooled[i] = std::tanh(sum);
+      }
+      float* o = out + static_cast<size_t>(s) * model.labels;
+      for (int l = 0; l < model.labels; l++) {
+        const float* w = model.classifier.data() + static_cast<size_t>(l) * hidden;
+        float sum = model.classifierBias[l];
+        for (int j = 0; j < hidden; j++) sum += w[j] * pooled[j];
+        o[l] = sum;
+      }
+      row += length;
+      continue;
+    }
+    float* o = out + static_cast<size_t>(s) * hidden;
     if (model.clsPooling || length == 0) {
       if (length == 0) std::fill(o, o + hidden, 0.0f);
       else std::memcpy(o, x + row * hidden, sizeof(float) * hidden);
@@ -611,10 +642,11 @@ bool linear(napi_env env, napi_value object, const char* name, int outF, int inF
 
 void deleteModel(napi_env, void* data, void*) { delete static_cast<Model*>(data); }
 
-// createModel({hidden, headDim, vocab, positions, eps, clsPooling, normalize, words, positionTable, tokenType,
-//   embGamma, embBeta, layers: [{heads, inter, qkv, qkvBias, attnOut, attnOutBias, norm1Gamma, norm1Beta,
-//   up, upBias, down, downBias, norm2Gamma, norm2Beta}]}) → an opaque model. Weights are [out × in] float32;
-// qkv is the query, key and value weights stacked ([3 · heads · headDim × hidden]).
+// createModel({hidden, headDim, vocab, positions, eps, clsPooling, normalize, words, positionTable, tokenTypes,
+//   embGamma, embBeta, head?: {labels, pooler, poolerBias, classifier, classifierBias}, layers: [{heads,
+//   inter, qkv, qkvBias, attnOut, attnOutBias, norm1Gamma, norm1Beta, up, upBias, down, downBias,
+//   norm2Gamma, norm2Beta}]}) → an opaque model. Weights are [out × in] float32; qkv is the query, key and
+// value weights stacked ([3 · heads · headDim × hidden]); tokenTypes is the token-type table, one row or more.
 napi_value CreateModel(napi_env env, napi_callback_info info) {
   if (!support.available) return fail(env, "the bfloat16 encoder is unavailable: " + support.reason);
   size_t argc = 1;
@@ -639,9 +671,26 @@ napi_value CreateModel(napi_env env, napi_callback_info info) {
     return fail(env, "createModel: the kernel needs hidden % 32 == 0 and a head size of 16, 32, 48 or 64");
   if (!floats(env, spec, "words", static_cast<size_t>(model->vocab) * h, &model->words, &error) ||
       !floats(env, spec, "positionTable", static_cast<size_t>(model->positions) * h, &model->positionTable, &error) ||
-      !floats(env, spec, "tokenType", h, &model->tokenType, &error) || !floats(env, spec, "embGamma", h, &model->embGamma, &error) ||
+      !floats(env, spec, "tokenTypes", 0, &model->tokenTypes, &error) || !floats(env, spec, "embGamma", h, &model->embGamma, &error) ||
       !floats(env, spec, "embBeta", h, &model->embBeta, &error))
     return fail(env, "createModel: " + error);
+  if (model->tokenTypes.empty() || model->tokenTypes.size() % h != 0)
+    return fail(env, "createModel: tokenTypes must hold whole rows of hidden floats");
+  model->typeRows = static_cast<int>(model->tokenTypes.size() / h);
+  napi_value head;
+  if (property(env, spec, "head", &head)) {
+    napi_valuetype kind;
+    napi_typeof(env, head, &kind);
+    if (kind == napi_object) {
+      if (!intProperty(env, head, "labels", &model->labels) || model->labels <= 0)
+        return fail(env, "createModel: head.labels must be a positive integer");
+      if (!floats(env, head, "pooler", static_cast<size_t>(h) * h, &model->pooler, &error) ||
+          !floats(env, head, "poolerBias", h, &model->poolerBias, &error) ||
+          !floats(env, head, "classifier", static_cast<size_t>(model->labels) * h, &model->classifier, &error) ||
+          !floats(env, head, "classifierBias", model->labels, &model->classifierBias, &error))
+        return fail(env, "createModel: head: " + error);
+    }
+  }
   napi_value layers;
   uint32_t count = 0;
   if (!property(env, spec, "layers", &layers) || napi_get_array_length(env, layers, &count) != napi_ok)
@@ -677,9 +726,10 @@ napi_value CreateModel(napi_env env, napi_callback_info info) {
 struct EncodeJob {
   napi_async_work work = nullptr;
   napi_deferred deferred = nullptr;
-  napi_ref modelRef = nullptr, idsRef = nullptr, lengthsRef = nullptr, outRef = nullptr;
+  napi_ref modelRef = nullptr, idsRef = nullptr, typesRef = nullptr, lengthsRef = nullptr, outRef = nullptr;
   Model* model = nullptr;
   const int32_t* ids = nullptr;
+  const int32_t* types = nullptr;
   const int32_t* lengths = nullptr;
   float* out = nullptr;
   int sequences = 0, threads = 1;
@@ -710,8 +760,8 @@ void executeEncode(napi_env, void* data) {
   }
   auto run = [&](int p) {
     const int first = starts[p], n = starts[p + 1] - starts[p];
-    encodeGroup(model, job.ids + tokenStart[p], job.lengths + first, n, job.out + static_cast<size_t>(first) * model.hidden,
-                model.workspaces[p]);
+    encodeGroup(model, job.ids + tokenStart[p], job.types ? job.types + tokenStart[p] : nullptr, job.lengths + first, n,
+                job.out + static_cast<size_t>(first) * model.outWidth(), model.workspaces[p]);
   };
   std::vector<std::thread> pool;
   for (int p = 1; p < parts; p++) pool.emplace_back(run, p);
@@ -733,30 +783,42 @@ void completeEncode(napi_env env, napi_status status, void* data) {
   }
   napi_delete_reference(env, job->modelRef);
   napi_delete_reference(env, job->idsRef);
+  if (job->typesRef) napi_delete_reference(env, job->typesRef);
   napi_delete_reference(env, job->lengthsRef);
   napi_delete_reference(env, job->outRef);
   napi_delete_async_work(env, job->work);
   delete job;
 }
 
-// encode(model, ids: Int32Array, lengths: Int32Array, out: Float32Array, threads) → Promise<void>. The ids of
-// all sequences back to back; out receives one vector of `hidden` floats per sequence.
+// encode(model, ids: Int32Array, types: Int32Array | null, lengths: Int32Array, out: Float32Array, threads)
+// → Promise<void>. The ids (and token types, null for all 0) of all sequences back to back; out receives one
+// row per sequence: the pooled vector (`hidden` floats) or, with a classifier head, its `labels` logits.
 napi_value Encode(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   void* raw = nullptr;
-  int32_t *ids, *lengths;
+  int32_t *ids, *lengths, *types = nullptr;
   float* out;
-  size_t idCount, sequenceCount, outCount;
+  size_t idCount, sequenceCount, outCount, typeCount = 0;
   int threads = 1;
-  if (argc != 5 || napi_get_value_external(env, argv[0], &raw) != napi_ok || raw == nullptr ||
+  napi_valuetype typesKind = napi_undefined;
+  if (argc == 6) napi_typeof(env, argv[2], &typesKind);
+  if (argc != 6 || napi_get_value_external(env, argv[0], &raw) != napi_ok || raw == nullptr ||
       !typedArray(env, argv[1], napi_int32_array, &ids, &idCount) ||
-      !typedArray(env, argv[2], napi_int32_array, &lengths, &sequenceCount) ||
-      !typedArray(env, argv[3], napi_float32_array, &out, &outCount) || napi_get_value_int32(env, argv[4], &threads) != napi_ok ||
+      (typesKind != napi_null && !typedArray(env, argv[2], napi_int32_array, &types, &typeCount)) ||
+      !typedArray(env, argv[3], napi_int32_array, &lengths, &sequenceCount) ||
+      !typedArray(env, argv[4], napi_float32_array, &out, &outCount) || napi_get_value_int32(env, argv[5], &threads) != napi_ok ||
       threads < 1)
-    return fail(env, "encode(model, ids: Int32Array, lengths: Int32Array, out: Float32Array, threads ≥ 1): bad arguments");
+    return fail(env,
+                "encode(model, ids: Int32Array, types: Int32Array | null, lengths: Int32Array, out: Float32Array, threads ≥ 1): "
+                "bad arguments");
   Model* model = static_cast<Model*>(raw);
+  if (types && typeCount != idCount) return fail(env, "encode: types must hold one token type per id");
+  for (size_t i = 0; types && i < typeCount; i++)
+    if (types[i] < 0 || types[i] >= model->typeRows)
+      return fail(env, "encode: token type " + std::to_string(types[i]) + " is outside the model's " +
+                           std::to_string(model->typeRows) + " types");
   size_t total = 0;
   for (size_t s = 0; s < sequenceCount; s++) {
     if (lengths[s] < 0 || lengths[s] > model->positions)
@@ -767,19 +829,22 @@ napi_value Encode(napi_env env, napi_callback_info info) {
   if (total != idCount) return fail(env, "encode: the lengths sum to " + std::to_string(total) + ", not the " + std::to_string(idCount) + " ids");
   for (size_t i = 0; i < idCount; i++)
     if (ids[i] < 0 || ids[i] >= model->vocab) return fail(env, "encode: token id " + std::to_string(ids[i]) + " is outside the vocabulary");
-  if (outCount != sequenceCount * model->hidden) return fail(env, "encode: out must hold sequences × hidden floats");
+  if (outCount != sequenceCount * model->outWidth())
+    return fail(env, "encode: out must hold one row of " + std::to_string(model->outWidth()) + " floats per sequence");
 
   auto* job = new EncodeJob();
   job->model = model;
   job->ids = ids;
+  job->types = types;
   job->lengths = lengths;
   job->out = out;
   job->sequences = static_cast<int>(sequenceCount);
   job->threads = threads;
   napi_create_reference(env, argv[0], 1, &job->modelRef);
   napi_create_reference(env, argv[1], 1, &job->idsRef);
-  napi_create_reference(env, argv[2], 1, &job->lengthsRef);
-  napi_create_reference(env, argv[3], 1, &job->outRef);
+  if (types) napi_create_reference(env, argv[2], 1, &job->typesRef);
+  napi_create_reference(env, argv[3], 1, &job->lengthsRef);
+  napi_create_reference(env, argv[4], 1, &job->outRef);
   napi_value promise, name;
   napi_create_promise(env, &job->deferred, &promise);
   napi_create_string_utf8(env, "sift.encode", NAPI_AUTO_LENGTH, &name);

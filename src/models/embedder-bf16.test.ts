@@ -2,7 +2,7 @@
 // sentence-transformers' reference vectors and with sift's float32 graph on real texts, batching that
 // changes nothing, and the fallback to the float32 graph (with its reason) where the kernel cannot run.
 //
-// A plain embedder id runs this kernel wherever it can (precision 'auto'); `:fp32` keeps the float32 graph.
+// A plain embedder id runs this kernel where the CPU has AMX (precision 'auto'); `:fp32` keeps the float32 graph.
 // The kernel needs a CPU with AVX512-BF16 (Intel Cooper Lake, AMD Zen 4 or later; AMX where present). On
 // any other CPU the tests that run it skip, saying why on stderr; the fallback test runs everywhere. On a
 // CPU that has it, a missing or unloadable addon is a failure, not a skip. Where AMX runs, the AVX-512
@@ -15,8 +15,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { bf16KernelSkip } from '../../test/lib/bf16-skip.js';
 import { modelFileSkip } from '../../test/lib/model-skip.js';
-import { nativeEncoderStatus } from '../runtime/index.js';
+import { nativeEncoderByDefault, nativeEncoderStatus } from '../runtime/index.js';
 import { siftPaths } from '../util/index.js';
 import { type Embedder, loadEmbedder } from './embedder.js';
 import { openEmbedder } from './open-embedder.js';
@@ -28,17 +29,9 @@ const cases: Array<{ index: number; text: string; embedding: number[] }> =
   noModel || !existsSync(fixture) ? [] : JSON.parse(readFileSync(fixture, 'utf8')).cases;
 const texts = cases.map((c) => c.text);
 
-/** Why the kernel tests cannot run here, if they cannot: only a CPU without AMX-BF16 is a reason. */
+/** Why the kernel tests cannot run here: the model is missing, or the CPU lacks AVX512-BF16. */
 function kernelSkip(): false | string {
-  if (noModel) return noModel;
-  const status = nativeEncoderStatus();
-  if (status.available) return false;
-  if (status.reason?.includes('no AVX512-BF16')) {
-    process.stderr.write(`\n*** SKIPPING the bf16 encoder tests: ${status.reason} ***\n`);
-    return status.reason;
-  }
-  // The CPU has AMX (or the addon did not say): then a missing addon is a broken build.
-  throw new Error(`the bf16 encoder should run on this CPU but did not load: ${status.reason}`);
+  return noModel || bf16KernelSkip();
 }
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -114,13 +107,15 @@ describe('all-MiniLM-L6-v2:bf16 on the native encoder', { skip: kernelSkip() }, 
     assert.deepEqual(b, both.subarray(3 * 384));
   });
 
-  it('is what a plain embedder id runs here; :fp32 keeps the float32 graph under the same id', async () => {
+  it('is what a plain embedder id runs where AMX does; :fp32 keeps the float32 graph under the same id', async () => {
     const plain = await openEmbedder('all-minilm-l6-v2', { quiet: true, threads: 2 });
     const float = await openEmbedder('all-minilm-l6-v2:fp32', { quiet: true, threads: 2 });
     try {
       assert.deepEqual(
         [plain.id, plain.dtype, plain.kernel],
-        ['all-minilm-l6-v2', 'bf16', nativeEncoderStatus().variant],
+        nativeEncoderByDefault()
+          ? ['all-minilm-l6-v2', 'bf16', 'amx-bf16']
+          : ['all-minilm-l6-v2', 'fp32', 'onnxruntime'],
       );
       assert.deepEqual([float.id, float.dtype, float.kernel], ['all-minilm-l6-v2', 'fp32', 'onnxruntime']);
     } finally {

@@ -252,7 +252,7 @@ function sessionBatches(session: Session, readOutput: OutputReader) {
 function nativeBatches(encoder: NativeEncoder, threads: number) {
   return async (rows: Int32Array[]): Promise<PooledBatch> => ({
     data: await encoder.encode(rows, threads),
-    dimension: encoder.hidden,
+    dimension: encoder.outWidth,
   });
 }
 

@@ -3,6 +3,7 @@
 export { type BertConfig, parseBertConfig, positionCapacity, readBertConfig } from './bert/config.js';
 export { type BertGraphOptions, buildBertEncoderGraph } from './bert/graph.js';
 export { openBertGraph } from './bert/open-graph.js';
+export { type NativeBertOptions, type NativeOpen, openNativeBertEncoder } from './bert/open-native.js';
 export { type BertWeights, bertWeights, type WeightSource } from './bert/weights.js';
 export {
   type DecoderDtype,

@@ -4,7 +4,7 @@
 import { realpath } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { SiftError } from '../errors.js';
-import { nativeEncoderStatus } from '../runtime/index.js';
+import { nativeEncoderByDefault } from '../runtime/index.js';
 import { type Embedder, type EmbedderDtype, loadEmbedder } from './embedder.js';
 import { modelDir } from './model-files.js';
 import { ensureModel } from './pull.js';
@@ -23,7 +23,7 @@ export interface OpenEmbedderOptions {
 /**
  * The embedder id, an optional Matryoshka width `@D` and an optional `:fp32`, `:bf16` or `:int8` suffix,
  * e.g. "all-minilm-l6-v2:int8" or "nomic-embed-text-v1.5@256". Without a suffix the precision is 'auto':
- * bfloat16 products on the native AMX encoder where the CPU and the model allow it, else float32 (see
+ * bfloat16 products on the native encoder where the CPU has AMX and the model allows it, else float32 (see
  * openEmbedder). A bf16 embedder keeps the plain id: its vectors agree with float32's to cosine ≥ 0.9999,
  * so either can search an index the other built; int8's do not, and carry ':int8'.
  */
@@ -122,13 +122,13 @@ export async function openEmbedder(
 }
 
 /**
- * 'auto' is bfloat16 on the native AMX encoder where it runs (models it cannot run fall back to float32,
+ * 'auto' is bfloat16 on the native encoder where it runs on AMX (models it cannot run fall back to float32,
  * see loadEmbedder), float32 elsewhere: the fastest precision whose vectors stay within cosine 0.9999 of
  * float32's, so the default never gets slower and never changes what a search finds in practice.
  */
 function resolvePrecision(dtype: EmbedderDtype | 'auto'): EmbedderDtype {
   if (dtype !== 'auto') return dtype;
-  return nativeEncoderStatus().available ? 'bf16' : 'fp32';
+  return nativeEncoderByDefault() ? 'bf16' : 'fp32';
 }
 
 /**

@@ -77,10 +77,13 @@ function trainedRanker(ref: string): string | undefined {
   return undefined;
 }
 
-/** "<ref>:int8" or "<ref>:fp32" split into the reference and its weights' type (fp32 without a suffix). */
-function splitVariant(ref: string): { base: string; dtype: 'fp32' | 'int8' } {
-  const match = /^(.+):(int8|fp32)$/.exec(ref);
-  return match ? { base: match[1]!, dtype: match[2] as 'fp32' | 'int8' } : { base: ref, dtype: 'fp32' };
+/**
+ * "<ref>:int8", "<ref>:bf16" or "<ref>:fp32" split into the reference and its precision; none without a
+ * suffix (loadCrossEncoder's default: bf16 on the native encoder where it runs, else float32).
+ */
+function splitVariant(ref: string): { base: string; dtype?: 'fp32' | 'int8' | 'bf16' } {
+  const match = /^(.+):(int8|fp32|bf16)$/.exec(ref);
+  return match ? { base: match[1]!, dtype: match[2] as 'fp32' | 'int8' | 'bf16' } : { base: ref };
 }
 
 /** Whether `ref` is a folder holding a Hugging Face cross-encoder (config.json + model.safetensors). */
@@ -90,7 +93,8 @@ function isCrossEncoderFolder(ref: string): boolean {
 
 /**
  * The id `openRanker(ref)` will report, without opening anything: "default" resolves to the recommended
- * ranker, "<id>:fp32" to "<id>"; E_RANKER_UNKNOWN for unknown ids.
+ * ranker, "<id>:fp32" and "<id>:bf16" to "<id>" (their scores agree to bfloat16 rounding); E_RANKER_UNKNOWN
+ * for unknown ids.
  */
 export function resolveRanker(ref: string): string {
   if (isCrossEncoderFolder(ref)) return ref;
@@ -111,7 +115,7 @@ export async function openRanker(id: string, options: OpenRankerOptions = {}): P
   if (isCrossEncoderFolder(id)) {
     return loadCrossEncoder(id, { id, ...(options.threads ? { threads: options.threads } : {}) });
   }
-  // A trained cross-encoder or a folder, optionally as "<ref>:int8" (int8 encoder MatMuls).
+  // A trained cross-encoder or a folder, optionally as "<ref>:int8" (int8 encoder MatMuls), ":bf16" or ":fp32".
   const variant = splitVariant(id);
   const folder = isCrossEncoderFolder(variant.base) ? variant.base : undefined;
   const trained = folder ? undefined : trainedRanker(variant.base);
@@ -122,7 +126,7 @@ export async function openRanker(id: string, options: OpenRankerOptions = {}): P
     const maxLength = typeof settings?.maxLength === 'number' ? settings.maxLength : undefined;
     return loadCrossEncoder((folder ?? trained)!, {
       id: variant.dtype === 'int8' ? `${variant.base}:int8` : variant.base,
-      dtype: variant.dtype,
+      ...(variant.dtype ? { dtype: variant.dtype } : {}),
       ...(maxLength ? { maxLength } : {}),
       ...(options.threads ? { threads: options.threads } : {}),
     });

@@ -5,10 +5,12 @@ export { LlamaScorer, type TokenDistribution } from './llama.js';
 export { loadNativeBlas, nativeBlasStatus } from './native-blas.js';
 export {
   loadNativeEncoder,
+  type NativeClassifierHead,
   type NativeEncoder,
   type NativeEncoderLayer,
   type NativeEncoderSpec,
   type NativeEncoderStatus,
+  nativeEncoderByDefault,
   nativeEncoderStatus,
   nativeEncoderSummary,
 } from './native-encoder.js';

@@ -17,11 +17,24 @@ export interface NativeEncoderSpec {
   normalize: boolean;
   words: Float32Array;
   positionTable: Float32Array;
-  /** Token type 0's row (sift feeds type 0 everywhere); zeros for a model without token types. */
-  tokenType: Float32Array;
+  /** The token-type table, one row of `hidden` per type; one row of zeros for a model without types. */
+  tokenTypes: Float32Array;
   embGamma: Float32Array;
   embBeta: Float32Array;
   layers: NativeEncoderLayer[];
+  /** A sequence-pair classifier head: the model then returns `labels` logits per sequence, not a vector. */
+  head?: NativeClassifierHead;
+}
+
+/** BERT's sequence-classification head: logits = classifier(tanh(pooler(h_CLS))). */
+export interface NativeClassifierHead {
+  labels: number;
+  /** [hidden × hidden] */
+  pooler: Float32Array;
+  poolerBias: Float32Array;
+  /** [labels × hidden] */
+  classifier: Float32Array;
+  classifierBias: Float32Array;
 }
 
 export interface NativeEncoderLayer {
@@ -45,11 +58,15 @@ export interface NativeEncoderLayer {
 
 /** An encoder loaded into the addon (weights packed to bfloat16 tiles, owned by native memory). */
 export interface NativeEncoder {
-  readonly hidden: number;
+  /** Floats per sequence in `encode`'s output: hidden, or the head's labels. */
+  readonly outWidth: number;
   /** The product kernel: 'amx-bf16' or 'avx512-bf16'. */
   readonly variant: string;
-  /** One pooled vector per sequence, `hidden` floats each, in the order of `rows`. */
-  encode(rows: readonly Int32Array[], threads: number): Promise<Float32Array>;
+  /**
+   * One row per sequence, in the order of `rows`: the pooled vector, or the head's logits. `types` gives each
+   * token's type (sequence pairs); without it every token is type 0.
+   */
+  encode(rows: readonly Int32Array[], threads: number, types?: readonly Int32Array[]): Promise<Float32Array>;
 }
 
 interface Binding {
@@ -57,6 +74,7 @@ interface Binding {
   encode(
     model: object,
     ids: Int32Array,
+    types: Int32Array | null,
     lengths: Int32Array,
     out: Float32Array,
     threads: number,
@@ -88,24 +106,38 @@ export function nativeEncoderStatus(): NativeEncoderStatus {
   return { ...status, variant: value ? value.info().variant : 'none' };
 }
 
+/**
+ * Whether a plain model id runs on the native encoder: only with AMX. The AVX-512 BF16 kernel measured
+ * slower than ONNX Runtime's float32 graph on a Xeon with AMX (bench/results/embed-xeon-avx512bf16.json:
+ * there vdpbf16ps issues on one port while float32 FMAs issue on two, so the peaks are equal), and the
+ * default is never the slower path; `:bf16` still asks for it explicitly.
+ */
+export function nativeEncoderByDefault(): boolean {
+  return nativeEncoderStatus().variant === 'amx-bf16';
+}
+
 /** Packs `spec` into the addon; undefined where the addon or AMX is unavailable (see nativeEncoderStatus). */
 export function loadNativeEncoder(spec: NativeEncoderSpec): NativeEncoder | undefined {
   const binding = load().value;
   if (!binding) return undefined;
   const model = binding.createModel(spec);
+  const outWidth = spec.head ? spec.head.labels : spec.hidden;
   return {
-    hidden: spec.hidden,
+    outWidth,
     variant: binding.info().variant,
-    async encode(rows, threads) {
+    async encode(rows, threads, types) {
       const lengths = Int32Array.from(rows, (r) => r.length);
-      const ids = new Int32Array(lengths.reduce((a, b) => a + b, 0));
+      const total = lengths.reduce((a, b) => a + b, 0);
+      const ids = new Int32Array(total);
+      const typeIds = types ? new Int32Array(total) : null;
       let at = 0;
-      for (const row of rows) {
+      rows.forEach((row, i) => {
         ids.set(row, at);
+        if (typeIds) typeIds.set(types?.[i] ?? new Int32Array(row.length), at);
         at += row.length;
-      }
-      const out = new Float32Array(rows.length * spec.hidden);
-      await binding.encode(model, ids, lengths, out, threads);
+      });
+      const out = new Float32Array(rows.length * outWidth);
+      await binding.encode(model, ids, typeIds, lengths, out, threads);
       return out;
     },
   };
@@ -115,6 +147,8 @@ export function loadNativeEncoder(spec: NativeEncoderSpec): NativeEncoder | unde
 export function nativeEncoderSummary(): string {
   const status = nativeEncoderStatus();
   return status.available
-    ? `bf16 encoder: ${status.variant} (native; BERT embedders run on it unless asked for :fp32)`
+    ? status.variant === 'amx-bf16'
+      ? `bf16 encoder: amx-bf16 (native; BERT embedders and cross-encoders run on it unless asked for :fp32)`
+      : `bf16 encoder: ${status.variant} (native; only \`:bf16\` runs on it: float32 is as fast without AMX)`
     : `bf16 encoder: unavailable (${status.reason}); embedders run their float32 graph`;
 }

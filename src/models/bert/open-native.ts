@@ -1,22 +1,36 @@
-// Opens a BERT folder's safetensors weights in sift's bfloat16 AMX encoder (native/encoder.cc) instead of an
+// Opens a BERT folder's safetensors weights in sift's bfloat16 encoder (native/encoder.cc) instead of an
 // ONNX Runtime graph: the same forward pass as graph.ts (post-LayerNorm BERT, exact GELU, mean or CLS
-// pooling, optional L2 normalisation) with the matrix products' inputs rounded to bfloat16.
+// pooling, optional L2 normalisation, or the cross-encoder's classifier head) with the matrix products'
+// inputs rounded to bfloat16.
 //
 // Returns a reason instead of an encoder where the kernel cannot run this model or this machine, so the
 // embedder can fall back to the float32 graph and say why.
 
 import { join } from 'node:path';
-import { loadNativeEncoder, type NativeEncoder, nativeEncoderStatus } from '../../runtime/index.js';
+import {
+  loadNativeEncoder,
+  type NativeClassifierHead,
+  type NativeEncoder,
+  nativeEncoderStatus,
+} from '../../runtime/index.js';
 import { readSafetensors } from '../safetensors.js';
 import type { BertConfig } from './config.js';
 import { bertWeights } from './weights.js';
 
 export type NativeOpen = { encoder: NativeEncoder } | { reason: string };
 
+export interface NativeBertOptions {
+  pooling: 'mean' | 'cls';
+  normalize: boolean;
+  maxLength: number;
+  /** 'classifier': a cross-encoder's head (pooler, tanh, classifier); the encoder then returns logits. */
+  head?: 'classifier';
+}
+
 export async function openNativeBertEncoder(
   dir: string,
   config: BertConfig,
-  options: { pooling: 'mean' | 'cls'; normalize: boolean; maxLength: number },
+  options: NativeBertOptions,
 ): Promise<NativeOpen> {
   const status = nativeEncoderStatus();
   if (!status.available) return { reason: status.reason ?? 'the bfloat16 encoder is unavailable' };
@@ -35,7 +49,19 @@ export async function openNativeBertEncoder(
     }
   }
   const positions = Math.min(options.maxLength, w.positions.rows - config.positionOffset);
-  const zeros = new Float32Array(hidden);
+  let head: NativeClassifierHead | undefined;
+  if (options.head === 'classifier') {
+    const { pooler, classifier } = w;
+    if (!pooler || !classifier)
+      return { reason: 'a classifier head needs pooler.dense.* and classifier.* tensors' };
+    head = {
+      labels: classifier.outFeatures,
+      pooler: pooler.weight,
+      poolerBias: pooler.bias ?? new Float32Array(hidden),
+      classifier: classifier.weight,
+      classifierBias: classifier.bias ?? new Float32Array(classifier.outFeatures),
+    };
+  }
   const bias = (b: Float32Array | undefined, n: number) => b ?? new Float32Array(n);
   const encoder = loadNativeEncoder({
     hidden,
@@ -50,9 +76,10 @@ export async function openNativeBertEncoder(
       config.positionOffset * hidden,
       (config.positionOffset + positions) * hidden,
     ),
-    tokenType: w.tokenTypes ? w.tokenTypes.data.subarray(0, hidden) : zeros,
+    tokenTypes: w.tokenTypes ? w.tokenTypes.data : new Float32Array(hidden),
     embGamma: w.embeddingNorm.gamma,
     embBeta: w.embeddingNorm.beta,
+    ...(head ? { head } : {}),
     layers: w.layers.map((l) => {
       const width = l.heads * d;
       const qkv = new Float32Array(3 * width * hidden);
