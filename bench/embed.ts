@@ -50,7 +50,7 @@ import {
   readSafetensors,
 } from '../src/models/index.js';
 import { sharedDir, siftPaths } from '../src/util/index.js';
-import { bestLimits, LimitProbe, type MachineLimits } from './lib/machine-limits.js';
+import { bestLimits, measureLimits } from './lib/machine-limits.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const THREADS = 2;
@@ -228,16 +228,6 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function measureLimits(): Promise<MachineLimits> {
-  const probe = new LimitProbe(THREADS);
-  await probe.start();
-  try {
-    return await probe.measure(3);
-  } finally {
-    await probe.stop();
-  }
-}
-
 interface Timing {
   variant: string;
   workload: string;
@@ -293,7 +283,7 @@ async function main(): Promise<void> {
   env.localModelPath = root;
 
   console.error('machine limits (before) …');
-  const limitsBefore = await measureLimits();
+  const limitsBefore = await measureLimits(THREADS);
 
   const siftFp32 = await openEmbedder(`${embedderId}:fp32`, { threads: THREADS, quiet: true });
   const variants: Variant[] = [
@@ -408,7 +398,7 @@ async function main(): Promise<void> {
   }
 
   console.error('machine limits (after) …');
-  const limitsAfter = await measureLimits();
+  const limitsAfter = await measureLimits(THREADS);
   const limits = bestLimits([limitsBefore, limitsAfter]);
   for (const variant of variants) await variant.release();
   rmSync(root, { recursive: true, force: true });

@@ -105,6 +105,17 @@ export class LimitProbe {
   }
 }
 
+/** One measurement of the limits on `threads` threads (3 repetitions each), the probe started and stopped. */
+export async function measureLimits(threads: number): Promise<MachineLimits> {
+  const probe = new LimitProbe(threads);
+  await probe.start();
+  try {
+    return await probe.measure(3);
+  } finally {
+    await probe.stop();
+  }
+}
+
 /** The best of each limit over several measurements (the denominators for "% of machine"). */
 export function bestLimits(all: readonly MachineLimits[]): MachineLimits {
   const max = (key: keyof MachineLimits) => Math.max(...all.map((limits) => limits[key]));

@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bf16KernelSkip } from '../../test/lib/bf16-skip.js';
+import { cosine } from '../../test/lib/cosine.js';
 import { modelFileSkip } from '../../test/lib/model-skip.js';
 import { nativeEncoderByDefault, nativeEncoderStatus } from '../runtime/index.js';
 import { siftPaths } from '../util/index.js';
@@ -32,18 +33,6 @@ const texts = cases.map((c) => c.text);
 /** Why the kernel tests cannot run here: the model is missing, or the CPU lacks AVX512-BF16. */
 function kernelSkip(): false | string {
   return noModel || bf16KernelSkip();
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] ?? 0) * (b[i] ?? 0);
-    na += (a[i] ?? 0) ** 2;
-    nb += (b[i] ?? 0) ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 const row = (data: Float32Array, i: number, d: number) => data.subarray(i * d, (i + 1) * d);

@@ -11,6 +11,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cosine } from '../../test/lib/cosine.js';
 import { modelFileSkip } from '../../test/lib/model-skip.js';
 import { isSiftError } from '../errors.js';
 import { sharedDir, siftPaths } from '../util/index.js';
@@ -46,18 +47,6 @@ const noTokenizer =
 
 function row(data: Float32Array, index: number, dimension: number): Float32Array {
   return data.subarray(index * dimension, (index + 1) * dimension);
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] ?? 0) * (b[i] ?? 0);
-    na += (a[i] ?? 0) ** 2;
-    nb += (b[i] ?? 0) ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

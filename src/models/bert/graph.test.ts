@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { cosine } from '../../../test/lib/cosine.js';
 import { isSiftError } from '../../errors.js';
 import { createSession, tensor } from '../../runtime/index.js';
 import { mulberry32 as random } from '../../util/index.js';
@@ -264,18 +265,6 @@ function maxAbsDiff(actual: ArrayLike<number>, expected: number[]): number {
   for (let i = 0; i < expected.length; i++)
     max = Math.max(max, Math.abs((actual[i] ?? Number.NaN) - (expected[i] ?? 0)));
   return max;
-}
-
-function cosine(a: ArrayLike<number>, b: number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < b.length; i++) {
-    dot += (a[i] ?? 0) * (b[i] ?? 0);
-    na += (a[i] ?? 0) ** 2;
-    nb += (b[i] ?? 0) ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 describe('buildBertEncoderGraph (tiny random BERT)', () => {

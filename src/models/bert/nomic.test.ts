@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cosine } from '../../../test/lib/cosine.js';
 import { modelFileSkip } from '../../../test/lib/model-skip.js';
 import { isSiftError } from '../../errors.js';
 import { sharedDir, siftPaths } from '../../util/index.js';
@@ -46,18 +47,6 @@ let vocabTokenizer: Promise<TextTokenizer> | undefined;
 function nomicTokenizer(): Promise<TextTokenizer> {
   vocabTokenizer ??= readGguf(file).then((gguf) => ggufTokenizer(gguf).tokenizer);
   return vocabTokenizer;
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] ?? 0) * (b[i] ?? 0);
-    na += (a[i] ?? 0) ** 2;
-    nb += (b[i] ?? 0) ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 describe('nomic-embed-text-v1.5 against llama.cpp (node-llama-cpp)', { skip }, () => {
