@@ -1,4 +1,5 @@
-// Sentence embedders: tokenise, batch texts of similar length, run an ONNX session, pool, normalise.
+// Sentence embedders: tokenise, batch texts of similar length, run an ONNX session (or, in bfloat16, sift's
+// native encoder, which reads the rows unpadded), pool, normalise.
 //
 // Two kinds of model folder: safetensors + config.json (sift builds the ONNX graph itself, with pooling
 // and normalisation inside it, and caches it beside the weights), or a ready ONNX file whose named
