@@ -109,7 +109,7 @@ export function nativeEncoderStatus(): NativeEncoderStatus {
 /**
  * Whether a plain model id runs on the native encoder: only with AMX. The AVX-512 BF16 kernel measured
  * slower than ONNX Runtime's float32 graph on a Xeon with AMX (bench/results/embed-xeon-avx512bf16.json:
- * there vdpbf16ps issues on one port while float32 FMAs issue on two, so the peaks are equal), and the
+ * there, by published instruction tables, vdpbf16ps issues on one port while float32 FMAs issue on two), and the
  * default is never the slower path; `:bf16` still asks for it explicitly.
  */
 export function nativeEncoderByDefault(): boolean {
