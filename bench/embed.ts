@@ -48,6 +48,7 @@ import {
   openEmbedder,
   readBertConfig,
   readSafetensors,
+  TOKENIZER_FILES,
 } from '../src/models/index.js';
 import { sharedDir, siftPaths } from '../src/util/index.js';
 import { bestLimits, measureLimits } from './lib/machine-limits.js';
@@ -189,13 +190,7 @@ async function corpusDocuments(embedder: Embedder, count: number, maxTokens: num
 function hfFolder(root: string, name: string, tokenizerFrom: string, model: string | Uint8Array): void {
   const dir = join(root, name);
   mkdirSync(join(dir, 'onnx'), { recursive: true });
-  for (const file of [
-    'config.json',
-    'tokenizer.json',
-    'tokenizer_config.json',
-    'special_tokens_map.json',
-    'vocab.txt',
-  ]) {
+  for (const file of ['config.json', ...TOKENIZER_FILES]) {
     copyFileSync(join(tokenizerFrom, file), join(dir, file));
   }
   if (typeof model === 'string') copyFileSync(model, join(dir, 'onnx', 'model.onnx'));

@@ -528,14 +528,12 @@ void encodeGroup(const Model& model, const int32_t* ids, const int32_t* types, c
   if (amx) _tile_release();
 
   row = 0;
-  std::vector<float> pooled(model.labels ? hidden : 0);
+  std::vector<float> pooled(model.labels ? hidden : 0), noTokens(model.labels ? hidden : 0, 0.0f);
   for (int s = 0; s < sequences; s++) {
     const int length = lengths[s];
     if (model.labels) {
       // Cross-encoder head on the [CLS] row: tanh(pooler) then the classifier, in float32.
-      std::vector<float> none;
-      if (length == 0) none.assign(hidden, 0.0f);
-      const float* cls = length ? x + row * hidden : none.data();
+      const float* cls = length ? x + row * hidden : noTokens.data();
       for (int i = 0; i < hidden; i++) {
         const float* w = model.pooler.data() + static_cast<size_t>(i) * hidden;
         float sum = model.poolerBias[i];

@@ -198,7 +198,7 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
   const runBatch = serialized(
     native
       ? nativeBatches(native, options.threads ?? availableParallelism())
-      : sessionBatches(session!, readOutput),
+      : sessionBatches(requireSession(session), readOutput),
   );
 
   const tokenize = (texts: readonly string[], role?: TextRole): Int32Array[] => {
@@ -239,6 +239,12 @@ export async function loadEmbedder(dir: string, options: EmbedderOptions): Promi
       await session?.release();
     },
   };
+}
+
+/** Every branch above opens a session unless the native encoder runs; this says so to the type checker. */
+function requireSession(session: Session | undefined): Session {
+  if (!session) throw new SiftError('E_MODEL_LOAD', 'no ONNX Runtime session was opened for this embedder');
+  return session;
 }
 
 function sessionBatches(session: Session, readOutput: OutputReader) {

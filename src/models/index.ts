@@ -32,7 +32,7 @@ export {
   modelSpecs,
 } from './registry.js';
 export { encodeSafetensors, parseSafetensors, readSafetensors } from './safetensors.js';
-export { loadTokenizer, type TextTokenizer } from './tokenizer.js';
+export { loadTokenizer, type TextTokenizer, TOKENIZER_FILES } from './tokenizer.js';
 export { type TrainableCheckpointOptions, trainableCheckpoint } from './trainable-checkpoint.js';
 export {
   checkTrainedModelId,

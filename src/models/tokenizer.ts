@@ -11,6 +11,14 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { SiftError } from '../errors.js';
 
+/** The files of a Hugging Face tokenizer a model folder carries (copied with the weights, when present). */
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'vocab.txt',
+];
+
 export type PairTruncation = 'only_second' | 'longest_first';
 
 export interface EncodeOptions {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bf16KernelSkip } from '../../test/lib/bf16-skip.js';
 import { modelFileSkip } from '../../test/lib/model-skip.js';
-import { encodeSafetensors, readSafetensors } from '../models/index.js';
+import { encodeSafetensors, readSafetensors, TOKENIZER_FILES } from '../models/index.js';
 import { nativeEncoderByDefault, nativeEncoderStatus } from '../runtime/index.js';
 import { siftPaths } from '../util/index.js';
 import { type CrossEncoderRanker, loadCrossEncoder } from './cross-encoder-ranker.js';
@@ -40,13 +40,7 @@ async function writeCrossEncoder(dir: string): Promise<void> {
     { name: 'classifier.bias', shape: [2], data: Float32Array.of(0.1, -0.1) },
   );
   await writeFile(join(dir, 'model.safetensors'), encodeSafetensors(tensors));
-  for (const file of [
-    'config.json',
-    'tokenizer.json',
-    'tokenizer_config.json',
-    'special_tokens_map.json',
-    'vocab.txt',
-  ]) {
+  for (const file of ['config.json', ...TOKENIZER_FILES]) {
     await copyFile(join(base, file), join(dir, file));
   }
 }

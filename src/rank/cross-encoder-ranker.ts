@@ -80,6 +80,11 @@ export async function loadCrossEncoder(
 
 const NATIVE_CHUNK = 16;
 
+/** Row `row`'s score in a [rows × labels] logit matrix: the logit, or label 1's margin over label 0. */
+function labelScore(logits: Float32Array, row: number, labels: number): number {
+  return labels === 1 ? (logits[row] ?? 0) : (logits[row * labels + 1] ?? 0) - (logits[row * labels] ?? 0);
+}
+
 /** What scores the pairs: an ONNX Runtime session of the graph, or the native bf16 encoder. */
 type PairModel = { session: Session } | { native: NativeEncoder };
 
@@ -116,10 +121,6 @@ export class CrossEncoderRanker implements Ranker {
     const todo = candidates.map((_, index) => ({ index }));
     if (todo.length === 0) return scores;
     const encoded = this.encode(query, candidates);
-    const order = todo
-      .map((_, i) => i)
-      .sort((a, b) => (encoded.ids[b]?.length ?? 0) - (encoded.ids[a]?.length ?? 0));
-    const batchSize = this.options.batchSize ?? 16;
     const { model } = this;
     if ('native' in model) {
       // Nothing is padded, so pairs need no sorting; chunks only bound the activations' memory (about 20 KB
@@ -133,15 +134,15 @@ export class CrossEncoderRanker implements Ranker {
           threads,
           encoded.typeIds.slice(start, end),
         );
-        for (let i = start; i < end; i++) {
-          const k = i - start;
-          scores[i] =
-            labels === 1 ? (logits[k] ?? 0) : (logits[k * labels + 1] ?? 0) - (logits[k * labels] ?? 0);
-        }
+        for (let i = start; i < end; i++) scores[i] = labelScore(logits, i - start, labels);
       }
       return scores;
     }
     const { session } = model;
+    const order = todo
+      .map((_, i) => i)
+      .sort((a, b) => (encoded.ids[b]?.length ?? 0) - (encoded.ids[a]?.length ?? 0));
+    const batchSize = this.options.batchSize ?? 16;
     for (let start = 0; start < order.length; start += batchSize) {
       const rows = order.slice(start, start + batchSize);
       const sequence = Math.max(...rows.map((r) => encoded.ids[r]?.length ?? 0));
@@ -170,8 +171,7 @@ export class CrossEncoderRanker implements Ranker {
       rows.forEach((r, b) => {
         const item = todo[r];
         if (!item) return;
-        const score = labels === 1 ? (data[b] ?? 0) : (data[b * labels + 1] ?? 0) - (data[b * labels] ?? 0);
-        scores[item.index] = score;
+        scores[item.index] = labelScore(data, b, labels);
       });
     }
     return scores;

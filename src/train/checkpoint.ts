@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SiftError } from '../errors.js';
-import { encodeSafetensors, readSafetensors } from '../models/index.js';
+import { encodeSafetensors, readSafetensors, TOKENIZER_FILES } from '../models/index.js';
 import { writeFileAtomic } from '../util/index.js';
 import type { AdamW } from './adamw.js';
 import type { Parameter } from './parameter.js';
@@ -36,9 +36,6 @@ export interface TrainerState {
   /** Mean training loss of each optimizer step since the start (for reports and resume checks). */
   losses: number[];
 }
-
-/** Files the model folder copies from the model it started from, when present. */
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
 
 /** How checkpoint files reach the disk; tests replace it to simulate a full disk. */
 export interface CheckpointIo {

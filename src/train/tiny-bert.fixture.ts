@@ -4,7 +4,7 @@
 
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeSafetensors } from '../models/index.js';
+import { encodeSafetensors, TOKENIZER_FILES } from '../models/index.js';
 import { Mulberry32, sharedDir } from '../util/index.js';
 
 export const TINY_TOKENIZER_DIR = join(sharedDir(), 'tokenizers', 'cross-encoder-ms-marco-MiniLM-L-12-v2');
@@ -67,6 +67,5 @@ export async function writeTinyBert(dir: string, seed = 3): Promise<void> {
       hidden_act: 'gelu',
     }),
   );
-  for (const file of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'])
-    await copyFile(join(TINY_TOKENIZER_DIR, file), join(dir, file));
+  for (const file of TOKENIZER_FILES) await copyFile(join(TINY_TOKENIZER_DIR, file), join(dir, file));
 }
