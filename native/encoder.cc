@@ -123,9 +123,34 @@ struct Layer {
   std::vector<float> qkvBias, attnOutBias, norm1Gamma, norm1Beta, upBias, downBias, norm2Gamma, norm2Beta;
 };
 
+// Workspace buffers start on a 64-byte boundary. The `omp simd` reductions (LayerNorm, the pooler) and the
+// vector expf/erff loops peel leading elements to align their pointers, which changes the order of a sum
+// and which elements take the scalar path; with every buffer aligned alike, a row's result is the same bits
+// whatever workspace, thread or batch it lands in.
+template <typename T>
+struct Aligned64 {
+  using value_type = T;
+  Aligned64() = default;
+  template <typename U>
+  Aligned64(const Aligned64<U>&) noexcept {}
+  T* allocate(size_t n) {
+    void* p = std::aligned_alloc(64, (n * sizeof(T) + 63) & ~static_cast<size_t>(63));
+    if (!p) std::abort();  // built without exceptions: out of memory ends the process, as new would
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) noexcept { std::free(p); }
+  template <typename U>
+  bool operator==(const Aligned64<U>&) const noexcept { return true; }
+  template <typename U>
+  bool operator!=(const Aligned64<U>&) const noexcept { return false; }
+};
+
+template <typename T>
+using AlignedVector = std::vector<T, Aligned64<T>>;
+
 struct Workspace {
-  std::vector<float> x, qkv, ctx, tmp, inter, scores, keysT;
-  std::vector<uint16_t> xb, ctxb, interb;
+  AlignedVector<float> x, qkv, ctx, tmp, inter, scores, keysT;
+  AlignedVector<uint16_t> xb, ctxb, interb;
 };
 
 struct Model {
@@ -444,8 +469,8 @@ void attendAll(const Model& model, const Layer& layer, const int32_t* lengths, i
   }
 }
 
-template <typename T>
-void ensure(std::vector<T>& v, size_t n) {
+template <typename Vector>
+void ensure(Vector& v, size_t n) {
   if (v.size() < n) v.resize(n);
 }
 
@@ -535,11 +560,11 @@ void encodeGroup(const Model& model, const int32_t* ids, const int32_t* types, c
       // Cross-encoder head on the [CLS] row: tanh(pooler) then the classifier, in float32.
       const float* cls = length ? x + row * hidden : noTokens.data();
       for (int i = 0; i < hidden; i++) {
+        // Explicit lanes, so the order of the sum is fixed (a vectorised reduction may peel differently).
         const float* w = model.pooler.data() + static_cast<size_t>(i) * hidden;
-        float sum = model.poolerBias[i];
-#pragma omp simd reduction(+ : sum)
-        for (int j = 0; j < hidden; j++) sum += w[j] * cls[j];
-        pooled[i] = std::tanh(sum);
+        __m512 acc = _mm512_setzero_ps();
+        for (int j = 0; j < hidden; j += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(w + j), _mm512_loadu_ps(cls + j), acc);
+        pooled[i] = std::tanh(model.poolerBias[i] + _mm512_reduce_add_ps(acc));
       }
       float* o = out + static_cast<size_t>(s) * model.labels;
       for (int l = 0; l < model.labels; l++) {
