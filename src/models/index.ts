@@ -5,15 +5,25 @@ export { type BertGraphOptions, buildBertEncoderGraph } from './bert/graph.js';
 export { openBertGraph } from './bert/open-graph.js';
 export { type NativeBertOptions, type NativeOpen, openNativeBertEncoder } from './bert/open-native.js';
 export { type BertWeights, bertWeights, type WeightSource } from './bert/weights.js';
+export { type DecoderArchitecture, type DecoderConfig, decoderConfigFromGguf } from './decoder/config.js';
 export {
   type DecoderDtype,
   type DecoderModel,
   type KvCache,
   loadDecoder,
+  loadDecoderFolder,
   type PrefillRequest,
   type PrefillResult,
   truncateCache,
 } from './decoder/decoder-model.js';
+export {
+  decoderConfigJson,
+  decoderTokenizerFiles,
+  readDecoderFolder,
+  readDecoderSource,
+} from './decoder/folder.js';
+export { decoderWeightsFromHf } from './decoder/hf-weights.js';
+export { type DecoderWeights, decoderWeightsFromGguf } from './decoder/weights.js';
 export { type Embedder, type EmbedderDtype, type EmbedderOptions, loadEmbedder } from './embedder.js';
 export { isModelPresent, modelDir, verifyModelDir } from './model-files.js';
 export { type OpenDecoderOptions, openDecoder } from './open-decoder.js';

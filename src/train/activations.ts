@@ -1,5 +1,5 @@
-// Element-wise activations with their derivatives: exact (erf) GELU as in BERT's "gelu", and tanh (BERT's
-// pooler). GELU runs in the native addon when it is loaded (libm's erff, two threads), in TypeScript
+// Element-wise activations with their derivatives: exact (erf) GELU as in BERT's "gelu", tanh (BERT's
+// pooler), and the SwiGLU gate of Llama and Qwen2 MLPs. GELU runs in the native addon when it is loaded (libm's erff, two threads), in TypeScript
 // otherwise.
 
 import { loadNativeBlas } from '../runtime/index.js';
@@ -88,5 +88,40 @@ export class Tanh {
     for (let i = 0; i < y.length; i++) dx[i] = dy[i]! * (1 - y[i]! * y[i]!);
     this.output = undefined;
     return dx;
+  }
+}
+
+/**
+ * SwiGLU's gate (Shazeer 2020), as Llama's MLP: h = SiLU(g) ⊙ u with SiLU(g) = g·σ(g), so
+ * ∂h/∂u = SiLU(g) and ∂h/∂g = u·σ(g)·(1 + g·(1 − σ(g))).
+ */
+export class SwiGlu {
+  private saved: { gate: Float32Array; up: Float32Array } | undefined;
+
+  forward(gate: Float32Array, up: Float32Array): Float32Array {
+    const h = new Float32Array(gate.length);
+    for (let i = 0; i < gate.length; i++) {
+      const g = gate[i]!;
+      h[i] = (g / (1 + Math.exp(-g))) * up[i]!;
+    }
+    this.saved = { gate, up };
+    return h;
+  }
+
+  /** dh → [dgate, dup]. */
+  backward(dh: Float32Array): [Float32Array, Float32Array] {
+    const saved = this.saved;
+    if (!saved) throw new Error('SwiGlu.backward before forward');
+    const { gate, up } = saved;
+    const dGate = new Float32Array(gate.length);
+    const dUp = new Float32Array(gate.length);
+    for (let i = 0; i < gate.length; i++) {
+      const g = gate[i]!;
+      const s = 1 / (1 + Math.exp(-g));
+      dUp[i] = dh[i]! * g * s;
+      dGate[i] = dh[i]! * up[i]! * s * (1 + g * (1 - s));
+    }
+    this.saved = undefined;
+    return [dGate, dUp];
   }
 }

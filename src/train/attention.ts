@@ -237,7 +237,7 @@ export function softmaxRows(x: Float32Array, rows: number, cols: number): void {
 }
 
 /** dp ← p ⊙ (dp − Σ_j dp·p) for each row, in place (softmax's backward pass). */
-function softmaxBackwardRows(p: Float32Array, dp: Float32Array, rows: number, cols: number): void {
+export function softmaxBackwardRows(p: Float32Array, dp: Float32Array, rows: number, cols: number): void {
   if (native) {
     native.softmaxBackwardRows(p, dp, rows, cols);
     return;

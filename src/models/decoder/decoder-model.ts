@@ -1,19 +1,21 @@
 // A decoder-only language model running as one ONNX Runtime session: a prefill over new tokens that may
 // attend to a key/value cache, returning next-token logits for chosen vocabulary rows at one position per row.
 //
-// The graph is built from the GGUF file (graph.ts) and cached beside it; its cache key holds the builder
-// version, the options and the file's size and mtime, so a replaced file or a new builder rebuilds it.
+// The graph is built from the GGUF file, or from a trained decoder's Hugging Face folder (graph.ts), and
+// cached beside it; its cache key holds the builder version, the options and the weights file's size and
+// mtime, so a replaced file or a new builder rebuilds it.
 
 import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SiftError } from '../../errors.js';
 import { type OrtTensor, openCachedGraph, type Session, tensor } from '../../runtime/index.js';
 import { readGguf } from '../gguf/gguf-file.js';
 import { type GgufTokenizerInfo, ggufTokenizer } from '../gguf/gguf-tokenizer.js';
 import { preferredWeightType } from '../quantize.js';
 import { type DecoderConfig, decoderConfigFromGguf } from './config.js';
+import { readDecoderFolder } from './folder.js';
 import { buildDecoderGraph, DECODER_GRAPH_VERSION, type DecoderGraphOptions } from './graph.js';
-import { decoderWeightsFromGguf } from './weights.js';
+import { type DecoderWeights, decoderWeightsFromGguf } from './weights.js';
 
 export type DecoderDtype = 'fp32' | 'int8';
 
@@ -142,29 +144,66 @@ const BLOCKED = -1e9;
 export async function loadDecoder(file: string, options: LoadDecoderOptions): Promise<DecoderModel> {
   const gguf = await readGguf(file);
   const config = decoderConfigFromGguf(gguf);
-  const tokenizer = ggufTokenizer(gguf);
+  let blockParameters = 0;
+  for (const info of gguf.tensors.values()) {
+    if (info.name.startsWith('blk.') && info.dims.length === 2) blockParameters += info.elements;
+  }
+  return openDecoderGraph(file, options, {
+    config,
+    tokenizer: ggufTokenizer(gguf),
+    weights: () => decoderWeightsFromGguf(gguf, config),
+    blockParameters,
+  });
+}
+
+/**
+ * Loads a decoder from a Hugging Face folder (config.json, model.safetensors, tokenizer.json), the form
+ * `sift train` writes a trained decoder ranker in; the graph is cached in the folder like a GGUF's.
+ */
+export async function loadDecoderFolder(dir: string, options: LoadDecoderOptions): Promise<DecoderModel> {
+  const folder = await readDecoderFolder(dir);
+  return openDecoderGraph(join(dir, 'model.safetensors'), options, {
+    config: folder.config,
+    tokenizer: folder.tokenizer,
+    weights: () => folder.weights,
+    blockParameters: folder.blockParameters,
+  });
+}
+
+async function openDecoderGraph(
+  weightsFile: string,
+  options: LoadDecoderOptions,
+  model: {
+    config: DecoderConfig;
+    tokenizer: GgufTokenizerInfo;
+    weights: () => DecoderWeights;
+    blockParameters: number;
+  },
+): Promise<DecoderModel> {
+  const { config, tokenizer } = model;
   const dtype = options.dtype ?? 'fp32';
   const graphOptions: DecoderGraphOptions =
     dtype === 'int8' ? { quantize: 'int8', weightType: preferredWeightType() } : {};
   if (options.head === 'sequence') graphOptions.head = 'sequence';
-  const fileStat = await stat(file);
+  const fileStat = await stat(weightsFile);
   const key = {
     builder: DECODER_GRAPH_VERSION,
     config,
     graphOptions,
     weights: { bytes: fileStat.size, mtimeMs: fileStat.mtimeMs },
   };
-  const build = (dataFile: string) =>
-    buildDecoderGraph(config, decoderWeightsFromGguf(gguf, config), graphOptions, dataFile);
-  const { session, path } = await openCachedGraph(dirname(file), key, build, options.cacheGraph ?? true, {
-    name: options.id,
-    ...(options.threads ? { intraOpThreads: options.threads } : {}),
-  });
-  let blockParameters = 0;
-  for (const info of gguf.tensors.values()) {
-    if (info.name.startsWith('blk.') && info.dims.length === 2) blockParameters += info.elements;
-  }
-  return new OrtDecoderModel(options.id, config, dtype, tokenizer, session, path, blockParameters);
+  const build = (dataFile: string) => buildDecoderGraph(config, model.weights(), graphOptions, dataFile);
+  const { session, path } = await openCachedGraph(
+    dirname(weightsFile),
+    key,
+    build,
+    options.cacheGraph ?? true,
+    {
+      name: options.id,
+      ...(options.threads ? { intraOpThreads: options.threads } : {}),
+    },
+  );
+  return new OrtDecoderModel(options.id, config, dtype, tokenizer, session, path, model.blockParameters);
 }
 
 class OrtDecoderModel implements DecoderModel {

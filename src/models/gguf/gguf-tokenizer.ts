@@ -43,6 +43,11 @@ const PRE_TOKENIZERS: Record<string, unknown> = {
 
 export interface GgufTokenizerInfo {
   tokenizer: TextTokenizer;
+  /**
+   * The tokenizer.json the tokenizer was built from, for byte-level BPE vocabularies (a trained decoder's
+   * folder carries it, so the folder needs no GGUF file).
+   */
+  json?: Record<string, unknown>;
   bosId: number | undefined;
   eosId: number | undefined;
   /** The Jinja chat template, when the file has one. */
@@ -117,6 +122,7 @@ export function ggufTokenizer(gguf: GgufFile): GgufTokenizerInfo {
   const template = gguf.metadata.get('tokenizer.chat_template');
   return {
     tokenizer: tokenizerFromJson(json, {}, { file: gguf.file }),
+    json,
     bosId: optionalId(gguf, 'tokenizer.ggml.bos_token_id'),
     eosId: optionalId(gguf, 'tokenizer.ggml.eos_token_id'),
     chatTemplate: typeof template === 'string' ? template : undefined,
