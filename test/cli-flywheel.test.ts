@@ -7,14 +7,13 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ensureDemoCollection } from '../src/demo/index.js';
 import { type ChatServer, startChatServer } from '../src/judge/index.js';
-import { siftPaths } from '../src/util/index.js';
+import { homeBorrowing } from './lib/borrowed-home.js';
 import { modelSkip } from './lib/model-skip.js';
 import { createScriptedBackend } from './lib/scripted-backend.js';
 
@@ -33,10 +32,7 @@ after(async () => server.close());
 
 /** A fresh SIFT_HOME borrowing the pulled models, and a small job corpus with train and test queries. */
 async function setUp(): Promise<{ home: string; folder: string; env: NodeJS.ProcessEnv }> {
-  const home = await mkdtemp(join(tmpdir(), 'sift-flywheel-'));
-  await mkdir(join(home, 'models'));
-  for (const model of [BASE, WRITER])
-    await symlink(join(siftPaths().models, model), join(home, 'models', model));
+  const home = await homeBorrowing([BASE, WRITER], 'sift-flywheel-');
   const demo = await ensureDemoCollection({
     root: join(home, 'collections'),
     seed: 11,

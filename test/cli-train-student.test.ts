@@ -6,14 +6,14 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { installedTrainedModel } from '../src/models/index.js';
 import { loadCrossEncoder } from '../src/rank/index.js';
-import { siftPaths } from '../src/util/paths.js';
+import { homeBorrowing } from './lib/borrowed-home.js';
 import { installTinyCrossEncoder } from './lib/installed-cross-encoder.js';
 import { modelSkip } from './lib/model-skip.js';
 import { tinyCrossEncoderSkip } from './lib/tiny-cross-encoder.js';
@@ -29,10 +29,8 @@ test('sift train --preset student distils a teacher into a 3-layer cross-encoder
   const skip = modelSkip(BASE) || tinyCrossEncoderSkip;
   if (skip) return t.skip(skip);
   // A fresh SIFT_HOME that borrows the pulled base model.
-  const home = await mkdtemp(join(tmpdir(), 'sift-student-'));
+  const home = await homeBorrowing([BASE], 'sift-student-');
   t.after(() => rm(home, { recursive: true, force: true }));
-  await mkdir(join(home, 'models'));
-  await symlink(join(siftPaths().models, BASE), join(home, 'models', BASE));
   await installTinyCrossEncoder(home, 'tiny-teacher');
   const env = { ...process.env, SIFT_HOME: home };
 

@@ -7,14 +7,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { committedLabelSets, MIN_JUDGE_KAPPA } from '../src/train/index.js';
 import { sha256File } from '../src/util/file-hash.js';
-import { siftPaths } from '../src/util/paths.js';
+import { homeBorrowing } from './lib/borrowed-home.js';
 import { modelSkip } from './lib/model-skip.js';
 
 const run = promisify(execFile);
@@ -23,12 +22,7 @@ const CRANFIELD = join(resolve(process.env.SIFT_SHARED ?? '../shared'), 'data', 
 const BASE = 'all-minilm-l6-v2';
 
 /** A fresh SIFT_HOME that borrows the pulled base model, so nothing trained here reaches the real one. */
-async function homeWithBase(): Promise<string> {
-  const home = await mkdtemp(join(tmpdir(), 'sift-home-'));
-  await mkdir(join(home, 'models'));
-  await symlink(join(siftPaths().models, BASE), join(home, 'models', BASE));
-  return home;
-}
+const homeWithBase = () => homeBorrowing([BASE]);
 
 test('sift train --preset default → sift-ce-minilm-l6, used by sift eval --rerank', {
   timeout: 20 * 60_000,

@@ -27,10 +27,13 @@ import { siftPaths, writeFileAtomic } from '../util/index.js';
 export const MODEL_CARD = 'sift-model.json';
 export const MODEL_CARD_VERSION = 1;
 
-/** What a trained model is: cross-encoders are rankers (`--rerank`), bi-encoders embedders (`--embedder`). */
-export type TrainedModelKind = 'cross-encoder' | 'bi-encoder';
+/**
+ * What a trained model is: cross-encoders and decoder rankers (a yes/no decoder: a Llama/Qwen2 folder
+ * whose card names its prompt) are rankers (`--rerank`), bi-encoders embedders (`--embedder`).
+ */
+export type TrainedModelKind = 'cross-encoder' | 'bi-encoder' | 'decoder-ranker';
 
-const KINDS: readonly TrainedModelKind[] = ['cross-encoder', 'bi-encoder'];
+const KINDS: readonly TrainedModelKind[] = ['cross-encoder', 'bi-encoder', 'decoder-ranker'];
 
 export interface TrainedModelCard {
   version: typeof MODEL_CARD_VERSION;
@@ -50,6 +53,7 @@ export interface TrainedModelCard {
 export const TRAINABLE_MODELS: Readonly<Record<string, { preset: string; kind: TrainedModelKind }>> = {
   'sift-ce-minilm-l6': { preset: 'default', kind: 'cross-encoder' },
   'sift-bi-minilm-l6': { preset: 'bi-encoder', kind: 'bi-encoder' },
+  'sift-yesno-smollm2-135m': { preset: 'decoder', kind: 'decoder-ranker' },
 };
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;

@@ -62,6 +62,11 @@ export class DecoderRanker implements Ranker {
     this.suffix = this.model.encode(config.template.suffix);
   }
 
+  /** The answer labels' token ids (what a trained yes/no decoder compares). */
+  get labelTokenIds(): { yes: number; no: number } {
+    return { yes: this.labelIds[0], no: this.labelIds[1] };
+  }
+
   /** Token ids of the prompt prefix for a query (instructions + truncated query). */
   prefixTokens(query: string): number[] {
     // The prefix is tokenized as one string (a space before the query belongs to its first word);

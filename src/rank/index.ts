@@ -7,18 +7,22 @@ import {
   installedTrainedIds,
   installedTrainedKind,
   installedTrainedModel,
+  loadDecoderFolder,
   readTrainedModel,
   TRAINABLE_MODELS,
+  type TrainedModelCard,
 } from '../models/index.js';
 import { loadCrossEncoder } from './cross-encoder-ranker.js';
+import { DecoderRanker } from './decoder-ranker.js';
 import { type OpenRankerOptions, openDecoderRanker } from './open-ranker.js';
-import { rankerIds, rankerSpec } from './registry.js';
+import { readPromptTemplate } from './prompt-template.js';
+import { promptTemplatePath, rankerIds, rankerSpec } from './registry.js';
 import type { Ranker } from './types.js';
 
 export { type CachedScores, type ScoreMisses, scoreThroughCache } from './cached-scores.js';
 export { type CrossEncoderOptions, CrossEncoderRanker, loadCrossEncoder } from './cross-encoder-ranker.js';
 export { DecoderRanker, type DecoderRankerOptions, type RankerStats } from './decoder-ranker.js';
-export type { OpenRankerOptions } from './open-ranker.js';
+export { decoderRankerWeights, type OpenRankerOptions } from './open-ranker.js';
 export {
   type PromptTemplate,
   parsePromptTemplate,
@@ -44,10 +48,14 @@ export type { RankCandidate, Ranker } from './types.js';
 
 /**
  * Ranker ids sift knows: its decoder rankers ("default" names the recommended one; each also has an
- * ":int8" variant) and the cross-encoders trained here (`sift train`).
+ * ":int8" variant), then the cross-encoders and the decoder rankers trained here (`sift train`).
  */
 export function listRankers(): string[] {
-  return [...rankerIds(), ...installedTrainedIds(undefined, 'cross-encoder')];
+  return [
+    ...rankerIds(),
+    ...installedTrainedIds(undefined, 'cross-encoder'),
+    ...installedTrainedIds(undefined, 'decoder-ranker'),
+  ];
 }
 
 /**
@@ -122,6 +130,8 @@ export async function openRanker(id: string, options: OpenRankerOptions = {}): P
   if (folder || trained) {
     // A trained model is served at the length it was trained at (its card's settings), not BERT's 512.
     const card = trained ? await readTrainedModel(variant.base) : undefined;
+    if (trained && card?.kind === 'decoder-ranker')
+      return openTrainedDecoder(trained, card, variant, options);
     const settings = card?.['settings'] as { maxLength?: unknown } | undefined;
     const maxLength = typeof settings?.maxLength === 'number' ? settings.maxLength : undefined;
     return loadCrossEncoder((folder ?? trained)!, {
@@ -132,4 +142,54 @@ export async function openRanker(id: string, options: OpenRankerOptions = {}): P
     });
   }
   return openDecoderRanker(id, options);
+}
+
+/** A trained yes/no decoder: its folder on sift's decoder runtime, prompted as its card says it was trained. */
+async function openTrainedDecoder(
+  folder: string,
+  card: TrainedModelCard,
+  variant: { base: string; dtype?: 'fp32' | 'int8' | 'bf16' },
+  options: OpenRankerOptions,
+): Promise<Ranker> {
+  const served = card['ranker'] as
+    | { template?: unknown; labels?: { yes?: unknown; no?: unknown }; maxDocumentTokens?: unknown }
+    | undefined;
+  const yes = served?.labels?.yes;
+  const no = served?.labels?.no;
+  if (typeof served?.template !== 'string' || typeof yes !== 'string' || typeof no !== 'string') {
+    throw new SiftError(
+      'E_MODEL_CONFIG',
+      `the card of "${variant.base}" does not say how its ranker is prompted`,
+      {
+        file: join(folder, 'sift-model.json'),
+        field: 'ranker',
+      },
+    );
+  }
+  if (variant.dtype === 'bf16')
+    throw new SiftError('E_MODEL_VARIANT', `decoder rankers run in float32 or int8, not bf16`, {
+      field: 'rerank',
+    });
+  const dtype = variant.dtype === 'int8' ? 'int8' : 'fp32';
+  const id = dtype === 'int8' ? `${variant.base}:int8` : variant.base;
+  const model = await loadDecoderFolder(folder, {
+    id,
+    dtype,
+    ...(options.threads ? { threads: options.threads } : {}),
+  });
+  try {
+    const template = await readPromptTemplate(promptTemplatePath(served.template));
+    return new DecoderRanker(model, {
+      id,
+      template,
+      labels: { yes, no },
+      ...(typeof served.maxDocumentTokens === 'number'
+        ? { maxDocumentTokens: served.maxDocumentTokens }
+        : {}),
+      ...options.tuning,
+    });
+  } catch (error) {
+    await model.release();
+    throw error;
+  }
 }

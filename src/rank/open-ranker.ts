@@ -1,7 +1,9 @@
 // Opens a ranker by reference ("default", "<id>", "<id>:int8"): pulls its model when missing, loads it,
 // and reads its prompt template.
 
-import { openDecoder } from '../models/index.js';
+import { join } from 'node:path';
+import { SiftError } from '../errors.js';
+import { ensureModel, modelSpec, openDecoder } from '../models/index.js';
 import { DecoderRanker, type DecoderRankerOptions } from './decoder-ranker.js';
 import { readPromptTemplate } from './prompt-template.js';
 import { QueryLikelihoodRanker, readQueryLikelihoodTemplate } from './query-likelihood-ranker.js';
@@ -40,4 +42,23 @@ export async function openDecoderRanker(
     await model.release();
     throw error;
   }
+}
+
+/**
+ * The GGUF file behind a registry decoder ranker (pulled when missing): what a decoder ranker's training
+ * starts from.
+ */
+export async function decoderRankerWeights(
+  ref: string,
+  options: { home?: string; quiet?: boolean } = {},
+): Promise<string> {
+  const { spec } = rankerSpec(ref);
+  const model = modelSpec(spec.model);
+  if (model.kind !== 'decoder' || model.architecture.format !== 'gguf')
+    throw new SiftError('E_MODEL_KIND', `ranker "${ref}" does not run a GGUF decoder`, { field: 'rerank' });
+  const dir = await ensureModel(spec.model, {
+    ...(options.home ? { home: options.home } : {}),
+    quiet: options.quiet ?? false,
+  });
+  return join(dir, model.architecture.weights);
 }

@@ -1,318 +1,61 @@
 // Trains a BERT cross-encoder (BertForSequenceClassification, one logit by default) on (query, document,
-// target) examples: length-bucketed batches, gradient accumulation, global-norm clipping, AdamW with
-// warm-up and linear or cosine decay, dev evaluation every N steps with early stopping, a progress bar
-// (loss, examples/s, ETA), and checkpoints that resume exactly.
-//
-// Resuming: every checkpoint holds the weights, AdamW's moments, the dropout RNG and the data position
-// (epoch, next batch; an epoch's batches are a function of seed and epoch). A run started again with the
-// same options and data continues from LATEST and ends with the same weights as a run never interrupted
-// (tested with kill -9). A NaN or infinite loss stops the run before the bad update, keeping the last
-// good checkpoint (E_TRAIN_DIVERGED says which).
+// target) examples with the shared loop of pair-trainer.ts: batches, losses, schedule, dev evaluation and
+// checkpoints that resume exactly (a kill -9 resumes to the same weights). This file is the BERT family's
+// part: pairs tokenised as [CLS] query [SEP] title + text [SEP], the model from a BERT folder with a new
+// head where the folder has none, and the checkpoints' config.json.
 
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { SiftError } from '../errors.js';
 import { bertWeights, loadTokenizer, readBertConfig, readSafetensors } from '../models/index.js';
-import { Mulberry32, ProgressBar } from '../util/index.js';
-import { AdamW } from './adamw.js';
-import { type EncodedPair, epochBatches, queryBatches, queryGroups, tokenBatch } from './batches.js';
+import { Mulberry32 } from '../util/index.js';
+import type { EncodedPair } from './batches.js';
 import { CrossEncoderModel } from './bert-model.js';
-import { type CheckpointIo, loadOptimizer, startOrResume } from './checkpoint.js';
-import { clipGradNorm } from './clip.js';
-import { evaluateDev } from './evaluate.js';
 import type { TrainingExample } from './examples.js';
-import { bceWithLogits, klDivergence, type LossResult, listwiseSoftmaxCe } from './losses.js';
-import { RunBook } from './run-book.js';
-import { type Decay, learningRate } from './schedule.js';
-import { logOdds, softmaxWithin, softTarget } from './targets.js';
+import {
+  type PairTrainOptions,
+  type PointwiseLoss,
+  type TrainLoss,
+  type TrainResult,
+  trainPairScorer,
+} from './pair-trainer.js';
 
-/**
- * Pointwise losses. 'bce': binary cross-entropy on grade_normalized. 'kl': KL(p ‖ q) on soft labels —
- * with one logit p is grade_normalized; with `labels` = C logits p is the judge's soft_label over C grades
- * (examples without one fall back to a one-hot of their grade).
- */
-export type PointwiseLoss = 'bce' | 'kl';
+export type { PointwiseLoss, TrainLoss, TrainResult };
 
-/**
- * 'listwise': softmax cross-entropy over each query's candidates (ListNet's top-one form, Cao et al.
- * 2007), the target distribution being the softmax of the teacher's scores over the same candidates
- * (`teacherScores`). Batches hold whole queries. It learns only the order within a query, never a
- * query's or a collection's level, which pointwise losses on small label sets spend most of their
- * capacity on.
- */
-export type TrainLoss = PointwiseLoss | 'listwise';
-
-export interface CrossEncoderTrainOptions {
+export interface CrossEncoderTrainOptions extends PairTrainOptions {
   /** The model to start from: a BERT folder (config.json, model.safetensors, tokenizer.json). */
   modelDir: string;
-  /** Where checkpoints go (outDir/checkpoints/step-*, outDir/LATEST). An existing run there is resumed. */
-  outDir: string;
-  train: readonly TrainingExample[];
-  dev?: readonly TrainingExample[];
-  loss?: TrainLoss;
-  /** Output logits. Default 1 (a relevance score, sentence-transformers CrossEncoder style). */
-  labels?: number;
-  /**
-   * The teacher's score of each example for the listwise loss, softmaxed over a query's candidates
-   * into the target: 'grade' (ListNet's exp(label)), or 'logit' of gradeNormalized, for a probability
-   * such as the judge's p(yes): its log-odds are the teacher's logit, as in distillation with soft
-   * targets (Hinton et al. 2015). Dividing probabilities by their sum instead leaves an almost flat
-   * target (normalised entropy 0.98–0.99 on the committed label sets' p(yes)). Default 'grade'.
-   */
-  teacherScores?: 'grade' | 'logit';
-  /** Default 1. */
-  epochs?: number;
-  /** Stop after this many optimizer steps (default: all epochs). */
-  maxSteps?: number;
-  /** Examples per micro-batch. Default 16. */
-  batchSize?: number;
-  /** Micro-batches per optimizer step. Default 1. */
-  accumulation?: number;
-  /** Peak learning rate. Default 2e-5. */
-  learningRate?: number;
-  /**
-   * Peak learning rate of the parameters the model initialised itself (a new classifier, a new pooler),
-   * on the same schedule. Default: `learningRate`. A new head has no pretrained features to preserve, so
-   * the small rate that protects the encoder need not hold it back.
-   */
-  headLearningRate?: number;
-  /** Fraction of the steps spent warming up linearly from 0. Default 0.1. */
-  warmupRatio?: number;
-  /** Decay after warm-up. Default 'linear'. */
-  decay?: Decay;
-  /** AdamW's decoupled weight decay. Default 0.01. */
-  weightDecay?: number;
-  /** Global gradient-norm clip. Default 1. */
-  maxGradNorm?: number;
-  /** Longest pair in tokens, special tokens included. Default 256. */
-  maxLength?: number;
-  /** Dropout probability at BERT's sites. Default 0 (off). */
-  dropout?: number;
-  /** Seeds the head's initialisation, the batch order and dropout. Default 42. */
-  seed?: number;
-  /** Evaluate on dev every N optimizer steps (0: only at the end). Default 0. */
-  evalEvery?: number;
-  /** Stop after this many evaluations in a row without a better dev nDCG@10. Default 3. */
-  patience?: number;
-  /** Checkpoint every N optimizer steps (and always at the end). Default 100. */
-  checkpointEvery?: number;
-  /** Checkpoints kept besides the best. Default 2. */
-  keepCheckpoints?: number;
-  /** No progress bar. */
-  quiet?: boolean;
-  /** Called after each optimizer step (tests use it to crash on purpose). */
-  onStep?: (step: number, loss: number) => void;
-  /** Checkpoint writer (tests simulate a full disk). */
-  io?: CheckpointIo;
 }
 
-import type { TrainResult } from './run-book.js';
-
-export type { TrainResult };
-
-export async function trainCrossEncoder(options: CrossEncoderTrainOptions): Promise<TrainResult> {
-  if (options.train.length === 0) throw new SiftError('E_TRAIN_DATA', 'no training examples');
-  const o = {
-    loss: options.loss ?? 'bce',
-    labels: options.labels ?? 1,
-    teacherScores: options.teacherScores ?? 'grade',
-    epochs: options.epochs ?? 1,
-    batchSize: options.batchSize ?? 16,
-    accumulation: options.accumulation ?? 1,
-    learningRate: options.learningRate ?? 2e-5,
-    // Undefined (and so absent from the run's fingerprint) unless given: earlier runs still resume.
-    headLearningRate: options.headLearningRate,
-    warmupRatio: options.warmupRatio ?? 0.1,
-    decay: options.decay ?? 'linear',
-    weightDecay: options.weightDecay ?? 0.01,
-    maxGradNorm: options.maxGradNorm ?? 1,
-    maxLength: options.maxLength ?? 256,
-    dropout: options.dropout ?? 0,
-    seed: options.seed ?? 42,
-    evalEvery: options.evalEvery ?? 0,
-    patience: options.patience ?? 3,
-    checkpointEvery: options.checkpointEvery ?? 100,
-    keep: options.keepCheckpoints ?? 2,
-  };
-  const { config, text: configText } = await readBertConfig(options.modelDir);
-  const tokenizer = await loadTokenizer(options.modelDir, { maxLength: o.maxLength });
-  const encode = (examples: readonly TrainingExample[]): EncodedPair[] => {
-    const batch = tokenizer.encodePairs(
-      examples.map((e) => e.query),
-      examples.map((e) => (e.title.trim() === '' ? e.text : `${e.title}\n${e.text}`)),
-      { maxLength: o.maxLength, truncation: 'only_second' },
-    );
-    return batch.ids.map((ids, i) => ({
-      ids: Int32Array.from(ids),
-      typeIds: Int32Array.from(batch.typeIds[i]!),
-    }));
-  };
-  const train = encode(options.train);
-  const dev = options.dev?.length ? encode(options.dev) : undefined;
-  const fingerprint = createHash('sha256')
-    .update(
-      JSON.stringify({
-        o: { ...o, keep: undefined },
-        model: options.modelDir,
-        train: train.map((p) => [...p.ids]),
-      }),
-    )
-    .update(JSON.stringify(options.train.map((e) => [e.gradeNormalized, e.softLabel, e.grade])))
-    .digest('hex');
-
-  // Start fresh, or continue from LATEST.
-  const { state, adamStep, resumeFrom } = await startOrResume(options.outDir, fingerprint, o.seed);
-  const dropoutRng = new Mulberry32(state.rng);
-  let training = true;
-  const weightsDir = resumeFrom ?? options.modelDir;
-  const weights = bertWeights(await readSafetensors(join(weightsDir, 'model.safetensors')), config);
-  const model = CrossEncoderModel.fromWeights(
-    weights,
-    config,
-    { labels: o.labels, rng: new Mulberry32(o.seed) },
-    { dropout: o.dropout, rng: () => (training ? dropoutRng : undefined) },
-  );
-  const params = model.parameters();
-  const fresh = new Set(model.newParameters);
-  const headScale = (o.headLearningRate ?? o.learningRate) / o.learningRate;
-  const adam = new AdamW(params, {
-    weightDecay: o.weightDecay,
-    learningRateScale: (p) => (fresh.has(p) ? headScale : 1),
-  });
-  if (resumeFrom) await loadOptimizer(resumeFrom, adam, adamStep);
-  const hfConfig = classifierConfig(configText, o.labels);
-
-  const lossOf =
-    (examples: readonly TrainingExample[]) =>
-    (logits: Float32Array, rows: readonly number[]): LossResult => {
-      if (o.loss === 'listwise') {
-        if (o.labels !== 1)
-          throw new SiftError('E_BAD_ARGUMENT', 'the listwise loss needs labels = 1', { field: 'loss' });
-        const groups = queryGroups(rows, (r) => examples[r]!.queryId);
-        const teacher = rows.map((r) =>
-          o.teacherScores === 'logit' ? logOdds(examples[r]!.gradeNormalized) : examples[r]!.grade,
+export function trainCrossEncoder(options: CrossEncoderTrainOptions): Promise<TrainResult> {
+  return trainPairScorer(options, async (o) => {
+    const { config, text: configText } = await readBertConfig(options.modelDir);
+    const tokenizer = await loadTokenizer(options.modelDir, { maxLength: o.maxLength });
+    return {
+      modelKey: options.modelDir,
+      config: classifierConfig(configText, o.labels),
+      tokenizerDir: options.modelDir,
+      encode: (examples: readonly TrainingExample[]): EncodedPair[] => {
+        const batch = tokenizer.encodePairs(
+          examples.map((e) => e.query),
+          examples.map((e) => (e.title.trim() === '' ? e.text : `${e.title}\n${e.text}`)),
+          { maxLength: o.maxLength, truncation: 'only_second' },
         );
-        return listwiseSoftmaxCe(logits, softmaxWithin(teacher, groups), groups);
-      }
-      if (o.loss === 'bce') {
-        if (o.labels !== 1)
-          throw new SiftError('E_BAD_ARGUMENT', 'the bce loss needs labels = 1', { field: 'loss' });
-        return bceWithLogits(
-          logits,
-          rows.map((r) => examples[r]!.gradeNormalized),
+        return batch.ids.map((ids, i) => ({
+          ids: Int32Array.from(ids),
+          typeIds: Int32Array.from(batch.typeIds[i]!),
+        }));
+      },
+      build: async (resumeFrom, dropoutRng) => {
+        const weightsDir = resumeFrom ?? options.modelDir;
+        const weights = bertWeights(await readSafetensors(join(weightsDir, 'model.safetensors')), config);
+        return CrossEncoderModel.fromWeights(
+          weights,
+          config,
+          { labels: o.labels, rng: new Mulberry32(o.seed) },
+          { dropout: o.dropout, rng: dropoutRng },
         );
-      }
-      if (o.labels === 1)
-        return klDivergence(
-          logits,
-          rows.map((r) => examples[r]!.gradeNormalized),
-          1,
-        );
-      const targets = rows.flatMap((r) => softTarget(examples[r]!, o.labels));
-      return klDivergence(logits, targets, o.labels);
+      },
     };
-  const trainLoss = lossOf(options.train);
-  const devLoss = options.dev ? lossOf(options.dev) : undefined;
-
-  const batchesOf = (epoch: number): number[][] =>
-    o.loss === 'listwise'
-      ? queryBatches(
-          options.train.map((e) => e.queryId),
-          o.batchSize,
-          o.seed,
-          epoch,
-        )
-      : epochBatches(
-          train.map((p) => p.ids.length),
-          o.batchSize,
-          o.seed,
-          epoch,
-        );
-  const batchesPerEpoch = batchesOf(0).length;
-  const stepsPerEpoch = Math.ceil(batchesPerEpoch / o.accumulation);
-  const totalSteps = Math.min(options.maxSteps ?? Number.POSITIVE_INFINITY, stepsPerEpoch * o.epochs);
-  const warmupSteps = Math.round(o.warmupRatio * totalSteps);
-  const schedule = { peak: o.learningRate, warmupSteps, totalSteps, decay: o.decay };
-
-  const book = new RunBook({
-    outDir: options.outDir,
-    state,
-    resumeFrom,
-    dropoutRng,
-    content: { params, adam, config: hfConfig, tokenizerDir: options.modelDir },
-    keep: o.keep,
-    patience: o.patience,
-    ...(options.io ? { io: options.io } : {}),
   });
-  const evaluate = async (): Promise<boolean> => {
-    if (!dev || !options.dev || !devLoss) return false;
-    training = false;
-    const result = evaluateDev(model, options.dev, dev, (l, r) => devLoss(l, r).loss, o.batchSize, {
-      wholeQueries: o.loss === 'listwise',
-    });
-    training = true;
-    return book.recordEvaluation(result);
-  };
-
-  // Examples in the first `steps` optimizer steps: whole-query batches hold more or fewer than batchSize.
-  const examplesIn = (steps: number): number => {
-    let n = 0;
-    for (let epoch = 0, done = 0; epoch < o.epochs && done < steps; epoch++) {
-      const batches = batchesOf(epoch);
-      for (let at = 0; at < batches.length && done < steps; at += o.accumulation, done++)
-        for (const rows of batches.slice(at, at + o.accumulation)) n += rows.length;
-    }
-    return n;
-  };
-  const progress = new ProgressBar({
-    label: 'train',
-    total: examplesIn(totalSteps),
-    unit: 'examples',
-    quiet: options.quiet ?? false,
-  });
-  progress.tick(examplesIn(state.step));
-  let lastEvaluated = -1;
-  outer: for (; state.epoch < o.epochs && state.step < totalSteps; state.epoch++, state.batchInEpoch = 0) {
-    const batches = batchesOf(state.epoch);
-    while (state.batchInEpoch < batches.length && state.step < totalSteps) {
-      const group = batches.slice(state.batchInEpoch, state.batchInEpoch + o.accumulation);
-      let stepLoss = 0;
-      let examples = 0;
-      for (const rows of group) {
-        const logits = model.forward(tokenBatch(train, rows));
-        const { loss, grad } = trainLoss(logits, rows);
-        stepLoss += loss / group.length;
-        examples += rows.length;
-        if (!Number.isFinite(loss)) break;
-        for (let i = 0; i < grad.length; i++) grad[i]! /= group.length;
-        model.backward(grad);
-      }
-      const norm = clipGradNorm(params, o.maxGradNorm);
-      if (!Number.isFinite(stepLoss) || !Number.isFinite(norm)) progress.finish();
-      book.checkFinite(stepLoss, norm, ' (lower the learning rate or check the labels)');
-      adam.update(learningRate(state.step, schedule));
-      for (const p of params) p.zeroGrad();
-      state.step++;
-      state.batchInEpoch += group.length;
-      state.losses.push(stepLoss);
-      progress.setStatus(`loss ${stepLoss.toFixed(4)}`);
-      progress.tick(examples);
-      options.onStep?.(state.step, stepLoss);
-      if (o.evalEvery > 0 && state.step % o.evalEvery === 0) {
-        lastEvaluated = state.step;
-        if (await evaluate()) {
-          book.stoppedEarly = true;
-          break outer;
-        }
-      }
-      if (o.checkpointEvery > 0 && state.step % o.checkpointEvery === 0 && !book.checkpointed)
-        await book.checkpoint();
-    }
-  }
-  if (lastEvaluated !== state.step && dev && !book.stoppedEarly) await evaluate();
-  if (!book.checkpointed) await book.checkpoint();
-  progress.finish(book.summary());
-  return book.result();
 }
 
 /** config.json for the trained model: the starting config as BertForSequenceClassification. */

@@ -5,7 +5,7 @@
 import { evaluateRun, type Run } from '../eval/index.js';
 import type { Qrels } from '../ingest/index.js';
 import { type EncodedPair, tokenBatch } from './batches.js';
-import type { CrossEncoderModel } from './bert-model.js';
+import type { TokenBatch } from './embeddings.js';
 import type { TrainingExample } from './examples.js';
 
 export interface DevResult {
@@ -14,7 +14,7 @@ export interface DevResult {
 }
 
 export function evaluateDev(
-  model: CrossEncoderModel,
+  model: { forward(tokens: TokenBatch): Float32Array },
   examples: readonly TrainingExample[],
   pairs: readonly EncodedPair[],
   lossOf: (logits: Float32Array, rows: readonly number[]) => number,

@@ -1,5 +1,5 @@
-// The training engine's public face: BERT-family models with forward and backward passes in TypeScript
-// (matrix products on OpenBLAS), losses, AdamW, schedules and clipping.
+// The training engine's public face: BERT-family models and Llama/Qwen2 yes/no decoders with forward and
+// backward passes in TypeScript (matrix products on OpenBLAS), losses, AdamW, schedules and clipping.
 
 export { AdamW, type AdamWOptions } from './adamw.js';
 export { type EncodedPair, epochBatches, tokenBatch } from './batches.js';
@@ -21,6 +21,11 @@ export {
   type TrainResult,
   trainCrossEncoder,
 } from './cross-encoder-trainer.js';
+export {
+  type DecoderBatch,
+  YesNoDecoder,
+} from './decoder-model.js';
+export { type DecoderTrainOptions, trainDecoderRanker } from './decoder-trainer.js';
 export { type DevSplit, devSplit } from './dev-split.js';
 export {
   type DistilOnListsOptions,
@@ -45,12 +50,20 @@ export {
   multipleNegativesRanking,
   multiTeacherKl,
 } from './losses.js';
+export {
+  type PairModelKit,
+  type PairScorer,
+  type PairTrainOptions,
+  trainPairScorer,
+} from './pair-trainer.js';
 export { Parameter } from './parameter.js';
 export {
   type BiEncoderPreset,
   type CommittedLabelSet,
   type CrossEncoderPreset,
   committedLabelSets,
+  type DecoderRankerPreset,
+  labelSetsDir,
   MIN_JUDGE_KAPPA,
   preset,
   presetNames,

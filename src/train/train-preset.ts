@@ -6,10 +6,12 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { SiftError } from '../errors.js';
 import { checkTrainedModelId, installTrainedModel, type TrainedModelCard } from '../models/index.js';
+import { DecoderRanker, decoderRankerWeights, openRanker, rankerSpec } from '../rank/index.js';
 import { sha256File, siftPaths } from '../util/index.js';
 import { queryBatches } from './batches.js';
 import { trainBiEncoder } from './bi-encoder-trainer.js';
 import { type TrainLoss, type TrainResult, trainCrossEncoder } from './cross-encoder-trainer.js';
+import { trainDecoderRanker } from './decoder-trainer.js';
 import { devSplit } from './dev-split.js';
 import { readTrainingJsonl, type TrainingExample } from './examples.js';
 import { committedLabelSets, MIN_JUDGE_KAPPA, preset as presetNamed, type TrainTarget } from './presets.js';
@@ -101,7 +103,17 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
     });
   }
 
-  const base = await startingCheckpoint(options.from, recipe.base, { home, quiet: options.quiet ?? false });
+  if (recipe.kind === 'decoder-ranker' && options.from !== undefined) {
+    throw new SiftError(
+      'E_BAD_ARGUMENT',
+      '--from starts a BERT-family preset from an installed model; the decoder preset starts from its base ranker',
+      { field: 'from' },
+    );
+  }
+  const base =
+    recipe.kind === 'decoder-ranker'
+      ? await decoderRankerWeights(recipe.base, { home, quiet: options.quiet ?? false })
+      : await startingCheckpoint(options.from, recipe.base, { home, quiet: options.quiet ?? false });
   if (options.from === id) {
     throw new SiftError(
       'E_BAD_ARGUMENT',
@@ -185,26 +197,58 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
       ...common,
       ...describe(result, settings, runDir),
     };
+  } else if (recipe.kind === 'decoder-ranker') {
+    const settings = {
+      ...recipe.settings,
+      ...pairOverrides(options, target),
+    };
+    const { maxDocumentTokens, ...trainSettings } = settings;
+    const runDir = runDirOf(settings);
+    const ranker = await openRanker(recipe.base, {
+      home,
+      quiet: options.quiet ?? false,
+      tuning: { maxDocumentTokens },
+    });
+    try {
+      if (!(ranker instanceof DecoderRanker))
+        throw new SiftError('E_MODEL_KIND', `"${recipe.base}" is not a yes/no decoder ranker`, {
+          field: 'base',
+        });
+      result = await trainDecoderRanker({
+        base,
+        outDir: runDir,
+        train,
+        ...(dev.length > 0 ? { dev } : {}),
+        ...trainSettings,
+        evalEvery: stepsPerEpoch(settings, train),
+        ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+        // Training reads exactly the token sequences the ranker scores.
+        promptTokens: (e) => [
+          ...ranker.prefixTokens(e.query),
+          ...ranker.itemTokens({ id: e.docId, title: e.title, text: e.text }),
+        ],
+        labelTokens: ranker.labelTokenIds,
+        quiet: options.quiet ?? false,
+      });
+    } finally {
+      await ranker.release();
+    }
+    const spec = rankerSpec(recipe.base).spec;
+    const labels = spec.kind === 'decoder-yes-no' ? spec.labels : undefined;
+    card = {
+      version: 1,
+      kind: 'decoder-ranker',
+      createdAt: new Date().toISOString(),
+      ...common,
+      // How the model is served: the base ranker's prompt, labels and document length.
+      ranker: { template: spec.template, labels, maxDocumentTokens },
+      ...describe(result, settings, runDir),
+    };
   } else {
     const settings = {
       ...recipe.settings,
-      ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
-      ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
-      ...(options.loss !== undefined ? { loss: options.loss } : {}),
-      // The judge's p(yes) is a probability: its log-odds are the teacher's score (see teacherScores).
-      teacherScores: target === 'p-yes' ? ('logit' as const) : ('grade' as const),
+      ...pairOverrides(options, target),
     };
-    // Dev evaluation once an epoch: whole-query batches (listwise) hold one or more whole queries, so an
-    // epoch is as many steps as the packing makes, not examples / batch size.
-    const stepsPerEpoch =
-      settings.loss === 'listwise'
-        ? queryBatches(
-            train.map((e) => e.queryId),
-            settings.batchSize,
-            settings.seed,
-            0,
-          ).length
-        : Math.ceil(train.length / settings.batchSize);
     const runDir = runDirOf(settings);
     result = await trainCrossEncoder({
       modelDir: base,
@@ -212,7 +256,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
       train,
       ...(dev.length > 0 ? { dev } : {}),
       ...settings,
-      evalEvery: stepsPerEpoch,
+      evalEvery: stepsPerEpoch(settings, train),
       ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
       quiet: options.quiet ?? false,
     });
@@ -226,6 +270,35 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
   }
   const folder = await installTrainedModel(result.bestCheckpoint, card, home);
   return { id, folder, card, train: result };
+}
+
+/** The pair trainers' overrides from the command line, and the teacher's score for the target. */
+function pairOverrides(options: TrainPresetOptions, target: TrainTarget) {
+  return {
+    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+    ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
+    ...(options.loss !== undefined ? { loss: options.loss } : {}),
+    // The judge's p(yes) is a probability: its log-odds are the teacher's score (see teacherScores).
+    teacherScores: target === 'p-yes' ? ('logit' as const) : ('grade' as const),
+  };
+}
+
+/**
+ * Optimizer steps in an epoch, for one dev evaluation an epoch: whole-query batches (listwise) hold one or
+ * more whole queries, so an epoch is as many steps as the packing makes, not examples / batch size.
+ */
+function stepsPerEpoch(
+  settings: { loss: TrainLoss; batchSize: number; seed: number },
+  train: readonly TrainingExample[],
+): number {
+  return settings.loss === 'listwise'
+    ? queryBatches(
+        train.map((e) => e.queryId),
+        settings.batchSize,
+        settings.seed,
+        0,
+      ).length
+    : Math.ceil(train.length / settings.batchSize);
 }
 
 /**
