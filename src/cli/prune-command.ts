@@ -1,4 +1,5 @@
-// `sift prune`: structured pruning of a trained cross-encoder (OSSCAR, or magnitude as the baseline),
+// `sift prune`: structured pruning of a trained cross-encoder or yes/no decoder ranker (OSSCAR, or magnitude
+// as the baseline),
 // installed as a new trained model that --rerank and sift serve use by id.
 //
 //   sift prune --model sift-ce-minilm-l6 --mlp 0.5 --drop-layers 2 --calibration ../shared/data/cranfield --out ce-half
@@ -15,6 +16,7 @@ import {
   recoverPrunedModel,
 } from '../compress/index.js';
 import { SiftError } from '../errors.js';
+import { installedTrainedKind } from '../models/index.js';
 import { siftPaths, writeFileAtomic } from '../util/index.js';
 import { parsePositiveInt } from './options.js';
 import { addTeacherQueueOptions, type QueueOptions, queuedScorer, teacherQueue } from './queued-scorer.js';
@@ -40,8 +42,10 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function registerPruneCommand(program: Command): void {
   const command = program
     .command('prune')
-    .description('prune a trained cross-encoder (OSSCAR) and install the result under a new id')
-    .requiredOption('--model <id>', 'the trained cross-encoder to prune (sift models list)')
+    .description(
+      'prune a trained cross-encoder or decoder ranker (OSSCAR) and install the result under a new id',
+    )
+    .requiredOption('--model <id>', 'the trained cross-encoder or decoder ranker to prune (sift models list)')
     .requiredOption('--out <id>', 'the id to install the pruned model under')
     .requiredOption(
       '--calibration <dir>',
@@ -85,6 +89,13 @@ Examples:
         throw new SiftError('E_BAD_ARGUMENT', 'say what to remove: --mlp, --heads and/or --drop-layers', {
           field: 'mlp',
         });
+      }
+      if (opts.recover && installedTrainedKind(opts.model) === 'decoder-ranker') {
+        throw new SiftError(
+          'E_BAD_ARGUMENT',
+          '--recover distils a pruned cross-encoder from its source; decoder rankers are pruned without it',
+          { field: 'recover' },
+        );
       }
       if (opts.queue !== undefined && !opts.recover) {
         throw new SiftError(

@@ -2,6 +2,7 @@
 // the one-layer solver, block-by-block pruning of BERT encoders, pruning a cross-encoder folder, and the
 // recovery fine-tune that distils the unpruned model back into the pruned one.
 
+export type { PruneSpec } from './consumer-fit.js';
 export {
   cutToTokens,
   type ExtractiveOptions,
@@ -31,6 +32,8 @@ export {
   type PruneMethod,
   pruneBertEncoder,
 } from './prune-bert.js';
+export { type DecoderPruneResult, pruneDecoder } from './prune-decoder.js';
+export { type PruneDecoderFolderOptions, pruneDecoderFolder } from './prune-decoder-folder.js';
 export {
   type CalibrationPair,
   type ParameterCounts,

@@ -129,7 +129,8 @@ export function parameterCounts(params: readonly Parameter[]): ParameterCounts {
   for (const p of params) {
     const n = p.data.length;
     total += n;
-    if (p.name.includes('.embeddings.')) embedding += n;
+    // BERT's embedding tables, and a decoder's token embedding (its output projection too when tied).
+    if (p.name.includes('.embeddings.') || p.name === 'model.embed_tokens.weight') embedding += n;
   }
   return { total, nonEmbedding: total - embedding };
 }

@@ -1,4 +1,4 @@
-// `sift prune` end to end: a trained cross-encoder (by id) pruned on calibration pairs from collections'
+// `sift prune` end to end: a trained cross-encoder or yes/no decoder (by id) pruned on calibration pairs from collections'
 // training queries, installed as a new trained model with a card saying how it was made, so
 // `--rerank <new id>` and `sift serve --rankers <new id>` use it like any other.
 //
@@ -16,13 +16,15 @@ import {
   TRAINABLE_MODELS,
   type TrainedModelCard,
 } from '../models/index.js';
+import { DecoderRanker, openRanker } from '../rank/index.js';
 import { beirExamples } from '../train/index.js';
 import { Mulberry32, ProgressBar, siftPaths } from '../util/index.js';
 import type { BertPruneSpec } from './prune-bert.js';
+import { pruneDecoderFolder } from './prune-decoder-folder.js';
 import { type CalibrationPair, type PruneFolderResult, pruneCrossEncoderFolder } from './prune-model.js';
 
 export interface PruneTrainedOptions extends BertPruneSpec {
-  /** Installed trained cross-encoder to prune. */
+  /** Installed trained cross-encoder or decoder ranker to prune. */
   model: string;
   /** Id the pruned model is installed under. */
   out: string;
@@ -73,36 +75,49 @@ export async function pruneTrainedModel(options: PruneTrainedOptions): Promise<P
     options.seed ?? 42,
   );
 
+  const decoder = sourceCard?.kind === 'decoder-ranker';
+  if (decoder && options.heads) {
+    throw new SiftError(
+      'E_PRUNE',
+      'a decoder ranker is pruned by MLP neurons and layers; its attention heads share key/value groups and are kept',
+      { field: 'heads' },
+    );
+  }
   const work = join(home, 'tmp', `prune-${options.out}-${process.pid}-${Date.now()}`);
   await mkdir(work, { recursive: true });
   try {
     let bar: ProgressBar | undefined;
-    const prune = await pruneCrossEncoderFolder({
-      ...options,
-      modelDir: source,
-      outDir: work,
-      calibration: pairs,
-      maxLength,
-      onBlock: (_done, total) => {
-        bar ??= new ProgressBar({
-          label: `pruning ${options.model}`,
-          total,
-          unit: 'blocks',
-          quiet: options.quiet ?? false,
+    const onBlock = (_done: number, total: number) => {
+      bar ??= new ProgressBar({
+        label: `pruning ${options.model}`,
+        total,
+        unit: 'blocks',
+        quiet: options.quiet ?? false,
+      });
+      bar.tick();
+    };
+    const prune = decoder
+      ? await pruneTrainedDecoder(options, source, work, pairs, onBlock)
+      : await pruneCrossEncoderFolder({
+          ...options,
+          modelDir: source,
+          outDir: work,
+          calibration: pairs,
+          maxLength,
+          onBlock,
         });
-        bar.tick();
-      },
-    });
     bar?.finish();
     const card: TrainedModelCard = {
       version: 1,
       id: options.out,
-      kind: 'cross-encoder',
+      kind: decoder ? 'decoder-ranker' : 'cross-encoder',
       preset: 'pruned',
       base: options.model,
       createdAt: new Date().toISOString(),
       description: `${options.model} pruned by ${options.method ?? 'osscar'}: ${describeSpec(options)}`,
-      settings: { ...settings, maxLength },
+      settings: decoder ? settings : { ...settings, maxLength },
+      // A decoder ranker is served with the prompt it was trained on.
+      ...(decoder ? { ranker: sourceCard?.['ranker'] } : {}),
       pruning: {
         method: options.method ?? 'osscar',
         mlp: options.mlp ?? 0,
@@ -128,6 +143,37 @@ export async function pruneTrainedModel(options: PruneTrainedOptions): Promise<P
     return { id: options.out, folder, card, prune };
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** A trained decoder ranker pruned on the calibration pairs, as its ranker prompts them. */
+async function pruneTrainedDecoder(
+  options: PruneTrainedOptions,
+  source: string,
+  outDir: string,
+  calibration: readonly CalibrationPair[],
+  onBlock: (done: number, total: number) => void,
+): Promise<PruneFolderResult> {
+  const ranker = await openRanker(options.model, { quiet: options.quiet ?? false });
+  try {
+    if (!(ranker instanceof DecoderRanker))
+      throw new SiftError('E_MODEL_KIND', `"${options.model}" is not a yes/no decoder ranker`, {
+        field: 'model',
+      });
+    return await pruneDecoderFolder({
+      ...options,
+      modelDir: source,
+      outDir,
+      calibration,
+      promptTokens: (pair) => [
+        ...ranker.prefixTokens(pair.query),
+        ...ranker.itemTokens({ id: '', title: pair.title, text: pair.text }),
+      ],
+      labelTokens: ranker.labelTokenIds,
+      onBlock,
+    });
+  } finally {
+    await ranker.release();
   }
 }
 
