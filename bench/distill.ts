@@ -17,7 +17,9 @@
 // Trained bi-encoders (`--embedders`, default sift-bi-minilm-l6 when it is trained here) replace the dense
 // half: their dense and hybrid rows are compared with hybrid on the base embedder, in the same run.
 //
-// --max-queries N evaluates a fixed seeded sample of N test queries per collection (all by default).
+// --max-queries N evaluates a fixed seeded sample of N test queries per collection (all by default);
+// --depth N reranks hybrid's top N instead of 100 (the random-order floor uses the same N);
+// --max-document-tokens N cuts every decoder ranker's documents at N tokens.
 //
 //   npm run build && bin/sift train --preset default && node dist/bench/distill.js [--rankers a,b] [--max-queries N]
 //   node dist/bench/distill.js --rankers none --embedders sift-bi-minilm-l6 --name distill-bi-encoder
@@ -31,7 +33,12 @@ import { mulberry32, siftPaths } from '../src/util/index.js';
 import { learnedRankerCollections } from './lib/learned-collections.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
-const RERANK_DEPTH = 100;
+// Hybrid's top N each ranker reorders (below it hybrid's order stays); 100 unless --depth says less, for
+// rankers whose items cost a decoder's forward pass.
+const RERANK_DEPTH = positiveIntArg('--depth', 100);
+// --max-document-tokens N: every decoder ranker reads documents cut to N tokens (a base ranker and its
+// trained student compared at one length); 0 keeps each ranker's own.
+const MAX_DOCUMENT_TOKENS = positiveIntArg('--max-document-tokens', 0);
 
 interface Row {
   collection: string;
@@ -71,6 +78,9 @@ async function main(): Promise<void> {
         ...(maxQueries > 0 ? { maxQueries } : {}),
         quiet: true,
         ...(rerank ? { rerank, rerankDepth: RERANK_DEPTH } : {}),
+        ...(rerank && MAX_DOCUMENT_TOKENS > 0
+          ? { rerankTuning: { maxDocumentTokens: MAX_DOCUMENT_TOKENS } }
+          : {}),
       });
     const row = (name: string, outcome: CollectionEvalOutcome, base?: CollectionEvalOutcome): Row => {
       const { metrics, queries } = outcome.result;
@@ -120,6 +130,7 @@ async function main(): Promise<void> {
     machine: machineInfo(),
     split: 'test',
     rerankDepth: RERANK_DEPTH,
+    maxDocumentTokens: MAX_DOCUMENT_TOKENS || null,
     embedders,
     rows,
     cards,

@@ -22,19 +22,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bertWeights, readBertConfig, readSafetensors } from '../src/models/index.js';
-import { nativeBlasStatus } from '../src/runtime/index.js';
-import {
-  AdamW,
-  bceWithLogits,
-  CrossEncoderModel,
-  clipGradNorm,
-  gemmBackend,
-  type TokenBatch,
-} from '../src/train/index.js';
+import { CrossEncoderModel, type TokenBatch } from '../src/train/index.js';
 import { Mulberry32, siftPaths } from '../src/util/index.js';
 import { openBlasSgemmGflops } from './lib/blas-limits.js';
-import { percentile, positiveIntArg, printTable, writeResult } from './lib/report.js';
-import { runTorchStep, type TorchBaseline } from './lib/torch-baseline.js';
+import { positiveIntArg, printTable, writeResult } from './lib/report.js';
+import { bceTrainingStep, comparisonRecord, engineRows, timeAgainstTorch } from './lib/train-steps.js';
 
 const BATCH = 16;
 const SEQ = 128;
@@ -51,8 +43,6 @@ async function main(): Promise<void> {
   const { config } = await readBertConfig(modelDir);
   const weights = bertWeights(await readSafetensors(join(modelDir, 'model.safetensors')), config);
   const model = CrossEncoderModel.fromWeights(weights, config, { rng: new Mulberry32(1) });
-  const params = model.parameters();
-  const adam = new AdamW(params, { weightDecay: 0.01 });
   const rng = new Mulberry32(7);
   const tokens = BATCH * SEQ;
   const ids = Int32Array.from({ length: tokens }, (_, i) =>
@@ -66,40 +56,9 @@ async function main(): Promise<void> {
     typeIds,
     lengths: new Int32Array(BATCH).fill(SEQ),
   };
-  const targets = Array.from({ length: BATCH }, () => rng.next());
-  const step = () => {
-    const { grad } = bceWithLogits(model.forward(batch), targets);
-    model.backward(grad);
-    clipGradNorm(params, 1);
-    adam.update(2e-5);
-    for (const p of params) p.zeroGrad();
-  };
-  const times: number[] = [];
-  const runSift = () => {
-    for (let s = 0; s <= steps; s++) {
-      const t0 = performance.now();
-      step();
-      if (s > 0) times.push((performance.now() - t0) / 1000);
-    }
-  };
-  // The machine may be shared: alternate which engine goes first each round, take medians over all rounds.
-  const torchTimes: number[] = [];
-  let torch = { ok: false, reason: 'not run' } as TorchBaseline;
-  const runTorch = () => {
-    torch = runTorchStep({ mode: 'model', batch: BATCH, seq: SEQ, steps, threads: 2 });
-    if (torch.ok) torchTimes.push(...torch.run.stepSeconds);
-  };
-  for (let round = 0; round < rounds; round++) {
-    if (round % 2 === 0) {
-      runSift();
-      runTorch();
-    } else {
-      runTorch();
-      runSift();
-    }
-  }
-  const siftSeconds = percentile(times, 50);
-  const torchSeconds = torch.ok ? percentile(torchTimes, 50) : Number.NaN;
+  const step = bceTrainingStep(model, batch, 2e-5, rng);
+  const comparison = timeAgainstTorch(step, { mode: 'model', batch: BATCH, seq: SEQ }, steps, rounds);
+  const { torch, siftSeconds, torchSeconds } = comparison;
   const peakAfter = openBlasSgemmGflops();
   const peak = Math.max(peakBefore ?? 0, peakAfter ?? 0) || Number.NaN;
 
@@ -114,17 +73,7 @@ async function main(): Promise<void> {
   );
   const forwardFlops = 2 * tokens * layerWeights + weights.layers.length * 4 * tokens * SEQ * weights.hidden;
   const trainFlops = 3 * forwardFlops;
-  const row = (engine: string, seconds: number) => ({
-    engine,
-    'step s (median)': seconds,
-    'examples/s': BATCH / seconds,
-    'GFLOP/s': trainFlops / seconds / 1e9,
-    'of sgemm peak': trainFlops / seconds / 1e9 / peak,
-  });
-  const rows = [
-    row(`sift (${gemmBackend})`, siftSeconds),
-    row(torch.ok ? `pytorch ${torch.run.torch}` : 'pytorch (missing)', torchSeconds),
-  ];
+  const rows = engineRows(comparison, BATCH, trainFlops, peak);
   console.log(
     `MiniLM-L6 cross-encoder training, batch ${BATCH} × ${SEQ} tokens, 2 threads; ${(trainFlops / 1e9).toFixed(1)} GFLOP per step; OpenBLAS sgemm peak ${peak.toFixed(1)} GFLOP/s`,
   );
@@ -136,18 +85,8 @@ async function main(): Promise<void> {
     model: 'all-minilm-l6-v2 + new classifier head (1 logit)',
     batch: BATCH,
     seq: SEQ,
-    steps,
-    gemmBackend,
-    blas: nativeBlasStatus(),
-    sgemmPeakGflops: { before: peakBefore, after: peakAfter },
-    trainGflopPerStep: trainFlops / 1e9,
-    siftStepSeconds: times,
-    rounds,
-    torch: torch.ok
-      ? { version: torch.run.torch, threads: torch.run.threads, stepSeconds: torchTimes }
-      : { missing: torch.reason },
+    ...comparisonRecord(comparison, { steps, rounds, trainFlops, peakBefore, peakAfter }),
     rows,
-    siftOverTorch: torch.ok ? speedup : null,
   });
 }
 
