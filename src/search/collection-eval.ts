@@ -13,7 +13,13 @@ import {
   type QuerySplit,
   readBeirCorpus,
 } from '../ingest/index.js';
-import { openRanker, type RankCandidate, type Ranker, rerank } from '../rank/index.js';
+import {
+  type OpenRankerOptions,
+  openRanker,
+  type RankCandidate,
+  type Ranker,
+  rerank,
+} from '../rank/index.js';
 import { connectWeaviate, type RemoteLayout } from '../remote/index.js';
 import type { Bm25Params, FusionMethod, Hit, Retriever } from '../retrieve/index.js';
 import { mulberry32, ProgressBar } from '../util/index.js';
@@ -34,6 +40,8 @@ export interface CollectionEvalOptions {
   rerank?: string;
   /** First-stage hits the ranker re-scores. Default 100. */
   rerankDepth?: number;
+  /** Overrides of the ranker's truncation and batching (decoder rankers), e.g. one document length for all. */
+  rerankTuning?: OpenRankerOptions['tuning'];
   /**
    * The ranker reads these summaries (`sift compress summaries`) instead of the full text; a document
    * without an up-to-date summary falls back to its full text (cut by the ranker), and is counted.
@@ -182,7 +190,12 @@ export async function evaluateCollection(
     await first.release();
     await connection?.close();
   };
-  const ranker = options.rerank ? await openRanker(options.rerank, { quiet }) : undefined;
+  const ranker = options.rerank
+    ? await openRanker(options.rerank, {
+        quiet,
+        ...(options.rerankTuning ? { tuning: options.rerankTuning } : {}),
+      })
+    : undefined;
   const docs = opened.index.docs;
   const summaries =
     ranker && options.rerankSummaries
