@@ -1,5 +1,6 @@
 // sift's training math kernel: single-precision matrix products (sgemm) for the TypeScript training
-// engine (src/train/), run by the machine's BLAS.
+// engine (src/train/), and the double-precision products, Cholesky factorisation and triangular solves that
+// structured pruning needs (src/compress/linalg.ts), run by the machine's BLAS and LAPACK.
 //
 // OpenBLAS is opened at run time with dlopen, not linked: the addon then builds on any machine with a C++
 // compiler (no BLAS headers or libraries needed at install), and where no BLAS is installed the engine
@@ -28,6 +29,12 @@ constexpr int kTrans = 112;
 
 using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float,
                          float*, int);
+using DgemmFn = void (*)(int, int, int, int, int, int, double, const double*, int, const double*, int, double,
+                         double*, int);
+// cblas_dtrsm(order, side, uplo, trans, diag, m, n, alpha, a, lda, b, ldb).
+using DtrsmFn = void (*)(int, int, int, int, int, int, int, double, const double*, int, double*, int);
+// LAPACK's Fortran dpotrf_(uplo, n, a, lda, info), with gfortran's hidden length of the `uplo` string.
+using DpotrfFn = void (*)(const char*, const int*, double*, const int*, int*, size_t);
 using SetThreadsFn = void (*)(int);
 using GetIntFn = int (*)();
 using GetConfigFn = char* (*)();
@@ -35,6 +42,10 @@ using GetConfigFn = char* (*)();
 struct Blas {
   void* handle = nullptr;
   SgemmFn sgemm = nullptr;
+  // Optional: a BLAS without them still serves training; pruning then factorises in TypeScript.
+  DgemmFn dgemm = nullptr;
+  DtrsmFn dtrsm = nullptr;
+  DpotrfFn dpotrf = nullptr;
   SetThreadsFn setThreads = nullptr;
   GetIntFn getThreads = nullptr;
   GetConfigFn getConfig = nullptr;
@@ -65,6 +76,9 @@ void openBlas() {
     }
     blas.handle = h;
     blas.sgemm = fn;
+    blas.dgemm = reinterpret_cast<DgemmFn>(dlsym(h, "cblas_dgemm"));
+    blas.dtrsm = reinterpret_cast<DtrsmFn>(dlsym(h, "cblas_dtrsm"));
+    blas.dpotrf = reinterpret_cast<DpotrfFn>(dlsym(h, "dpotrf_"));
     blas.setThreads = reinterpret_cast<SetThreadsFn>(dlsym(h, "openblas_set_num_threads"));
     blas.getThreads = reinterpret_cast<GetIntFn>(dlsym(h, "openblas_get_num_threads"));
     blas.getConfig = reinterpret_cast<GetConfigFn>(dlsym(h, "openblas_get_config"));
@@ -89,6 +103,19 @@ bool floatArray(napi_env env, napi_value value, float** data, size_t* length) {
   if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok) return false;
   if (type != napi_float32_array) return false;
   *data = static_cast<float*>(raw);
+  return true;
+}
+
+bool doubleArray(napi_env env, napi_value value, double** data, size_t* length) {
+  bool is = false;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  void* raw;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok) return false;
+  if (type != napi_float64_array) return false;
+  *data = static_cast<double*>(raw);
   return true;
 }
 
@@ -372,6 +399,93 @@ napi_value GemmBatch(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// dgemm: sgemm's contract (13 arguments, every extent checked) on Float64Arrays.
+napi_value Dgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 13) return fail(env, "dgemm takes 13 arguments");
+  if (!blas.dgemm) return fail(env, "the loaded BLAS has no cblas_dgemm");
+  bool ta, tb;
+  int m, n, k, lda, ldb, ldc;
+  double alpha, beta;
+  double *a, *b, *c;
+  size_t la, lb, lc;
+  if (napi_get_value_bool(env, argv[0], &ta) != napi_ok || napi_get_value_bool(env, argv[1], &tb) != napi_ok ||
+      !intArg(env, argv[2], &m) || !intArg(env, argv[3], &n) || !intArg(env, argv[4], &k) ||
+      napi_get_value_double(env, argv[5], &alpha) != napi_ok || !doubleArray(env, argv[6], &a, &la) ||
+      !intArg(env, argv[7], &lda) || !doubleArray(env, argv[8], &b, &lb) || !intArg(env, argv[9], &ldb) ||
+      napi_get_value_double(env, argv[10], &beta) != napi_ok || !doubleArray(env, argv[11], &c, &lc) ||
+      !intArg(env, argv[12], &ldc)) {
+    return fail(env, "dgemm: bad argument types");
+  }
+  if (m <= 0 || n <= 0) return nullptr;
+  if (k <= 0) {
+    for (int r = 0; r < m; r++)
+      for (int j = 0; j < n; j++) c[static_cast<size_t>(r) * ldc + j] *= beta;
+    return nullptr;
+  }
+  const int64_t aRows = ta ? k : m, aCols = ta ? m : k;
+  const int64_t bRows = tb ? n : k, bCols = tb ? k : n;
+  if (lda < aCols || ldb < bCols || ldc < n) return fail(env, "dgemm: leading dimension too small");
+  if (static_cast<int64_t>(la) < (aRows - 1) * lda + aCols || static_cast<int64_t>(lb) < (bRows - 1) * ldb + bCols ||
+      static_cast<int64_t>(lc) < (static_cast<int64_t>(m) - 1) * ldc + n) {
+    return fail(env, "dgemm: an array is shorter than its shape");
+  }
+  blas.dgemm(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  return nullptr;
+}
+
+// cholesky(a, n): A = L·Lᵀ in place for a row-major symmetric n × n A, L in the lower triangle (the upper
+// triangle is left as it was). Row-major lower is column-major upper, so this is LAPACK's dpotrf with
+// uplo 'U'. Returns 0, or the 1-based order of the first leading minor that is not positive definite.
+napi_value Cholesky(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 2) return fail(env, "cholesky takes 2 arguments");
+  if (!blas.dpotrf) return fail(env, "the loaded BLAS has no LAPACK dpotrf_");
+  double* a;
+  size_t la;
+  int n;
+  if (!doubleArray(env, argv[0], &a, &la) || !intArg(env, argv[1], &n)) {
+    return fail(env, "cholesky: bad argument types");
+  }
+  if (n < 0 || static_cast<int64_t>(la) < static_cast<int64_t>(n) * n) {
+    return fail(env, "cholesky: the array is shorter than n × n");
+  }
+  int status = 0;
+  if (n > 0) blas.dpotrf("U", &n, a, &n, &status, 1);
+  napi_value out;
+  napi_create_int32(env, status, &out);
+  return out;
+}
+
+// lowerSolve(l, n, b, m, transposed): B ← L⁻¹·B (or L⁻ᵀ·B) in place, for the row-major lower-triangular
+// n × n L that cholesky leaves and a row-major n × m B.
+napi_value LowerSolve(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 5) return fail(env, "lowerSolve takes 5 arguments");
+  if (!blas.dtrsm) return fail(env, "the loaded BLAS has no cblas_dtrsm");
+  double *l, *b;
+  size_t ll, lb;
+  int n, m;
+  bool transposed;
+  if (!doubleArray(env, argv[0], &l, &ll) || !intArg(env, argv[1], &n) || !doubleArray(env, argv[2], &b, &lb) ||
+      !intArg(env, argv[3], &m) || napi_get_value_bool(env, argv[4], &transposed) != napi_ok) {
+    return fail(env, "lowerSolve: bad argument types");
+  }
+  if (n < 0 || m < 0 || static_cast<int64_t>(ll) < static_cast<int64_t>(n) * n ||
+      static_cast<int64_t>(lb) < static_cast<int64_t>(n) * m) {
+    return fail(env, "lowerSolve: an array is shorter than its shape");
+  }
+  // CBLAS constants: side Left 141, uplo Lower 122, diag NonUnit 131.
+  if (n > 0 && m > 0) blas.dtrsm(kRowMajor, 141, 122, transposed ? kTrans : kNoTrans, 131, n, m, 1.0, l, n, b, m);
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -388,6 +502,8 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_create_object(env, &out);
   napi_get_boolean(env, blas.sgemm != nullptr, &value);
   napi_set_named_property(env, out, "available", value);
+  napi_get_boolean(env, blas.dgemm && blas.dtrsm && blas.dpotrf, &value);
+  napi_set_named_property(env, out, "double", value);
   napi_create_string_utf8(env, blas.library.c_str(), NAPI_AUTO_LENGTH, &value);
   napi_set_named_property(env, out, "library", value);
   napi_create_string_utf8(env, blas.error.c_str(), NAPI_AUTO_LENGTH, &value);
@@ -404,6 +520,9 @@ napi_value Init(napi_env env, napi_value exports) {
   openBlas();
   napi_property_descriptor props[] = {
       {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dgemm", nullptr, Dgemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"cholesky", nullptr, Cholesky, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lowerSolve", nullptr, LowerSolve, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemmBatch", nullptr, GemmBatch, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxRows", nullptr, SoftmaxRows, nullptr, nullptr, nullptr, napi_default, nullptr},

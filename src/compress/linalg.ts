@@ -1,23 +1,107 @@
 // Dense float64 linear algebra for pruning: Cholesky factorisation, inverses and solves of symmetric
-// positive-definite matrices, and the few products OSSCAR needs. Row-major, n × n in a Float64Array.
-// Sizes here are a layer's input width (≤ a few thousand), so O(n³) in TypeScript takes seconds; float64
-// because the Woodbury downdates subtract nearly equal numbers many times over.
+// positive-definite matrices, and the products OSSCAR needs. Row-major, n × n in a Float64Array. Float64
+// because the Woodbury downdates subtract nearly equal numbers many times over. Sizes are a layer's input
+// width (1,536 for SmolLM2's MLP, 3,072 for BERT-base's), so the O(n³) work runs on OpenBLAS and LAPACK
+// through the BLAS addon (a block of SmolLM2 went from about a minute to seconds); where the addon or its
+// double-precision symbols are missing, the portable TypeScript below gives the same results, slowly.
 
 import { SiftError } from '../errors.js';
+import { loadNativeBlas } from '../runtime/index.js';
+
+const native = loadNativeBlas()?.double;
+
+/** Which implementation runs: the machine's LAPACK and BLAS, or portable TypeScript. */
+export function linalgBackend(): 'openblas' | 'typescript' {
+  return native ? 'openblas' : 'typescript';
+}
+
+/** C = α·op(A)·op(B) + β·C, row-major, op(X) = Xᵀ when `trans` (train/gemm.ts's contract in float64). */
+export interface Gemm64 {
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha: number;
+  a: Float64Array;
+  lda: number;
+  b: Float64Array;
+  ldb: number;
+  beta: number;
+  c: Float64Array;
+  ldc: number;
+}
+
+export function gemm64(g: Gemm64): void {
+  if (native) {
+    native.dgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc);
+    return;
+  }
+  portable.gemm64(g);
+}
 
 /** In place: A = L·Lᵀ, L in the lower triangle (the upper triangle is left as it was). */
 export function choleskyInPlace(a: Float64Array, n: number): void {
+  if (!native) {
+    portable.cholesky(a, n);
+    return;
+  }
+  const minor = native.cholesky(a, n);
+  if (minor !== 0) throw notPositiveDefinite(minor - 1, n);
+}
+
+/** The inverse of a symmetric positive-definite matrix (a new array; `a` is not changed). */
+export function spdInverse(a: Float64Array, n: number): Float64Array {
+  if (!native) return portable.spdInverse(a, n);
+  const l = a.slice();
+  choleskyInPlace(l, n);
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
+  native.lowerSolve(l, n, inv, n, false);
+  native.lowerSolve(l, n, inv, n, true);
+  // Exactly symmetric, as the Woodbury downdates assume (Hinv[R,:] read for Hinv[:,R]ᵀ).
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (inv[i * n + j]! + inv[j * n + i]!);
+      inv[i * n + j] = v;
+      inv[j * n + i] = v;
+    }
+  }
+  return inv;
+}
+
+/** X = A⁻¹·B for symmetric positive-definite A (n × n) and B (n × m); a new array. */
+export function spdSolve(a: Float64Array, n: number, b: Float64Array, m: number): Float64Array {
+  if (!native) return portable.spdSolve(a, n, b, m);
+  const l = a.slice();
+  choleskyInPlace(l, n);
+  const x = b.slice();
+  native.lowerSolve(l, n, x, m, false);
+  native.lowerSolve(l, n, x, m, true);
+  return x;
+}
+
+/** C = A·B for A (n × k) and B (k × m); a new array. */
+export function matmul(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
+  const c = new Float64Array(n * m);
+  gemm64({ transA: false, transB: false, m: n, n: m, k, alpha: 1, a, lda: k, b, ldb: m, beta: 0, c, ldc: m });
+  return c;
+}
+
+function notPositiveDefinite(pivot: number, n: number, value?: number): SiftError {
+  return new SiftError(
+    'E_PRUNE',
+    `matrix is not positive definite at pivot ${pivot} of ${n}${value === undefined ? '' : ` (${value})`}; use more calibration data or more damping`,
+    { field: 'damping' },
+  );
+}
+
+function portableCholesky(a: Float64Array, n: number): void {
   for (let j = 0; j < n; j++) {
     const rowJ = j * n;
     let d = a[rowJ + j]!;
     for (let k = 0; k < j; k++) d -= a[rowJ + k]! * a[rowJ + k]!;
-    if (!(d > 0)) {
-      throw new SiftError(
-        'E_PRUNE',
-        `matrix is not positive definite at pivot ${j} of ${n} (${d}); use more calibration data or more damping`,
-        { field: 'damping' },
-      );
-    }
+    if (!(d > 0)) throw notPositiveDefinite(j, n, d);
     const ljj = Math.sqrt(d);
     a[rowJ + j] = ljj;
     for (let i = j + 1; i < n; i++) {
@@ -29,10 +113,9 @@ export function choleskyInPlace(a: Float64Array, n: number): void {
   }
 }
 
-/** The inverse of a symmetric positive-definite matrix (a new array; `a` is not changed). */
-export function spdInverse(a: Float64Array, n: number): Float64Array {
+function portableSpdInverse(a: Float64Array, n: number): Float64Array {
   const l = a.slice();
-  choleskyInPlace(l, n);
+  portableCholesky(l, n);
   // inv(L) in place of a lower-triangular buffer, then inv(A) = inv(L)ᵀ·inv(L).
   const li = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -56,10 +139,9 @@ export function spdInverse(a: Float64Array, n: number): Float64Array {
   return inv;
 }
 
-/** X = A⁻¹·B for symmetric positive-definite A (n × n) and B (n × m); a new array. */
-export function spdSolve(a: Float64Array, n: number, b: Float64Array, m: number): Float64Array {
+function portableSpdSolve(a: Float64Array, n: number, b: Float64Array, m: number): Float64Array {
   const l = a.slice();
-  choleskyInPlace(l, n);
+  portableCholesky(l, n);
   const x = b.slice();
   // Forward: L·Y = B.
   for (let i = 0; i < n; i++) {
@@ -88,20 +170,30 @@ export function spdSolve(a: Float64Array, n: number, b: Float64Array, m: number)
   return x;
 }
 
-/** C = A·B for A (n × k) and B (k × m); a new array. */
-export function matmul(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
-  const c = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) {
-    const rowC = i * m;
+function portableGemm64(g: Gemm64): void {
+  const { m, n, k, alpha, a, lda, b, ldb, beta, c, ldc } = g;
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) c[i * ldc + j]! *= beta;
+  for (let i = 0; i < m; i++) {
+    const rowC = i * ldc;
     for (let p = 0; p < k; p++) {
-      const aip = a[i * k + p]!;
+      const aip = alpha * (g.transA ? a[p * lda + i]! : a[i * lda + p]!);
       if (aip === 0) continue;
-      const rowB = p * m;
-      for (let j = 0; j < m; j++) c[rowC + j]! += aip * b[rowB + j]!;
+      if (g.transB) for (let j = 0; j < n; j++) c[rowC + j]! += aip * b[j * ldb + p]!;
+      else {
+        const rowB = p * ldb;
+        for (let j = 0; j < n; j++) c[rowC + j]! += aip * b[rowB + j]!;
+      }
     }
   }
-  return c;
 }
+
+/** The TypeScript implementations, exported for the parity test against the native ones. */
+export const portable = {
+  gemm64: portableGemm64,
+  cholesky: portableCholesky,
+  spdInverse: portableSpdInverse,
+  spdSolve: portableSpdSolve,
+};
 
 /** The rows `rows` and columns `cols` of an n-column matrix, as a new |rows| × |cols| matrix. */
 export function submatrix(

@@ -11,7 +11,7 @@
 // kept set follows, then an optional local search that swaps groups while the objective improves.
 
 import { SiftError } from '../errors.js';
-import { matmul, rowsOf, spdInverse, spdSolve, submatrix } from './linalg.js';
+import { gemm64, matmul, rowsOf, spdInverse, spdSolve, submatrix } from './linalg.js';
 
 export interface OsscarProblem {
   /** XᵀX of the consumer's inputs over calibration tokens (p × p, row-major, undamped). */
@@ -244,18 +244,37 @@ function woodburyRemove(
   const hR = submatrix(hinv, p, r, all); // k × p (Hinv is symmetric: Hinv[R,:] = Hinv[:,R]ᵀ)
   const mW = spdSolve(hRR, k, rowsOf(w, q, r), q); // M·W[R,:], k × q
   const mH = spdSolve(hRR, k, hR, p); // M·Hinv[R,:], k × p
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j < k; j++) {
-      const a = hR[j * p + i]!; // Hinv[i, R_j]
-      if (a === 0) continue;
-      const wRow = i * q;
-      const mwRow = j * q;
-      for (let c = 0; c < q; c++) w[wRow + c]! -= a * mW[mwRow + c]!;
-      const hRow = i * p;
-      const mhRow = j * p;
-      for (let c = 0; c < p; c++) hinv[hRow + c]! -= a * mH[mhRow + c]!;
-    }
-  }
+  // Hinv[:,R] = Hinv[R,:]ᵀ = hRᵀ: both downdates are rank-k products with A = hR transposed.
+  gemm64({
+    transA: true,
+    transB: false,
+    m: p,
+    n: q,
+    k,
+    alpha: -1,
+    a: hR,
+    lda: p,
+    b: mW,
+    ldb: q,
+    beta: 1,
+    c: w,
+    ldc: q,
+  });
+  gemm64({
+    transA: true,
+    transB: false,
+    m: p,
+    n: p,
+    k,
+    alpha: -1,
+    a: hR,
+    lda: p,
+    b: mH,
+    ldb: p,
+    beta: 1,
+    c: hinv,
+    ldc: p,
+  });
   for (const row of r) {
     w.fill(0, row * q, (row + 1) * q);
     hinv.fill(0, row * p, (row + 1) * p);

@@ -46,8 +46,25 @@ interface Binding {
     c: Float32Array,
     items: Int32Array,
   ): void;
+  dgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float64Array,
+    lda: number,
+    b: Float64Array,
+    ldb: number,
+    beta: number,
+    c: Float64Array,
+    ldc: number,
+  ): void;
+  cholesky(a: Float64Array, n: number): number;
+  lowerSolve(l: Float64Array, n: number, b: Float64Array, m: number, transposed: boolean): void;
   setThreads(threads: number): void;
-  info(): { available: boolean; library: string; error: string; config: string; threads: number };
+  info(): { available: boolean; double: boolean; library: string; error: string; config: string; threads: number };
 }
 
 /** Row-major single-precision matrix products on OpenBLAS: C = α·op(A)·op(B) + β·C. */
@@ -63,10 +80,22 @@ export interface NativeBlas {
   readonly softmaxBackwardRows: Binding['softmaxBackwardRows'];
   /** One AdamW update of one tensor in place (the formula is in train/adamw.ts). */
   readonly adamw: Binding['adamw'];
+  /** Double precision for pruning's linear algebra; absent where the BLAS lacks dgemm, dtrsm or LAPACK. */
+  readonly double?: NativeDoubleBlas;
   setThreads(threads: number): void;
   /** OpenBLAS's build string (version, kernel chosen for this CPU) and thread count. */
   readonly config: string;
   readonly threads: number;
+}
+
+/** Row-major float64 kernels (src/compress/linalg.ts is their one user). */
+export interface NativeDoubleBlas {
+  /** C = α·op(A)·op(B) + β·C, sgemm's contract on Float64Arrays. */
+  readonly dgemm: Binding['dgemm'];
+  /** A = L·Lᵀ in place (L in the lower triangle); 0, or the 1-based order of the first minor not positive definite. */
+  readonly cholesky: Binding['cholesky'];
+  /** B ← L⁻¹·B, or L⁻ᵀ·B when `transposed`, in place, for cholesky's lower-triangular L. */
+  readonly lowerSolve: Binding['lowerSolve'];
 }
 
 export type NativeBlasStatus = NativeAddonStatus;
@@ -95,6 +124,9 @@ function load(): AddonLoad<NativeBlas> {
         softmaxRows: binding.softmaxRows,
         softmaxBackwardRows: binding.softmaxBackwardRows,
         adamw: binding.adamw,
+        ...(info.double
+          ? { double: { dgemm: binding.dgemm, cholesky: binding.cholesky, lowerSolve: binding.lowerSolve } }
+          : {}),
         setThreads: (n) => binding.setThreads(n),
         config: info.config,
         threads: info.threads,
