@@ -16,7 +16,7 @@ test('sift serve prints its URL, answers /healthz and shuts down cleanly on SIGT
   // The config file asks for 30 postings and no embedder; the environment picks the port (0 = any free).
   await writeFile(
     join(home, 'serve.json'),
-    JSON.stringify({ demoDocs: 30, embedder: 'none', port: 1, rankers: 'none' }),
+    JSON.stringify({ demoDocs: 30, embedder: 'none', port: 1, rankers: 'none', demoTrain: 'off' }),
   );
   const child = spawn(process.execPath, [SIFT, 'serve', '--host', '127.0.0.1'], {
     env: { ...process.env, SIFT_HOME: home, SIFT_SERVE_PORT: '0' },

@@ -50,7 +50,19 @@ async function loadInfo() {
     if (option.disabled) option.textContent = `${option.value} (needs an embedder)`;
   }
   if (info.modes.includes('hybrid')) $('mode').value = 'hybrid';
-  // One entry per ranker; the one "default" names says so, and one not built yet says that too.
+  renderRankers(info);
+  showDemoReranker(info.demoReranker);
+  $('depth').placeholder = `auto`;
+  $('depth').title =
+    `default: adaptive, at most ${info.rerank.depthCeiling}, within ${info.rerank.budgetMs} ms`;
+  buildFilters(info.facets);
+}
+
+/** One entry per ranker; the one "default" names says so, and one not built yet says that too. */
+function renderRankers(info) {
+  const select = $('rerank');
+  const chosen = select.value;
+  select.replaceChildren(el('option', { value: '', textContent: 'none' }));
   for (const ranker of info.rankerStatus) {
     const notes = [];
     if (ranker.id === info.defaultRanker) notes.push('default');
@@ -58,14 +70,57 @@ async function loadInfo() {
     else if (ranker.state === 'not loaded') notes.push('built on first use');
     else if (ranker.state === 'failed') notes.push('failed to load');
     const textContent = notes.length > 0 ? `${ranker.id} (${notes.join(', ')})` : ranker.id;
-    $('rerank').append(el('option', { value: ranker.id, textContent }));
+    select.append(el('option', { value: ranker.id, textContent }));
   }
   if (info.rankerStatus.length === 0)
-    $('rerank').append(el('option', { disabled: true, textContent: 'no rankers installed' }));
-  $('depth').placeholder = `auto`;
-  $('depth').title =
-    `default: adaptive, at most ${info.rerank.depthCeiling}, within ${info.rerank.budgetMs} ms`;
-  buildFilters(info.facets);
+    select.append(el('option', { disabled: true, textContent: 'no rankers installed' }));
+  select.value = chosen;
+}
+
+/**
+ * The demo's reranker, trained in the background on the service's first start: its progress while it
+ * trains or loads (polled every 2 s), then a line saying it is the default, with the ranker list redrawn.
+ */
+function showDemoReranker(demo) {
+  const line = $('demo-reranker');
+  if (!demo) {
+    line.hidden = true;
+    return;
+  }
+  line.hidden = false;
+  const bar = $('demo-progress');
+  if (demo.state === 'training') {
+    const share = demo.steps ? demo.step / demo.steps : 0;
+    bar.hidden = false;
+    bar.max = 1;
+    bar.value = share;
+    $('demo-text').textContent = demo.step
+      ? `Learning what relevant means for these postings: training ${demo.id} on the judge's labels, step ${demo.step} of at most ${demo.steps} (loss ${demo.loss.toFixed(3)}, ${Math.round(demo.seconds)} s). Search works meanwhile; the reranker becomes the default when it is done.`
+      : `Learning what relevant means for these postings: preparing to train ${demo.id} on the judge's labels (${Math.round(demo.seconds)} s)…`;
+  } else if (demo.state === 'loading') {
+    bar.hidden = false;
+    bar.removeAttribute('value');
+    $('demo-text').textContent = `${demo.id} is trained; loading it as the default reranker…`;
+  } else if (demo.state === 'ready') {
+    bar.hidden = true;
+    $('demo-text').textContent =
+      `${demo.id}, trained here on the judge's labels for these postings, is the default reranker.`;
+  } else {
+    bar.hidden = true;
+    $('demo-text').textContent =
+      `Training ${demo.id} failed: ${demo.error ?? 'unknown error'}. The default reranker stays as it was.`;
+  }
+  if (demo.state === 'training' || demo.state === 'loading') setTimeout(pollDemoReranker, 2000);
+}
+
+async function pollDemoReranker() {
+  try {
+    const info = await getJson('/v1/info');
+    if (info.demoReranker?.state === 'ready') renderRankers(info);
+    showDemoReranker(info.demoReranker);
+  } catch {
+    setTimeout(pollDemoReranker, 5000);
+  }
 }
 
 function buildFilters(facets) {

@@ -52,6 +52,7 @@ export interface TrainedModelCard {
 /** Ids sift reserves for models its presets train; `--rerank` names them before they exist. */
 export const TRAINABLE_MODELS: Readonly<Record<string, { preset: string; kind: TrainedModelKind }>> = {
   'sift-ce-minilm-l6': { preset: 'default', kind: 'cross-encoder' },
+  'sift-ce-jobs': { preset: 'demo', kind: 'cross-encoder' },
   'sift-bi-minilm-l6': { preset: 'bi-encoder', kind: 'bi-encoder' },
   'sift-yesno-smollm2-135m': { preset: 'decoder', kind: 'decoder-ranker' },
 };

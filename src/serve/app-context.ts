@@ -2,6 +2,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServeConfig } from './config.js';
+import type { DemoRerankerStatus } from './demo-reranker.js';
 import type { DepthController } from './depth-controller.js';
 import type { ConcurrencyGate, RequestLimits } from './gate.js';
 import type { ServeMetrics } from './metrics.js';
@@ -19,8 +20,10 @@ export interface AppContext {
   evaluationDir: string;
   /** Which rankers can score now; resolves "default" and refuses unknown (404) or loading (503) ones. */
   readiness: RankerReadiness;
-  /** The canonical id "default" names (undefined when the ranker module has none). */
-  defaultRanker: string | undefined;
+  /** The canonical id "default" names now (undefined when the ranker module has none). */
+  defaultRanker: () => string | undefined;
+  /** The demo reranker's training and loading, while serving the job corpus with it (demo-reranker.ts). */
+  demoReranker: (() => DemoRerankerStatus) | undefined;
   depthController: DepthController;
   /** The key write routes require (SIFT_API_KEY); undefined refuses every write. */
   apiKey: string | undefined;

@@ -48,3 +48,21 @@ test('bad values name where they came from; a named config file must exist and h
     (error) => isSiftError(error, 'E_CONFIG_FILE') && error.message.includes('prot'),
   );
 });
+
+test("--demo-train takes 'all', 'off' or a number of steps, and says which when it gets anything else", async () => {
+  const home = await mkdtemp(join(tmpdir(), 'sift-config-'));
+  const env = { SIFT_HOME: home };
+  assert.equal((await resolveServeConfig({ env })).demoTrain, 'all', 'default');
+  assert.equal((await resolveServeConfig({ flags: { demoTrain: 'off' }, env })).demoTrain, 'off');
+  assert.equal((await resolveServeConfig({ env: { ...env, SIFT_SERVE_DEMO_TRAIN: '40' } })).demoTrain, 40);
+  for (const bad of ['0', 'some', '2.5']) {
+    await assert.rejects(
+      resolveServeConfig({ flags: { demoTrain: bad }, env }),
+      (error) =>
+        isSiftError(error, 'E_BAD_ARGUMENT') &&
+        error.message.includes('--demo-train') &&
+        error.message.includes('"all", "off"'),
+      bad,
+    );
+  }
+});

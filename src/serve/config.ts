@@ -21,6 +21,12 @@ export interface ServeConfig {
   index: string | undefined;
   /** Postings in the synthetic job corpus served when no index is given. Default 5,000. */
   demoDocs: number;
+  /**
+   * Serving the job corpus without its trained reranker, train it in the background from the committed job
+   * labels and make it the default ranker when done (demo-reranker.ts): 'all' (the preset's whole run),
+   * a number of optimizer steps (a quick, weaker model), or 'off'. Default 'all'.
+   */
+  demoTrain: 'all' | 'off' | number;
   /** Query embedder for dense and hybrid modes ("none" serves bm25 only). Default all-minilm-l6-v2. */
   embedder: string;
   /**
@@ -174,6 +180,18 @@ export const SERVE_OPTIONS: Record<keyof ServeConfig, OptionSpec> = {
     help: 'postings in the synthetic job corpus',
     parse: integer(1),
     default: () => 5000,
+  },
+  demoTrain: {
+    flag: '--demo-train <all|off|steps>',
+    env: 'SIFT_SERVE_DEMO_TRAIN',
+    help: "the job corpus's reranker, trained in the background on first start: the whole run, off, or at most this many steps",
+    parse: (raw, where) => {
+      if (raw === 'all' || raw === 'off') return raw;
+      const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+      if (typeof n === 'number' && Number.isInteger(n) && n >= 1) return n;
+      throw badValue(where, raw, '"all", "off" or a number of optimizer steps ≥ 1');
+    },
+    default: () => 'all',
   },
   embedder: {
     flag: '--embedder <id>',

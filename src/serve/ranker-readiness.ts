@@ -80,6 +80,16 @@ export class RankerReadiness {
     }
   }
 
+  /** Loads one ranker (unless it is loaded or loading); its canonical id once ready, or the load's error. */
+  async ensure(ref: string): Promise<string> {
+    const id = this.resolve(ref);
+    let entry = this.entries.get(id);
+    if (!entry || entry.state === 'failed') entry = this.start(id);
+    await entry.done;
+    if (entry.state === 'failed') throw entry.error!;
+    return id;
+  }
+
   /** True when every ranker that was asked for is ready. */
   get allReady(): boolean {
     return [...this.entries.values()].every((entry) => entry.state === 'ready');

@@ -195,6 +195,29 @@ export const InfoReply = Type.Object({
     description: 'ranker ids, each once ("default" names defaultRanker)',
   }),
   defaultRanker: Type.Union([Type.String(), Type.Null()], { description: 'the ranker "default" names' }),
+  demoReranker: Type.Union(
+    [
+      Type.Object({
+        id: Type.String(),
+        state: Type.Union([
+          Type.Literal('training'),
+          Type.Literal('loading'),
+          Type.Literal('ready'),
+          Type.Literal('failed'),
+        ]),
+        step: Type.Optional(Type.Integer()),
+        steps: Type.Optional(Type.Integer()),
+        loss: Type.Optional(Type.Number()),
+        seconds: Type.Number(),
+        error: Type.Optional(Type.String()),
+      }),
+      Type.Null(),
+    ],
+    {
+      description:
+        'serving the job corpus: its reranker, trained in the background on first start and "default" once ready',
+    },
+  ),
   rankerStatus: Type.Array(
     Type.Object({
       id: Type.String(),

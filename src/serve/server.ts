@@ -26,6 +26,7 @@ import { openCollection } from '../search/index.js';
 import { siftPaths } from '../util/index.js';
 import { createApp } from './app.js';
 import type { ServeConfig } from './config.js';
+import { DemoReranker } from './demo-reranker.js';
 import { DepthController } from './depth-controller.js';
 import { EngineClient } from './engine-client.js';
 import { evaluationDir, readEvaluations, writeEvaluations } from './evaluation.js';
@@ -133,8 +134,16 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     throw error;
   }
   const closePools = () => Promise.all([embedPool?.close(), rankPool.close()]);
+  let demoReranker: DemoReranker | undefined;
+  // "default" names the demo's trained reranker once it is ready (with its variant: "default:int8").
+  const resolveRef = (ref: string): string => {
+    const demoId = demoReranker?.readyId;
+    if (demoId && (ref === 'default' || ref.startsWith('default:')))
+      return rankers.resolve(`${demoId}${ref.slice('default'.length)}`);
+    return rankers.resolve(ref);
+  };
   const readiness = new RankerReadiness({
-    resolve: rankers.resolve,
+    resolve: resolveRef,
     list: rankers.list,
     load: (id) => rankPool.loadRanker(id),
     log,
@@ -164,12 +173,24 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     depthController,
     summaries,
   );
-  let defaultRanker: string | undefined;
-  try {
-    defaultRanker = rankers.resolve('default');
-  } catch {
-    defaultRanker = undefined;
+  // The demo's own reranker, with sift's rankers only (a --ranker-module need not know trained models).
+  if (prepared.demo && config.demoTrain !== 'off' && config.rankerModule === undefined) {
+    demoReranker = new DemoReranker({
+      home,
+      maxSteps: config.demoTrain === 'all' ? undefined : config.demoTrain,
+      // Training takes only what serving leaves, as reranking does (rankNice's default).
+      nice: 19,
+      load: (id) => readiness.ensure(id),
+      log,
+    });
   }
+  const defaultRanker = (): string | undefined => {
+    try {
+      return resolveRef('default');
+    } catch {
+      return undefined;
+    }
+  };
   const { app, drain } = await createApp({
     config,
     service,
@@ -178,13 +199,14 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     evaluationDir: evaluationDir(home, engine.info.name),
     readiness,
     defaultRanker,
+    demoReranker: demoReranker ? () => demoReranker!.status() : undefined,
     depthController,
     apiKey: env.SIFT_API_KEY || undefined,
   });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
-    await Promise.all([engine.close(), closePools()]);
+    await Promise.all([engine.close(), closePools(), demoReranker?.close()]);
     throw new SiftError(
       'E_LISTEN',
       `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
@@ -196,7 +218,11 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;
-  const ready = readiness.prepare(config.rankers).then(() => readiness.allReady);
+  // With the demo's reranker already trained, "default" names it once it loads: wait for that rather than
+  // build the ranker "default" names before it.
+  const ready = (demoReranker?.installedAtStart ? demoReranker.done : Promise.resolve())
+    .then(() => readiness.prepare(config.rankers))
+    .then(() => readiness.allReady);
   return {
     url: `http://${host}:${port}/`,
     indexName: engine.info.name,
@@ -206,6 +232,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     close: () => {
       closing ??= (async () => {
         drain();
+        await demoReranker?.close();
         await app.close();
         await engine.close();
         await closePools();
@@ -223,7 +250,7 @@ async function prepareIndex(
   log: (line: string) => void,
   quiet: boolean,
   demoCollection: DemoCollectionProvider | undefined,
-): Promise<{ dir: string; embedderId: string | undefined }> {
+): Promise<{ dir: string; embedderId: string | undefined; demo: boolean }> {
   let index: SiftIndex;
   let demo: Awaited<ReturnType<typeof openCollection>> | undefined;
   if (config.index !== undefined) {
@@ -248,7 +275,7 @@ async function prepareIndex(
   const wantEval = demo !== undefined && (demo.built || (await readEvaluations(evalDir)).length === 0);
   if (config.embedder === 'none') {
     if (demo && wantEval) await writeEvaluations(evalDir, demo.collection, [bm25]);
-    return { dir: index.dir, embedderId: undefined };
+    return { dir: index.dir, embedderId: undefined, demo: demo !== undefined };
   }
   const encoder = await openEmbedder(config.embedder, { quiet, home });
   try {
@@ -263,7 +290,7 @@ async function prepareIndex(
       await writeEvaluations(evalDir, demo.collection, modes);
       await knn.release();
     }
-    return { dir: index.dir, embedderId: encoder.id };
+    return { dir: index.dir, embedderId: encoder.id, demo: demo !== undefined };
   } finally {
     await encoder.release();
   }

@@ -94,7 +94,8 @@ export interface BiEncoderTrainOptions {
   patience?: number;
   keepCheckpoints?: number;
   quiet?: boolean;
-  onStep?: (step: number, loss: number) => void;
+  /** After each optimizer step, as PairTrainOptions.onStep. */
+  onStep?: (step: number, loss: number, totalSteps: number) => void;
 }
 
 interface Draw {
@@ -283,7 +284,7 @@ export async function trainBiEncoder(options: BiEncoderTrainOptions): Promise<Tr
       state.losses.push(loss);
       progress.setStatus(`loss ${loss.toFixed(4)}`);
       progress.tick(1);
-      options.onStep?.(state.step, loss);
+      options.onStep?.(state.step, loss, totalSteps);
     }
     if (state.batchInEpoch < batches.length) break; // maxSteps reached mid-epoch
     // An epoch is done: evaluate, keep the best, stop once dev stops improving.

@@ -102,8 +102,12 @@ export interface PairTrainOptions {
   keepCheckpoints?: number;
   /** No progress bar. */
   quiet?: boolean;
-  /** Called after each optimizer step (tests use it to crash on purpose). */
-  onStep?: (step: number, loss: number) => void;
+  /**
+   * Called after each optimizer step with the steps the run will take at most (early stopping can end it
+   * sooner): progress for a caller without the progress bar (sift serve's demo training), and tests crash
+   * on purpose in it.
+   */
+  onStep?: (step: number, loss: number, totalSteps: number) => void;
   /** Checkpoint writer (tests simulate a full disk). */
   io?: CheckpointIo;
 }
@@ -311,7 +315,7 @@ export async function trainPairScorer(
       state.losses.push(stepLoss);
       progress.setStatus(`loss ${stepLoss.toFixed(4)}`);
       progress.tick(examples);
-      options.onStep?.(state.step, stepLoss);
+      options.onStep?.(state.step, stepLoss, totalSteps);
       if (o.evalEvery > 0 && state.step % o.evalEvery === 0) {
         lastEvaluated = state.step;
         if (await evaluate()) {

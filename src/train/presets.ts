@@ -39,6 +39,8 @@ interface PresetBase {
   description: string;
   /** Registry id of the model to start from. */
   base: string;
+  /** The committed label sets it trains on, by name (default: every set that passes its audit). */
+  labelSets?: readonly string[];
 }
 
 /** The fine-tuning settings both trainers share. */
@@ -94,28 +96,42 @@ export interface DecoderRankerPreset extends PresetBase {
 
 export type TrainingPreset = CrossEncoderPreset | BiEncoderPreset | DecoderRankerPreset;
 
+const DEFAULT_CROSS_ENCODER: CrossEncoderPreset = {
+  kind: 'cross-encoder',
+  name: 'default',
+  id: 'sift-ce-minilm-l6',
+  description: "sift's general-purpose cross-encoder, distilled from the committed judge label sets",
+  base: 'all-minilm-l6-v2',
+  target: 'p-yes',
+  settings: {
+    loss: 'listwise',
+    epochs: 20,
+    batchSize: 16,
+    learningRate: 2e-5,
+    warmupRatio: 0.1,
+    decay: 'linear',
+    weightDecay: 0.01,
+    maxGradNorm: 1,
+    maxLength: 256,
+    dropout: 0.1,
+    seed: 42,
+    patience: 3,
+  },
+};
+
 const PRESETS: readonly TrainingPreset[] = [
+  DEFAULT_CROSS_ENCODER,
+  // 'demo' is the default recipe on the demo's own corpus alone: the committed job label set, made on the
+  // synthetic job postings that `sift serve` shows when no index is named. sift serve trains it in the
+  // background on its first start and makes it the demo's default reranker (src/serve/demo-reranker.ts);
+  // `sift train --preset demo` is the same run.
   {
-    kind: 'cross-encoder',
-    name: 'default',
-    id: 'sift-ce-minilm-l6',
-    description: "sift's general-purpose cross-encoder, distilled from the committed judge label sets",
-    base: 'all-minilm-l6-v2',
-    target: 'p-yes',
-    settings: {
-      loss: 'listwise',
-      epochs: 20,
-      batchSize: 16,
-      learningRate: 2e-5,
-      warmupRatio: 0.1,
-      decay: 'linear',
-      weightDecay: 0.01,
-      maxGradNorm: 1,
-      maxLength: 256,
-      dropout: 0.1,
-      seed: 42,
-      patience: 3,
-    },
+    ...DEFAULT_CROSS_ENCODER,
+    name: 'demo',
+    id: 'sift-ce-jobs',
+    description:
+      "the demo job corpus's reranker: the default cross-encoder recipe on the committed job label set",
+    labelSets: ['jobs'],
   },
   // 'bi-encoder' fine-tunes the default embedder on the same label sets, LinkedIn's recipe for its
   // retrieval model (../shared/SYSTEM.md §1): per query 2 judge positives (calibrated grade > 1) and 3 hard negatives

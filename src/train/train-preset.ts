@@ -36,6 +36,8 @@ export interface TrainPresetOptions {
   from?: string;
   home?: string;
   quiet?: boolean;
+  /** After each optimizer step: the step, its loss and the run's most steps (see PairTrainOptions). */
+  onStep?: (step: number, loss: number, totalSteps: number) => void;
 }
 
 export interface TrainPresetResult {
@@ -51,7 +53,9 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
   const home = options.home ?? siftPaths().home;
   // Committed sets teach only where their judge agrees with people (MIN_JUDGE_KAPPA); label files given
   // with --labels are the user's choice and are used as they are.
-  const committed = options.labels?.length ? [] : committedLabelSets();
+  const committed = options.labels?.length
+    ? []
+    : committedLabelSets().filter((set) => !recipe.labelSets || recipe.labelSets.includes(set.name));
   const excluded = committed
     .filter((set) => set.audit && set.audit.kappaLinear < MIN_JUDGE_KAPPA)
     .map((set) => ({
@@ -189,6 +193,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
       ...settings,
       ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
       quiet: options.quiet ?? false,
+      ...(options.onStep ? { onStep: options.onStep } : {}),
     });
     card = {
       version: 1,
@@ -229,6 +234,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
         ],
         labelTokens: ranker.labelTokenIds,
         quiet: options.quiet ?? false,
+        ...(options.onStep ? { onStep: options.onStep } : {}),
       });
     } finally {
       await ranker.release();
@@ -259,6 +265,7 @@ export async function trainPreset(options: TrainPresetOptions): Promise<TrainPre
       evalEvery: stepsPerEpoch(settings, train),
       ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
       quiet: options.quiet ?? false,
+      ...(options.onStep ? { onStep: options.onStep } : {}),
     });
     card = {
       version: 1,

@@ -39,6 +39,9 @@ export async function startTestServer(
       workers: 1,
       modelThreads: 1,
       rankers: TEST_RANKER_IDS,
+      // Tests that serve the job corpus with sift's rankers would otherwise train its reranker in the
+      // background (test/serve-demo-reranker.test.ts tests that); here it would only take the cores.
+      demoTrain: 'off',
       ...settings,
     },
     env,

@@ -26,7 +26,8 @@ export function registerInfoRoutes(context: RouteContext): void {
         modes: info.modes,
         embedder: service.embedder ?? null,
         rankers: rankerStatus.map((r) => r.id),
-        defaultRanker: context.defaultRanker ?? null,
+        defaultRanker: context.defaultRanker() ?? null,
+        demoReranker: context.demoReranker?.() ?? null,
         rankerStatus,
         rerank: {
           budgetMs: config.rerankBudgetMs,
