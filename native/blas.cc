@@ -18,6 +18,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -93,7 +94,10 @@ napi_value fail(napi_env env, const char* message) {
   return nullptr;
 }
 
-bool floatArray(napi_env env, napi_value value, float** data, size_t* length) {
+// A Float32Array (T = float) or Float64Array (T = double) argument's data and length; false for anything else.
+template <typename T>
+bool typedArray(napi_env env, napi_value value, T** data, size_t* length) {
+  constexpr napi_typedarray_type want = std::is_same_v<T, float> ? napi_float32_array : napi_float64_array;
   bool is = false;
   if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
   napi_typedarray_type type;
@@ -101,22 +105,17 @@ bool floatArray(napi_env env, napi_value value, float** data, size_t* length) {
   size_t offset;
   void* raw;
   if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok) return false;
-  if (type != napi_float32_array) return false;
-  *data = static_cast<float*>(raw);
+  if (type != want) return false;
+  *data = static_cast<T*>(raw);
   return true;
 }
 
+bool floatArray(napi_env env, napi_value value, float** data, size_t* length) {
+  return typedArray(env, value, data, length);
+}
+
 bool doubleArray(napi_env env, napi_value value, double** data, size_t* length) {
-  bool is = false;
-  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  void* raw;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok) return false;
-  if (type != napi_float64_array) return false;
-  *data = static_cast<double*>(raw);
-  return true;
+  return typedArray(env, value, data, length);
 }
 
 bool intArg(napi_env env, napi_value value, int* out) {
@@ -130,40 +129,57 @@ bool floatArg(napi_env env, napi_value value, float* out) {
   return true;
 }
 
-// sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc): row-major C = α·op(A)·op(B) + β·C.
-// The arrays may be subarray views (their byte offset is already in the data pointer). Every extent is
-// checked against the array lengths, so a wrong shape throws instead of reading out of bounds.
-napi_value Sgemm(napi_env env, napi_callback_info info) {
+// sgemm / dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc): row-major
+// C = α·op(A)·op(B) + β·C on Float32Arrays / Float64Arrays. The arrays may be subarray views (their byte
+// offset is already in the data pointer). Every extent is checked against the array lengths, so a wrong
+// shape throws instead of reading out of bounds. With k = 0, C = β·C (β = 0 sets it to zero, as BLAS does).
+template <typename T, typename Fn>
+napi_value Gemm(napi_env env, napi_callback_info info, const std::string& name, Fn fn) {
   size_t argc = 13;
   napi_value argv[13];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 13) return fail(env, "sgemm takes 13 arguments");
-  if (!blas.sgemm) return fail(env, "no BLAS is loaded");
+  if (argc != 13) return fail(env, (name + " takes 13 arguments").c_str());
+  if (!fn) return fail(env, ("the loaded BLAS has no cblas_" + name).c_str());
   bool ta, tb;
   int m, n, k, lda, ldb, ldc;
-  float alpha, beta;
-  float *a, *b, *c;
+  double alpha, beta;
+  T *a, *b, *c;
   size_t la, lb, lc;
   if (napi_get_value_bool(env, argv[0], &ta) != napi_ok || napi_get_value_bool(env, argv[1], &tb) != napi_ok ||
       !intArg(env, argv[2], &m) || !intArg(env, argv[3], &n) || !intArg(env, argv[4], &k) ||
-      !floatArg(env, argv[5], &alpha) || !floatArray(env, argv[6], &a, &la) || !intArg(env, argv[7], &lda) ||
-      !floatArray(env, argv[8], &b, &lb) || !intArg(env, argv[9], &ldb) || !floatArg(env, argv[10], &beta) ||
-      !floatArray(env, argv[11], &c, &lc) || !intArg(env, argv[12], &ldc)) {
-    return fail(env, "sgemm: bad argument types");
+      napi_get_value_double(env, argv[5], &alpha) != napi_ok || !typedArray(env, argv[6], &a, &la) ||
+      !intArg(env, argv[7], &lda) || !typedArray(env, argv[8], &b, &lb) || !intArg(env, argv[9], &ldb) ||
+      napi_get_value_double(env, argv[10], &beta) != napi_ok || !typedArray(env, argv[11], &c, &lc) ||
+      !intArg(env, argv[12], &ldc)) {
+    return fail(env, (name + ": bad argument types").c_str());
   }
-  if (m <= 0 || n <= 0 || k <= 0) return nullptr;
+  if (m <= 0 || n <= 0) return nullptr;
+  if (ldc < n || static_cast<int64_t>(lc) < (static_cast<int64_t>(m) - 1) * ldc + n) {
+    return fail(env, (name + ": C is shorter than its shape").c_str());
+  }
+  if (k <= 0) {
+    for (int r = 0; r < m; r++)
+      for (int j = 0; j < n; j++) {
+        T& v = c[static_cast<size_t>(r) * ldc + j];
+        v = beta == 0 ? T(0) : static_cast<T>(beta) * v;
+      }
+    return nullptr;
+  }
   // Rows × row stride of each operand as stored (row-major): op(A) is m×k, so A is m×k or k×m.
   const int64_t aRows = ta ? k : m, aCols = ta ? m : k;
   const int64_t bRows = tb ? n : k, bCols = tb ? k : n;
-  if (lda < aCols || ldb < bCols || ldc < n) return fail(env, "sgemm: leading dimension too small");
-  if (static_cast<int64_t>(la) < (aRows - 1) * lda + aCols || static_cast<int64_t>(lb) < (bRows - 1) * ldb + bCols ||
-      static_cast<int64_t>(lc) < (static_cast<int64_t>(m) - 1) * ldc + n) {
-    return fail(env, "sgemm: an array is shorter than its shape");
+  if (lda < aCols || ldb < bCols) return fail(env, (name + ": leading dimension too small").c_str());
+  if (static_cast<int64_t>(la) < (aRows - 1) * lda + aCols || static_cast<int64_t>(lb) < (bRows - 1) * ldb + bCols) {
+    return fail(env, (name + ": an array is shorter than its shape").c_str());
   }
-  blas.sgemm(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
-             ldc);
+  fn(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, m, n, k, static_cast<T>(alpha), a, lda, b, ldb,
+     static_cast<T>(beta), c, ldc);
   return nullptr;
 }
+
+napi_value Sgemm(napi_env env, napi_callback_info info) { return Gemm<float>(env, info, "sgemm", blas.sgemm); }
+
+napi_value Dgemm(napi_env env, napi_callback_info info) { return Gemm<double>(env, info, "dgemm", blas.dgemm); }
 
 // Runs body(begin, end) over [0, n) split across `threads` threads (the calling thread takes the first part).
 template <typename Body>
@@ -396,43 +412,6 @@ napi_value GemmBatch(napi_env env, napi_callback_info info) {
     }
   });
   if (blas.setThreads) blas.setThreads(threads);
-  return nullptr;
-}
-
-// dgemm: sgemm's contract (13 arguments, every extent checked) on Float64Arrays.
-napi_value Dgemm(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value argv[13];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 13) return fail(env, "dgemm takes 13 arguments");
-  if (!blas.dgemm) return fail(env, "the loaded BLAS has no cblas_dgemm");
-  bool ta, tb;
-  int m, n, k, lda, ldb, ldc;
-  double alpha, beta;
-  double *a, *b, *c;
-  size_t la, lb, lc;
-  if (napi_get_value_bool(env, argv[0], &ta) != napi_ok || napi_get_value_bool(env, argv[1], &tb) != napi_ok ||
-      !intArg(env, argv[2], &m) || !intArg(env, argv[3], &n) || !intArg(env, argv[4], &k) ||
-      napi_get_value_double(env, argv[5], &alpha) != napi_ok || !doubleArray(env, argv[6], &a, &la) ||
-      !intArg(env, argv[7], &lda) || !doubleArray(env, argv[8], &b, &lb) || !intArg(env, argv[9], &ldb) ||
-      napi_get_value_double(env, argv[10], &beta) != napi_ok || !doubleArray(env, argv[11], &c, &lc) ||
-      !intArg(env, argv[12], &ldc)) {
-    return fail(env, "dgemm: bad argument types");
-  }
-  if (m <= 0 || n <= 0) return nullptr;
-  if (k <= 0) {
-    for (int r = 0; r < m; r++)
-      for (int j = 0; j < n; j++) c[static_cast<size_t>(r) * ldc + j] *= beta;
-    return nullptr;
-  }
-  const int64_t aRows = ta ? k : m, aCols = ta ? m : k;
-  const int64_t bRows = tb ? n : k, bCols = tb ? k : n;
-  if (lda < aCols || ldb < bCols || ldc < n) return fail(env, "dgemm: leading dimension too small");
-  if (static_cast<int64_t>(la) < (aRows - 1) * lda + aCols || static_cast<int64_t>(lb) < (bRows - 1) * ldb + bCols ||
-      static_cast<int64_t>(lc) < (static_cast<int64_t>(m) - 1) * ldc + n) {
-    return fail(env, "dgemm: an array is shorter than its shape");
-  }
-  blas.dgemm(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   return nullptr;
 }
 

@@ -172,7 +172,9 @@ function portableSpdSolve(a: Float64Array, n: number, b: Float64Array, m: number
 
 function portableGemm64(g: Gemm64): void {
   const { m, n, k, alpha, a, lda, b, ldb, beta, c, ldc } = g;
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) c[i * ldc + j]! *= beta;
+  // β = 0 sets C to zero whatever it held, as BLAS does.
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) c[i * ldc + j] = beta === 0 ? 0 : beta * c[i * ldc + j]!;
   for (let i = 0; i < m; i++) {
     const rowC = i * ldc;
     for (let p = 0; p < k; p++) {

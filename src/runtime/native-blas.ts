@@ -4,22 +4,25 @@
 
 import { type AddonLoad, loadNativeAddon, type NativeAddonStatus } from './native-addon.js';
 
+/** Row-major C = α·op(A)·op(B) + β·C in the precision of the arrays (sgemm, dgemm). */
+type GemmFn<T extends Float32Array | Float64Array> = (
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: T,
+  lda: number,
+  b: T,
+  ldb: number,
+  beta: number,
+  c: T,
+  ldc: number,
+) => void;
+
 interface Binding {
-  sgemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    lda: number,
-    b: Float32Array,
-    ldb: number,
-    beta: number,
-    c: Float32Array,
-    ldc: number,
-  ): void;
+  sgemm: GemmFn<Float32Array>;
   gelu(x: Float32Array, y: Float32Array): void;
   softmaxRows(x: Float32Array, rows: number, cols: number): void;
   softmaxBackwardRows(p: Float32Array, dp: Float32Array, rows: number, cols: number): void;
@@ -46,25 +49,18 @@ interface Binding {
     c: Float32Array,
     items: Int32Array,
   ): void;
-  dgemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float64Array,
-    lda: number,
-    b: Float64Array,
-    ldb: number,
-    beta: number,
-    c: Float64Array,
-    ldc: number,
-  ): void;
+  dgemm: GemmFn<Float64Array>;
   cholesky(a: Float64Array, n: number): number;
   lowerSolve(l: Float64Array, n: number, b: Float64Array, m: number, transposed: boolean): void;
   setThreads(threads: number): void;
-  info(): { available: boolean; double: boolean; library: string; error: string; config: string; threads: number };
+  info(): {
+    available: boolean;
+    double: boolean;
+    library: string;
+    error: string;
+    config: string;
+    threads: number;
+  };
 }
 
 /** Row-major single-precision matrix products on OpenBLAS: C = α·op(A)·op(B) + β·C. */

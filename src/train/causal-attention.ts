@@ -114,25 +114,20 @@ export class CausalSelfAttention {
     const dvHeads = new Float32Array(dctx.length);
     const dp = new Float32Array(probs.length);
     const items = (f: (b: Block) => BatchItem) => blocks.map(f);
+    // dV = Pᵀ·dctx and dK = dSᵀ·Q·scale: per block, a [keys × seq] matrix's transpose times a query-shaped one.
+    const transposedTimesQueries = items((b) => ({
+      m: b.keys,
+      n: d,
+      k: seq,
+      aOffset: b.p,
+      lda: b.keys,
+      bOffset: b.q,
+      ldb: qWidth,
+      cOffset: b.q,
+      ldc: qWidth,
+    }));
     // dV = Pᵀ·dctx; dP = dctx·Vᵀ.
-    gemmBatch(
-      true,
-      false,
-      probs,
-      dctx,
-      dvHeads,
-      items((b) => ({
-        m: b.keys,
-        n: d,
-        k: seq,
-        aOffset: b.p,
-        lda: b.keys,
-        bOffset: b.q,
-        ldb: qWidth,
-        cOffset: b.q,
-        ldc: qWidth,
-      })),
-    );
+    gemmBatch(true, false, probs, dctx, dvHeads, transposedTimesQueries);
     gemmBatch(
       false,
       true,
@@ -173,25 +168,7 @@ export class CausalSelfAttention {
       })),
       scale,
     );
-    gemmBatch(
-      true,
-      false,
-      dp,
-      q,
-      dkHeads,
-      items((b) => ({
-        m: b.keys,
-        n: d,
-        k: seq,
-        aOffset: b.p,
-        lda: b.keys,
-        bOffset: b.q,
-        ldb: qWidth,
-        cOffset: b.q,
-        ldc: qWidth,
-      })),
-      scale,
-    );
+    gemmBatch(true, false, dp, q, dkHeads, transposedTimesQueries, scale);
     this.saved = undefined;
     const group = heads / kvHeads;
     const rows = batch * seq;
