@@ -11,6 +11,7 @@ export {
   leadSummary,
   splitSentences,
 } from './extractive.js';
+export { type Gemm64, gemm64, linalgBackend } from './linalg.js';
 export {
   LLM_SUMMARY_MAX_DOC_CHARS,
   type LlmSummaryOptions,
