@@ -24,13 +24,12 @@ import { AdamW } from './adamw.js';
 import { type EncodedPair, tokenBatch } from './batches.js';
 import { BertEncoder } from './bert-model.js';
 import { loadOptimizer, startOrResume } from './checkpoint.js';
-import { clipGradNorm } from './clip.js';
 import type { TrainingExample } from './examples.js';
 import { MeanPooling } from './heads.js';
 import { multipleNegativesRanking } from './losses.js';
+import { applyOptimizerStep, type OptimizerStepContext } from './optimizer-step.js';
 import type { Module, Parameter } from './parameter.js';
 import { RunBook, type TrainResult } from './run-book.js';
-import { learningRate } from './schedule.js';
 
 /** sentence-transformers' files that make the folder load as a mean-pooled, normalised embedder there. */
 export const SENTENCE_TRANSFORMERS_FILES = [
@@ -269,22 +268,20 @@ export async function trainBiEncoder(options: BiEncoderTrainOptions): Promise<Tr
     quiet: options.quiet ?? false,
   });
   progress.tick(state.step);
+  const stepContext: OptimizerStepContext = {
+    book,
+    params,
+    adam,
+    maxGradNorm: o.maxGradNorm,
+    schedule,
+    progress,
+    ...(options.onStep ? { onStep: options.onStep } : {}),
+  };
   let lastEvaluated = state.best?.step ?? -1;
   while (state.epoch < o.epochs && state.step < totalSteps) {
     const batches = epochDraws(state.epoch);
     while (state.batchInEpoch < batches.length && state.step < totalSteps) {
-      const loss = trainOn(batches[state.batchInEpoch]!);
-      const norm = clipGradNorm(params, o.maxGradNorm);
-      if (!Number.isFinite(loss) || !Number.isFinite(norm)) progress.finish();
-      book.checkFinite(loss, norm);
-      adam.update(learningRate(state.step, schedule));
-      for (const p of params) p.zeroGrad();
-      state.step++;
-      state.batchInEpoch++;
-      state.losses.push(loss);
-      progress.setStatus(`loss ${loss.toFixed(4)}`);
-      progress.tick(1);
-      options.onStep?.(state.step, loss, totalSteps);
+      applyOptimizerStep(stepContext, trainOn(batches[state.batchInEpoch]!), 1, 1);
     }
     if (state.batchInEpoch < batches.length) break; // maxSteps reached mid-epoch
     // An epoch is done: evaluate, keep the best, stop once dev stops improving.

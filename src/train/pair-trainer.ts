@@ -18,14 +18,14 @@ import { Mulberry32, ProgressBar } from '../util/index.js';
 import { AdamW } from './adamw.js';
 import { type EncodedPair, epochBatches, queryBatches, queryGroups, tokenBatch } from './batches.js';
 import { type CheckpointIo, loadOptimizer, startOrResume } from './checkpoint.js';
-import { clipGradNorm } from './clip.js';
 import type { TokenBatch } from './embeddings.js';
 import { evaluateDev } from './evaluate.js';
 import type { TrainingExample } from './examples.js';
 import { bceWithLogits, klDivergence, type LossResult, listwiseSoftmaxCe } from './losses.js';
+import { applyOptimizerStep, type OptimizerStepContext } from './optimizer-step.js';
 import type { Module, Parameter } from './parameter.js';
 import { RunBook, type TrainResult } from './run-book.js';
-import { type Decay, learningRate } from './schedule.js';
+import type { Decay } from './schedule.js';
 import { logOdds, softmaxWithin, softTarget } from './targets.js';
 
 export type { TrainResult };
@@ -289,6 +289,16 @@ export async function trainPairScorer(
     quiet: options.quiet ?? false,
   });
   progress.tick(examplesIn(state.step));
+  const stepContext: OptimizerStepContext = {
+    book,
+    params,
+    adam,
+    maxGradNorm: o.maxGradNorm,
+    schedule,
+    progress,
+    divergenceHint: ' (lower the learning rate or check the labels)',
+    ...(options.onStep ? { onStep: options.onStep } : {}),
+  };
   let lastEvaluated = -1;
   outer: for (; state.epoch < o.epochs && state.step < totalSteps; state.epoch++, state.batchInEpoch = 0) {
     const batches = batchesOf(state.epoch);
@@ -305,17 +315,7 @@ export async function trainPairScorer(
         for (let i = 0; i < grad.length; i++) grad[i]! /= group.length;
         model.backward(grad);
       }
-      const norm = clipGradNorm(params, o.maxGradNorm);
-      if (!Number.isFinite(stepLoss) || !Number.isFinite(norm)) progress.finish();
-      book.checkFinite(stepLoss, norm, ' (lower the learning rate or check the labels)');
-      adam.update(learningRate(state.step, schedule));
-      for (const p of params) p.zeroGrad();
-      state.step++;
-      state.batchInEpoch += group.length;
-      state.losses.push(stepLoss);
-      progress.setStatus(`loss ${stepLoss.toFixed(4)}`);
-      progress.tick(examples);
-      options.onStep?.(state.step, stepLoss, totalSteps);
+      applyOptimizerStep(stepContext, stepLoss, group.length, examples);
       if (o.evalEvery > 0 && state.step % o.evalEvery === 0) {
         lastEvaluated = state.step;
         if (await evaluate()) {
