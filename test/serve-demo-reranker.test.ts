@@ -85,7 +85,8 @@ test('sift serve trains the demo reranker in the background, shows it on the pag
       // The service answers while the reranker trains: "default" still names the built-in ranker.
       const early = await info(first.url);
       assert.equal(early.demoReranker?.id, 'sift-ce-jobs');
-      assert.equal(early.demoReranker?.state, 'training', first.output());
+      // With no rankers to build at start, training begins as soon as the service listens.
+      assert.ok(['waiting', 'training'].includes(early.demoReranker?.state ?? ''), first.output());
       assert.notEqual(early.defaultRanker, 'sift-ce-jobs');
       const search = await fetch(new URL('/v1/search', first.url), {
         method: 'POST',

@@ -89,7 +89,11 @@ function showDemoReranker(demo) {
   }
   line.hidden = false;
   const bar = $('demo-progress');
-  if (demo.state === 'training') {
+  if (demo.state === 'waiting') {
+    bar.hidden = true;
+    $('demo-text').textContent =
+      `${demo.id}, this corpus's own reranker, will train here once the service is ready.`;
+  } else if (demo.state === 'training') {
     const share = demo.steps ? demo.step / demo.steps : 0;
     bar.hidden = false;
     bar.max = 1;
@@ -110,7 +114,7 @@ function showDemoReranker(demo) {
     $('demo-text').textContent =
       `Training ${demo.id} failed: ${demo.error ?? 'unknown error'}. The default reranker stays as it was.`;
   }
-  if (demo.state === 'training' || demo.state === 'loading') setTimeout(pollDemoReranker, 2000);
+  if (['waiting', 'training', 'loading'].includes(demo.state)) setTimeout(pollDemoReranker, 2000);
 }
 
 async function pollDemoReranker() {

@@ -1,9 +1,9 @@
 // The demo learns what relevant means. Serving the synthetic job corpus for the first time, sift serve
 // trains the demo's reranker (the 'demo' preset: sift's default cross-encoder recipe on the committed job
-// label set) on a worker thread at the lowest scheduling priority, serves at once with what it has,
-// reports the training's progress in /v1/info (the page shows it), and makes the trained model what the
-// ranker "default" names as soon as it is installed and loaded. Later starts find it installed and use it
-// from the start. A run killed with the service resumes from its last checkpoint on the next start (the
+// label set) on a worker thread at the lowest scheduling priority, once the service is ready (it serves
+// with what it has meanwhile), reports the training's progress in /v1/info (the page shows it), and makes
+// the trained model what the ranker "default" names as soon as it is installed and loaded. Later starts
+// find it installed and use it from the start. A run killed with the service resumes from its last checkpoint on the next start (the
 // training run's folder is keyed by recipe and data, src/train/train-preset.ts).
 
 import { Worker } from 'node:worker_threads';
@@ -15,7 +15,8 @@ import { fromWireError } from './wire-error.js';
 /** The model the 'demo' preset trains (src/train/presets.ts). */
 export const DEMO_RERANKER_ID = 'sift-ce-jobs';
 
-export type DemoRerankerState = 'training' | 'loading' | 'ready' | 'failed';
+/** 'waiting': for the service to be ready before training starts. */
+export type DemoRerankerState = 'waiting' | 'training' | 'loading' | 'ready' | 'failed';
 
 /** What /v1/info reports about the demo's reranker. */
 export interface DemoRerankerStatus {
@@ -45,29 +46,37 @@ export interface DemoRerankerOptions {
 
 export class DemoReranker {
   private state: DemoRerankerState;
-  private readonly started = Date.now();
+  private started = Date.now();
   private finished: number | undefined;
   private progress: { step: number; steps: number; loss: number } | undefined;
   private error: SiftError | undefined;
   private worker: Worker | undefined;
   private closing = false;
+  private run: Promise<void> | undefined;
   /** True when the model was trained before this start (no training now). */
   readonly installedAtStart: boolean;
-  /** Resolves when the model is ready or has failed (never rejects: the state says which). */
-  readonly done: Promise<void>;
 
   constructor(private readonly options: DemoRerankerOptions) {
-    const installed = installedTrainedModel(DEMO_RERANKER_ID, options.home) !== undefined;
-    this.installedAtStart = installed;
-    this.state = installed ? 'loading' : 'training';
-    if (!installed) {
-      options.log(
-        `demo reranker ${DEMO_RERANKER_ID}: training from the committed job labels in the background`,
-      );
-    }
-    this.done = (async () => {
+    this.installedAtStart = installedTrainedModel(DEMO_RERANKER_ID, options.home) !== undefined;
+    this.state = this.installedAtStart ? 'loading' : 'waiting';
+  }
+
+  /**
+   * Loads the installed model, or trains it first (call once the service is ready, so that training does
+   * not slow the start). Resolves when the model is ready or has failed; never rejects: `status()` says which.
+   */
+  start(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    this.run ??= (async () => {
+      this.started = Date.now();
       try {
-        if (!installed) await this.train();
+        if (!this.installedAtStart) {
+          this.state = 'training';
+          this.options.log(
+            `demo reranker ${DEMO_RERANKER_ID}: training from the committed job labels in the background`,
+          );
+          await this.train();
+        }
         this.state = 'loading';
         await this.options.load(DEMO_RERANKER_ID);
         this.state = 'ready';
@@ -77,6 +86,7 @@ export class DemoReranker {
         this.fail(error);
       }
     })();
+    return this.run;
   }
 
   /** The id "default" names once the trained model is ready to score; undefined until then. */

@@ -200,6 +200,7 @@ export const InfoReply = Type.Object({
       Type.Object({
         id: Type.String(),
         state: Type.Union([
+          Type.Literal('waiting'),
           Type.Literal('training'),
           Type.Literal('loading'),
           Type.Literal('ready'),

@@ -218,10 +218,14 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;
-  // With the demo's reranker already trained, "default" names it once it loads: wait for that rather than
-  // build the ranker "default" names before it.
-  const ready = (demoReranker?.installedAtStart ? demoReranker.done : Promise.resolve())
+  // With the demo's reranker already trained, "default" names it once it loads: load it first rather than
+  // build the ranker "default" names before it. Without it, the service gets ready first and trains after,
+  // so training never slows the start.
+  const ready = (demoReranker?.installedAtStart ? demoReranker.start() : Promise.resolve())
     .then(() => readiness.prepare(config.rankers))
+    .then(() => {
+      void demoReranker?.start();
+    })
     .then(() => readiness.allReady);
   return {
     url: `http://${host}:${port}/`,
