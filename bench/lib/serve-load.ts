@@ -40,8 +40,8 @@ export interface Server {
 }
 
 /**
- * Starts `sift serve` on loopback with `args` after `serve --host 127.0.0.1 --port 0`, caches off unless
- * `env` says otherwise, and resolves once it reports ready (its rankers built).
+ * Starts `sift serve` on loopback with `args` after `serve --host 127.0.0.1 --port 0`, caches and the demo
+ * reranker's training off unless `env` says otherwise, and resolves once it reports ready (its rankers built).
  */
 export async function startServer(
   args: readonly string[],
@@ -52,7 +52,8 @@ export async function startServer(
     process.execPath,
     [join(SERVER_ROOT, 'bin', 'sift'), 'serve', '--host', '127.0.0.1', '--port', '0', ...args],
     {
-      env: { ...process.env, SIFT_SERVE_CACHE_ENTRIES: '0', ...env },
+      // The demo reranker's background training would share the cores with the load being measured.
+      env: { ...process.env, SIFT_SERVE_CACHE_ENTRIES: '0', SIFT_SERVE_DEMO_TRAIN: 'off', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
