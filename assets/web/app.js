@@ -89,38 +89,47 @@ function showDemoReranker(demo) {
   }
   line.hidden = false;
   const bar = $('demo-progress');
+  const numbers = (e) =>
+    `NDCG@10 ${e.reranked.ndcg10.toFixed(3)} reranking the top ${e.depth}, against ${e.firstStage.ndcg10.toFixed(3)} for ${e.firstStage.run.replace(' (test queries)', '')} alone, on ${e.queries} judged test queries`;
+  bar.hidden = !['training', 'evaluating', 'loading'].includes(demo.state);
   if (demo.state === 'waiting') {
-    bar.hidden = true;
     $('demo-text').textContent =
       `${demo.id}, this corpus's own reranker, will train here once the service is ready.`;
   } else if (demo.state === 'training') {
-    const share = demo.steps ? demo.step / demo.steps : 0;
-    bar.hidden = false;
     bar.max = 1;
-    bar.value = share;
+    bar.value = demo.steps ? demo.step / demo.steps : 0;
     $('demo-text').textContent = demo.step
-      ? `Learning what relevant means for these postings: training ${demo.id} on the judge's labels, step ${demo.step} of at most ${demo.steps} (loss ${demo.loss.toFixed(3)}, ${Math.round(demo.seconds)} s). Search works meanwhile; the reranker becomes the default when it is done.`
+      ? `Learning what relevant means for these postings: training ${demo.id} on the judge's labels, step ${demo.step} of at most ${demo.steps} (loss ${demo.loss.toFixed(3)}, ${Math.round(demo.seconds)} s). Search works meanwhile.`
       : `Learning what relevant means for these postings: preparing to train ${demo.id} on the judge's labels (${Math.round(demo.seconds)} s)…`;
-  } else if (demo.state === 'loading') {
-    bar.hidden = false;
+  } else if (demo.state === 'evaluating') {
     bar.removeAttribute('value');
-    $('demo-text').textContent = `${demo.id} is trained; loading it as the default reranker…`;
-  } else if (demo.state === 'ready') {
-    bar.hidden = true;
     $('demo-text').textContent =
-      `${demo.id}, trained here on the judge's labels for these postings, is the default reranker.`;
+      `${demo.id} is trained; measuring it on the judged test queries, which it never saw…`;
+  } else if (demo.state === 'loading') {
+    bar.removeAttribute('value');
+    $('demo-text').textContent =
+      `${demo.id} helps (${numbers(demo.evaluation)}); loading it as the default reranker…`;
+  } else if (demo.state === 'ready') {
+    $('demo-text').textContent =
+      `${demo.id}, trained here on the judge's labels for these postings, is the default reranker: ${numbers(demo.evaluation)}.`;
+  } else if (demo.state === 'held back') {
+    $('demo-text').textContent =
+      `${demo.id} is trained but held back: ${numbers(demo.evaluation)}, so "default" stays as it was. It is in the reranker list to try.`;
   } else {
-    bar.hidden = true;
     $('demo-text').textContent =
       `Training ${demo.id} failed: ${demo.error ?? 'unknown error'}. The default reranker stays as it was.`;
   }
-  if (['waiting', 'training', 'loading'].includes(demo.state)) setTimeout(pollDemoReranker, 2000);
+  if (['waiting', 'training', 'evaluating', 'loading'].includes(demo.state))
+    setTimeout(pollDemoReranker, 2000);
 }
 
 async function pollDemoReranker() {
   try {
     const info = await getJson('/v1/info');
-    if (info.demoReranker?.state === 'ready') renderRankers(info);
+    if (['ready', 'held back'].includes(info.demoReranker?.state)) {
+      renderRankers(info);
+      loadEvaluation().catch(() => {});
+    }
     showDemoReranker(info.demoReranker);
   } catch {
     setTimeout(pollDemoReranker, 5000);

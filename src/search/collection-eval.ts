@@ -55,6 +55,8 @@ export interface CollectionEvalOptions {
    */
   split?: QuerySplit | 'all';
   quiet?: boolean;
+  /** Checked before each query: an aborted signal stops the run there (its reason is thrown). */
+  signal?: AbortSignal;
   /** Retrieve from a remote backend instead of the local index (which still analyses and embeds). */
   remote?: { backend: 'weaviate'; url: string; layout?: Partial<RemoteLayout>; collection?: string };
 }
@@ -106,6 +108,7 @@ export async function runJudgedQueries(
   quiet = false,
   second?: SecondStage,
   maxQueries?: number,
+  signal?: AbortSignal,
 ): Promise<Run> {
   let judged = collection.queries.filter((query) => collection.qrels.has(query.id));
   if (maxQueries !== undefined) judged = sampleQueries(judged, maxQueries);
@@ -117,6 +120,7 @@ export async function runJudgedQueries(
   });
   const run: Run = new Map();
   for (const query of judged) {
+    signal?.throwIfAborted();
     let hits: Hit[] = await retriever.search({ query: query.text, k: depth });
     if (second) {
       const outcome = await rerank(query.text, hits, second.ranker, second.candidateOf, {
@@ -234,6 +238,7 @@ export async function evaluateCollection(
       quiet,
       second,
       options.maxQueries,
+      options.signal,
     );
     const searchSeconds = (performance.now() - started) / 1000;
     // Only the queries that were run count (a sample when maxQueries is set).

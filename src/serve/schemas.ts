@@ -202,21 +202,37 @@ export const InfoReply = Type.Object({
         state: Type.Union([
           Type.Literal('waiting'),
           Type.Literal('training'),
+          Type.Literal('evaluating'),
           Type.Literal('loading'),
           Type.Literal('ready'),
+          Type.Literal('held back'),
           Type.Literal('failed'),
         ]),
         step: Type.Optional(Type.Integer()),
         steps: Type.Optional(Type.Integer()),
         loss: Type.Optional(Type.Number()),
         seconds: Type.Number(),
+        evaluation: Type.Optional(
+          Type.Object(
+            {
+              queries: Type.Integer(),
+              depth: Type.Integer(),
+              firstStage: Type.Object({ run: Type.String(), ndcg10: Type.Number() }),
+              reranked: Type.Object({ run: Type.String(), ndcg10: Type.Number() }),
+            },
+            {
+              description:
+                'NDCG@10 on the judged test queries (no label set holds them): the first stage alone, and reranked by the model',
+            },
+          ),
+        ),
         error: Type.Optional(Type.String()),
       }),
       Type.Null(),
     ],
     {
       description:
-        'serving the job corpus: its reranker, trained in the background on first start and "default" once ready',
+        'serving the job corpus: its reranker, trained in the background on first start, measured on the test queries, and "default" once ready where it beats the first stage alone',
     },
   ),
   rankerStatus: Type.Array(

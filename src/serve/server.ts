@@ -180,6 +180,14 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
       maxSteps: config.demoTrain === 'all' ? undefined : config.demoTrain,
       // Training takes only what serving leaves, as reranking does (rankNice's default).
       nice: 19,
+      evaluation: {
+        folder: prepared.demo.folder,
+        indexesRoot: join(home, 'indexes'),
+        mode: prepared.embedderId === undefined ? 'bm25' : 'hybrid',
+        embedder: prepared.embedderId === undefined ? undefined : config.embedder,
+        depth: config.rerankDepth,
+        reportsDir: evaluationDir(home, engine.info.name),
+      },
       load: (id) => readiness.ensure(id),
       log,
     });
@@ -221,7 +229,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
   // With the demo's reranker already trained, "default" names it once it loads: load it first rather than
   // build the ranker "default" names before it. Without it, the service gets ready first and trains after,
   // so training never slows the start.
-  const ready = (demoReranker?.installedAtStart ? demoReranker.start() : Promise.resolve())
+  const ready = (demoReranker?.loadsFirst ? demoReranker.start() : Promise.resolve())
     .then(() => readiness.prepare(config.rankers))
     .then(() => {
       void demoReranker?.start();
@@ -254,7 +262,7 @@ async function prepareIndex(
   log: (line: string) => void,
   quiet: boolean,
   demoCollection: DemoCollectionProvider | undefined,
-): Promise<{ dir: string; embedderId: string | undefined; demo: boolean }> {
+): Promise<{ dir: string; embedderId: string | undefined; demo: { folder: string } | undefined }> {
   let index: SiftIndex;
   let demo: Awaited<ReturnType<typeof openCollection>> | undefined;
   if (config.index !== undefined) {
@@ -279,7 +287,7 @@ async function prepareIndex(
   const wantEval = demo !== undefined && (demo.built || (await readEvaluations(evalDir)).length === 0);
   if (config.embedder === 'none') {
     if (demo && wantEval) await writeEvaluations(evalDir, demo.collection, [bm25]);
-    return { dir: index.dir, embedderId: undefined, demo: demo !== undefined };
+    return { dir: index.dir, embedderId: undefined, demo: demo && { folder: demo.collection.folder } };
   }
   const encoder = await openEmbedder(config.embedder, { quiet, home });
   try {
@@ -294,7 +302,7 @@ async function prepareIndex(
       await writeEvaluations(evalDir, demo.collection, modes);
       await knn.release();
     }
-    return { dir: index.dir, embedderId: encoder.id, demo: demo !== undefined };
+    return { dir: index.dir, embedderId: encoder.id, demo: demo && { folder: demo.collection.folder } };
   } finally {
     await encoder.release();
   }
