@@ -117,7 +117,7 @@ function showDemoReranker(demo) {
       `${demo.id} is trained but held back: ${numbers(demo.evaluation)}, so "default" stays as it was. It is in the reranker list to try.`;
   } else {
     $('demo-text').textContent =
-      `Training ${demo.id} failed: ${demo.error ?? 'unknown error'}. The default reranker stays as it was.`;
+      `${demo.id} could not be trained or measured: ${demo.error ?? 'unknown error'}. The default reranker stays as it was.`;
   }
   if (['waiting', 'training', 'evaluating', 'loading'].includes(demo.state))
     setTimeout(pollDemoReranker, 2000);
