@@ -40,14 +40,16 @@ export const DEMO_RERANKER_ID = 'sift-ce-jobs';
  * 'waiting' for the service to be ready; 'training'; 'evaluating' on the test queries; 'loading' into the
  * ranker workers; 'ready' (the default); 'held back' (trained, but worse than the first stage alone).
  */
-export type DemoRerankerState =
-  | 'waiting'
-  | 'training'
-  | 'evaluating'
-  | 'loading'
-  | 'ready'
-  | 'held back'
-  | 'failed';
+export const DEMO_RERANKER_STATES = [
+  'waiting',
+  'training',
+  'evaluating',
+  'loading',
+  'ready',
+  'held back',
+  'failed',
+] as const;
+export type DemoRerankerState = (typeof DEMO_RERANKER_STATES)[number];
 
 /** What /v1/info reports about the demo's reranker. */
 export interface DemoRerankerStatus {

@@ -6,6 +6,7 @@
 // reports go beside the corpus's other evaluations (the page's table), and the numbers go to the serving
 // thread, which makes the model "default" only where it helps.
 
+import { mkdir } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -113,6 +114,7 @@ async function evaluate(id: string, setup: DemoEvaluationSetup): Promise<DemoEva
   });
   const firstRun = `${setup.mode} (test queries)`;
   const rerankedRun = `${setup.mode} → ${id}@${setup.depth} (test queries)`;
+  await mkdir(setup.reportsDir, { recursive: true });
   await writeFileAtomic(join(setup.reportsDir, `${firstRun}.json`), `${toJsonReport(first.result)}\n`);
   await writeFileAtomic(join(setup.reportsDir, `${rerankedRun}.json`), `${toJsonReport(reranked.result)}\n`);
   return {

@@ -3,6 +3,7 @@
 
 import { type Static, Type } from 'typebox';
 import { RETRIEVAL_MODES } from '../search/index.js';
+import { DEMO_RERANKER_STATES } from './demo-reranker.js';
 
 const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 
@@ -199,15 +200,7 @@ export const InfoReply = Type.Object({
     [
       Type.Object({
         id: Type.String(),
-        state: Type.Union([
-          Type.Literal('waiting'),
-          Type.Literal('training'),
-          Type.Literal('evaluating'),
-          Type.Literal('loading'),
-          Type.Literal('ready'),
-          Type.Literal('held back'),
-          Type.Literal('failed'),
-        ]),
+        state: Type.Union(DEMO_RERANKER_STATES.map((state) => Type.Literal(state))),
         step: Type.Optional(Type.Integer()),
         steps: Type.Optional(Type.Integer()),
         loss: Type.Optional(Type.Number()),

@@ -52,27 +52,7 @@ export class CausalSelfAttention {
     const blocks = blocksOf(shape);
     const probs = new Float32Array(blocks.reduce((n, b) => n + seq * b.keys, 0));
     // S = Q·Kᵀ/√d, one seq × L block per (row, head).
-    gemmBatch(
-      false,
-      true,
-      q,
-      k,
-      probs,
-      blocks.map(
-        (b): BatchItem => ({
-          m: seq,
-          n: b.keys,
-          k: d,
-          aOffset: b.q,
-          lda: qWidth,
-          bOffset: b.kv,
-          ldb: kvWidth,
-          cOffset: b.p,
-          ldc: b.keys,
-        }),
-      ),
-      1 / Math.sqrt(d),
-    );
+    gemmBatch(false, true, q, k, probs, queriesTimesKeys(blocks, seq, d, qWidth, kvWidth), 1 / Math.sqrt(d));
     for (const b of blocks) causalSoftmax(probs, b.p, seq, b.keys);
     const ctx = new Float32Array(batch * seq * qWidth);
     // ctx = P·V.
@@ -128,24 +108,7 @@ export class CausalSelfAttention {
     }));
     // dV = Pᵀ·dctx; dP = dctx·Vᵀ.
     gemmBatch(true, false, probs, dctx, dvHeads, transposedTimesQueries);
-    gemmBatch(
-      false,
-      true,
-      dctx,
-      v,
-      dp,
-      items((b) => ({
-        m: seq,
-        n: b.keys,
-        k: d,
-        aOffset: b.q,
-        lda: qWidth,
-        bOffset: b.kv,
-        ldb: kvWidth,
-        cOffset: b.p,
-        ldc: b.keys,
-      })),
-    );
+    gemmBatch(false, true, dctx, v, dp, queriesTimesKeys(blocks, seq, d, qWidth, kvWidth));
     for (const b of blocks) softmaxBackwardRows(probs.subarray(b.p), dp.subarray(b.p), seq, b.keys);
     const dq = new Float32Array(q.length);
     // dQ = dS·K·scale; dK = dSᵀ·Q·scale.
@@ -223,4 +186,28 @@ function causalSoftmax(x: Float32Array, offset: number, seq: number, keys: numbe
     for (let j = 0; j <= last; j++) x[base + j]! *= inv;
     for (let j = last + 1; j < keys; j++) x[base + j] = 0;
   }
+}
+
+/**
+ * Per block, a query-shaped [seq × d] matrix times a key/value group's transpose into the block's
+ * [seq × keys] scores: S = Q·Kᵀ forward, dP = dctx·Vᵀ backward.
+ */
+function queriesTimesKeys(
+  blocks: readonly Block[],
+  seq: number,
+  d: number,
+  qWidth: number,
+  kvWidth: number,
+): BatchItem[] {
+  return blocks.map((b) => ({
+    m: seq,
+    n: b.keys,
+    k: d,
+    aOffset: b.q,
+    lda: qWidth,
+    bOffset: b.kv,
+    ldb: kvWidth,
+    cOffset: b.p,
+    ldc: b.keys,
+  }));
 }
