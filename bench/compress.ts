@@ -14,29 +14,35 @@
 // top of pruning; model-written summaries and embedding tokens are not built yet and have no rows.
 // Quantisation: "+ int8" rows rank with the same model's int8 graph (int8 encoder MatMuls).
 //
-// Tokens per item are the mean tokenised (query, document) length of each collection's calibration
-// pairs at the ranker's maxLength: no variant changes the input, so one number per collection.
+// A yes/no decoder student (--model sift-yesno-smollm2-135m) gets its own variants: MLP neurons at 25% and
+// 50% (OSSCAR and magnitude), −8 of its 30 layers (the paper dropped 8 of 28), both, and summaries; heads
+// are not pruned (its query heads share key/value groups), and recovery and int8 rows are the
+// cross-encoder's. A decoder is slow on two cores, so its runs use --depth 20 --max-document-tokens 128.
+//
+// Tokens per item are what the ranker evaluates per candidate (Ranker.tokensFor) for test queries against
+// a seeded sample of documents: the whole (query, document) pair for a cross-encoder, the item's tokens
+// only for a decoder (its prompt prefix is evaluated once per query and shared).
 //
 //   npm run build && bin/sift train --preset default && node dist/bench/compress.js [--max-queries N]
-//     [--model ID] [--variants name,name] [--recover-titles N] [--name F]
+//     [--model ID] [--variants name,name] [--recover-titles N] [--depth N] [--max-document-tokens N]
+//     [--name F]
 // Results: bench/results/compress.json (or <--name>.json).
 
 import { pruneTrainedModel, recoverPrunedModel, summariseIndex } from '../src/compress/index.js';
 import { perQueryScores, randomisationTest } from '../src/eval/index.js';
 import { type SiftIndex, SummaryFile, type SummaryVariant } from '../src/index/index.js';
 import { loadBeirCollection, querySplit } from '../src/ingest/index.js';
-import {
-  installedTrainedModel,
-  loadTokenizer,
-  readTrainedModel,
-  type TextTokenizer,
-} from '../src/models/index.js';
+import { ensureModel, installedTrainedModel, readTrainedModel } from '../src/models/index.js';
+import { openRanker } from '../src/rank/index.js';
 import { type CollectionEvalOutcome, evaluateCollection, openCollection } from '../src/search/index.js';
 import { mulberry32, siftPaths } from '../src/util/index.js';
 import { learnedRankerCollections } from './lib/learned-collections.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
-const RERANK_DEPTH = 100;
+// Hybrid's top N each variant reorders: 100 unless --depth says less (a decoder's runs use 20).
+const RERANK_DEPTH = positiveIntArg('--depth', 100);
+// --max-document-tokens N: a decoder ranker reads documents cut to N tokens (its tuning, every variant).
+const MAX_DOCUMENT_TOKENS = positiveIntArg('--max-document-tokens', 0);
 
 interface Variant {
   name: string;
@@ -107,11 +113,25 @@ const ALL_VARIANTS: Variant[] = [
   },
 ];
 
-// --variants a,b,… runs only those rows (by name; 'full' is always run, as every Δ is against it).
-const only = stringArg('--variants', '');
-const VARIANTS = only
-  ? ALL_VARIANTS.filter((v) => v.name === 'full' || only.split(',').includes(v.name))
-  : ALL_VARIANTS;
+/** A yes/no decoder's variants: MLP neurons and whole layers (its heads share key/value groups). */
+const DECODER_DROP = { dropLayers: 8 };
+const DECODER_VARIANTS: Variant[] = [
+  { name: 'full' },
+  { name: 'osscar-mlp25', prune: { mlp: 0.25 } },
+  { name: 'osscar-mlp50', prune: { mlp: 0.5 } },
+  { name: 'magnitude-mlp50', prune: { method: 'magnitude', mlp: 0.5 } },
+  { name: 'osscar-drop-8', prune: DECODER_DROP },
+  { name: 'osscar-mlp50-drop-8', prune: { mlp: 0.5, ...DECODER_DROP } },
+  { name: `lead-${SUMMARY_BUDGET} (truncation)`, summaries: LEAD },
+  { name: `summaries-${SUMMARY_BUDGET}`, summaries: EXTRACTIVE },
+  { name: `osscar-mlp50 + summaries-${SUMMARY_BUDGET}`, prune: { mlp: 0.5 }, summaries: EXTRACTIVE },
+];
+
+/** --variants a,b,… runs only those rows (by name; 'full' is always run, as every Δ is against it). */
+function chosenVariants(all: Variant[]): Variant[] {
+  const only = stringArg('--variants', '');
+  return only ? all.filter((v) => v.name === 'full' || only.split(',').includes(v.name)) : all;
+}
 // --recover-titles N also teaches the recovery on N corpus titles per collection as queries.
 const RECOVER_TITLES = positiveIntArg('--recover-titles', 0);
 
@@ -137,6 +157,9 @@ async function main(): Promise<void> {
   const folders = await learnedRankerCollections();
 
   const card = await readTrainedModel(model);
+  const decoder = card?.kind === 'decoder-ranker';
+  const VARIANTS = chosenVariants(decoder ? DECODER_VARIANTS : ALL_VARIANTS);
+  const tuning = MAX_DOCUMENT_TOKENS > 0 ? { maxDocumentTokens: MAX_DOCUMENT_TOKENS } : undefined;
   // One pruned model per distinct pruning spec; one installed by an earlier run of this bench from the same
   // source model and spec is reused (its card records both).
   const pruned = new Map<string, { id: string; nonEmbedding: number; blocks: unknown }>();
@@ -234,8 +257,9 @@ async function main(): Promise<void> {
   const rankerOf = (v: Variant) => (v.int8 ? `${modelOf(v)}:int8` : modelOf(v));
   const paramsOf = (v: Variant) => (v.prune ? pruned.get(JSON.stringify(v.prune))!.nonEmbedding : fullParams);
 
-  const maxLength = ((card?.['settings'] ?? {}) as { maxLength?: number }).maxLength ?? 256;
-  const tokenizer = await loadTokenizer(source, { maxLength });
+  // Summary budgets are counted in the cross-encoders' WordPiece tokens, for every ranker: one summary
+  // file per (method, budget) serves them all.
+  const summaryTokenizer = decoder ? await ensureModel('all-minilm-l6-v2', { quiet: true }) : source;
   const rows: Row[] = [];
   // One untimed pass first: the process's first ranking pays for warming ONNX Runtime and the page cache,
   // which would otherwise be charged to the first collection's 'full' row and inflate every speed-up there.
@@ -247,6 +271,7 @@ async function main(): Promise<void> {
     quiet: true,
     rerank: model,
     rerankDepth: RERANK_DEPTH,
+    ...(tuning ? { rerankTuning: tuning } : {}),
   });
   for (const folder of folders) {
     const opened = await openCollection(folder, siftPaths().indexes, true);
@@ -255,13 +280,13 @@ async function main(): Promise<void> {
         index: opened.index,
         budget: summaries.budget,
         method: summaries.method === 'lead' ? 'lead' : 'extractive',
-        tokenizerDir: source,
+        tokenizerDir: summaryTokenizer,
         quiet: true,
       });
       if (made.made > 0)
         console.error(`${opened.index.name}: ${made.made} ${summaries.method} summaries made`);
     }
-    const tokensOf = await tokenMeans(opened.index, folder, tokenizer, maxLength);
+    const tokensOf = await tokenMeans(opened.index, folder, model, tuning);
     const outcomes = new Map<string, CollectionEvalOutcome>();
     for (const variant of VARIANTS) {
       outcomes.set(
@@ -274,6 +299,7 @@ async function main(): Promise<void> {
           quiet: true,
           rerank: rankerOf(variant),
           rerankDepth: RERANK_DEPTH,
+          ...(tuning ? { rerankTuning: tuning } : {}),
           ...(variant.summaries ? { rerankSummaries: variant.summaries } : {}),
         }),
       );
@@ -328,12 +354,13 @@ async function main(): Promise<void> {
     modelCard: card,
     split: 'test',
     rerankDepth: RERANK_DEPTH,
+    maxDocumentTokens: MAX_DOCUMENT_TOKENS || null,
     calibrationPairs: pairs,
     variants: VARIANTS,
     rows,
     pruned: Object.fromEntries([...pruned.values()].map((p) => [p.id, p])),
     recovered: Object.fromEntries([...recovered.values()].map((r) => [r.id, r.recovery])),
-    notBuilt: ['model-written (LLM) summaries', 'embedding tokens', 'decoder-family pruning'],
+    notBuilt: ['model-written (LLM) summaries', 'embedding tokens'],
   });
   console.log(`wrote ${file}`);
 }
@@ -347,14 +374,14 @@ function variantSlug(p: NonNullable<Variant['prune']>): string {
 }
 
 /**
- * Mean tokens per (query, document) pair as the ranker reads it, for the full text and for each summary
- * variant: test queries against a seeded sample of 300 documents, cut at the ranker's maxLength.
+ * Mean tokens the ranker evaluates per candidate (its own count, Ranker.tokensFor), for the full text and
+ * for each summary variant: test queries against a seeded sample of 300 documents.
  */
 async function tokenMeans(
   index: SiftIndex,
   folder: string,
-  tokenizer: TextTokenizer,
-  maxLength: number,
+  model: string,
+  tuning: { maxDocumentTokens: number } | undefined,
 ): Promise<(summaries?: SummaryVariant) => number> {
   const collection = await loadBeirCollection(folder);
   const queries = collection.queries.filter((q) => querySplit(q.id) === 'test').slice(0, 50);
@@ -365,22 +392,26 @@ async function tokenMeans(
   );
   const files = new Map<string, SummaryFile>();
   for (const v of [LEAD, EXTRACTIVE]) files.set(v.method, await SummaryFile.open(index.dir, v));
-  const mean = (summaries?: SummaryVariant) => {
-    const texts = docs.map((d) => {
-      const text = summaries ? (files.get(summaries.method)!.get(d.id, d) ?? d.text) : d.text;
-      return d.title.trim() === '' ? text : `${d.title}\n${text}`;
-    });
-    const encoded = tokenizer.encodePairs(
-      texts.map((_, i) => queries[i % queries.length]!.text),
-      texts,
-      { maxLength, truncation: 'only_second' },
-    );
-    return encoded.ids.reduce((s, ids) => s + ids.length, 0) / encoded.ids.length;
-  };
-  const full = mean();
-  const extractive = mean(EXTRACTIVE);
-  const lead = mean(LEAD);
-  return (summaries) => (!summaries ? full : summaries.method === 'lead' ? lead : extractive);
+  const ranker = await openRanker(model, { quiet: true, ...(tuning ? { tuning } : {}) });
+  try {
+    if (!ranker.tokensFor) throw new Error(`${model} does not count its tokens`);
+    const countTokens = ranker.tokensFor.bind(ranker);
+    const mean = (summaries?: SummaryVariant) => {
+      let total = 0;
+      docs.forEach((d, i) => {
+        const text = summaries ? (files.get(summaries.method)!.get(d.id, d) ?? d.text) : d.text;
+        const query = queries[i % queries.length]!.text;
+        total += countTokens(query, [{ id: d.id, title: d.title, text }])[0]!;
+      });
+      return total / docs.length;
+    };
+    const full = mean();
+    const extractive = mean(EXTRACTIVE);
+    const lead = mean(LEAD);
+    return (summaries) => (!summaries ? full : summaries.method === 'lead' ? lead : extractive);
+  } finally {
+    await ranker.release();
+  }
 }
 
 await main();
