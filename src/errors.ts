@@ -40,6 +40,8 @@ export const errorCatalogue = {
     'a ranker is known but its model is still being pulled or built; retry after the given delay',
   E_PROMPT_TEMPLATE: 'a prompt template lacks a slot it needs or has an unknown one',
   E_RANKER_LABEL: "a ranker's answer label is not exactly one token of the model's vocabulary",
+  E_RANKER_VECTORS:
+    'an embedding-token ranker needs the stored vectors of its embedder, and the index or a candidate has none',
   E_POLICY_INVALID: 'a grading policy file is malformed or incomplete',
   E_JUDGE_HTTP: 'a chat-completions endpoint refused the request or kept failing after retries',
   E_JUDGE_TIMEOUT: 'a judge did not answer within its timeout, after retries',

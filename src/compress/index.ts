@@ -4,6 +4,12 @@
 
 export type { PruneSpec } from './consumer-fit.js';
 export {
+  DEFAULT_EMBED_TOKEN_CANDIDATES,
+  type EmbedTokensOptions,
+  type EmbedTokensResult,
+  trainEmbeddingTokens,
+} from './embed-tokens.js';
+export {
   cutToTokens,
   type ExtractiveOptions,
   type ExtractiveSummary,

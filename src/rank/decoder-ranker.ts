@@ -67,6 +67,11 @@ export class DecoderRanker implements Ranker {
     return { yes: this.labelIds[0], no: this.labelIds[1] };
   }
 
+  /** Token ids that follow the item and end the prompt (the answer comes next). */
+  get suffixTokens(): readonly number[] {
+    return this.suffix;
+  }
+
   /** Token ids of the prompt prefix for a query (instructions + truncated query). */
   prefixTokens(query: string): number[] {
     // The prefix is tokenized as one string (a space before the query belongs to its first word);

@@ -14,6 +14,8 @@ import {
 } from '../models/index.js';
 import { loadCrossEncoder } from './cross-encoder-ranker.js';
 import { DecoderRanker } from './decoder-ranker.js';
+import { EmbeddingTokenRanker } from './embedding-token-ranker.js';
+import { ITEM_ADAPTER_FILE, readItemAdapter } from './item-adapter.js';
 import { type OpenRankerOptions, openDecoderRanker } from './open-ranker.js';
 import { readPromptTemplate } from './prompt-template.js';
 import { promptTemplatePath, rankerIds, rankerSpec } from './registry.js';
@@ -22,6 +24,15 @@ import type { Ranker } from './types.js';
 export { type CachedScores, type ScoreMisses, scoreThroughCache } from './cached-scores.js';
 export { type CrossEncoderOptions, CrossEncoderRanker, loadCrossEncoder } from './cross-encoder-ranker.js';
 export { DecoderRanker, type DecoderRankerOptions, type RankerStats } from './decoder-ranker.js';
+export { EmbeddingTokenRanker } from './embedding-token-ranker.js';
+export {
+  adaptItemVector,
+  ITEM_ADAPTER_FILE,
+  ITEM_ADAPTER_TENSORS,
+  type ItemAdapterWeights,
+  readItemAdapter,
+  silu,
+} from './item-adapter.js';
 export { decoderRankerWeights, type OpenRankerOptions } from './open-ranker.js';
 export {
   type PromptTemplate,
@@ -172,14 +183,22 @@ async function openTrainedDecoder(
     });
   const dtype = variant.dtype === 'int8' ? 'int8' : 'fp32';
   const id = dtype === 'int8' ? `${variant.base}:int8` : variant.base;
+  // An embedding-token ranker (`sift compress embed-tokens`) is the same decoder reading items as vectors.
+  const embedded = card['embeddingTokens'] as { embedder?: unknown } | undefined;
+  if (embedded && typeof embedded.embedder !== 'string')
+    throw new SiftError('E_MODEL_CONFIG', `the card of "${variant.base}" names no item embedder`, {
+      file: join(folder, 'sift-model.json'),
+      field: 'embeddingTokens.embedder',
+    });
   const model = await loadDecoderFolder(folder, {
     id,
     dtype,
     ...(options.threads ? { threads: options.threads } : {}),
+    ...(embedded ? { vectorInputs: true } : {}),
   });
   try {
     const template = await readPromptTemplate(promptTemplatePath(served.template));
-    return new DecoderRanker(model, {
+    const text = new DecoderRanker(model, {
       id,
       template,
       labels: { yes, no },
@@ -188,6 +207,9 @@ async function openTrainedDecoder(
         : {}),
       ...options.tuning,
     });
+    if (!embedded) return text;
+    const adapter = await readItemAdapter(join(folder, ITEM_ADAPTER_FILE));
+    return new EmbeddingTokenRanker(text, adapter, embedded.embedder as string);
   } catch (error) {
     await model.release();
     throw error;

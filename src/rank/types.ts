@@ -5,6 +5,8 @@ export interface RankCandidate {
   id: string;
   title: string;
   text: string;
+  /** The document's stored embedding, for a ranker that reads items as vectors (Ranker.itemVectors). */
+  vector?: Float32Array;
 }
 
 export interface Ranker {
@@ -20,5 +22,10 @@ export interface Ranker {
    * once, not per candidate). A latency budget sizes its chunks by them: cost follows length, not count.
    */
   tokensFor?(query: string, candidates: readonly RankCandidate[]): number[];
+  /**
+   * The embedder whose stored vectors this ranker reads (an embedding-token ranker): whoever builds its
+   * candidates fills `vector` from the index's vectors of that model.
+   */
+  readonly itemVectors?: string;
   release(): Promise<void>;
 }

@@ -68,8 +68,10 @@ export function tensor(type: 'int32', data: Int32Array, dims: readonly number[])
 export function tensor(type: 'int8', data: Int8Array, dims: readonly number[]): ort.Tensor;
 export function tensor(type: 'uint8', data: Uint8Array, dims: readonly number[]): ort.Tensor;
 export function tensor(type: 'float16', data: Uint16Array, dims: readonly number[]): ort.Tensor;
+/** A boolean tensor: one byte per element, 0 or 1. */
+export function tensor(type: 'bool', data: Uint8Array, dims: readonly number[]): ort.Tensor;
 export function tensor(
-  type: 'float32' | 'int64' | 'int32' | 'int8' | 'uint8' | 'float16',
+  type: 'float32' | 'int64' | 'int32' | 'int8' | 'uint8' | 'float16' | 'bool',
   data: Float32Array | BigInt64Array | Int32Array | Int8Array | Uint8Array | Uint16Array,
   dims: readonly number[],
 ): ort.Tensor {

@@ -23,6 +23,7 @@ import {
 import { connectWeaviate, type RemoteLayout } from '../remote/index.js';
 import type { Bm25Params, FusionMethod, Hit, Retriever } from '../retrieve/index.js';
 import { mulberry32, ProgressBar } from '../util/index.js';
+import { candidateVectors } from './candidate-vectors.js';
 import { type OpenedRemoteRetriever, openRemoteRetriever } from './open-remote-retriever.js';
 import { type OpenedRetriever, openRetriever, type RetrievalMode } from './open-retriever.js';
 
@@ -206,6 +207,7 @@ export async function evaluateCollection(
       ? await SummaryFile.open(opened.index.dir, options.rerankSummaries)
       : undefined;
   const summaryUse = summaries ? { used: 0, fallback: 0 } : undefined;
+  const vectorOf = ranker ? candidateVectors(opened.index, ranker) : undefined;
   const second: SecondStage | undefined = ranker
     ? {
         ranker,
@@ -222,7 +224,8 @@ export async function evaluateCollection(
               text = summary;
             }
           }
-          return { id: hit.id, title, text };
+          const vector = vectorOf?.(hit.id);
+          return { id: hit.id, title, text, ...(vector ? { vector } : {}) };
         },
         rankMs: 0,
         items: 0,

@@ -4,6 +4,7 @@
 import type { SiftIndex } from '../index/index.js';
 import { type RankCandidate, type Ranker, rerank } from '../rank/index.js';
 import type { FilterSpec, FusedHit, Retriever } from '../retrieve/index.js';
+import { candidateVectors } from './candidate-vectors.js';
 
 export interface RankedSearchRequest {
   query: string;
@@ -47,9 +48,11 @@ export async function rankedSearch(
   if (!ranker) {
     return { hits: hits.map((hit) => ({ ...hit, stages: firstStages(hit) })), timings: { retrieveMs } };
   }
+  const vectorOf = candidateVectors(index, ranker);
   const candidateOf = (hit: { id: string }): RankCandidate => {
     const doc = index.docs.getById(hit.id);
-    return { id: hit.id, title: doc?.title ?? '', text: doc?.text ?? '' };
+    const vector = vectorOf?.(hit.id);
+    return { id: hit.id, title: doc?.title ?? '', text: doc?.text ?? '', ...(vector ? { vector } : {}) };
   };
   const byId = new Map(hits.map((hit) => [hit.id, hit]));
   const outcome = await rerank(request.query, hits, ranker, candidateOf, {

@@ -23,10 +23,19 @@ export interface DecoderBatch {
   seq: number;
   ids: Int32Array;
   lengths: Int32Array;
+  /**
+   * Vectors read in place of token embeddings (embedding tokens): `at` holds flat positions b·seq + t,
+   * `values` one hidden-size vector per position. Their gradient is what backward returns.
+   */
+  vectors?: { at: Int32Array; values: Float32Array };
 }
 
 export class YesNoDecoder implements Module {
   private saved: { batch: DecoderBatch; last: Float32Array; rows: number } | undefined;
+  /** Freezes every weight: backward then only carries the gradient to the input vectors. */
+  freeze(): void {
+    for (const p of this.parameters()) p.frozen = true;
+  }
 
   constructor(
     readonly shape: DecoderConfig,
@@ -55,6 +64,15 @@ export class YesNoDecoder implements Module {
     const table = this.embedding.data;
     const x = new Float32Array(batch * seq * h);
     for (let r = 0; r < batch * seq; r++) x.set(table.subarray(ids[r]! * h, ids[r]! * h + h), r * h);
+    const vectors = tokens.vectors;
+    if (vectors) {
+      if (vectors.values.length !== vectors.at.length * h)
+        throw new RangeError(`${vectors.at.length} vector positions but ${vectors.values.length} values`);
+      vectors.at.forEach((r, i) => {
+        if (r < 0 || r >= batch * seq) throw new RangeError(`vector position ${r} is outside the batch`);
+        x.set(vectors.values.subarray(i * h, i * h + h), r * h);
+      });
+    }
     return x;
   }
 
@@ -82,8 +100,17 @@ export class YesNoDecoder implements Module {
     return scores;
   }
 
-  /** Accumulates every parameter's gradient from dLoss/dscores. */
-  backward(dScores: Float32Array): void {
+  /** The last forward's final-normed hidden state at each row's last real token, [batch, hidden]. */
+  lastHidden(): Float32Array {
+    if (!this.saved) throw new Error('YesNoDecoder.lastHidden before forward');
+    return this.saved.last;
+  }
+
+  /**
+   * Accumulates every parameter's gradient from dLoss/dscores (and dLoss/dlastHidden when given, e.g. an
+   * alignment loss on the hidden state); returns the gradient of the batch's input vectors, if it had any.
+   */
+  backward(dScores: Float32Array, dLastHidden?: Float32Array): Float32Array | undefined {
     const saved = this.saved;
     if (!saved) throw new Error('YesNoDecoder.backward before forward');
     const { batch, seq, ids, lengths } = saved.batch;
@@ -97,9 +124,11 @@ export class YesNoDecoder implements Module {
       const d = dScores[b]!;
       for (let j = 0; j < h; j++) {
         const v = saved.last[b * h + j]!;
-        headGrad[yesAt + j]! += d * v;
-        headGrad[noAt + j]! -= d * v;
-        dLast[b * h + j] = d * (head.yes[j]! - head.no[j]!);
+        if (!this.embedding.frozen) {
+          headGrad[yesAt + j]! += d * v;
+          headGrad[noAt + j]! -= d * v;
+        }
+        dLast[b * h + j] = d * (head.yes[j]! - head.no[j]!) + (dLastHidden?.[b * h + j] ?? 0);
       }
     }
     const dLastRows = this.finalNorm.backward(dLast);
@@ -107,12 +136,22 @@ export class YesNoDecoder implements Module {
     for (let b = 0; b < batch; b++)
       dx.set(dLastRows.subarray(b * h, b * h + h), (b * seq + lengths[b]! - 1) * h);
     for (let i = this.layers.length - 1; i >= 0; i--) dx = this.layers[i]!.backward(dx);
+    this.saved = undefined;
+    const vectors = saved.batch.vectors;
+    const dVectors = vectors ? new Float32Array(vectors.values.length) : undefined;
+    const replaced = new Uint8Array(batch * seq);
+    vectors?.at.forEach((r, i) => {
+      dVectors!.set(dx.subarray(r * h, r * h + h), i * h);
+      replaced[r] = 1;
+    });
+    if (this.embedding.frozen) return dVectors;
     const g = this.embedding.grad;
     for (let r = 0; r < batch * seq; r++) {
+      if (replaced[r]) continue;
       const at = ids[r]! * h;
       for (let j = 0; j < h; j++) g[at + j]! += dx[r * h + j]!;
     }
-    this.saved = undefined;
+    return dVectors;
   }
 
   private headWeights(): { yes: Float32Array; no: Float32Array } {

@@ -34,10 +34,17 @@ export {
   type TeacherListScorer,
   type TeacherRef,
 } from './distil-lists.js';
+export {
+  type EmbeddingTokenList,
+  type EmbeddingTokenTrainOptions,
+  type EmbeddingTokenTrainResult,
+  trainItemAdapter,
+} from './embedding-token-trainer.js';
 export type { TokenBatch } from './embeddings.js';
 export { readTrainingJsonl, type TrainingExample } from './examples.js';
 export { gemm, gemmBackend } from './gemm.js';
 export { ClassifierHead, MeanPooling } from './heads.js';
+export { ItemAdapter } from './item-adapter.js';
 export { LayerNorm } from './layer-norm.js';
 export { Linear } from './linear.js';
 export {

@@ -72,21 +72,22 @@ export class Linear implements Module {
     if (!x) throw new Error('Linear.backward before forward');
     const { inFeatures: n, outFeatures: o } = this;
     const rows = this.rows;
-    gemm({
-      transA: true,
-      transB: false,
-      m: o,
-      n,
-      k: rows,
-      a: dy,
-      lda: o,
-      b: x,
-      ldb: n,
-      beta: 1,
-      c: this.weight.grad,
-      ldc: n,
-    });
-    if (this.bias) {
+    if (!this.weight.frozen)
+      gemm({
+        transA: true,
+        transB: false,
+        m: o,
+        n,
+        k: rows,
+        a: dy,
+        lda: o,
+        b: x,
+        ldb: n,
+        beta: 1,
+        c: this.weight.grad,
+        ldc: n,
+      });
+    if (this.bias && !this.bias.frozen) {
       const g = this.bias.grad;
       for (let r = 0; r < rows; r++) {
         const base = r * o;

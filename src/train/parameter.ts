@@ -2,6 +2,8 @@
 
 export class Parameter {
   readonly grad: Float32Array;
+  /** A frozen parameter gets no gradient: layers skip that work and pass only the input's gradient on. */
+  frozen = false;
 
   constructor(
     /** Hugging Face tensor name, e.g. "bert.encoder.layer.0.attention.self.query.weight". */

@@ -51,7 +51,8 @@ export class RmsNorm implements Module {
     if (!normalized || !rstd) throw new Error('RmsNorm.backward before forward');
     const width = this.weight.size;
     const w = this.weight.data;
-    const dw = this.weight.grad;
+    // A frozen weight's gradient goes to a scratch row that is dropped.
+    const dw = this.weight.frozen ? new Float32Array(width) : this.weight.grad;
     const dx = new Float32Array(dy.length);
     for (let r = 0; r < rstd.length; r++) {
       const base = r * width;

@@ -29,6 +29,8 @@ export interface LoadDecoderOptions {
   cacheGraph?: boolean;
   /** 'next-token' (default): `logitIds` at `logitIndex`; 'sequence': `scoreTokens` log probabilities. */
   head?: 'next-token' | 'sequence';
+  /** A graph that takes vectors in place of token embeddings (PrefillRequest.vectors). */
+  vectorInputs?: boolean;
 }
 
 /** Per-layer keys and values of `length` cached tokens for `batch` rows (1 = shared by every row). */
@@ -64,6 +66,11 @@ export interface PrefillRequest {
   scoreTokens?: readonly { positions: readonly number[]; ids: readonly number[] }[];
   /** Return the cache extended by these tokens (a shared one-row cache is repeated for each row). */
   wantCache?: boolean;
+  /**
+   * Vectors read in place of the token embeddings at these positions (a graph loaded with vectorInputs):
+   * `row`, the position `at` in it, and a vector of the model's hidden size. The token id there is ignored.
+   */
+  vectors?: readonly { row: number; at: number; vector: Float32Array }[];
 }
 
 export interface PrefillResult {
@@ -185,6 +192,7 @@ async function openDecoderGraph(
   const graphOptions: DecoderGraphOptions =
     dtype === 'int8' ? { quantize: 'int8', weightType: preferredWeightType() } : {};
   if (options.head === 'sequence') graphOptions.head = 'sequence';
+  if (options.vectorInputs) graphOptions.vectorInputs = true;
   const fileStat = await stat(weightsFile);
   const key = {
     builder: DECODER_GRAPH_VERSION,
@@ -315,6 +323,11 @@ class OrtDecoderModel implements DecoderModel {
         [logitIds.length],
       );
     }
+    if (this.session.inputNames.includes('input_vectors')) {
+      Object.assign(feeds, this.vectorFeeds(request.vectors ?? [], rows, sequence));
+    } else if (request.vectors?.length) {
+      throw new SiftError('E_BAD_ARGUMENT', `${this.id} was not loaded with vector inputs`);
+    }
     for (let i = 0; i < this.config.layers; i++) {
       feeds[`past.${i}.key`] = past.keys[i] as OrtTensor;
       feeds[`past.${i}.value`] = past.values[i] as OrtTensor;
@@ -341,6 +354,33 @@ class OrtDecoderModel implements DecoderModel {
           extend(past.values[i], `new.${i}.value`),
         ),
       },
+    };
+  }
+
+  /** input_vectors and vector_mask: the given vectors at their positions, token embeddings elsewhere. */
+  private vectorFeeds(
+    vectors: NonNullable<PrefillRequest['vectors']>,
+    rows: PrefillRequest['rows'],
+    sequence: number,
+  ): Record<string, OrtTensor> {
+    const hidden = this.config.hidden;
+    const batch = rows.length;
+    const values = new Float32Array(batch * sequence * hidden);
+    const mask = new Uint8Array(batch * sequence);
+    for (const { row, at, vector } of vectors) {
+      if (row < 0 || row >= batch || at < 0 || at >= (rows[row]?.length ?? 0))
+        throw new SiftError('E_BAD_ARGUMENT', `vector position ${at} is outside row ${row}`);
+      if (vector.length !== hidden)
+        throw new SiftError(
+          'E_BAD_ARGUMENT',
+          `a vector of ${vector.length} values for hidden size ${hidden}`,
+        );
+      values.set(vector, (row * sequence + at) * hidden);
+      mask[row * sequence + at] = 1;
+    }
+    return {
+      input_vectors: tensor('float32', values, [batch, sequence, hidden]),
+      vector_mask: tensor('bool', mask, [batch, sequence, 1]),
     };
   }
 

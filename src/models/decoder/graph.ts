@@ -13,6 +13,9 @@
 //                             so a shared prefix is computed once and never copied per document
 //   logit_index               int64 [B]        the position (in S) whose next-token logits are wanted
 //   logit_ids                 int64 [L]        the vocabulary rows to score (two for yes/no, all to generate)
+// and, with vectorInputs (embedding tokens: an item read as one vector, not as its text):
+//   input_vectors             float [B, S, H]  a vector that replaces a token's embedding
+//   vector_mask               bool  [B, S, 1]  where input_vectors replace the token embeddings
 // or, with head 'sequence' (scoring a text's likelihood, e.g. a query given a document):
 //   score_positions, score_ids int64 [B, Q]   positions and the tokens that follow them
 //   → token_logprobs [B, Q] = log softmax over the whole vocabulary at each position, at the next token
@@ -46,6 +49,8 @@ export interface DecoderGraphOptions {
   maxPositions?: number;
   /** 'next-token' (default): logits of chosen ids at one position; 'sequence': log p of given tokens. */
   head?: 'next-token' | 'sequence';
+  /** Inputs that put a given vector in place of a token's embedding (the embedding-token ranker). */
+  vectorInputs?: boolean;
 }
 
 /**
@@ -72,6 +77,11 @@ export function buildDecoderGraph(
 
   const embedding = g.initializer('token_embd', weights.embedding, [config.vocabSize, hidden]);
   let x = g.node('Gather', [embedding, ids]);
+  if (options.vectorInputs) {
+    const vectors = g.input('input_vectors', 'float32', ['batch', 'sequence', hidden]);
+    const mask = g.input('vector_mask', 'bool', ['batch', 'sequence', 1]);
+    x = g.node('Where', [mask, vectors, x]);
+  }
   const rotary = rotaryTables(g, config, options.maxPositions, positions);
   // [B, S, T] → [B, 1, 1, S, T], to broadcast over kv heads and groups.
   const bias5 = g.node('Unsqueeze', [bias, g.int64s([1, 2])]);
