@@ -28,7 +28,12 @@
 //     [--name F]
 // Results: bench/results/compress.json (or <--name>.json).
 
-import { pruneTrainedModel, recoverPrunedModel, summariseIndex } from '../src/compress/index.js';
+import {
+  pruneTrainedModel,
+  recoverPrunedModel,
+  summariseIndex,
+  trainEmbeddingTokens,
+} from '../src/compress/index.js';
 import { perQueryScores, randomisationTest } from '../src/eval/index.js';
 import { type SiftIndex, SummaryFile, type SummaryVariant } from '../src/index/index.js';
 import { loadBeirCollection, querySplit } from '../src/ingest/index.js';
@@ -54,6 +59,8 @@ interface Variant {
   recover?: true;
   /** The ranker's encoder MatMuls in int8 ("<id>:int8": dynamically quantised activations). */
   int8?: true;
+  /** The embedding-token ranker made from the model (a decoder): each item read as one vector. */
+  embedTokens?: true;
 }
 
 const SUMMARY_BUDGET = 64;
@@ -125,6 +132,7 @@ const DECODER_VARIANTS: Variant[] = [
   { name: `lead-${SUMMARY_BUDGET} (truncation)`, summaries: LEAD },
   { name: `summaries-${SUMMARY_BUDGET}`, summaries: EXTRACTIVE },
   { name: `osscar-mlp50 + summaries-${SUMMARY_BUDGET}`, prune: { mlp: 0.5 }, summaries: EXTRACTIVE },
+  { name: 'embedding-tokens (experimental)', embedTokens: true },
 ];
 
 /** --variants a,b,… runs only those rows (by name; 'full' is always run, as every Δ is against it). */
@@ -132,6 +140,9 @@ function chosenVariants(all: Variant[]): Variant[] {
   const only = stringArg('--variants', '');
   return only ? all.filter((v) => v.name === 'full' || only.split(',').includes(v.name)) : all;
 }
+// --embed-queries N: training queries per collection the embedding-token adapter learns on (a seeded
+// sample; the teacher is the decoder reading each candidate's full text, about a second per pair).
+const EMBED_QUERIES = positiveIntArg('--embed-queries', 40);
 // --recover-titles N also teaches the recovery on N corpus titles per collection as queries.
 const RECOVER_TITLES = positiveIntArg('--recover-titles', 0);
 
@@ -248,14 +259,49 @@ async function main(): Promise<void> {
     });
     recovered.set(key, { id, recovery: { ...(result.card['recovery'] as object), seconds: result.seconds } });
   }
+  // The embedding-token ranker, made once per source model (reused while the source is the same model).
+  let embedded: { id: string; card: unknown } | undefined;
+  if (VARIANTS.some((v) => v.embedTokens)) {
+    const id = `bench-embtok-${model}`.slice(0, 64);
+    const existing = await readTrainedModel(id).catch(() => undefined);
+    const made = existing?.['embeddingTokens'] as { maxQueries?: number } | undefined;
+    const from = existing?.['source'] as { createdAt?: string } | undefined;
+    if (existing && from?.createdAt === card?.createdAt && made?.maxQueries === EMBED_QUERIES) {
+      console.error(`reusing ${id}`);
+      embedded = { id, card: existing };
+    } else {
+      console.error(`training ${id}`);
+      const result = await trainEmbeddingTokens({
+        model,
+        out: id,
+        collections: folders,
+        maxQueries: EMBED_QUERIES,
+      });
+      embedded = { id, card: result.card };
+    }
+  }
   const modelOf = (v: Variant) =>
-    v.prune
-      ? v.recover
-        ? recovered.get(JSON.stringify(v.prune))!.id
-        : pruned.get(JSON.stringify(v.prune))!.id
-      : model;
+    v.embedTokens
+      ? embedded!.id
+      : v.prune
+        ? v.recover
+          ? recovered.get(JSON.stringify(v.prune))!.id
+          : pruned.get(JSON.stringify(v.prune))!.id
+        : model;
   const rankerOf = (v: Variant) => (v.int8 ? `${modelOf(v)}:int8` : modelOf(v));
-  const paramsOf = (v: Variant) => (v.prune ? pruned.get(JSON.stringify(v.prune))!.nonEmbedding : fullParams);
+  // An embedding-token ranker is the full decoder plus its item adapter.
+  const adapterParams = (() => {
+    const a = (
+      embedded?.card as { embeddingTokens?: { adapter: { in: number; hidden: number; out: number } } }
+    )?.embeddingTokens?.adapter;
+    return a ? a.hidden * (a.in + 1) + a.out * (a.hidden + 1) : 0;
+  })();
+  const paramsOf = (v: Variant) =>
+    v.prune
+      ? pruned.get(JSON.stringify(v.prune))!.nonEmbedding
+      : v.embedTokens
+        ? fullParams + adapterParams
+        : fullParams;
 
   // Summary budgets are counted in the cross-encoders' WordPiece tokens, for every ranker: one summary
   // file per (method, budget) serves them all.
@@ -287,6 +333,7 @@ async function main(): Promise<void> {
         console.error(`${opened.index.name}: ${made.made} ${summaries.method} summaries made`);
     }
     const tokensOf = await tokenMeans(opened.index, folder, model, tuning);
+    const embeddedTokens = embedded ? (await tokenMeans(opened.index, folder, embedded.id, tuning))() : 0;
     const outcomes = new Map<string, CollectionEvalOutcome>();
     for (const variant of VARIANTS) {
       outcomes.set(
@@ -327,7 +374,7 @@ async function main(): Promise<void> {
         'items/s': rate(outcome),
         speedup: rate(outcome) / rate(full),
         'params (M, non-emb)': paramsOf(variant) / 1e6,
-        'tokens/item': tokensOf(variant.summaries),
+        'tokens/item': variant.embedTokens ? embeddedTokens : tokensOf(variant.summaries),
       });
     }
   }
@@ -360,7 +407,8 @@ async function main(): Promise<void> {
     rows,
     pruned: Object.fromEntries([...pruned.values()].map((p) => [p.id, p])),
     recovered: Object.fromEntries([...recovered.values()].map((r) => [r.id, r.recovery])),
-    notBuilt: ['model-written (LLM) summaries', 'embedding tokens'],
+    embeddingTokens: embedded?.card ?? null,
+    notBuilt: ['model-written (LLM) summaries'],
   });
   console.log(`wrote ${file}`);
 }

@@ -156,4 +156,33 @@ describe('sift compress summaries', () => {
     const again = await run(SIFT, args, { env });
     assert.match(again.stdout, /0 summaries written, 3 already up to date/);
   });
+
+  it('embed-tokens is behind --experimental, and wants a decoder ranker that reads text', async () => {
+    const refused = await run(
+      SIFT,
+      ['compress', 'embed-tokens', '--model', 'tiny-ce', '--out', 'x', '--collection', collection],
+      { env },
+    ).catch((error: { code: number; stderr: string }) => error);
+    assert.equal((refused as { code: number }).code, 1);
+    assert.match((refused as { stderr: string }).stderr, /experimental.*pass --experimental/);
+    const wrongKind = await run(
+      SIFT,
+      [
+        'compress',
+        'embed-tokens',
+        '--experimental',
+        '--model',
+        'tiny-ce',
+        '--out',
+        'x',
+        '--collection',
+        collection,
+      ],
+      { env },
+    ).catch((error: { code: number; stderr: string }) => error);
+    assert.match(
+      (wrongKind as { stderr: string }).stderr,
+      /"tiny-ce" is not an installed yes\/no decoder ranker/,
+    );
+  });
 });

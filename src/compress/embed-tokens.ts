@@ -179,6 +179,7 @@ export async function trainEmbeddingTokens(options: EmbedTokensOptions): Promise
         queries: lists.length,
         pairs: lists.reduce((n, l) => n + l.items.length, 0),
         candidates,
+        maxQueries: options.maxQueries ?? null,
         epochs: options.epochs ?? 2,
         steps: result.steps,
         losses: { firstEpoch: result.firstEpoch, lastEpoch: result.lastEpoch },
