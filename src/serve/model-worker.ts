@@ -67,17 +67,19 @@ async function rankerFor(id: string): Promise<Ranker> {
   if (!ranker) {
     openRankerFn ??= ((await import(data.rankerModule ?? '../rank/index.js')) as { openRanker: OpenRanker })
       .openRanker;
-    ranker = openRankerFn(id, { home: data.home, threads: data.threads, quiet: true }).then(async (opened) => {
-      // An embedding-token ranker reads the index's stored vectors, which /v1/rank's documents do not
-      // carry: it is experimental and not served yet (sift eval and sift search run it).
-      if (!opened.itemVectors) return opened;
-      await opened.release();
-      throw new SiftError(
-        'E_RANKER_VECTORS',
-        `${id} reads documents as ${opened.itemVectors} vectors; embedding-token rankers are experimental and not served (use sift eval or sift search --rerank ${id})`,
-        { field: 'rerank' },
-      );
-    });
+    ranker = openRankerFn(id, { home: data.home, threads: data.threads, quiet: true }).then(
+      async (opened) => {
+        // An embedding-token ranker reads the index's stored vectors, which /v1/rank's documents do not
+        // carry: it is experimental and not served yet (sift eval and sift search run it).
+        if (!opened.itemVectors) return opened;
+        await opened.release();
+        throw new SiftError(
+          'E_RANKER_VECTORS',
+          `${id} reads documents as ${opened.itemVectors} vectors; embedding-token rankers are experimental and not served (use sift eval or sift search --rerank ${id})`,
+          { field: 'rerank' },
+        );
+      },
+    );
     rankers.set(id, ranker);
     // A failed open (unknown id, missing model) is not cached: the error goes back, nothing stays loaded.
     ranker.catch(() => rankers.delete(id));
