@@ -23,7 +23,7 @@ import {
   readTrainedModel,
   type TrainedModelCard,
 } from '../models/index.js';
-import { DecoderRanker, ITEM_ADAPTER_FILE, ITEM_ADAPTER_TENSORS, openRanker } from '../rank/index.js';
+import { DecoderRanker, ITEM_ADAPTER_FILE, openRanker } from '../rank/index.js';
 import { openCollection, openRetriever } from '../search/index.js';
 import { type EmbeddingTokenList, trainItemAdapter, YesNoDecoder } from '../train/index.js';
 import { Mulberry32, siftPaths, writeFileAtomic } from '../util/index.js';
@@ -131,30 +131,10 @@ export async function trainEmbeddingTokens(options: EmbedTokensOptions): Promise
       if (file !== MODEL_CARD && !file.startsWith('sift-graph-'))
         await link(join(source, file), join(work, file));
     const adapter = result.adapter;
+    // The adapter's parameters carry the tensor names rank/item-adapter.ts reads.
     await writeFileAtomic(
       join(work, ITEM_ADAPTER_FILE),
-      encodeSafetensors([
-        {
-          name: ITEM_ADAPTER_TENSORS.inWeight,
-          shape: adapter.inner.weight.shape,
-          data: adapter.inner.weight.data,
-        },
-        {
-          name: ITEM_ADAPTER_TENSORS.inBias,
-          shape: adapter.inner.bias!.shape,
-          data: adapter.inner.bias!.data,
-        },
-        {
-          name: ITEM_ADAPTER_TENSORS.outWeight,
-          shape: adapter.outer.weight.shape,
-          data: adapter.outer.weight.data,
-        },
-        {
-          name: ITEM_ADAPTER_TENSORS.outBias,
-          shape: adapter.outer.bias!.shape,
-          data: adapter.outer.bias!.data,
-        },
-      ]),
+      encodeSafetensors(adapter.parameters().map((p) => ({ name: p.name, shape: p.shape, data: p.data }))),
     );
     const card: TrainedModelCard = {
       version: 1,

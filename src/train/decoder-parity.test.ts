@@ -5,22 +5,16 @@
 // max |a − b| / max |b| ≤ 1e-4 per tensor.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fixtureDecoder, fixtureFloats, fixtureInts } from '../../test/lib/decoder-fixture.js';
 import { RelativeErrorCheck } from '../../test/lib/relative-error.js';
-import { type DecoderConfig, decoderWeightsFromHf, parseSafetensors } from '../models/index.js';
 import { SwiGlu } from './activations.js';
 import { CausalSelfAttention } from './causal-attention.js';
-import { YesNoDecoder } from './decoder-model.js';
 import { RmsNorm } from './rms-norm.js';
 import { Rotary } from './rotary.js';
 
-const fixture = parseSafetensors(
-  readFileSync(new URL('../../../test/fixtures/train/decoder-parity.safetensors', import.meta.url)),
-  'decoder-parity.safetensors',
-);
-const t = (name: string): Float32Array => fixture.float32(name).data.slice();
-const ints = (name: string): Int32Array => Int32Array.from(t(name));
+const t = fixtureFloats;
+const ints = fixtureInts;
 /** max |a − b| / max |b| ≤ 1e-4 per tensor; the largest relative error seen is printed at the end. */
 const check = new RelativeErrorCheck(1e-4, 'PyTorch (decoder)');
 const assertClose = check.assertClose.bind(check);
@@ -75,33 +69,7 @@ describe('decoder layer gradients equal PyTorch autograd', () => {
     ['qwen2_untied', 'qwen2', false],
   ] as const) {
     it(`the whole yes/no decoder: ${architecture}, ${tied ? 'tied' : 'untied'} output head`, () => {
-      const [vocab, hidden, heads, kvHeads, headDim, , layers, base, eps] = t(`${name}.shape`);
-      const config: DecoderConfig = {
-        architecture,
-        layers: layers!,
-        hidden: hidden!,
-        heads: heads!,
-        kvHeads: kvHeads!,
-        headDim: headDim!,
-        vocabSize: vocab!,
-        contextLength: 32,
-        ropeTheta: base!,
-        rmsEpsilon: eps!,
-        tiedEmbeddings: tied,
-      };
-      const prefix = `${name}.w.`;
-      const names = fixture.names.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
-      const source = {
-        file: 'decoder-parity.safetensors',
-        names,
-        has: (n: string) => fixture.has(prefix + n),
-        float32: (n: string) => ({ ...fixture.float32(prefix + n), name: n }),
-      };
-      const [yes, no] = ints(`${name}.labels`);
-      const model = YesNoDecoder.fromWeights(decoderWeightsFromHf(source, config), config, {
-        yes: yes!,
-        no: no!,
-      });
+      const { model, names } = fixtureDecoder(name, architecture, tied);
       const ids = ints(`${name}.ids`);
       const lengths = ints(`${name}.lengths`);
       const scores = model.forward({ batch: 2, seq: ids.length / 2, ids, lengths });

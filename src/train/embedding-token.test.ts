@@ -3,49 +3,16 @@
 // a frozen decoder, the item adapter's backward pass, and the adapter's training loop.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { type DecoderConfig, decoderWeightsFromHf, parseSafetensors } from '../models/index.js';
+import { fixtureDecoder, fixtureInts } from '../../test/lib/decoder-fixture.js';
 import { adaptItemVector } from '../rank/index.js';
 import { Mulberry32 } from '../util/index.js';
-import { YesNoDecoder } from './decoder-model.js';
+import type { YesNoDecoder } from './decoder-model.js';
 import { trainItemAdapter } from './embedding-token-trainer.js';
 import { ItemAdapter } from './item-adapter.js';
 
-const fixture = parseSafetensors(
-  readFileSync(new URL('../../../test/fixtures/train/decoder-parity.safetensors', import.meta.url)),
-  'decoder-parity.safetensors',
-);
-const t = (name: string): Float32Array => fixture.float32(name).data.slice();
-const ints = (name: string): Int32Array => Int32Array.from(t(name));
-
-function tinyDecoder(): YesNoDecoder {
-  const name = 'llama_tied';
-  const [vocab, hidden, heads, kvHeads, headDim, , layers, base, eps] = t(`${name}.shape`);
-  const config: DecoderConfig = {
-    architecture: 'llama',
-    layers: layers!,
-    hidden: hidden!,
-    heads: heads!,
-    kvHeads: kvHeads!,
-    headDim: headDim!,
-    vocabSize: vocab!,
-    contextLength: 32,
-    ropeTheta: base!,
-    rmsEpsilon: eps!,
-    tiedEmbeddings: true,
-  };
-  const prefix = `${name}.w.`;
-  const names = fixture.names.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
-  const source = {
-    file: 'decoder-parity.safetensors',
-    names,
-    has: (n: string) => fixture.has(prefix + n),
-    float32: (n: string) => ({ ...fixture.float32(prefix + n), name: n }),
-  };
-  const [yes, no] = ints(`${name}.labels`);
-  return YesNoDecoder.fromWeights(decoderWeightsFromHf(source, config), config, { yes: yes!, no: no! });
-}
+const ints = fixtureInts;
+const tinyDecoder = (): YesNoDecoder => fixtureDecoder('llama_tied', 'llama', true).model;
 
 const ids = ints('llama_tied.ids');
 const lengths = ints('llama_tied.lengths');
