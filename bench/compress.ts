@@ -264,9 +264,14 @@ async function main(): Promise<void> {
   if (VARIANTS.some((v) => v.embedTokens)) {
     const id = `bench-embtok-${model}`.slice(0, 64);
     const existing = await readTrainedModel(id).catch(() => undefined);
-    const made = existing?.['embeddingTokens'] as { maxQueries?: number } | undefined;
+    const made = existing?.['embeddingTokens'] as { maxQueries?: number; targets?: string } | undefined;
     const from = existing?.['source'] as { createdAt?: string } | undefined;
-    if (existing && from?.createdAt === card?.createdAt && made?.maxQueries === EMBED_QUERIES) {
+    if (
+      existing &&
+      from?.createdAt === card?.createdAt &&
+      made?.maxQueries === EMBED_QUERIES &&
+      made.targets === 'standardised'
+    ) {
       console.error(`reusing ${id}`);
       embedded = { id, card: existing };
     } else {

@@ -162,6 +162,8 @@ export async function trainEmbeddingTokens(options: EmbedTokensOptions): Promise
         maxQueries: options.maxQueries ?? null,
         epochs: options.epochs ?? 2,
         steps: result.steps,
+        targets: 'standardised',
+        teacherSpread: result.teacherSpread,
         losses: { firstEpoch: result.firstEpoch, lastEpoch: result.lastEpoch },
         seconds: result.seconds,
         seed,

@@ -161,7 +161,7 @@ interface ListSettings {
 }
 
 /** Scores as z-scores within their list (a flat list stays flat: all zeros). */
-function standardise(row: readonly number[]): number[] {
+export function standardise(row: readonly number[]): number[] {
   const mean = row.reduce((sum, x) => sum + x, 0) / row.length;
   const sd = Math.sqrt(row.reduce((sum, x) => sum + (x - mean) ** 2, 0) / row.length);
   return row.map((x) => (sd > 1e-9 ? (x - mean) / sd : 0));

@@ -13,6 +13,7 @@ import { Mulberry32, ProgressBar } from '../util/index.js';
 import { AdamW } from './adamw.js';
 import { clipGradNorm } from './clip.js';
 import type { DecoderBatch, YesNoDecoder } from './decoder-model.js';
+import { standardise } from './distil-lists.js';
 import { ItemAdapter } from './item-adapter.js';
 import { listwiseSoftmaxCe } from './losses.js';
 import { learningRate } from './schedule.js';
@@ -42,6 +43,8 @@ export interface EmbeddingTokenTrainOptions {
   learningRate?: number;
   /** Weight of the alignment loss. Default 1. */
   alignWeight?: number;
+  /** 'standardised' (default): the teacher's scores z-scored within each list; 'logits': as they are. */
+  targets?: 'logits' | 'standardised';
   /** The adapter's hidden width. Default: the decoder's hidden size. */
   adapterHidden?: number;
   seed?: number;
@@ -52,9 +55,11 @@ export interface EmbeddingTokenTrainOptions {
 export interface EmbeddingTokenTrainResult {
   adapter: ItemAdapter;
   steps: number;
-  /** Mean loss of the first and the last epoch: distillation, alignment. */
+  /** Mean loss of the first and the last epoch: distillation (KL to the target), alignment. */
   firstEpoch: { distill: number; align: number };
   lastEpoch: { distill: number; align: number };
+  /** The teacher's scores: mean standard deviation within a list (how much order there is to learn). */
+  teacherSpread: number;
   seconds: { teacher: number; train: number };
 }
 
@@ -74,7 +79,16 @@ export async function trainItemAdapter(
   decoder.freeze();
 
   const started = performance.now();
-  const teacher = teacherTargets(decoder, usable, options.quiet ?? false);
+  const raw = teacherTargets(decoder, usable, options.quiet ?? false);
+  const teacherSpread =
+    raw.reduce((sum, t) => {
+      const mean = t.scores.reduce((a, b) => a + b, 0) / t.scores.length;
+      return sum + Math.sqrt(t.scores.reduce((a, b) => a + (b - mean) ** 2, 0) / t.scores.length);
+    }, 0) / raw.length;
+  const teacher =
+    (options.targets ?? 'standardised') === 'standardised'
+      ? raw.map((t) => ({ ...t, scores: Float32Array.from(standardise(Array.from(t.scores))) }))
+      : raw;
   const teacherSeconds = (performance.now() - started) / 1000;
 
   const adapter = ItemAdapter.create(inFeatures, options.adapterHidden ?? hidden, hidden, seed);
@@ -130,6 +144,7 @@ export async function trainItemAdapter(
     steps: step,
     firstEpoch: epochLosses[0]!,
     lastEpoch: epochLosses[epochLosses.length - 1]!,
+    teacherSpread,
     seconds: { teacher: teacherSeconds, train: (performance.now() - trainStarted) / 1000 },
   };
 }
@@ -198,6 +213,17 @@ function adapterStep(
   const scores = decoder.forward(batch);
   const last = decoder.lastHidden();
   const distill = listwiseSoftmaxCe(scores, teacherProbabilities, groups);
+  // The target's own entropy, which no student can go below: what is left is the KL divergence.
+  let entropy = 0;
+  for (const { start, count } of groups) {
+    let total = 0;
+    for (let i = start; i < start + count; i++) total += teacherProbabilities[i]!;
+    for (let i = start; i < start + count; i++) {
+      const p = teacherProbabilities[i]! / total;
+      if (p > 0) entropy -= p * Math.log(p);
+    }
+  }
+  entropy /= groups.length;
   // Alignment: Σ‖g − h‖² / Σ‖h‖² over the batch.
   let reference = 0;
   for (const t of teacherHidden) for (const v of t) reference += v * v;
@@ -213,7 +239,7 @@ function adapterStep(
   }
   const dVectors = decoder.backward(distill.grad, dLast)!;
   adapter.backward(dVectors);
-  return { distill: distill.loss, align: align / reference };
+  return { distill: distill.loss - entropy, align: align / reference };
 }
 
 /** Right-padded ids and lengths of some rows. */
