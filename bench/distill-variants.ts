@@ -11,8 +11,8 @@
 // a fixed seeded sample of --max-queries per collection to bound the time; reported: NDCG@10 and its
 // difference from hybrid with the paired randomisation test.
 //
-//   npm run build && node dist/bench/distill-variants.js [--variants a,b] [--max-queries 40]
-// Results: bench/results/distill-variants.json.
+//   npm run build && node dist/bench/distill-variants.js [--variants a,b] [--max-queries 40] [--name F]
+// Results: bench/results/distill-variants.json (or <--name>.json).
 
 import { join } from 'node:path';
 import { ensureDemoCollection } from '../src/demo/index.js';
@@ -32,7 +32,15 @@ import { Mulberry32, sharedDir, siftPaths } from '../src/util/index.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
 
 const RERANK_DEPTH = 100;
-const ALL_VARIANTS = ['judge-soft', 'judge-hard', 'golden', 'mix', 'judge-soft@100', 'judge-soft@300'];
+const ALL_VARIANTS = [
+  'judge-soft',
+  'judge-hard',
+  'golden',
+  'mix',
+  'judge-soft@100',
+  'judge-soft@300',
+  'judge-soft@1000',
+];
 
 /** Label set name → its collection folder. */
 async function collectionFolders(): Promise<Record<string, string>> {
@@ -197,7 +205,7 @@ async function main(): Promise<void> {
     }
   }
   printTable(rows);
-  const file = writeResult('distill-variants', {
+  const file = writeResult(stringArg('--name', 'distill-variants'), {
     machine: machineInfo(),
     split: 'test',
     maxQueriesPerCollection: maxQueries,
