@@ -207,7 +207,15 @@ export async function evaluateCollection(
       ? await SummaryFile.open(opened.index.dir, options.rerankSummaries)
       : undefined;
   const summaryUse = summaries ? { used: 0, fallback: 0 } : undefined;
-  const vectorOf = ranker ? candidateVectors(opened.index, ranker) : undefined;
+  let vectorOf: ReturnType<typeof candidateVectors>;
+  try {
+    vectorOf = ranker ? candidateVectors(opened.index, ranker) : undefined;
+  } catch (error) {
+    // An index without the ranker's vectors: nothing was run, and nothing stays open.
+    await release();
+    await ranker?.release();
+    throw error;
+  }
   const second: SecondStage | undefined = ranker
     ? {
         ranker,
