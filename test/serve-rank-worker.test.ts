@@ -107,3 +107,13 @@ test('under a budget, chunks are sized by length: a long candidate after short o
   assert.ok(result.scores.length < 12);
   assert.ok(Date.now() <= budgetEnd + 100, `scoring ended ${(ms - 450).toFixed(0)} ms after the budget`);
 });
+
+test('a ranker that reads stored vectors is refused: requests carry no vectors', async () => {
+  await assert.rejects(pool.loadRanker('vectors'), (error: unknown) => {
+    assert.ok(isSiftError(error, 'E_RANKER_VECTORS'), String(error));
+    assert.match((error as Error).message, /experimental and not served/);
+    return true;
+  });
+  const still = await outcome(job(1));
+  assert.ok('scores' in still, 'the worker goes on serving its other rankers');
+});
