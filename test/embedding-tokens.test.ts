@@ -190,9 +190,16 @@ describe('embedding tokens on SmolLM2-135M', { skip }, () => {
         queries: number;
         pairs: number;
         steps: number;
+        epochs: number;
+        targets: string;
         adapter: { in: number; out: number };
       };
       assert.equal(detail.embedder, EMBEDDER);
+      assert.deepEqual(
+        [detail.epochs, detail.targets],
+        [1, 'standardised'],
+        'the card gives the run its settings',
+      );
       assert.ok(detail.queries >= 2 && detail.queries <= 3, `${detail.queries} training queries`);
       assert.equal(detail.pairs, detail.queries * 4);
       assert.deepEqual([detail.adapter.in, detail.adapter.out], [384, engine.shape.hidden]);

@@ -39,7 +39,7 @@ export class EmbeddingTokenRanker implements Ranker {
   }
 
   tokensFor(_query: string, candidates: readonly RankCandidate[]): number[] {
-    return candidates.map(() => this.itemTokens().length);
+    return new Array<number>(candidates.length).fill(1 + this.text.suffixTokens.length);
   }
 
   async score(query: string, candidates: readonly RankCandidate[]): Promise<Float32Array> {

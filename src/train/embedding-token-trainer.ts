@@ -3,7 +3,10 @@
 // the decoder answers as it does when it reads the item's full text. Two signals, both from the same
 // decoder reading the full text (the teacher costs no labels):
 //   - distillation: per query, the listwise softmax cross-entropy of the student's scores against the
-//     softmax of the teacher's scores (z_yes − z_no) over the query's candidates;
+//     softmax of the teacher's scores (z_yes − z_no) over the query's candidates, standardised within the
+//     list by default (as distil-lists.ts does, for the same reason: the student needs the teacher's order,
+//     and a student decoder's scores within hybrid's top 8 can be so close that their softmax is all but
+//     uniform and teaches nothing); reported as the KL divergence, the part that training can remove;
 //   - alignment: the final-normed hidden state at the prompt's last position, ‖g − h‖² / ‖h‖² summed over
 //     the batch, so the student reaches the teacher's answer through the teacher's own state.
 // The teacher's scores and hidden states are computed once, before training; the decoder's weights get
@@ -60,6 +63,14 @@ export interface EmbeddingTokenTrainResult {
   lastEpoch: { distill: number; align: number };
   /** The teacher's scores: mean standard deviation within a list (how much order there is to learn). */
   teacherSpread: number;
+  /** The settings the run used, defaults filled in (for the model card). */
+  settings: {
+    epochs: number;
+    listsPerStep: number;
+    learningRate: number;
+    alignWeight: number;
+    targets: 'logits' | 'standardised';
+  };
   seconds: { teacher: number; train: number };
 }
 
@@ -72,6 +83,7 @@ export async function trainItemAdapter(
   const perStep = options.listsPerStep ?? 2;
   const alignWeight = options.alignWeight ?? 1;
   const seed = options.seed ?? 42;
+  const targets = options.targets ?? 'standardised';
   const hidden = decoder.shape.hidden;
   const usable = lists.filter((l) => l.items.length >= 2);
   if (usable.length === 0) throw new RangeError('no query has two or more candidates to learn an order from');
@@ -86,7 +98,7 @@ export async function trainItemAdapter(
       return sum + Math.sqrt(t.scores.reduce((a, b) => a + (b - mean) ** 2, 0) / t.scores.length);
     }, 0) / raw.length;
   const teacher =
-    (options.targets ?? 'standardised') === 'standardised'
+    targets === 'standardised'
       ? raw.map((t) => ({ ...t, scores: Float32Array.from(standardise(Array.from(t.scores))) }))
       : raw;
   const teacherSeconds = (performance.now() - started) / 1000;
@@ -145,6 +157,7 @@ export async function trainItemAdapter(
     firstEpoch: epochLosses[0]!,
     lastEpoch: epochLosses[epochLosses.length - 1]!,
     teacherSpread,
+    settings: { epochs, listsPerStep: perStep, learningRate: lr, alignWeight, targets },
     seconds: { teacher: teacherSeconds, train: (performance.now() - trainStarted) / 1000 },
   };
 }
