@@ -49,6 +49,13 @@ export {
   type GradedLabel,
   gradedPairs,
 } from './form-agreement.js';
+export {
+  chooseGoldenExamples,
+  type GoldenExampleOptions,
+  type GoldenPair,
+  policyGradeOf,
+  withGoldenExamples,
+} from './golden-examples.js';
 export { apiBase, type HttpBackendOptions, openHttpChatBackend } from './http-backend.js';
 export { type ParsedAnswer, parseJudgeAnswer, softLabelFromLogprobs } from './judge-output.js';
 export {
@@ -112,6 +119,7 @@ export {
   SCORING_TEMPLATE_VERSION,
   type ScoringForm,
   scoringDocumentPart,
+  scoringPromptHash,
   scoringSystemTurn,
 } from './scoring-prompts.js';
 export {

@@ -12,6 +12,7 @@ import { LlamaScorer } from '../runtime/index.js';
 import { siftPaths } from '../util/index.js';
 import { loadPolicy } from './policy.js';
 import { createScoringJudge } from './scoring-judge.js';
+import { scoringPromptHash, scoringSystemTurn } from './scoring-prompts.js';
 
 const MODEL = 'qwen2.5-coder-0.5b-instruct-q4';
 const skip = modelSkip(MODEL);
@@ -42,6 +43,37 @@ test('every form is read for a pair, and the grade is the most likely valid digi
     const second = await judge.judge(request);
     assert.ok(second.usage.promptTokens < first.usage.promptTokens);
     assert.deepEqual(second.softLabel, first.softLabel);
+  } finally {
+    await judge.close();
+  }
+});
+
+test('with a reason first, the judge writes one sentence, then reads the grade after it', {
+  skip,
+}, async () => {
+  const policy = await loadPolicy('web-search');
+  const scorer = await LlamaScorer.open(gguf, { contextSize: 2048, threads: 1 });
+  const judge = createScoringJudge(scorer, {
+    id: `llama:${MODEL}`,
+    forms: ['grade'],
+    prompt: { rationaleTokens: 24 },
+  });
+  try {
+    const judgement = await judge.judge({
+      policy,
+      query: 'hugh downs',
+      document: { title: 'Hugh Downs', text: 'Hugh Malcolm Downs was an American broadcaster.' },
+    });
+    assert.ok(judgement.rationale !== undefined && judgement.rationale.length > 0, 'a reason was written');
+    assert.ok(!/["\n]/.test(judgement.rationale), 'the reason stops at its closing quote or line end');
+    const generated = judgement.usage.completionTokens;
+    assert.ok(generated > 0 && generated <= 24, `generated ${generated} tokens within the budget`);
+    assert.equal(judgement.grade, judgement.softLabel!.indexOf(Math.max(...judgement.softLabel!)));
+    assert.ok((judgement.scores?.answerMass ?? 0) > 0.5, 'the grade digit follows the reason');
+    assert.equal(judgement.scores?.pYes, undefined, 'only the asked forms are read');
+    // The reason is part of the prompt's identity, and the sequence is back at the policy prefix.
+    assert.notEqual(judgement.promptHash, scoringPromptHash(policy, ['grade']));
+    assert.equal(scorer.length, scorer.tokenize(scoringSystemTurn(policy)).length);
   } finally {
     await judge.close();
   }

@@ -8,9 +8,11 @@ import { SiftError } from '../errors.js';
 import type { LlamaScorer, TokenDistribution } from '../runtime/index.js';
 import type { Policy } from './policy.js';
 import {
+  afterRationale,
   queryLikelihoodLead,
   queryPart,
   questionLead,
+  rationaleLead,
   SCORING_FORMS,
   type ScoringForm,
   type ScoringPromptOptions,
@@ -127,7 +129,33 @@ export function createScoringJudge(scorer: LlamaScorer, options: ScoringJudgeOpt
       return distribution as TokenDistribution;
     };
 
-    const gradeDistribution = await answer('grade');
+    let rationale: string | undefined;
+    let completionTokens = 0;
+    /**
+     * The grade after a generated reason: the reason ends at its closing quote (or a line break, or the
+     * token budget); the answer is then rebuilt as text, so a token that merged the quote with what
+     * follows cannot leave the JSON malformed before the digit is read.
+     */
+    const answerWithReason = async (budget: number): Promise<TokenDistribution> => {
+      checkAborted();
+      const lead = scorer.tokenize(rationaleLead(policy));
+      const reasonOf = (tokens: readonly number[]) => scorer.detokenize(tokens).split(/["\n]/)[0] as string;
+      const ended = (tokens: readonly number[]) => /["\n]/.test(scorer.detokenize(tokens));
+      const generated = await scorer.appendAndGenerate(lead, budget, ended);
+      completionTokens += generated.length;
+      promptTokens += lead.length;
+      rationale = reasonOf(generated).trim();
+      await scorer.truncate(afterQuery);
+      const answerTokens = [...lead, ...scorer.tokenizePlain(afterRationale(rationale))];
+      const [distribution] = await scorer.appendAndRead(answerTokens, [answerTokens.length - 1]);
+      promptTokens += answerTokens.length;
+      await scorer.truncate(afterQuery);
+      return distribution as TokenDistribution;
+    };
+
+    const gradeDistribution = options.prompt?.rationaleTokens
+      ? await answerWithReason(options.prompt.rationaleTokens)
+      : await answer('grade');
     const mass = gradeTokens.map((token) => gradeDistribution.get(token) ?? 0);
     const total = mass.reduce((sum, p) => sum + p, 0);
     if (!(total > 0)) {
@@ -151,7 +179,8 @@ export function createScoringJudge(scorer: LlamaScorer, options: ScoringJudgeOpt
       grade,
       softLabel,
       scores,
-      usage: { promptTokens, completionTokens: 0 },
+      ...(rationale !== undefined ? { rationale } : {}),
+      usage: { promptTokens, completionTokens },
       latencyMs: performance.now() - started,
       attempts: 1,
       promptHash: scoringPromptHash(policy, forms, options.prompt),

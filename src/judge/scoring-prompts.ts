@@ -24,6 +24,11 @@ export type ScoringForm = 'grade' | 'yesno' | 'ql';
 export const SCORING_FORMS: readonly ScoringForm[] = ['grade', 'yesno', 'ql'];
 
 export interface ScoringPromptOptions {
+  /**
+   * Tokens of a one-sentence reason generated before the grade (0: none, the default). The grade form
+   * then reads its digit after `{"reason": "<generated>", "grade": `; the other forms are unchanged.
+   */
+  rationaleTokens?: number;
   /** Characters of document text read before the token budget applies. Default 2000 (≈ 500 tokens). */
   maxDocChars?: number;
   /** Characters of the query kept. Default 500. */
@@ -73,6 +78,18 @@ export function queryPart(query: string, options: ScoringPromptOptions = {}): st
   return `Search query: ${truncate(query.trim(), options.maxQueryChars ?? SCORING_DEFAULTS.maxQueryChars)}\n\n`;
 }
 
+/** The grade question when a reason comes first: the model writes the reason, then the grade is read. */
+export function rationaleLead(policy: Policy): string {
+  return `Grade the document for this query under the policy. First give the reason in one short sentence. Answer with JSON: {"reason": "<one sentence>", "grade": <0-${policy.maxGrade}>}<|im_end|>
+<|im_start|>assistant
+{"reason": "`;
+}
+
+/** What follows the generated reason, up to the grade digit. */
+export function afterRationale(reason: string): string {
+  return `${reason}", "grade": `;
+}
+
 export function questionLead(form: 'grade' | 'yesno', policy: Policy): string {
   if (form === 'grade') {
     return `Grade the document for this query under the policy. Answer with JSON: {"grade": <0-${policy.maxGrade}>}<|im_end|>
@@ -96,6 +113,8 @@ export function scoringPromptHash(
     forms,
     maxDocChars: options.maxDocChars ?? SCORING_DEFAULTS.maxDocChars,
     maxQueryChars: options.maxQueryChars ?? SCORING_DEFAULTS.maxQueryChars,
+    // Absent when 0, so labels made before reasons existed keep their hash.
+    ...(options.rationaleTokens ? { rationaleTokens: options.rationaleTokens } : {}),
   });
   return createHash('sha256').update(identity).digest('hex');
 }
