@@ -7,62 +7,13 @@
 //
 //   node dist/bench/judge-agreement.js            (after npm run build; reads assets/labels/*.jsonl.gz)
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { readQrels } from '../src/eval/index.js';
-import { type FormAgreement, formAgreement, type GradedLabel, systemRuns } from '../src/judge/index.js';
-import { sharedDir, siftPaths } from '../src/util/index.js';
+import { type FormAgreement, formAgreement, systemRuns } from '../src/judge/index.js';
+import { siftPaths } from '../src/util/index.js';
+import { committedLabelSetsWithScores, LABELS_DIR } from './lib/label-sets.js';
 import { machineInfo, printTable, writeResult } from './lib/report.js';
 
-interface LabelSetFile {
-  name: string;
-  file: string;
-  folder: string;
-  maxGrade: number;
-}
-
-const labelsDir = resolve('assets/labels');
-const shared = sharedDir();
-const sets: LabelSetFile[] = [
-  { name: 'dbpedia-entity-subset', folder: join(shared, 'data', 'dbpedia-entity-subset'), maxGrade: 3 },
-  { name: 'cranfield', folder: join(shared, 'data', 'cranfield'), maxGrade: 3 },
-  { name: 'jobs', folder: join(siftPaths().collections, 'jobs-2026-5000'), maxGrade: 3 },
-].map((set) => ({ ...set, file: join(labelsDir, `${set.name}.jsonl.gz`) }));
-
-interface Loaded extends LabelSetFile {
-  labels: GradedLabel[];
-  qrels: Awaited<ReturnType<typeof readQrels>>;
-}
-
-const loaded: Loaded[] = [];
-for (const set of sets) {
-  if (!existsSync(set.file)) {
-    console.log(`skipping ${set.name}: no ${set.file}`);
-    continue;
-  }
-  const labels = gunzipSync(readFileSync(set.file))
-    .toString('utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map(
-      (line) =>
-        JSON.parse(line) as {
-          query_id: string;
-          doc_id: string;
-          raw_grade: number;
-          scores?: GradedLabel['scores'];
-        },
-    )
-    .filter((record) => record.scores !== undefined)
-    .map((record) => ({
-      queryId: record.query_id,
-      docId: record.doc_id,
-      grade: record.raw_grade,
-      scores: record.scores!,
-    }));
-  loaded.push({ ...set, labels, qrels: await readQrels(join(set.folder, 'qrels', 'test.tsv')) });
-}
+const labelsDir = LABELS_DIR;
+const loaded = await committedLabelSetsWithScores();
 
 const results: Array<{
   collection: string;

@@ -20,12 +20,18 @@
 // sgemm rate measured in this run (lib/machine-limits.ts), before and after, best seen. The 1-minute load
 // average is recorded: on a shared machine every number here moves with it.
 //
+// Then the product's scoring judge itself (every form, as `sift judge run` reads a pair), with threads = cores
+// and with node-llama-cpp's own default thread count, which sift used before it set the count itself.
+//
 //   npm run build && node dist/bench/judge.js [--model qwen2.5-coder-0.5b-instruct-q4] [--pairs 20] [--rounds 1]
+//     [--before-pairs 5]
 
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   loadPolicy,
+  openLlamaJudge,
+  type Policy,
   queryPart,
   questionLead,
   scoringDocumentPart,
@@ -109,6 +115,45 @@ async function runSift(id: string, dtype: DecoderDtype, prompts: Prompts, thread
   }
 }
 
+type ScoringJudgeRun = {
+  variant: string;
+  threads: number;
+  pairs: number;
+  pairs_per_s: number;
+  prompt_tokens_per_s: number;
+};
+
+/**
+ * The product's judge as `sift judge run` reads a pair (every scoring form: query likelihood, grade,
+ * yes/no), timed after the first pair (which pays for the policy prefix).
+ */
+async function runScoringJudge(
+  id: string,
+  pairs: ReturnType<typeof judgedPairs>,
+  policy: Policy,
+  threads: number,
+  variant: string,
+): Promise<ScoringJudgeRun> {
+  const judge = await openLlamaJudge(id, { quiet: true, threads, prompt: { maxDocChars: MAX_DOC_CHARS } });
+  try {
+    const request = (pair: (typeof pairs)[number]) => ({ policy, query: pair.query, document: pair });
+    await judge.judge(request(pairs[0]!));
+    let tokens = 0;
+    const t0 = performance.now();
+    for (const pair of pairs.slice(1)) tokens += (await judge.judge(request(pair))).usage.promptTokens;
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      variant,
+      threads,
+      pairs: pairs.length - 1,
+      pairs_per_s: (pairs.length - 1) / seconds,
+      prompt_tokens_per_s: tokens / seconds,
+    };
+  } finally {
+    await judge.close();
+  }
+}
+
 async function main(): Promise<void> {
   const id = stringArg('--model', DEFAULT_MODEL);
   const count = positiveIntArg('--pairs', 20);
@@ -158,6 +203,22 @@ async function main(): Promise<void> {
     }
   }
 
+  // The judge as the product runs it, and as it ran before sift set llama.cpp's threads itself
+  // (node-llama-cpp's default, `maxThreads`: more threads than cores), on the first --before-pairs pairs.
+  const { getLlama } = await import('node-llama-cpp');
+  const libraryThreads = (await getLlama({ gpu: false, build: 'never' })).maxThreads;
+  const beforePairs = positiveIntArg('--before-pairs', 5);
+  const scoringJudge = [
+    await runScoringJudge(id, pairs, policy, threads, 'scoring judge, threads = cores'),
+    await runScoringJudge(
+      id,
+      pairs.slice(0, beforePairs + 1),
+      policy,
+      libraryThreads,
+      "scoring judge, node-llama-cpp's default threads",
+    ),
+  ];
+
   const probeAfter = new LimitProbe(threads);
   await probeAfter.start();
   limits.push(await probeAfter.measure());
@@ -193,6 +254,8 @@ async function main(): Promise<void> {
       `load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after\n`,
   );
   printTable(rows, 3);
+  console.log('\nthe scoring judge (every form: query likelihood, grade, yes/no), after its first pair:\n');
+  printTable(scoringJudge, 3);
   writeResult(id === DEFAULT_MODEL ? 'judge' : `judge-${id}`, {
     question:
       'prompt-evaluation throughput of a Qwen2 judge: llama.cpp vs sift decoder runtime (fp32, int8), same prompts, same run',
@@ -210,6 +273,7 @@ async function main(): Promise<void> {
     peakSgemmGflops: peak,
     loadAverage1m: { before: loadBefore, after: loadAfter },
     results: rows,
+    scoringJudge,
     runs,
   });
 }
