@@ -1,13 +1,14 @@
 // Which way of reading the judge agrees best with humans? For each committed label set (assets/labels/,
 // training queries only), every scoring form and the calibrated combination are compared with the
 // collection's human grades: linear kappa, Spearman, AUC and the Kendall τ of retrieval systems ordered
-// by NDCG@10 under human vs judge grades. `calibrated` is cross-validated by query within the
+// by NDCG@10 under human vs judge grades. Each table is given twice: on the pairs the qrels grade (the
+// audit's reading) and with the judged pairs the qrels do not list counted as grade 0 (trec_eval's). `calibrated` is cross-validated by query within the
 // collection. (Leave-one-collection-out numbers for every candidate map come from
 // `sift judge calibrate … --json bench/results/judge-calibrate.json`.)
 //
 //   node dist/bench/judge-agreement.js            (after npm run build; reads assets/labels/*.jsonl.gz)
 
-import { type FormAgreement, formAgreement, systemRuns } from '../src/judge/index.js';
+import { type FormAgreement, formAgreement, systemRuns, type Unjudged } from '../src/judge/index.js';
 import { siftPaths } from '../src/util/index.js';
 import { committedLabelSetsWithScores, LABELS_DIR } from './lib/label-sets.js';
 import { machineInfo, printTable, writeResult } from './lib/report.js';
@@ -17,6 +18,7 @@ const loaded = await committedLabelSetsWithScores();
 
 const results: Array<{
   collection: string;
+  unjudged: Unjudged;
   labels: number;
   rows: Array<Omit<FormAgreement, 'form'> & { form: string }>;
 }> = [];
@@ -32,21 +34,25 @@ for (const set of loaded) {
       quiet: true,
     },
   );
-  const rows: Array<Omit<FormAgreement, 'form'> & { form: string }> = formAgreement(set.labels, set.qrels, {
-    maxGrade: set.maxGrade,
-    runs,
-  });
-  results.push({ collection: set.name, labels: set.labels.length, rows });
-  for (const row of rows) {
-    table.push({
-      collection: set.name,
-      form: row.form,
-      pairs: row.pairs,
-      kappa_linear: row.kappa_linear ?? 'n/a',
-      spearman: row.spearman ?? 'n/a',
-      auc: row.auc ?? 'n/a',
-      kendall_tau: row.kendall_tau ?? 'n/a',
+  for (const unjudged of ['skip', 'not-relevant'] as const) {
+    const rows: Array<Omit<FormAgreement, 'form'> & { form: string }> = formAgreement(set.labels, set.qrels, {
+      maxGrade: set.maxGrade,
+      runs,
+      unjudged,
     });
+    results.push({ collection: set.name, unjudged, labels: set.labels.length, rows });
+    for (const row of rows) {
+      table.push({
+        collection: set.name,
+        unjudged,
+        form: row.form,
+        pairs: row.pairs,
+        kappa_linear: row.kappa_linear ?? 'n/a',
+        spearman: row.spearman ?? 'n/a',
+        auc: row.auc ?? 'n/a',
+        kendall_tau: row.kendall_tau ?? 'n/a',
+      });
+    }
   }
 }
 printTable(table, 3);

@@ -9,7 +9,7 @@ import {
   gradeOnScale,
   parseCalibration,
 } from './calibration.js';
-import { auc, foldOfQuery, formAgreement } from './form-agreement.js';
+import { auc, foldOfQuery, formAgreement, gradedPairs } from './form-agreement.js';
 
 const columnsOf = (values: Partial<Record<CalibrationFeature, number[]>>) =>
   new Map(Object.entries(values) as Array<[CalibrationFeature, number[]]>);
@@ -100,6 +100,30 @@ test('form agreement: a judge whose scores follow the human grades agrees, one t
   assert.ok((byForm.get('calibrated')?.kappa_linear ?? 0) > 0.8);
   // Query likelihood is constant here: no better than chance.
   assert.equal(byForm.get('query-likelihood')?.auc, 0.5);
+});
+
+test('a judged pair the qrels do not list is left out, or counts as grade 0 as trec_eval counts it', () => {
+  const qrels = new Map([['q1', new Map([['listed', 2]])]]);
+  const label = (queryId: string, docId: string) => ({
+    queryId,
+    docId,
+    grade: 1,
+    scores: { expectedGrade: 1 },
+  });
+  const labels = [label('q1', 'listed'), label('q1', 'unlisted'), label('q2', 'no-qrels-for-query')];
+  const skipped = gradedPairs(labels, qrels, 3);
+  assert.deepEqual(
+    skipped.labels.map((l) => l.docId),
+    ['listed'],
+  );
+  const counted = gradedPairs(labels, qrels, 3, 'not-relevant');
+  assert.deepEqual(
+    counted.labels.map((l) => l.docId),
+    ['listed', 'unlisted'],
+    'a query without qrels is still left out: trec_eval skips it',
+  );
+  assert.deepEqual(counted.human, [2, 0]);
+  assert.deepEqual(counted.targets, [1, 0]);
 });
 
 test('a malformed calibration file is refused naming the file', () => {

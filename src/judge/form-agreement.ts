@@ -67,7 +67,17 @@ export interface FormAgreementOptions {
    * instead of cross-validating on this collection (leave-one-collection-out).
    */
   external?: CalibrationMap;
+  /** How a pair missing from the qrels counts. Default `skip`, as the audit (audit.ts). */
+  unjudged?: Unjudged;
 }
+
+/**
+ * How a judged pair that the qrels do not list counts: `skip` leaves it out (the audit's reading: BEIR
+ * qrels list what assessors saw, so absence is not a grade); `not-relevant` gives it human grade 0, as
+ * trec_eval does when it computes the NDCG every ranker here is measured by. Only queries with qrels
+ * count either way.
+ */
+export type Unjudged = 'skip' | 'not-relevant';
 
 const FEATURE_OF: Partial<Record<FormName, CalibrationFeature>> = {
   'expected-grade': 'grade',
@@ -76,9 +86,19 @@ const FEATURE_OF: Partial<Record<FormName, CalibrationFeature>> = {
 };
 
 /** The human-graded subset of `labels`, their features, targets and fold of each pair. */
-export function gradedPairs(labels: readonly GradedLabel[], qrels: Qrels, maxGrade: number) {
-  const kept = labels.filter((label) => qrels.get(label.queryId)?.get(label.docId) !== undefined);
-  const human = kept.map((label) => qrels.get(label.queryId)!.get(label.docId) as number);
+export function gradedPairs(
+  labels: readonly GradedLabel[],
+  qrels: Qrels,
+  maxGrade: number,
+  unjudged: Unjudged = 'skip',
+) {
+  const humanGrade = (label: GradedLabel): number | undefined => {
+    const byDoc = qrels.get(label.queryId);
+    if (byDoc === undefined) return undefined;
+    return byDoc.get(label.docId) ?? (unjudged === 'not-relevant' ? 0 : undefined);
+  };
+  const kept = labels.filter((label) => humanGrade(label) !== undefined);
+  const human = kept.map((label) => humanGrade(label) as number);
   const humanMax = Math.max(1, ...human);
   return {
     labels: kept,
@@ -94,7 +114,7 @@ export function formAgreement(
   qrels: Qrels,
   options: FormAgreementOptions,
 ): FormAgreement[] {
-  const graded = gradedPairs(labels, qrels, options.maxGrade);
+  const graded = gradedPairs(labels, qrels, options.maxGrade, options.unjudged);
   const folds = options.folds ?? 5;
   const foldOf = graded.labels.map((label) => foldOfQuery(label.queryId, folds));
   const rows: FormAgreement[] = [];

@@ -48,6 +48,7 @@ export {
   formAgreement,
   type GradedLabel,
   gradedPairs,
+  type Unjudged,
 } from './form-agreement.js';
 export {
   chooseGoldenExamples,
