@@ -20,7 +20,8 @@
 // cross-validated by query within the pairs), seconds per pair and tokens per pair, all in this run.
 //
 //   npm run build && node dist/bench/judge-variants.js [--pairs 200] [--variants few-shot,rationale]
-//     [--rationale-tokens 32] [--name judge-variants]
+//     [--rationale-tokens 32] [--collections a,b] [--name judge-variants]
+// Each judge reads documents cut where the committed set's were (the manifest's labelling options).
 
 import { performance } from 'node:perf_hooks';
 import { loadBeirCollection, querySplit, readBeirCorpus } from '../src/ingest/index.js';
@@ -75,7 +76,13 @@ interface VariantRun {
   rows: FormAgreement[];
 }
 
-const sets = await committedLabelSetsWithScores();
+const only = stringArg('--collections', '')
+  .split(',')
+  .map((collection) => collection.trim())
+  .filter((collection) => collection !== '');
+const sets = (await committedLabelSetsWithScores()).filter(
+  (set) => only.length === 0 || only.includes(set.name),
+);
 const results: Array<{ collection: string; queries: number; pairs: number; runs: VariantRun[] }> = [];
 const table: Array<Record<string, string | number>> = [];
 
@@ -83,7 +90,8 @@ for (const set of sets) {
   const { sample, queryIds } = sampleWholeQueries(set, pairsWanted);
   const policy = await loadPolicy(sample[0]!.policy);
   const committedCurrent = sample.every(
-    (label) => label.promptHash === scoringPromptHash(policy, SCORING_FORMS),
+    (label) =>
+      label.promptHash === scoringPromptHash(policy, SCORING_FORMS, { maxDocChars: set.maxDocChars }),
   );
   if (!committedCurrent) {
     throw new Error(
@@ -196,7 +204,8 @@ async function runVariant(
   }
   const judge = await openLlamaJudge(DEFAULT_LLAMA_JUDGE_MODEL, {
     quiet: true,
-    ...(variant === 'rationale' ? { forms: ['grade'] as const, prompt: { rationaleTokens } } : {}),
+    prompt: { maxDocChars: set.maxDocChars, ...(variant === 'rationale' ? { rationaleTokens } : {}) },
+    ...(variant === 'rationale' ? { forms: ['grade'] as const } : {}),
   });
   console.log(`${set.name} ${variant}: judging ${sample.length} pairs of ${scored.size} queries`);
   const labels: GradedLabel[] = [];

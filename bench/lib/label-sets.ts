@@ -26,6 +26,8 @@ export interface CommittedLabelSet {
   file: string;
   /** The policy's top grade (web-search and job-search: 3). */
   maxGrade: number;
+  /** Characters of document text the judge read (the manifest's labelling options). */
+  maxDocChars: number;
   labels: CommittedLabel[];
   qrels: Qrels;
 }
@@ -41,6 +43,7 @@ export async function committedLabelSetsWithScores(): Promise<CommittedLabelSet[
     { name: 'cranfield', folder: join(shared, 'data', 'cranfield'), maxGrade: 3 },
     { name: 'jobs', folder: demo.folder, maxGrade: 3 },
   ];
+  const manifest = JSON.parse(readFileSync(join(LABELS_DIR, 'manifest.json'), 'utf8')) as Manifest;
   const loaded: CommittedLabelSet[] = [];
   for (const set of sets) {
     const file = join(LABELS_DIR, `${set.name}.jsonl.gz`);
@@ -65,7 +68,17 @@ export async function committedLabelSetsWithScores(): Promise<CommittedLabelSet[
         promptHash: record.prompt_hash,
         policy: record.policy,
       }));
-    loaded.push({ ...set, file, labels, qrels: await readQrels(join(set.folder, 'qrels', 'test.tsv')) });
+    const options = manifest.sets?.[set.name]?.labelling?.options;
+    if (options?.maxDocChars === undefined) {
+      throw new Error(`${join(LABELS_DIR, 'manifest.json')}: no labelling options for ${set.name}`);
+    }
+    loaded.push({
+      ...set,
+      file,
+      labels,
+      maxDocChars: options.maxDocChars,
+      qrels: await readQrels(join(set.folder, 'qrels', 'test.tsv')),
+    });
   }
   return loaded;
 }
@@ -80,4 +93,8 @@ interface CommittedRecord {
   scores?: GradedLabel['scores'];
   prompt_hash: string;
   policy: string;
+}
+
+interface Manifest {
+  sets?: Record<string, { labelling?: { options?: { maxDocChars?: number } } }>;
 }
