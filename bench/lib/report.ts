@@ -1,13 +1,15 @@
 // Shared by every benchmark: machine facts, percentiles, a printed table and a JSON result file.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface MachineInfo {
   cpu: string;
+  /** The vector instruction sets that decide kernel speed (machines of one kind differ: AVX2 or AVX-512). */
+  cpuFeatures: string[];
   cores: number;
   memoryGiB: number;
   node: string;
@@ -15,15 +17,18 @@ export interface MachineInfo {
   date: string;
 }
 
-/** The checkout's commit (+dirty) when the bench started: a run outlives commits made while it runs. */
-const COMMIT_AT_START = readCommit();
+/**
+ * The checkout's commit (+dirty) when the bench started: a run outlives commits made while it runs. A
+ * run from a copy of a build (no checkout) names its commit in SIFT_BENCH_COMMIT.
+ */
+const COMMIT_AT_START = process.env.SIFT_BENCH_COMMIT ?? readCommit();
 
 function readCommit(): string {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      encoding: 'utf8',
-    }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--untracked-files=no');
     return dirty ? `${commit}+dirty` : commit;
   } catch {
     // Not a git checkout: the commit stays unknown.
@@ -34,12 +39,26 @@ function readCommit(): string {
 export function machineInfo(): MachineInfo {
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
+    cpuFeatures: CPU_FEATURES,
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     commit: COMMIT_AT_START,
     date: new Date().toISOString(),
   };
+}
+
+const REPORTED_FEATURES = ['avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16', 'avx_vnni', 'amx_tile'];
+const CPU_FEATURES = readCpuFeatures();
+
+function readCpuFeatures(): string[] {
+  try {
+    const flags = /^flags\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(/\s+/) ?? [];
+    return REPORTED_FEATURES.filter((feature) => flags.includes(feature));
+  } catch {
+    // Not Linux: the features stay unknown.
+    return [];
+  }
 }
 
 export function percentile(sortedOrUnsorted: readonly number[], p: number): number {
