@@ -3,12 +3,22 @@
 // collection's human grades: linear kappa, Spearman, AUC and the Kendall τ of retrieval systems ordered
 // by NDCG@10 under human vs judge grades. Each table is given twice: on the pairs the qrels grade (the
 // audit's reading) and with the judged pairs the qrels do not list counted as grade 0 (trec_eval's). `calibrated` is cross-validated by query within the
-// collection. (Leave-one-collection-out numbers for every candidate map come from
-// `sift judge calibrate … --json bench/results/judge-calibrate.json`.)
+// collection. Two more rows per collection are leave-one-collection-out: the shipped calibration (the
+// identity on the expected grade) and a logistic combination fitted on the other collections' pairs,
+// each applied to a collection it never saw.
 //
 //   node dist/bench/judge-agreement.js            (after npm run build; reads assets/labels/*.jsonl.gz)
 
-import { type FormAgreement, formAgreement, systemRuns, type Unjudged } from '../src/judge/index.js';
+import {
+  CALIBRATION_FEATURES,
+  type CalibrationMap,
+  type FormAgreement,
+  fitLogistic,
+  formAgreement,
+  gradedPairs,
+  systemRuns,
+  type Unjudged,
+} from '../src/judge/index.js';
 import { siftPaths } from '../src/util/index.js';
 import { committedLabelSetsWithScores, LABELS_DIR } from './lib/label-sets.js';
 import { machineInfo, printTable, writeResult } from './lib/report.js';
@@ -40,6 +50,32 @@ for (const set of loaded) {
       runs,
       unjudged,
     });
+    // Leave one collection out: the shipped map (identity on the expected grade, fitted on nothing) and
+    // a logistic combination fitted on the other collections' pairs, both applied to this one unchanged.
+    const others = loaded.filter((other) => other !== set);
+    const columns = new Map(CALIBRATION_FEATURES.map((feature) => [feature, [] as number[]]));
+    const targets: number[] = [];
+    for (const other of others) {
+      const graded = gradedPairs(other.labels, other.qrels, other.maxGrade, unjudged);
+      for (const feature of CALIBRATION_FEATURES) columns.get(feature)!.push(...graded.columns.get(feature)!);
+      targets.push(...graded.targets);
+    }
+    const external: Array<[string, CalibrationMap]> = [
+      ['shipped (identity on expected grade), unseen collection', { kind: 'identity', feature: 'grade' }],
+      [
+        `logistic fitted on ${others.map((other) => other.name).join(' + ')}`,
+        fitLogistic(columns, targets, CALIBRATION_FEATURES),
+      ],
+    ];
+    for (const [form, map] of external) {
+      const calibrated = formAgreement(set.labels, set.qrels, {
+        maxGrade: set.maxGrade,
+        runs,
+        unjudged,
+        external: map,
+      }).find((row) => row.form === 'calibrated')!;
+      rows.push({ ...calibrated, form });
+    }
     results.push({ collection: set.name, unjudged, labels: set.labels.length, rows });
     for (const row of rows) {
       table.push({
