@@ -1,6 +1,7 @@
 // Few-shot examples from a golden set: pairs that people graded, written into a policy's `## Examples`
-// section so that the judge sees how this corpus's people use the grades (issue 20; LinkedIn fits its
-// judge to a golden set, a 1.5B judge on two cores can only be shown one).
+// section so that the judge sees how this corpus's people use the grades (issue 20). LinkedIn fine-tunes
+// its judge on a golden set; a 1.5B judge cannot be fine-tuned on two cores in useful time, but it can
+// be shown part of one.
 //
 // The examples go into the policy text itself, so they are part of the policy's hash: every label made
 // with them says so, and labels made without them never pass as the same. The system turn is evaluated
@@ -52,6 +53,7 @@ export function chooseGoldenExamples(
   return chosen;
 }
 
+/** A human grade on the policy's scale: the same fraction of the top grade, rounded. */
 export function policyGradeOf(humanGrade: number, humanMax: number, policyMax: number): number {
   return Math.round((Math.max(0, humanGrade) / Math.max(1, humanMax)) * policyMax);
 }
