@@ -92,5 +92,33 @@ for (const set of loaded) {
   }
 }
 printTable(table, 3);
-const file = writeResult('judge-agreement', { machine: machineInfo(), labelsDir, results });
+
+// Each form's mean raw score by human grade (and for pairs the qrels do not list): where a collection's
+// grades and the judge part ways, this shows at which grade.
+const byGrade: Array<Record<string, string | number>> = [];
+for (const set of loaded) {
+  const groups = new Map<string, typeof set.labels>();
+  for (const label of set.labels) {
+    const grade = set.qrels.get(label.queryId)?.get(label.docId);
+    const key = grade === undefined ? 'unlisted' : String(grade);
+    groups.set(key, [...(groups.get(key) ?? []), label]);
+  }
+  const mean = (labels: typeof set.labels, score: (label: (typeof labels)[number]) => number | undefined) => {
+    const values = labels.map(score).filter((value): value is number => value !== undefined);
+    return values.length === 0 ? 'n/a' : values.reduce((sum, value) => sum + value, 0) / values.length;
+  };
+  for (const [grade, labels] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    byGrade.push({
+      collection: set.name,
+      human_grade: grade,
+      pairs: labels.length,
+      p_yes: mean(labels, (label) => label.scores.pYes),
+      expected_grade: mean(labels, (label) => label.scores.expectedGrade),
+      query_log_likelihood: mean(labels, (label) => label.scores.queryLogLikelihood),
+    });
+  }
+}
+console.log('\nmean raw score by human grade:\n');
+printTable(byGrade, 3);
+const file = writeResult('judge-agreement', { machine: machineInfo(), labelsDir, results, byGrade });
 console.log(`\nwrote ${file}`);
