@@ -13,8 +13,8 @@ export interface LlamaScorerOptions {
   /**
    * Threads for matrix products. Default: every core this process may use (os.availableParallelism).
    * Never left to node-llama-cpp: its default (`maxThreads`, twice the math cores on a 2-core machine)
-   * oversubscribes the cores, and llama.cpp's threads wait for each other at every layer; measured on 2
-   * cores, 4 threads took 3.4 s to evaluate 6 tokens that 2 threads evaluate in 0.08 s (bench/judge.ts).
+   * oversubscribes the cores, and llama.cpp's threads wait for each other at every layer: on 2 cores the
+   * scoring judge ran 7.8× slower with it (bench/judge.ts).
    */
   threads?: number;
   /** Context window in tokens (prefix + everything appended). Default 2048. */
