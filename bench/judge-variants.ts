@@ -69,8 +69,9 @@ interface VariantRun {
   seconds_per_pair: number | null;
   prompt_tokens_per_pair: number | null;
   completion_tokens_per_pair: number | null;
-  /** Tokens of the system turn (the policy, with examples for few-shot), evaluated once. */
-  policy_tokens: number | null;
+  /** The first pair's prompt tokens: the system turn (the policy, with examples for few-shot), evaluated
+   * once per job, and that pair's own tokens. */
+  first_pair_prompt_tokens: number | null;
   examples?: Array<{ query: string; docTitle: string; humanGrade: number; policyGrade: number }>;
   rationales?: string[];
   rows: FormAgreement[];
@@ -105,7 +106,7 @@ for (const set of sets) {
       seconds_per_pair: null,
       prompt_tokens_per_pair: null,
       completion_tokens_per_pair: null,
-      policy_tokens: null,
+      first_pair_prompt_tokens: null,
       rows: formAgreement(sample, set.qrels, { maxGrade: set.maxGrade }),
     },
   ];
@@ -212,7 +213,7 @@ async function runVariant(
   const rationales: string[] = [];
   let promptTokens = 0;
   let completionTokens = 0;
-  let policyTokens: number | null = null;
+  let firstPairTokens: number | null = null;
   const started = performance.now();
   try {
     for (const [index, label] of sample.entries()) {
@@ -222,7 +223,7 @@ async function runVariant(
         document: { id: label.docId, title: label.title, text: label.text },
       });
       // The first pair's prompt includes the system turn: its size is reported apart.
-      if (index === 0) policyTokens = judgement.usage.promptTokens;
+      if (index === 0) firstPairTokens = judgement.usage.promptTokens;
       else promptTokens += judgement.usage.promptTokens;
       completionTokens += judgement.usage.completionTokens;
       if (judgement.rationale !== undefined) rationales.push(judgement.rationale);
@@ -245,7 +246,6 @@ async function runVariant(
     await judge.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  const firstPairTokens = policyTokens ?? 0;
   return {
     variant,
     pairs: sample.length,
@@ -253,7 +253,7 @@ async function runVariant(
     // Per pair after the first; the first pair's own tokens are not told apart from the policy's.
     prompt_tokens_per_pair: sample.length > 1 ? promptTokens / (sample.length - 1) : null,
     completion_tokens_per_pair: completionTokens / sample.length,
-    policy_tokens: firstPairTokens,
+    first_pair_prompt_tokens: firstPairTokens,
     ...(examples !== undefined ? { examples } : {}),
     ...(rationales.length > 0 ? { rationales: rationales.slice(0, 10) } : {}),
     rows: formAgreement(labels, set.qrels, { maxGrade: set.maxGrade }),

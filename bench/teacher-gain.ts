@@ -31,15 +31,9 @@ import { installedTrainedIds } from '../src/models/index.js';
 import { openRanker } from '../src/rank/index.js';
 import { evaluateCollection } from '../src/search/index.js';
 import { mulberry32, ProgressBar, siftPaths } from '../src/util/index.js';
+import { judgedAs } from './lib/label-sets.js';
 import { learnedRankerCollections } from './lib/learned-collections.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
-
-/** The policy and document cut each committed label set was judged with (scripts/make-label-sets.sh). */
-const JUDGED_AS: Record<string, { policy: string; maxDocChars: number }> = {
-  cranfield: { policy: 'web-search', maxDocChars: 2000 },
-  'dbpedia-entity-subset': { policy: 'web-search', maxDocChars: 2000 },
-  jobs: { policy: 'job-search', maxDocChars: 3500 },
-};
 
 interface CachedJudgement {
   key: string;
@@ -87,9 +81,8 @@ async function main(): Promise<void> {
       quiet: true,
     });
     const name = hybrid.collection.name.startsWith('jobs') ? 'jobs' : hybrid.collection.name;
-    const judgedAs = JUDGED_AS[name];
-    if (!judgedAs) throw new Error(`no policy known for collection ${name}`);
-    const policy = await loadPolicy(judgedAs.policy);
+    const judged = judgedAs(name);
+    const policy = await loadPolicy(judged.policy);
     const queryText = new Map(hybrid.collection.queries.map((q) => [q.id, q.text]));
     const wanted = new Set<string>();
     for (const docs of hybrid.run.values()) for (const d of docs.slice(0, depth)) wanted.add(d.docId);
@@ -106,7 +99,7 @@ async function main(): Promise<void> {
           cache.set(entry.key, entry);
         }
     const keyOf = (queryId: string, docId: string) =>
-      JSON.stringify([DEFAULT_JUDGE, judgedAs.policy, judgedAs.maxDocChars, queryId, docId]);
+      JSON.stringify([DEFAULT_JUDGE, judged.policy, judged.maxDocChars, queryId, docId]);
     const pending = [...hybrid.run].flatMap(([queryId, ranked]) =>
       ranked
         .slice(0, depth)
@@ -119,7 +112,7 @@ async function main(): Promise<void> {
       const judge = await openLlamaJudge(DEFAULT_LLAMA_JUDGE_MODEL, {
         quiet: true,
         forms: ['grade', 'yesno'],
-        prompt: { maxDocChars: judgedAs.maxDocChars },
+        prompt: { maxDocChars: judged.maxDocChars },
       });
       const bar = new ProgressBar({ label: `${name}: judging`, total: pending.length, unit: 'pairs' });
       for (const { queryId, docId } of pending) {
@@ -190,10 +183,10 @@ async function main(): Promise<void> {
         ),
       ),
     );
-    const judged = (q: string, d: string) => cache.get(keyOf(q, d))!;
-    rows.push(row(`judge p(yes) @${depth}`, evaluate(reranked((q, d) => judged(q, d).pYes))));
+    const judgement = (q: string, d: string) => cache.get(keyOf(q, d))!;
+    rows.push(row(`judge p(yes) @${depth}`, evaluate(reranked((q, d) => judgement(q, d).pYes))));
     rows.push(
-      row(`judge expected grade @${depth}`, evaluate(reranked((q, d) => judged(q, d).expectedGrade))),
+      row(`judge expected grade @${depth}`, evaluate(reranked((q, d) => judgement(q, d).expectedGrade))),
     );
     for (const id of rankers) {
       const ranker = await openRanker(id);

@@ -43,7 +43,7 @@ export async function committedLabelSetsWithScores(): Promise<CommittedLabelSet[
     { name: 'cranfield', folder: join(shared, 'data', 'cranfield'), maxGrade: 3 },
     { name: 'jobs', folder: demo.folder, maxGrade: 3 },
   ];
-  const manifest = JSON.parse(readFileSync(join(LABELS_DIR, 'manifest.json'), 'utf8')) as Manifest;
+  const manifest = readManifest();
   const loaded: CommittedLabelSet[] = [];
   for (const set of sets) {
     const file = join(LABELS_DIR, `${set.name}.jsonl.gz`);
@@ -68,15 +68,11 @@ export async function committedLabelSetsWithScores(): Promise<CommittedLabelSet[
         promptHash: record.prompt_hash,
         policy: record.policy,
       }));
-    const options = manifest.sets?.[set.name]?.labelling?.options;
-    if (options?.maxDocChars === undefined) {
-      throw new Error(`${join(LABELS_DIR, 'manifest.json')}: no labelling options for ${set.name}`);
-    }
     loaded.push({
       ...set,
       file,
       labels,
-      maxDocChars: options.maxDocChars,
+      maxDocChars: judgedAs(set.name, manifest).maxDocChars,
       qrels: await readQrels(join(set.folder, 'qrels', 'test.tsv')),
     });
   }
@@ -96,5 +92,25 @@ interface CommittedRecord {
 }
 
 interface Manifest {
-  sets?: Record<string, { labelling?: { options?: { maxDocChars?: number } } }>;
+  sets?: Record<string, { policy?: string; labelling?: { options?: { maxDocChars?: number } } }>;
+}
+
+function readManifest(): Manifest {
+  return JSON.parse(readFileSync(join(LABELS_DIR, 'manifest.json'), 'utf8')) as Manifest;
+}
+
+/**
+ * The policy and the document cut a committed set was judged with (its manifest entry), so a bench that
+ * judges again asks the judge the same way.
+ */
+export function judgedAs(
+  setName: string,
+  manifest: Manifest = readManifest(),
+): { policy: string; maxDocChars: number } {
+  const entry = manifest.sets?.[setName];
+  const maxDocChars = entry?.labelling?.options?.maxDocChars;
+  if (entry?.policy === undefined || maxDocChars === undefined) {
+    throw new Error(`${join(LABELS_DIR, 'manifest.json')}: no policy or labelling options for ${setName}`);
+  }
+  return { policy: entry.policy, maxDocChars };
 }
