@@ -22,6 +22,7 @@ import { loadBeirCollection } from '../src/ingest/index.js';
 import { pearson } from '../src/judge/index.js';
 import { bertWeights, loadTokenizer, readBertConfig, readSafetensors } from '../src/models/index.js';
 import {
+  ClassifierHead,
   CrossEncoderModel,
   committedLabelSets,
   devSplit,
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
   const tokenizer = await loadTokenizer(modelDir, { maxLength: MAX_LENGTH });
   const weights = bertWeights(await readSafetensors(join(modelDir, 'model.safetensors')), config);
   const model = CrossEncoderModel.fromWeights(weights, config, { rng: new Mulberry32(1) });
+  const { head } = model;
+  if (!(head instanceof ClassifierHead)) throw new Error('the probe reads the classifier head');
   const hidden = weights.hidden;
   const demo = await ensureDemoCollection({ root: siftPaths().collections, seed: 2026, docs: 5000 });
   const folders: Record<string, string> = {
@@ -143,7 +146,7 @@ async function main(): Promise<void> {
           features.mean.push(m);
           features.cls.push(cls.slice(b * hidden, (b + 1) * hidden));
         }
-        const pooled = model.head.pooler.forward(cls, tokens.batch).map(Math.tanh);
+        const pooled = head.pooler.forward(cls, tokens.batch).map(Math.tanh);
         for (let b = 0; b < tokens.batch; b++)
           features.pooler.push(pooled.slice(b * hidden, (b + 1) * hidden));
         bar.tick(tokens.batch);

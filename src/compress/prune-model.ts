@@ -25,7 +25,7 @@ export interface CalibrationPair {
 }
 
 export interface PruneFolderOptions extends BertPruneSpec {
-  /** The cross-encoder to prune (a Hugging Face folder with a classifier head). */
+  /** The cross-encoder to prune (a Hugging Face folder with a classifier or sift's similarity head). */
   modelDir: string;
   /** Where the pruned folder is written (created; files in it are replaced). */
   outDir: string;
@@ -55,16 +55,17 @@ export interface PruneFolderResult extends BertPruneResult {
 export async function pruneCrossEncoderFolder(options: PruneFolderOptions): Promise<PruneFolderResult> {
   const { config, text: configText } = await readBertConfig(options.modelDir);
   const weights = bertWeights(await readSafetensors(join(options.modelDir, 'model.safetensors')), config);
-  if (!weights.classifier) {
+  if (!weights.classifier && !weights.similarity) {
     throw new SiftError(
       'E_PRUNE',
-      'this model has no classifier head, so it is not a cross-encoder; prune a trained ranker (sift train)',
+      'this model has no pair head (classifier or similarity), so it is not a cross-encoder; prune a trained ranker (sift train)',
       { file: join(options.modelDir, 'model.safetensors') },
     );
   }
+  // The head comes from the weights (pruning leaves it as it is); the rng is unused.
   const model = CrossEncoderModel.fromWeights(weights, config, {
-    labels: weights.classifier.outFeatures,
-    rng: new Mulberry32(0), // unused: the head comes from the weights
+    labels: weights.classifier?.outFeatures ?? 1,
+    rng: new Mulberry32(0),
   });
   const before = parameterCounts(model.parameters());
   const layersBefore = model.encoder.layers.length;

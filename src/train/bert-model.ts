@@ -8,7 +8,7 @@ import type { Mulberry32 } from '../util/index.js';
 import { BertLayer } from './bert-layer.js';
 import { Dropout } from './dropout.js';
 import { Embeddings, type TokenBatch } from './embeddings.js';
-import { ClassifierHead } from './heads.js';
+import { ClassifierHead, type PairHead, SimilarityHead } from './heads.js';
 import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
 import type { Module, Parameter } from './parameter.js';
@@ -92,10 +92,20 @@ export class BertEncoder implements Module {
   }
 }
 
+/** The cross-encoder heads the engine trains (see CrossEncoderModel.fromWeights). */
+export type CrossEncoderHead = 'classifier' | 'similarity';
+
+/** The head a cross-encoder on these weights has: the checkpoint's own, else `wanted` (default classifier). */
+export function pairHeadOf(weights: BertWeights, wanted: CrossEncoderHead = 'classifier'): CrossEncoderHead {
+  if (weights.classifier) return 'classifier';
+  if (weights.similarity) return 'similarity';
+  return wanted;
+}
+
 export class CrossEncoderModel implements Module {
   constructor(
     readonly encoder: BertEncoder,
-    readonly head: ClassifierHead,
+    readonly head: PairHead,
     /** Parameters initialised here rather than read from the checkpoint (a new pooler or classifier). */
     readonly newParameters: readonly Parameter[] = [],
   ) {}
@@ -106,7 +116,7 @@ export class CrossEncoderModel implements Module {
 
   /** → logits [batch, labels]. */
   forward(tokens: TokenBatch): Float32Array {
-    return this.head.forward(this.encoder.forward(tokens), tokens.batch, tokens.seq);
+    return this.head.forward(this.encoder.forward(tokens), tokens);
   }
 
   /** Accumulates every parameter's gradient from dLoss/dlogits. */
@@ -115,17 +125,28 @@ export class CrossEncoderModel implements Module {
   }
 
   /**
-   * A cross-encoder from BERT weights. The pooler and classifier come from the weights when present
-   * (a cross-encoder checkpoint); otherwise they are new: N(0, 0.02) weights and zero biases, BERT's
-   * initializer_range. A bi-encoder checkpoint's own pooler is kept (it was pre-trained with NSP).
+   * A cross-encoder from BERT weights. A checkpoint's own head is kept (pairHeadOf); an encoder
+   * without one gets the head `init.head` names (default: the classifier):
+   * - 'classifier': the pooler and classifier come from the weights when present (a cross-encoder
+   *   checkpoint); otherwise they are new: N(0, 0.02) weights and zero biases, BERT's
+   *   initializer_range. A bi-encoder checkpoint's own pooler is kept (it was pre-trained with NSP).
+   * - 'similarity': the weights' own similarity scale and bias when they hold them, else scale 20 and
+   *   bias 0 (SimilarityHead); no new projection, so nothing starts random.
    */
   static fromWeights(
     weights: BertWeights,
     config: BertConfig,
-    init: { labels?: number; rng: Mulberry32 },
+    init: { labels?: number; rng: Mulberry32; head?: CrossEncoderHead },
     options: ModelOptions = {},
   ): CrossEncoderModel {
     const encoder = BertEncoder.fromWeights(weights, config, options);
+    if (pairHeadOf(weights, init.head) === 'similarity') {
+      if ((init.labels ?? 1) !== 1) throw new RangeError('the similarity head scores one logit');
+      const head = weights.similarity
+        ? SimilarityHead.create(weights.similarity.scale, weights.similarity.bias)
+        : SimilarityHead.create();
+      return new CrossEncoderModel(encoder, head, weights.similarity ? [] : head.parameters());
+    }
     const h = weights.hidden;
     const labels = init.labels ?? 1;
     const normal = (n: number) => Float32Array.from({ length: n }, () => 0.02 * init.rng.normal());

@@ -97,6 +97,66 @@ describe('trainCrossEncoder (tiny BERT, Cranfield pairs)', { skip }, () => {
     });
   });
 
+  it('with the similarity head: the checkpoint is a BertModel with similarity.*, and the ranker scores as the engine does', async () => {
+    const result = await trainCrossEncoder({
+      modelDir,
+      outDir: join(work, 'similarity'),
+      train,
+      ...small,
+      head: 'similarity',
+      loss: 'listwise',
+      epochs: 1,
+    });
+    assert.ok(result.losses.every(Number.isFinite));
+    const dir = result.lastCheckpoint;
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(config['architectures'], ['BertModel']);
+    assert.equal(config['sift_pair_head'], 'similarity');
+    const { config: parsed } = await readBertConfig(dir);
+    const weights = bertWeights(await readSafetensors(join(dir, 'model.safetensors')), parsed);
+    assert.equal(weights.classifier, undefined);
+    // The scale moved off its start: the head's own parameters are trained.
+    assert.ok(weights.similarity && weights.similarity.scale !== 20, `scale ${weights.similarity?.scale}`);
+
+    const pairs = dev.slice(0, 6);
+    const query = pairs[0]!.query;
+    const ranker = await loadCrossEncoder(dir, { id: 'similarity', cacheGraph: false, maxLength: 48 });
+    const scores = await ranker.score(
+      query,
+      pairs.map((e) => ({ id: e.docId, title: e.title, text: e.text })),
+    );
+    await ranker.release();
+    // The engine keeps the checkpoint's head whatever head it is asked to add.
+    const model = CrossEncoderModel.fromWeights(weights, parsed, {
+      rng: new Mulberry32(0),
+      head: 'classifier',
+    });
+    const tokenizer = await loadTokenizer(dir, { maxLength: 48 });
+    const encoded = tokenizer.encodePairs(
+      pairs.map(() => query),
+      pairs.map((e) => (e.title.trim() === '' ? e.text : `${e.title}\n${e.text}`)),
+      { maxLength: 48, truncation: 'only_second' },
+    );
+    const encodedPairs = encoded.ids.map((ids, i) => ({
+      ids: Int32Array.from(ids),
+      typeIds: Int32Array.from(encoded.typeIds[i]!),
+    }));
+    const logits = model.forward(
+      tokenBatch(
+        encodedPairs,
+        pairs.map((_, i) => i),
+      ),
+    );
+    pairs.forEach((_, i) => {
+      assert.ok(
+        Math.abs(scores[i]! - logits[i]!) < 1e-4,
+        `pair ${i}: ranker ${scores[i]} vs trainer ${logits[i]}`,
+      );
+    });
+    // Scores differ between pairs: the head reads each pair's own segments.
+    assert.ok(new Set([...scores].map((x) => x.toFixed(5))).size > 1);
+  });
+
   it('trains listwise over whole queries: the loss falls on the training queries and dev is scored', async () => {
     const result = await trainCrossEncoder({
       modelDir,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bertWeights, loadTokenizer, readBertConfig, readSafetensors } from '../models/index.js';
 import { Mulberry32 } from '../util/index.js';
 import type { EncodedPair } from './batches.js';
-import { CrossEncoderModel } from './bert-model.js';
+import { type CrossEncoderHead, CrossEncoderModel, pairHeadOf } from './bert-model.js';
 import type { TrainingExample } from './examples.js';
 import {
   type PairTrainOptions,
@@ -23,15 +23,27 @@ export type { PointwiseLoss, TrainLoss, TrainResult };
 export interface CrossEncoderTrainOptions extends PairTrainOptions {
   /** The model to start from: a BERT folder (config.json, model.safetensors, tokenizer.json). */
   modelDir: string;
+  /**
+   * The head to put on an encoder that has none (a checkpoint's own head is kept). Default
+   * 'classifier' (HF's sequence classifier); 'similarity' for a sentence embedder's base, whose
+   * mean-pooled states already rank (CrossEncoderModel.fromWeights).
+   */
+  head?: CrossEncoderHead;
 }
 
 export function trainCrossEncoder(options: CrossEncoderTrainOptions): Promise<TrainResult> {
   return trainPairScorer(options, async (o) => {
     const { config, text: configText } = await readBertConfig(options.modelDir);
     const tokenizer = await loadTokenizer(options.modelDir, { maxLength: o.maxLength });
+    // The head the checkpoint already has wins over the option (a trained model trained further).
+    const startWeights = bertWeights(
+      await readSafetensors(join(options.modelDir, 'model.safetensors')),
+      config,
+    );
+    const head = pairHeadOf(startWeights, options.head);
     return {
-      modelKey: options.modelDir,
-      config: classifierConfig(configText, o.labels),
+      modelKey: head === 'classifier' ? options.modelDir : `${options.modelDir} (${head} head)`,
+      config: head === 'classifier' ? classifierConfig(configText, o.labels) : similarityConfig(configText),
       tokenizerDir: options.modelDir,
       encode: (examples: readonly TrainingExample[]): EncodedPair[] => {
         const batch = tokenizer.encodePairs(
@@ -50,12 +62,23 @@ export function trainCrossEncoder(options: CrossEncoderTrainOptions): Promise<Tr
         return CrossEncoderModel.fromWeights(
           weights,
           config,
-          { labels: o.labels, rng: new Mulberry32(o.seed) },
+          { labels: o.labels, rng: new Mulberry32(o.seed), head },
           { dropout: o.dropout, rng: dropoutRng },
         );
       },
     };
   });
+}
+
+/**
+ * config.json for a similarity-head model: the encoder as a plain BertModel (what transformers loads; the
+ * head's two scalars, `similarity.*`, are sift's and named in `sift_pair_head`).
+ */
+function similarityConfig(text: string): string {
+  const c = JSON.parse(text) as Record<string, unknown>;
+  c['architectures'] = ['BertModel'];
+  c['sift_pair_head'] = 'similarity';
+  return `${JSON.stringify(c, null, 2)}\n`;
 }
 
 /** config.json for the trained model: the starting config as BertForSequenceClassification. */

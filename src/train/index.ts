@@ -5,7 +5,7 @@ export { AdamW, type AdamWOptions } from './adamw.js';
 export { type EncodedPair, epochBatches, tokenBatch } from './batches.js';
 export { type BeirExampleOptions, beirExamples, corpusTexts, highestGrade } from './beir-examples.js';
 export { BertLayer } from './bert-layer.js';
-export { BertEncoder, CrossEncoderModel, type ModelOptions } from './bert-model.js';
+export { BertEncoder, type CrossEncoderHead, CrossEncoderModel, type ModelOptions } from './bert-model.js';
 export {
   BiEncoderModel,
   type BiEncoderTrainOptions,
@@ -43,7 +43,7 @@ export {
 export type { TokenBatch } from './embeddings.js';
 export { readTrainingJsonl, type TrainingExample } from './examples.js';
 export { gemm, gemmBackend } from './gemm.js';
-export { ClassifierHead, MeanPooling } from './heads.js';
+export { ClassifierHead, MeanPooling, type PairHead, SIMILARITY_SCALE, SimilarityHead } from './heads.js';
 export { ItemAdapter } from './item-adapter.js';
 export { LayerNorm } from './layer-norm.js';
 export { Linear } from './linear.js';

@@ -14,7 +14,7 @@ import { AdamW } from './adamw.js';
 import { SelfAttention } from './attention.js';
 import { CrossEncoderModel } from './bert-model.js';
 import { clipGradNorm } from './clip.js';
-import { MeanPooling } from './heads.js';
+import { MeanPooling, SimilarityHead } from './heads.js';
 import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
 import {
@@ -82,6 +82,23 @@ describe('layer gradients equal PyTorch autograd', () => {
       'y',
     );
     assertClose(pooling.backward(t('mean_pooling.upstream')), t('mean_pooling.in0.grad'), 'dx');
+  });
+
+  it("sift's similarity head (scaled cosine of the two segments' mean states)", () => {
+    const head = SimilarityHead.create(t('similarity.p0')[0]!, t('similarity.p1')[0]!);
+    const [batch, seq] = [2, 6];
+    const types = ints('similarity.types');
+    const tokens = {
+      batch,
+      seq,
+      ids: new Int32Array(batch * seq),
+      typeIds: types,
+      lengths: ints('similarity.lengths'),
+    };
+    assertClose(head.forward(t('similarity.in0'), tokens), t('similarity.out'), 'logits');
+    assertClose(head.backward(t('similarity.upstream')), t('similarity.in0.grad'), 'dhidden');
+    assertClose(head.scale.grad, t('similarity.p0.grad'), 'dscale');
+    assertClose(head.bias.grad, t('similarity.p1.grad'), 'dbias');
   });
 
   it('the whole cross-encoder (embeddings, every layer, pooler, classifier) under BCE', () => {

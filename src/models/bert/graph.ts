@@ -51,7 +51,11 @@ export interface BertGraphOptions {
   weightType?: WeightType;
   /** Also output `last_hidden_state` [batch, sequence, hidden] when pooling. */
   lastHiddenState?: boolean;
-  /** 'classifier': cross-encoder head, logits = classifier(tanh(pooler(h_CLS))) as `logits` [batch, labels]. */
+  /**
+   * 'classifier': the cross-encoder's head as `logits` [batch, labels]: classifier(tanh(pooler(h_CLS))),
+   * or for a checkpoint with sift's similarity head (similarity.* tensors, no classifier) one logit,
+   * scale · cos(query segment's mean state, document segment's mean state) + bias.
+   */
   head?: 'classifier';
   /**
    * Attention kernel: plain ONNX ops (default) or ORT's fused MultiHeadAttention. Measured on MiniLM-L6,
@@ -225,7 +229,15 @@ function addOutputs(
   file: string,
 ): void {
   const tokenDims = ['batch', 'sequence', w.hidden];
-  if (options.head === 'classifier') {
+  if (options.head === 'classifier' && w.similarity && !w.classifier) {
+    if (!w.tokenTypes) {
+      throw new SiftError('E_MODEL_LOAD', 'a similarity head needs token types to find the two segments', {
+        file,
+      });
+    }
+    const logits = similarityHead(g, hidden, w.similarity);
+    g.output(g.node('Identity', [logits], ['logits']), 'float32', ['batch', 1]);
+  } else if (options.head === 'classifier') {
     const { pooler, classifier } = w;
     if (!pooler || !classifier) {
       throw new SiftError('E_MODEL_LOAD', 'a classifier head needs pooler.dense.* and classifier.* tensors', {
@@ -244,4 +256,38 @@ function addOutputs(
   if (options.pooling === 'none' || options.lastHiddenState) {
     g.output(g.node('Identity', [hidden], ['last_hidden_state']), 'float32', tokenDims);
   }
+}
+
+/**
+ * sift's similarity head (the training engine's SimilarityHead): logit = scale · cos(q, d) + bias, where q
+ * and d sum the states of each pair's token-type-0 and token-type-1 tokens (sums, not means: the cosine
+ * does not see the count) → [batch, 1].
+ */
+function similarityHead(g: GraphBuilder, hidden: string, head: { scale: number; bias: number }): string {
+  return g.scoped('similarity', () => {
+    const real = g.node('Cast', ['attention_mask'], 1, { to: attr.int(1) });
+    const second = g.node('Mul', [real, g.node('Cast', ['token_type_ids'], 1, { to: attr.int(1) })]);
+    const first = g.node('Sub', [real, second]);
+    const segmentSum = (m: string) =>
+      g.node(
+        'ReduceSum',
+        [g.node('Mul', [hidden, g.node('Unsqueeze', [m, g.int64s([2])])]), g.int64s([1])],
+        1,
+        {
+          keepdims: attr.int(0),
+        },
+      );
+    const q = segmentSum(first);
+    const d = segmentSum(second);
+    const sumLast = (x: string) => g.node('ReduceSum', [x, g.int64s([-1])], 1, { keepdims: attr.int(1) });
+    const dot = sumLast(g.node('Mul', [q, d]));
+    const norms = g.node('Sqrt', [
+      g.node('Max', [
+        g.node('Mul', [sumLast(g.node('Mul', [q, q])), sumLast(g.node('Mul', [d, d]))]),
+        g.scalar(1e-24),
+      ]),
+    ]);
+    const cos = g.node('Div', [dot, norms]);
+    return g.node('Add', [g.node('Mul', [cos, g.scalar(head.scale)]), g.scalar(head.bias)]);
+  });
 }

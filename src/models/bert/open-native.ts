@@ -50,6 +50,9 @@ export async function openNativeBertEncoder(
   }
   const positions = Math.min(options.maxLength, w.positions.rows - config.positionOffset);
   let head: NativeClassifierHead | undefined;
+  if (options.head === 'classifier' && w.similarity && !w.classifier) {
+    return { reason: 'the bfloat16 encoder has no similarity head (the graph runs it)' };
+  }
   if (options.head === 'classifier') {
     const { pooler, classifier } = w;
     if (!pooler || !classifier)

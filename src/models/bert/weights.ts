@@ -69,6 +69,11 @@ export interface BertWeights {
   pooler?: LinearWeights;
   /** classifier (cross-encoders): logits = W·pooled + b. */
   classifier?: LinearWeights;
+  /**
+   * sift's similarity head (cross-encoders trained by sift): logit = scale · cos(mean of the query
+   * segment's states, mean of the document segment's states). Tensors `similarity.scale`, `similarity.bias`.
+   */
+  similarity?: { scale: number; bias: number };
 }
 
 /** Where each family keeps a layer's tensors, relative to `encoder.layer.<i>.`. */
@@ -211,6 +216,12 @@ export function bertWeights(source: WeightSource, config: BertConfig): BertWeigh
   if (source.has(`${prefix}pooler.dense.weight`))
     weights.pooler = linearAt(`${prefix}pooler.dense`, hidden, hidden);
   if (source.has('classifier.weight')) weights.classifier = linearAt('classifier', hidden);
+  if (source.has('similarity.scale')) {
+    weights.similarity = {
+      scale: vector(source, get('similarity.scale'), 1)[0]!,
+      bias: source.has('similarity.bias') ? vector(source, get('similarity.bias'), 1)[0]! : 0,
+    };
+  }
   return weights;
 }
 
