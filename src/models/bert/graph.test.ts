@@ -318,6 +318,37 @@ describe('buildBertEncoderGraph (tiny random BERT)', () => {
     assert.ok(maxAbsDiff(out['logits']?.data ?? [], expected) < 1e-4);
   });
 
+  it("computes sift's similarity head: scale·cos(mean of segment 0, mean of segment 1) + bias", async () => {
+    const similar: Weights = new Map(weights);
+    similar.delete('classifier.weight');
+    similar.delete('classifier.bias');
+    similar.set('similarity.scale', { shape: [1], data: Float32Array.of(17.5) });
+    similar.set('similarity.bias', { shape: [1], data: Float32Array.of(-0.25) });
+    const out = await run(
+      buildBertEncoderGraph(config, source(similar), {
+        pooling: 'none',
+        normalize: false,
+        head: 'classifier',
+      }),
+    );
+    const expected = hidden.map((h, b) => {
+      const row = BATCH[b]!;
+      const segment = (type: number) =>
+        meanPool(
+          h,
+          h.map((_, t) => (t < row.ids.length && row.types[t] === type ? 1 : 0)),
+        );
+      const [q, d] = [segment(0), segment(1)];
+      const dot = q.reduce((s, x, j) => s + x * (d[j] ?? 0), 0);
+      const norms = Math.sqrt(q.reduce((s, x) => s + x * x, 0) * d.reduce((s, x) => s + x * x, 0));
+      // Rows without a second segment have no direction to compare: cos is 0, the logit the bias.
+      return 17.5 * (norms > 0 ? dot / norms : 0) - 0.25;
+    });
+    assert.deepEqual(out['logits']?.dims, [BATCH.length, 1]);
+    assert.ok(maxAbsDiff(out['logits']?.data ?? [], expected) < 1e-4);
+    assert.ok(Math.abs((out['logits']?.data[2] ?? 0) + 0.25) > 1e-3, 'the two-segment row is scored');
+  });
+
   for (const weightType of ['uint8', 'int8'] as const) {
     const exact = weightType === 'uint8' || preferredWeightType() === 'int8';
     it(`stays close with int8 weights (${weightType} storage)`, {
