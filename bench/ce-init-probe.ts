@@ -13,7 +13,6 @@
 
 import { join } from 'node:path';
 import { evaluateRun, type Run } from '../src/eval/index.js';
-import { readBeirCorpus } from '../src/ingest/index.js';
 import {
   bertWeights,
   loadTokenizer,
@@ -21,9 +20,9 @@ import {
   readSafetensors,
   trainableCheckpoint,
 } from '../src/models/index.js';
-import { evaluateCollection } from '../src/search/index.js';
 import { BertEncoder } from '../src/train/index.js';
-import { mulberry32, siftPaths } from '../src/util/index.js';
+import { mulberry32 } from '../src/util/index.js';
+import { hybridTop } from './lib/hybrid-top.js';
 import { learnedRankerCollections } from './lib/learned-collections.js';
 import { machineInfo, positiveIntArg, printTable, writeResult } from './lib/report.js';
 
@@ -82,21 +81,11 @@ async function main(): Promise<void> {
 
   const rows: Record<string, string | number>[] = [];
   for (const folder of await learnedRankerCollections()) {
-    const hybrid = await evaluateCollection(folder, {
-      mode: 'hybrid',
-      indexesRoot: siftPaths().indexes,
-      split: 'test',
-      maxQueries: MAX_QUERIES,
-      quiet: true,
-    });
-    const wanted = new Set<string>();
-    for (const list of hybrid.run.values()) for (const d of list.slice(0, DEPTH)) wanted.add(d.docId);
-    const docs = new Map<string, string>();
-    for await (const doc of readBeirCorpus(hybrid.collection.corpusPath)) {
-      if (wanted.has(doc.id))
-        docs.set(doc.id, doc.title.trim() === '' ? doc.text : `${doc.title}\n${doc.text}`);
-    }
-    const queryText = new Map(hybrid.collection.queries.map((q) => [q.id, q.text]));
+    const top = await hybridTop(folder, MAX_QUERIES, DEPTH);
+    const { hybrid, queryText } = top;
+    const docs = new Map(
+      [...top.docs].map(([id, d]) => [id, d.title.trim() === '' ? d.text : `${d.title}\n${d.text}`]),
+    );
     const runs: Record<string, Run> = {
       hybrid: new Map(),
       random: new Map(),

@@ -25,12 +25,11 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateRun, perQueryScores, type Run, randomisationTest } from '../src/eval/index.js';
-import { readBeirCorpus } from '../src/ingest/index.js';
 import { DEFAULT_JUDGE, DEFAULT_LLAMA_JUDGE_MODEL, loadPolicy, openLlamaJudge } from '../src/judge/index.js';
 import { installedTrainedIds } from '../src/models/index.js';
 import { openRanker } from '../src/rank/index.js';
-import { evaluateCollection } from '../src/search/index.js';
 import { mulberry32, ProgressBar, siftPaths } from '../src/util/index.js';
+import { hybridTop } from './lib/hybrid-top.js';
 import { judgedAs } from './lib/label-sets.js';
 import { learnedRankerCollections } from './lib/learned-collections.js';
 import { machineInfo, positiveIntArg, printTable, stringArg, writeResult } from './lib/report.js';
@@ -73,22 +72,10 @@ async function main(): Promise<void> {
       })
     : all;
   for (const folder of folders) {
-    const hybrid = await evaluateCollection(folder, {
-      mode: 'hybrid',
-      indexesRoot: siftPaths().indexes,
-      split: 'test',
-      maxQueries: queries,
-      quiet: true,
-    });
+    const { hybrid, queryText, docs } = await hybridTop(folder, queries, depth);
     const name = hybrid.collection.name.startsWith('jobs') ? 'jobs' : hybrid.collection.name;
     const judged = judgedAs(name);
     const policy = await loadPolicy(judged.policy);
-    const queryText = new Map(hybrid.collection.queries.map((q) => [q.id, q.text]));
-    const wanted = new Set<string>();
-    for (const docs of hybrid.run.values()) for (const d of docs.slice(0, depth)) wanted.add(d.docId);
-    const docs = new Map<string, { title: string; text: string }>();
-    for await (const doc of readBeirCorpus(hybrid.collection.corpusPath))
-      if (wanted.has(doc.id)) docs.set(doc.id, { title: doc.title, text: doc.text });
 
     const cacheFile = join(cacheDir, `${name}.jsonl`);
     const cache = new Map<string, CachedJudgement>();
