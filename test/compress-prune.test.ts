@@ -13,7 +13,12 @@ import { type CalibrationPair, pruneCrossEncoderFolder } from '../src/compress/i
 import { isSiftError } from '../src/errors.js';
 import { bertWeights, loadTokenizer, readBertConfig, readSafetensors } from '../src/models/index.js';
 import { loadCrossEncoder } from '../src/rank/index.js';
-import { CrossEncoderModel, tokenBatch, writeModelFolder } from '../src/train/index.js';
+import {
+  type CrossEncoderHead,
+  CrossEncoderModel,
+  tokenBatch,
+  writeModelFolder,
+} from '../src/train/index.js';
 import { writeTinyBert } from '../src/train/tiny-bert.fixture.js';
 import { Mulberry32 } from '../src/util/index.js';
 
@@ -50,12 +55,12 @@ const pairs: CalibrationPair[] = [
   },
 ];
 
-async function crossEncoderFolder(dir: string): Promise<void> {
+async function crossEncoderFolder(dir: string, head: CrossEncoderHead = 'classifier'): Promise<void> {
   const tiny = `${dir}-base`;
   await writeTinyBert(tiny, 5);
   const { config, text } = await readBertConfig(tiny);
   const weights = bertWeights(await readSafetensors(join(tiny, 'model.safetensors')), config);
-  const model = CrossEncoderModel.fromWeights(weights, config, { labels: 1, rng: new Mulberry32(9) });
+  const model = CrossEncoderModel.fromWeights(weights, config, { labels: 1, rng: new Mulberry32(9), head });
   await writeModelFolder(dir, { params: model.parameters(), config: text, tokenizerDir: tiny });
 }
 
@@ -130,7 +135,34 @@ describe('pruneCrossEncoderFolder (tiny random BERT)', () => {
     });
   });
 
-  it('refuses fractions outside [0, 1), too many dropped layers, and a model without a classifier head', async () => {
+  it("prunes a similarity-head model: the head's tensors are kept and ONNX Runtime scores as the engine", async () => {
+    const similar = join(work, 'similar');
+    await crossEncoderFolder(similar, 'similarity');
+    const out = join(work, 'similar-pruned');
+    await pruneCrossEncoderFolder({
+      modelDir: similar,
+      outDir: out,
+      calibration: pairs,
+      maxLength: 64,
+      mlp: 0.5,
+      dropLayers: 1,
+    });
+    const { config } = await readBertConfig(out);
+    const weights = bertWeights(await readSafetensors(join(out, 'model.safetensors')), config);
+    assert.deepEqual(weights.similarity, { scale: 20, bias: 0 });
+    assert.equal(weights.classifier, undefined);
+    const ranker = await loadCrossEncoder(out, { id: 'similar-pruned', maxLength: 64, cacheGraph: false });
+    const perPair: number[] = [];
+    for (const p of pairs)
+      perPair.push((await ranker.score(p.query, [{ id: 'x', title: p.title, text: p.text }]))[0]!);
+    await ranker.release();
+    const engine = await engineScores(out);
+    perPair.forEach((s, i) => {
+      assert.ok(Math.abs(s - engine[i]!) < 1e-4, `pair ${i}: onnx ${s} engine ${engine[i]}`);
+    });
+  });
+
+  it('refuses fractions outside [0, 1), too many dropped layers, and a model without a pair head', async () => {
     const isPrune = (e: unknown) => isSiftError(e) && e.code === 'E_PRUNE';
     const common = { modelDir: base, outDir: join(work, 'bad'), calibration: pairs, maxLength: 64 };
     await assert.rejects(pruneCrossEncoderFolder({ ...common, mlp: 1 }), isPrune);
@@ -138,7 +170,7 @@ describe('pruneCrossEncoderFolder (tiny random BERT)', () => {
     await assert.rejects(pruneCrossEncoderFolder({ ...common, dropLayers: 2 }), isPrune);
     await assert.rejects(
       pruneCrossEncoderFolder({ ...common, modelDir: `${base}-base`, mlp: 0.5 }),
-      /no classifier head/,
+      /no pair head \(classifier or similarity\)/,
     );
   });
 
