@@ -153,7 +153,8 @@ async function main(): Promise<void> {
     const started = performance.now();
     const result = await trainCrossEncoder({
       modelDir: base,
-      outDir: join(siftPaths().home, 'train', 'bench-variants', variant),
+      // One run folder per variant and head: a run made with the other head is another run.
+      outDir: join(siftPaths().home, 'train', 'bench-variants', `${variant}-${recipe.settings.head}`),
       train,
       ...(dev.length ? { dev } : {}),
       ...recipe.settings,
@@ -203,18 +204,23 @@ async function main(): Promise<void> {
       });
       console.error(`${variant} ${name}: ndcg@10 ${reranked.result.metrics['ndcg@10']!.toFixed(4)}`);
     }
+    // Written after every variant: each costs tens of minutes, and a stopped run keeps what it measured.
+    save();
   }
   printTable(rows);
-  const file = writeResult(stringArg('--name', 'distill-variants'), {
-    machine: machineInfo(),
-    split: 'test',
-    maxQueriesPerCollection: maxQueries,
-    rerankDepth: RERANK_DEPTH,
-    settings: recipe.settings,
-    trained,
-    rows,
-  });
-  console.log(`wrote ${file}`);
+  save();
+
+  function save(): string {
+    return writeResult(stringArg('--name', 'distill-variants'), {
+      machine: machineInfo(),
+      split: 'test',
+      maxQueriesPerCollection: maxQueries,
+      rerankDepth: RERANK_DEPTH,
+      settings: recipe.settings,
+      trained,
+      rows,
+    });
+  }
 }
 
 await main();
