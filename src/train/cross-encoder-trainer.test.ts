@@ -30,6 +30,20 @@ const skip =
     `no shared tokenizer at ${TINY_TOKENIZER_DIR}`) ||
   (!existsSync(join(cranfield, 'corpus.jsonl')) && `no Cranfield at ${cranfield}`);
 
+/** The pairs tokenised as the trainer and the ranker read them (query whole, document cut at 48). */
+async function encodeAsTrained(dir: string, query: string, pairs: readonly TrainingExample[]) {
+  const tokenizer = await loadTokenizer(dir, { maxLength: 48 });
+  const encoded = tokenizer.encodePairs(
+    pairs.map(() => query),
+    pairs.map((e) => (e.title.trim() === '' ? e.text : `${e.title}\n${e.text}`)),
+    { maxLength: 48, truncation: 'only_second' },
+  );
+  return encoded.ids.map((ids, i) => ({
+    ids: Int32Array.from(ids),
+    typeIds: Int32Array.from(encoded.typeIds[i]!),
+  }));
+}
+
 const small = { batchSize: 4, maxLength: 48, learningRate: 1e-3, warmupRatio: 0.25, quiet: true } as const;
 
 describe('trainCrossEncoder (tiny BERT, Cranfield pairs)', { skip }, () => {
@@ -81,16 +95,7 @@ describe('trainCrossEncoder (tiny BERT, Cranfield pairs)', { skip }, () => {
     const { config: parsed } = await readBertConfig(dir);
     const weights = bertWeights(await readSafetensors(join(dir, 'model.safetensors')), parsed);
     const model = CrossEncoderModel.fromWeights(weights, parsed, { rng: new Mulberry32(0) });
-    const tokenizer = await loadTokenizer(dir, { maxLength: 48 });
-    const encoded = tokenizer.encodePairs(
-      pairs.map(() => query),
-      pairs.map((e) => (e.title.trim() === '' ? e.text : `${e.title}\n${e.text}`)),
-      { maxLength: 48, truncation: 'only_second' },
-    );
-    const encodedPairs = encoded.ids.map((ids, i) => ({
-      ids: Int32Array.from(ids),
-      typeIds: Int32Array.from(encoded.typeIds[i]!),
-    }));
+    const encodedPairs = await encodeAsTrained(dir, query, pairs);
     pairs.forEach((_, i) => {
       const logit = model.forward(tokenBatch(encodedPairs, [i]))[0]!;
       assert.ok(Math.abs(scores[i]! - logit) < 1e-4, `pair ${i}: ranker ${scores[i]} vs trainer ${logit}`);
@@ -131,16 +136,7 @@ describe('trainCrossEncoder (tiny BERT, Cranfield pairs)', { skip }, () => {
       rng: new Mulberry32(0),
       head: 'classifier',
     });
-    const tokenizer = await loadTokenizer(dir, { maxLength: 48 });
-    const encoded = tokenizer.encodePairs(
-      pairs.map(() => query),
-      pairs.map((e) => (e.title.trim() === '' ? e.text : `${e.title}\n${e.text}`)),
-      { maxLength: 48, truncation: 'only_second' },
-    );
-    const encodedPairs = encoded.ids.map((ids, i) => ({
-      ids: Int32Array.from(ids),
-      typeIds: Int32Array.from(encoded.typeIds[i]!),
-    }));
+    const encodedPairs = await encodeAsTrained(dir, query, pairs);
     const logits = model.forward(
       tokenBatch(
         encodedPairs,
