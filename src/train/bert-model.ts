@@ -95,8 +95,14 @@ export class BertEncoder implements Module {
 /** The cross-encoder heads the engine trains (see CrossEncoderModel.fromWeights). */
 export type CrossEncoderHead = 'classifier' | 'similarity';
 
-/** The head a cross-encoder on these weights has: the checkpoint's own, else `wanted` (default classifier). */
-export function pairHeadOf(weights: BertWeights, wanted: CrossEncoderHead = 'classifier'): CrossEncoderHead {
+/**
+ * The head a cross-encoder on these weights has: the checkpoint's own, else `wanted` (default classifier).
+ * Reads only whether each head is there (BertWeights, or a weights file's tensor names).
+ */
+export function pairHeadOf(
+  weights: { classifier?: unknown; similarity?: unknown },
+  wanted: CrossEncoderHead = 'classifier',
+): CrossEncoderHead {
   if (weights.classifier) return 'classifier';
   if (weights.similarity) return 'similarity';
   return wanted;

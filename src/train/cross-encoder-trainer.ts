@@ -35,12 +35,13 @@ export function trainCrossEncoder(options: CrossEncoderTrainOptions): Promise<Tr
   return trainPairScorer(options, async (o) => {
     const { config, text: configText } = await readBertConfig(options.modelDir);
     const tokenizer = await loadTokenizer(options.modelDir, { maxLength: o.maxLength });
-    // The head the checkpoint already has wins over the option (a trained model trained further).
-    const startWeights = bertWeights(
-      await readSafetensors(join(options.modelDir, 'model.safetensors')),
-      config,
+    // The head the checkpoint already has wins over the option (a trained model trained further); its
+    // tensor names say which, so the weights are not converted here (build does that once).
+    const start = await readSafetensors(join(options.modelDir, 'model.safetensors'));
+    const head = pairHeadOf(
+      { classifier: start.has('classifier.weight'), similarity: start.has('similarity.scale') },
+      options.head,
     );
-    const head = pairHeadOf(startWeights, options.head);
     return {
       modelKey: head === 'classifier' ? options.modelDir : `${options.modelDir} (${head} head)`,
       config: head === 'classifier' ? classifierConfig(configText, o.labels) : similarityConfig(configText),
